@@ -1,0 +1,127 @@
+// Package admin serves the admin console under /admin and the JSON API under
+// /api/v1. One file per area; access rules are middleware on route groups.
+package admin
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+	"tokenportal/workflow"
+)
+
+// Handler holds what the admin pages and the API need.
+type Handler struct {
+	Svc      *workflow.Service
+	Sessions *scs.SessionManager
+	Log      *slog.Logger
+}
+
+// Session keys of the admin console.
+const (
+	keyAdminID   = "admin_id"
+	keyAuthAt    = "auth_at"
+	keyPendingID = "pending_admin_id"
+	keyPendingAt = "pending_at"
+	keyEnrol     = "enrol_secret"
+	keyEnrolKey  = "enrol_key_id"
+	keyFlash     = "flash"
+)
+
+// Routes registers the console on g (/admin), which already carries the
+// session and cross-origin middleware.
+func (h *Handler) Routes(g *gin.RouterGroup) {
+	g.GET("/login", h.loginPage)
+	g.POST("/login", h.login)
+	g.GET("/login/totp", h.totpPage)
+	g.POST("/login/totp", h.totp)
+	g.GET("/login/enrol", h.enrolPage)
+	g.POST("/login/enrol", h.enrol)
+	g.POST("/logout", h.logout)
+
+	in := g.Group("", h.requireAdmin)
+	in.GET("/", h.dashboard)
+	for _, a := range pendingAreas {
+		in.GET("/"+a.section, h.pending(a.section, a.title))
+	}
+}
+
+// pendingAreas are the console areas of SPEC §7 this build shows as not yet
+// available.
+var pendingAreas = []struct{ section, title string }{
+	{"issues", "User Issues"}, {"users", "Users"}, {"resources", "Resources"}, {"tokens", "Tokens"},
+	{"activities", "Activities"}, {"settings", "Settings"}, {"admins", "Admin accounts"}, {"apikeys", "API keys"},
+}
+
+func meta(c *gin.Context) workflow.Meta {
+	return workflow.Meta{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
+}
+
+// current is the signed-in admin, set by requireAdmin.
+func current(c *gin.Context) workflow.Admin {
+	a, _ := c.Get("admin")
+	return a.(workflow.Admin)
+}
+
+// requireAdmin lets only signed-in, enabled admins through; everybody else is
+// sent to the sign-in page.
+func (h *Handler) requireAdmin(c *gin.Context) {
+	ctx := c.Request.Context()
+	id := h.Sessions.GetInt64(ctx, keyAdminID)
+	if id == 0 {
+		c.Redirect(http.StatusSeeOther, "/admin/login")
+		c.Abort()
+		return
+	}
+	a, err := h.Svc.Store.AdminByID(ctx, id)
+	if err != nil || a.Disabled {
+		if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
+			h.fail(c, err)
+			c.Abort()
+			return
+		}
+		_ = h.Sessions.Destroy(ctx)
+		c.Redirect(http.StatusSeeOther, "/admin/login")
+		c.Abort()
+		return
+	}
+	c.Set("admin", a)
+	c.Next()
+}
+
+// chrome is the layout data of a signed-in page.
+func (h *Handler) chrome(c *gin.Context, section string) views.AdminChrome {
+	a := current(c)
+	ch := views.AdminChrome{Login: a.Login, Role: a.Role, Section: section, Flash: h.Sessions.PopString(c.Request.Context(), keyFlash)}
+	if counts, err := h.Svc.Store.Counts(c.Request.Context()); err == nil {
+		ch.OpenIssues = counts.OpenIssues
+	}
+	return ch
+}
+
+// fail renders err as an error page; internals are logged, never shown.
+func (h *Handler) fail(c *gin.Context, err error) {
+	status := workflow.HTTPStatus(err)
+	if status >= 500 {
+		h.Log.ErrorContext(c.Request.Context(), "admin request failed", "path", c.Request.URL.Path, "err", err)
+	}
+	_ = views.Render(c.Writer, c.Request, status, views.ErrorPage(status, http.StatusText(status), workflow.ErrorMessage(err)))
+}
+
+func (h *Handler) dashboard(c *gin.Context) {
+	counts, err := h.Svc.Store.Counts(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.Dashboard(h.chrome(c, "dashboard"), counts))
+}
+
+func (h *Handler) pending(section, title string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		_ = views.Render(c.Writer, c.Request, http.StatusOK, views.AreaPending(h.chrome(c, section), title))
+	}
+}

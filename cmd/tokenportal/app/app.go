@@ -1,0 +1,161 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tokenportal/admin"
+	"tokenportal/portal"
+	"tokenportal/workflow"
+	"tokenportal/workflow/store"
+)
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// App is one running instance: its pool, service and HTTP handler.
+type App struct {
+	Config   Config
+	Log      *slog.Logger
+	Pool     *pgxpool.Pool
+	Store    *store.DB
+	Service  *workflow.Service
+	Admin    *scs.SessionManager
+	Portal   *scs.SessionManager
+	Handler  http.Handler
+	sessions *pgxstore.PostgresStore
+}
+
+// OpenPool connects to the database with settings suited to a web service.
+// The pool connects lazily, so a database that is down now is found by
+// /readyz rather than preventing the start of the process.
+func OpenPool(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if pc.MaxConns < 16 {
+		pc.MaxConns = 16
+	}
+	pc.MaxConnIdleTime = 5 * time.Minute
+	pc.HealthCheckPeriod = 15 * time.Second
+	if pc.ConnConfig.ConnectTimeout == 0 || pc.ConnConfig.ConnectTimeout > 5*time.Second {
+		pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	pc.ConnConfig.RuntimeParams["application_name"] = "tokenportal"
+	return pgxpool.NewWithConfig(ctx, pc)
+}
+
+// New wires an App on an open pool. Close releases what it started.
+func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*App, error) {
+	sealer, err := workflow.NewSealer(cfg.SecretKey, cfg.PreviousKeys...)
+	if err != nil {
+		return nil, err
+	}
+	st := store.New(pool)
+	a := &App{
+		Config:   cfg,
+		Log:      log,
+		Pool:     pool,
+		Store:    st,
+		Service:  workflow.NewService(st, sealer, cfg.BcryptCost, log),
+		sessions: pgxstore.NewWithCleanupInterval(pool, 5*time.Minute),
+	}
+	a.Admin = newSessionManager(a.sessions, cfg, "tp_admin", "/admin")
+	a.Portal = newSessionManager(a.sessions, cfg, "tp_portal", "/selfservice")
+	if a.Handler, err = a.router(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close stops background work of the App (not the pool, which the caller owns).
+func (a *App) Close() { a.sessions.StopCleanup() }
+
+func (a *App) router() (http.Handler, error) {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	trusted := make([]string, 0, len(a.Config.TrustedProxies))
+	for _, p := range a.Config.TrustedProxies {
+		trusted = append(trusted, p.String())
+	}
+	// With no trusted proxies the client IP is the peer address, whatever
+	// X-Forwarded-For says.
+	if err := r.SetTrustedProxies(trusted); err != nil {
+		return nil, err
+	}
+	r.ForwardedByClientIP = len(trusted) > 0
+	r.RemoteIPHeaders = []string{"X-Forwarded-For", "X-Real-IP"}
+
+	r.Use(recovery(a.Log), requestLog(a.Log), securityHeaders(a.Config.HTTPS()))
+	healthz, readyz := health(a.Store)
+	r.GET("/healthz", healthz)
+	r.GET("/readyz", readyz)
+	r.GET("/assets/*file", serveAssets())
+	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/admin/") })
+	r.NoRoute(notFound)
+	r.NoMethod(notFound)
+
+	cop := http.NewCrossOriginProtection()
+	if err := cop.AddTrustedOrigin(a.Config.BaseURL.Scheme + "://" + a.Config.BaseURL.Host); err != nil {
+		return nil, err
+	}
+	html := func(g *gin.RouterGroup, sm *scs.SessionManager) {
+		g.Use(bodyLimit(maxFormBody), crossOrigin(cop, a.Log), sessions(sm, a.Log))
+	}
+
+	adm := &admin.Handler{Svc: a.Service, Sessions: a.Admin, Log: a.Log}
+	ag := r.Group("/admin")
+	html(ag, a.Admin)
+	adm.Routes(ag)
+
+	api := r.Group("/api/v1")
+	api.Use(bodyLimit(maxImportBody))
+	adm.APIRoutes(api)
+
+	prt := &portal.Handler{Svc: a.Service, Sessions: a.Portal, Log: a.Log}
+	pg := r.Group("/selfservice")
+	html(pg, a.Portal)
+	prt.Routes(pg)
+	return r, nil
+}
+
+// Serve migrates the database (several instances may do so at once) and
+// serves HTTP until ctx ends.
+func (a *App) Serve(ctx context.Context) error {
+	srv := &http.Server{
+		Addr:              a.Config.ListenAddr,
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	a.Log.Info("listening", "addr", a.Config.ListenAddr, "base_url", a.Config.BaseURL.String())
+	return listen(ctx, srv, 20*time.Second, a.Log)
+}
+
+// Migrate applies the migrations and logs what changed.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	from, to, err := store.Migrate(ctx, pool)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if from != to {
+		log.Info("database migrated", "from", from, "to", to)
+	} else {
+		log.Info("database is up to date", "version", to)
+	}
+	return nil
+}

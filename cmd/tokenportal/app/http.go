@@ -1,0 +1,259 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/assets"
+	"tokenportal/views"
+	"tokenportal/workflow"
+)
+
+// Body size limits: forms are small; token import files may be large.
+const (
+	maxFormBody   = 64 << 10
+	maxImportBody = 10 << 20
+)
+
+// securityHeaders sets the headers of SPEC §8 on every response.
+func securityHeaders(https bool) gin.HandlerFunc {
+	const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		if https || c.Request.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		if !strings.HasPrefix(c.Request.URL.Path, "/assets/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		c.Next()
+	}
+}
+
+// bodyLimit caps the request body; a larger body fails to read with a clear
+// error instead of filling memory.
+func bodyLimit(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			tooLarge(c, n)
+			return
+		}
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		}
+		c.Next()
+	}
+}
+
+// tooLarge answers 413 in the format of the route.
+func tooLarge(c *gin.Context, limit int64) {
+	msg := fmt.Sprintf("The request is too large: at most %d KiB are accepted here.", limit>>10)
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": gin.H{"code": "too_large", "message": msg, "fields": gin.H{}}})
+		return
+	}
+	_ = views.Render(c.Writer, c.Request, http.StatusRequestEntityTooLarge, views.ErrorPage(413, "Request too large", msg))
+	c.Abort()
+}
+
+// crossOrigin refuses state-changing requests from other origins with Go's
+// http.CrossOriginProtection (Sec-Fetch-Site / Origin checks).
+func crossOrigin(cop *http.CrossOriginProtection, log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := cop.Check(c.Request); err != nil {
+			log.WarnContext(c.Request.Context(), "cross-origin request refused", "path", c.Request.URL.Path, "origin", c.GetHeader("Origin"), "err", err)
+			_ = views.Render(c.Writer, c.Request, http.StatusForbidden, views.ErrorPage(http.StatusForbidden, "Request refused",
+				"This form was sent from another site, so it was refused. Please go back, reload the page and try again."))
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+// requestLog writes one structured line per request.
+func requestLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/readyz" || strings.HasPrefix(c.Request.URL.Path, "/assets/"):
+			level = slog.LevelDebug
+		}
+		log.Log(c.Request.Context(), level, "request", "method", c.Request.Method, "path", c.Request.URL.Path,
+			"status", status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", c.ClientIP())
+	}
+}
+
+// recovery turns a panic into a logged 500 instead of a dropped connection.
+func recovery(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.ErrorContext(c.Request.Context(), "panic", "path", c.Request.URL.Path, "panic", p)
+				if !c.Writer.Written() {
+					_ = views.Render(c.Writer, c.Request, http.StatusInternalServerError,
+						views.ErrorPage(500, "Something went wrong", workflow.Internal(nil).Message))
+				}
+				c.Abort()
+			}
+		}()
+		c.Next()
+	}
+}
+
+// sessionWriter commits the session and sets its cookie just before the
+// response headers go out, as scs's LoadAndSave does for net/http.
+type sessionWriter struct {
+	gin.ResponseWriter
+	commit func()
+	done   bool
+}
+
+func (w *sessionWriter) before() {
+	if !w.done && !w.ResponseWriter.Written() {
+		w.done = true
+		w.commit()
+	}
+}
+
+func (w *sessionWriter) WriteHeaderNow() { w.before(); w.ResponseWriter.WriteHeaderNow() }
+func (w *sessionWriter) Write(b []byte) (int, error) {
+	w.before()
+	return w.ResponseWriter.Write(b)
+}
+func (w *sessionWriter) WriteString(s string) (int, error) {
+	w.before()
+	return w.ResponseWriter.WriteString(s)
+}
+
+// sessions loads the session of sm for the routes below it and saves it
+// before the response is written.
+func sessions(sm *scs.SessionManager, log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Writer.Header().Add("Vary", "Cookie")
+		var token string
+		if cookie, err := c.Request.Cookie(sm.Cookie.Name); err == nil {
+			token = cookie.Value
+		}
+		ctx, err := sm.Load(c.Request.Context(), token)
+		if err != nil {
+			log.ErrorContext(c.Request.Context(), "session not loaded", "err", err)
+			_ = views.Render(c.Writer, c.Request, http.StatusServiceUnavailable, views.ErrorPage(503, "Temporarily unavailable",
+				"The service cannot reach its database right now. Please try again in a moment."))
+			c.Abort()
+			return
+		}
+		c.Request = c.Request.WithContext(ctx)
+		sw := &sessionWriter{ResponseWriter: c.Writer}
+		sw.commit = func() {
+			switch sm.Status(ctx) {
+			case scs.Modified:
+				tok, expiry, err := sm.Commit(ctx)
+				if err != nil {
+					log.ErrorContext(ctx, "session not saved", "err", err)
+					sw.ResponseWriter.WriteHeader(http.StatusServiceUnavailable)
+					return
+				}
+				sm.WriteSessionCookie(ctx, sw.ResponseWriter, tok, expiry)
+			case scs.Destroyed:
+				sm.WriteSessionCookie(ctx, sw.ResponseWriter, "", time.Time{})
+			}
+		}
+		c.Writer = sw
+		c.Next()
+		sw.before()
+	}
+}
+
+// newSessionManager returns an scs manager whose cookie is scoped to path.
+// Tokens are stored hashed, so a copy of the sessions table opens no session.
+func newSessionManager(store scs.Store, cfg Config, name, path string) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = store
+	sm.HashTokenInStore = true
+	sm.IdleTimeout = cfg.SessionIdle
+	sm.Lifetime = cfg.SessionLifetime
+	sm.Cookie.Name = name
+	sm.Cookie.Path = path
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = cfg.HTTPS()
+	sm.Cookie.Persist = false
+	return sm
+}
+
+// health answers /healthz (the process is alive) and /readyz (the database
+// answers too).
+func health(st workflow.Store) (healthz, readyz gin.HandlerFunc) {
+	healthz = func(c *gin.Context) { c.String(http.StatusOK, "ok\n") }
+	readyz = func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			c.String(http.StatusServiceUnavailable, "database unreachable\n")
+			return
+		}
+		c.String(http.StatusOK, "ready\n")
+	}
+	return healthz, readyz
+}
+
+// notFound answers unknown routes: JSON under /api/, an HTML page elsewhere.
+func notFound(c *gin.Context) {
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		c.JSON(http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "No such endpoint.", "fields": gin.H{}}})
+		return
+	}
+	_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.ErrorPage(404, "Page not found",
+		"There is nothing at this address. Check the link, or ask whoever gave it to you."))
+}
+
+func serveAssets() gin.HandlerFunc {
+	h := assets.Handler()
+	return func(c *gin.Context) { h.ServeHTTP(c.Writer, c.Request) }
+}
+
+// listen runs srv until ctx ends, then shuts down gracefully: in-flight
+// requests get up to grace to finish.
+func listen(ctx context.Context, srv *http.Server, grace time.Duration, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

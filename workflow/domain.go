@@ -1,0 +1,196 @@
+// Package workflow is the core of tokenportal: the domain types, the
+// operations people perform (signing in, registering tokens, restoring access,
+// handling user issues) and the rules that govern them. It knows nothing of
+// HTTP frameworks or templates; persistence is reached through Store.
+package workflow
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Role of an admin account or API key (SPEC §2).
+type Role string
+
+const (
+	RoleSuperadmin Role = "superadmin"
+	RoleHelpdesk   Role = "helpdesk"
+	RoleOwner      Role = "owner"
+	// RoleValidate is for API keys only: it may call POST /api/v1/validate.
+	RoleValidate Role = "validate"
+)
+
+// AdminRoles are the roles an admin account may have.
+var AdminRoles = []Role{RoleSuperadmin, RoleHelpdesk, RoleOwner}
+
+// APIKeyRoles are the roles an API key may have.
+var APIKeyRoles = []Role{RoleSuperadmin, RoleHelpdesk, RoleOwner, RoleValidate}
+
+// Admin is an account of the admin console.
+type Admin struct {
+	ID            int64
+	Login         string
+	Email         string
+	PasswordHash  string
+	Role          Role
+	TOTPSecret    []byte // sealed
+	TOTPKeyID     string
+	TOTPLastStep  int64
+	Disabled      bool
+	FailedLogins  int
+	LockedUntil   *time.Time
+	Language      string
+	CreatedAt     time.Time
+	LastLoginAt   *time.Time
+	OwnedResource []int64
+}
+
+// HasTOTP reports whether the admin has enrolled a TOTP authenticator.
+func (a Admin) HasTOTP() bool { return len(a.TOTPSecret) > 0 }
+
+// Locked reports whether the account is locked at now.
+func (a Admin) Locked(now time.Time) bool { return a.LockedUntil != nil && now.Before(*a.LockedUntil) }
+
+// APIKey authenticates a program calling /api/v1.
+type APIKey struct {
+	ID         int64
+	Name       string
+	Prefix     string
+	KeyHash    []byte
+	Role       Role
+	ResourceID *int64
+	CreatedBy  *int64
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// User is a person who signs in to a resource's self-service portal.
+type User struct {
+	ID                   int64
+	Login                string
+	FirstName            string
+	LastName             string
+	Email                string
+	Phone                string
+	PasswordHash         string // empty: no password
+	PasswordChangedAt    *time.Time
+	PasswordNeverExpires bool
+	ValidUntil           *time.Time
+	TemporaryUntil       *time.Time
+	Disabled             bool
+	Language             string
+	FailedLogins         int
+	LockedUntil          *time.Time
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// Resource is something protected by password + OTP: a VPN, Citrix, an app.
+type Resource struct {
+	ID          int64
+	Name        string
+	Description string
+	CreatedAt   time.Time
+}
+
+// Action ids of the self-service portal (SPEC §5), in their default order.
+var Actions = []string{
+	"register-token", "register-existing-token", "reassign-token", "unassign-token",
+	"sync-token", "set-pin", "remove-pin", "create-password", "change-password",
+	"change-email", "change-phone", "change-login", "change-name", "manage-environment",
+}
+
+// TokenTypes are the kinds of token the product knows.
+var TokenTypes = []string{"totp", "hotp", "email", "sms"}
+
+// PortalAction is one of the 14 actions with its switch.
+type PortalAction struct {
+	ID      string
+	Enabled bool
+}
+
+// Portal holds a resource's self-service settings (SPEC §3).
+type Portal struct {
+	ResourceID                     int64
+	ResourceName                   string
+	Alias                          string
+	Enabled                        bool
+	Actions                        []PortalAction // all 14, in display order
+	TokenTypes                     []string
+	TrustedNetworks                []string // CIDR
+	OTPOutsideTrusted              bool
+	DenyWithoutTokenOutsideTrusted bool
+	RequireToken                   bool
+	RememberDeviceDays             int
+	MaxTokensPerUser               int
+	PINLength                      int
+	UpdatedAt                      time.Time
+}
+
+// Event names of the activity log (SPEC §3).
+const (
+	EventUserLogin        = "UserLogin"
+	EventUserLoginAttempt = "UserLoginAttempt"
+	EventUserLogoff       = "UserLogoff"
+	EventAdminLogin       = "AdminLogin"
+	EventAdminLoginFail   = "AdminLoginAttempt"
+	EventAdminLogoff      = "AdminLogoff"
+	EventAdminTOTPEnrol   = "AdminTOTPEnrolled"
+	EventAdminCreated     = "AdminCreated"
+	EventAPIKeyCreated    = "APIKeyCreated"
+	EventAccessDenied     = "AccessDenied"
+	EventPortalChanged    = "PortalChanged"
+	EventUserCreated      = "UserCreated"
+	EventResourceCreated  = "ResourceCreated"
+	EventUserAssigned     = "UserAssigned"
+)
+
+// Actor types of an activity.
+const (
+	ActorUser   = "user"
+	ActorAdmin  = "admin"
+	ActorAPIKey = "apikey"
+	ActorSystem = "system"
+)
+
+// Actor is who caused an activity.
+type Actor struct {
+	Type string
+	ID   int64
+	Name string
+}
+
+// SystemActor is the product itself (seeding, the command line, jobs).
+var SystemActor = Actor{Type: ActorSystem, Name: "system"}
+
+// Meta is what we know of the request behind an operation.
+type Meta struct {
+	IP        string // empty when there is no request (command line, jobs)
+	UserAgent string
+}
+
+// Activity is one row of the activity log.
+type Activity struct {
+	ID         int64
+	At         time.Time
+	Actor      Actor
+	UserID     *int64
+	ResourceID *int64
+	Event      string
+	IP         string
+	UserAgent  string
+	Details    map[string]any
+}
+
+// DetailsJSON encodes Details for storage; nil becomes {}.
+func (a Activity) DetailsJSON() []byte {
+	if len(a.Details) == 0 {
+		return []byte("{}")
+	}
+	b, err := json.Marshal(a.Details)
+	if err != nil {
+		return []byte("{}")
+	}
+	return b
+}

@@ -1,0 +1,77 @@
+package workflow
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Limits are the thresholds of sign-in throttling (SPEC §4.6, §8).
+type Limits struct {
+	LockAfter  int           // consecutive failures that lock an account
+	LockFor    time.Duration // how long it stays locked
+	IPFailures int           // failures from one IP in IPWindow before it is refused
+	IPWindow   time.Duration
+	MaxDelay   time.Duration // cap of the progressive delay after failures
+}
+
+// DefaultLimits are the values SPEC §4 gives.
+var DefaultLimits = Limits{LockAfter: 10, LockFor: 15 * time.Minute, IPFailures: 50, IPWindow: 15 * time.Minute, MaxDelay: 3 * time.Second}
+
+// Service performs the operations of the product. It is safe for concurrent
+// use; all state lives in the Store, so any number of instances can serve the
+// same people.
+type Service struct {
+	Store  Store
+	Sealer *Sealer
+	Hasher *Hasher
+	Log    *slog.Logger
+	Limits Limits
+	// Now is the clock; tests replace it to be exact.
+	Now func() time.Time
+	// Sleep waits for d unless ctx ends first; tests replace it to run fast.
+	Sleep func(ctx context.Context, d time.Duration)
+}
+
+// NewService returns a Service with the real clock and default limits.
+func NewService(st Store, sealer *Sealer, bcryptCost int, log *slog.Logger) *Service {
+	return &Service{
+		Store:  st,
+		Sealer: sealer,
+		Hasher: &Hasher{Cost: bcryptCost},
+		Log:    log,
+		Limits: DefaultLimits,
+		Now:    time.Now,
+		Sleep:  sleepCtx,
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// failureDelay is the progressive delay after the n-th recent failure of a
+// login name: nothing for the first two, then doubling up to the cap.
+func (s *Service) failureDelay(n int) time.Duration {
+	if n <= 2 {
+		return 0
+	}
+	d := 250 * time.Millisecond << min(n-3, 8)
+	return min(d, s.Limits.MaxDelay)
+}
+
+// record writes an activity that is not security-critical: a failure is
+// logged and the operation goes on.
+func (s *Service) record(ctx context.Context, a Activity) {
+	if a.At.IsZero() {
+		a.At = s.Now()
+	}
+	if err := s.Store.AddActivity(ctx, a); err != nil {
+		s.Log.ErrorContext(ctx, "activity not recorded", "event", a.Event, "err", err)
+	}
+}

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"tokenportal/workflow"
+)
+
+const adminColumns = `a.id, a.login, a.email, a.password_hash, a.role, a.totp_secret, coalesce(a.totp_key_id, ''),
+	a.totp_last_step, a.disabled, a.failed_logins, a.locked_until, a.language, a.created_at, a.last_login_at,
+	coalesce((SELECT array_agg(o.resource_id ORDER BY o.resource_id) FROM resource_owners o WHERE o.admin_id = a.id), '{}')`
+
+func scanAdmin(row interface{ Scan(...any) error }) (workflow.Admin, error) {
+	var a workflow.Admin
+	var role string
+	err := row.Scan(&a.ID, &a.Login, &a.Email, &a.PasswordHash, &role, &a.TOTPSecret, &a.TOTPKeyID,
+		&a.TOTPLastStep, &a.Disabled, &a.FailedLogins, &a.LockedUntil, &a.Language, &a.CreatedAt, &a.LastLoginAt,
+		&a.OwnedResource)
+	a.Role = workflow.Role(role)
+	return a, err
+}
+
+// CreateAdmin inserts an admin account and sets its ID.
+func (db *DB) CreateAdmin(ctx context.Context, a *workflow.Admin) error {
+	if a.Language == "" {
+		a.Language = "en"
+	}
+	err := db.q.QueryRow(ctx, `INSERT INTO admins (login, email, password_hash, role, language)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`,
+		a.Login, a.Email, a.PasswordHash, string(a.Role), a.Language).Scan(&a.ID, &a.CreatedAt)
+	return mapErr(err, "The admin")
+}
+
+// AdminByID loads an admin account.
+func (db *DB) AdminByID(ctx context.Context, id int64) (workflow.Admin, error) {
+	a, err := scanAdmin(db.q.QueryRow(ctx, `SELECT `+adminColumns+` FROM admins a WHERE a.id = $1`, id))
+	return a, mapErr(err, "The admin")
+}
+
+// AdminByLogin loads an admin account by login, ignoring case.
+func (db *DB) AdminByLogin(ctx context.Context, login string) (workflow.Admin, error) {
+	a, err := scanAdmin(db.q.QueryRow(ctx, `SELECT `+adminColumns+` FROM admins a WHERE lower(a.login) = lower($1)`, login))
+	return a, mapErr(err, "The admin")
+}
+
+// RecordAdminFailure counts one failed sign-in in a single statement, so
+// concurrent failures all count, and locks at the threshold.
+func (db *DB) RecordAdminFailure(ctx context.Context, id int64, now time.Time, lockAfter int, lockFor time.Duration) error {
+	_, err := db.q.Exec(ctx, `UPDATE admins SET
+		failed_logins = failed_logins + 1,
+		locked_until = CASE WHEN failed_logins + 1 >= $3 THEN $2::timestamptz + $4::interval ELSE locked_until END
+		WHERE id = $1`, id, now, lockAfter, lockFor)
+	return err
+}
+
+// RecordAdminLogin resets the failure count after a complete sign-in.
+func (db *DB) RecordAdminLogin(ctx context.Context, id int64, now time.Time) error {
+	_, err := db.q.Exec(ctx, `UPDATE admins SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1`, id, now)
+	return err
+}
+
+// EnrolAdminTOTP stores the first TOTP secret of an admin.
+func (db *DB) EnrolAdminTOTP(ctx context.Context, id int64, sealed []byte, keyID string, step int64) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE admins SET totp_secret = $2, totp_key_id = $3, totp_last_step = $4
+		WHERE id = $1 AND totp_secret IS NULL`, id, sealed, keyID, step)
+	return tag.RowsAffected() == 1, err
+}
+
+// AcceptAdminTOTPStep commits a matched step only if it is newer than the
+// last one: of two concurrent sign-ins with the same code, one wins.
+func (db *DB) AcceptAdminTOTPStep(ctx context.Context, id int64, step int64) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE admins SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2`, id, step)
+	return tag.RowsAffected() == 1, err
+}

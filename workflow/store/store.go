@@ -1,0 +1,95 @@
+// Package store implements workflow.Store on PostgreSQL with pgx. SQL is
+// written by hand; state changes that must be exclusive are single
+// conditional statements, never read-then-write.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tokenportal/workflow"
+)
+
+// querier is what both a pool and a transaction offer.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// DB is the PostgreSQL store. The zero value is not usable; call New.
+type DB struct {
+	q    querier
+	pool *pgxpool.Pool
+}
+
+var _ workflow.Store = (*DB)(nil)
+
+// New returns a store on pool.
+func New(pool *pgxpool.Pool) *DB { return &DB{q: pool, pool: pool} }
+
+// Pool is the connection pool behind the store.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Tx runs fn in a transaction (a savepoint when already inside one).
+func (db *DB) Tx(ctx context.Context, fn func(workflow.Store) error) error {
+	return pgx.BeginFunc(ctx, db.q, func(tx pgx.Tx) error {
+		return fn(&DB{q: tx, pool: db.pool})
+	})
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.q.QueryRow(ctx, "SELECT 1").Scan(&one)
+}
+
+// constraintMessages turns violations of named constraints into messages a
+// person understands; the field says which input was wrong.
+var constraintMessages = map[string][2]string{
+	"admins_login_key":    {"login", "An admin with this login already exists."},
+	"users_login_key":     {"login", "A user with this login already exists (logins are compared without regard to case)."},
+	"resources_name_key":  {"name", "A resource with this name already exists."},
+	"tokens_serial_key":   {"serial", "A token with this serial already exists."},
+	"portals_alias_key":   {"alias", "This alias is already used by another portal."},
+	"api_keys_prefix_key": {"name", "Key collision; please try again."},
+}
+
+// mapErr turns driver errors into workflow errors: no rows becomes NotFound
+// (what names the thing), unique violations become Conflict with a message.
+func mapErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return workflow.Errorf(workflow.CodeNotFound, "%s was not found.", what)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			if m, ok := constraintMessages[pgErr.ConstraintName]; ok {
+				return &workflow.Error{Code: workflow.CodeConflict, Message: m[1], Fields: map[string]string{m[0]: m[1]}, Err: err}
+			}
+			return &workflow.Error{Code: workflow.CodeConflict, Message: fmt.Sprintf("%s already exists.", what), Err: err}
+		case "23503": // foreign_key_violation
+			return &workflow.Error{Code: workflow.CodeConflict, Message: fmt.Sprintf("%s refers to something that does not exist or is still in use.", what), Err: err}
+		}
+	}
+	return err
+}
+
+// ptrTime converts a nullable timestamp for scanning.
+func ptrTime(t *time.Time) *time.Time {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return t
+}
