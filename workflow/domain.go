@@ -194,3 +194,74 @@ func (a Activity) DetailsJSON() []byte {
 	}
 	return b
 }
+
+// Token is an OTP token: software (TOTP/HOTP, with a sealed seed) or a code
+// sent by email or SMS.
+type Token struct {
+	ID             int64
+	Serial         string
+	Type           string // totp, hotp, email, sms
+	Secret         []byte // sealed seed; nil for email and SMS tokens
+	KeyID          string
+	Algorithm      string // SHA1, SHA256, SHA512
+	Digits         int
+	Period         int
+	Counter        int64 // HOTP: the next expected counter
+	LastStep       int64 // last accepted TOTP step or HOTP counter; -1 when none
+	Drift          int64 // TOTP steps the token runs ahead (+) or behind (-)
+	PINHash        string
+	PINPosition    string // before, after
+	Enabled        bool
+	DisabledReason string // admin, lost, reassigned
+	Failcount      int
+	UserID         *int64
+	ResourceID     *int64
+	Description    string
+	CreatedAt      time.Time
+	LastUsedAt     *time.Time
+
+	// Joined for display.
+	UserLogin    string
+	ResourceName string
+}
+
+// HasPIN reports whether the token asks for a PIN with the OTP.
+func (t Token) HasPIN() bool { return t.PINHash != "" }
+
+// Locked reports whether too many wrong codes locked the token.
+func (t Token) Locked() bool { return t.Failcount >= MaxFailcount }
+
+// MaxFailcount wrong codes lock a token until resync or admin reset (SPEC §8).
+const MaxFailcount = 10
+
+// Disabled reasons.
+const (
+	DisabledByAdmin    = "admin"
+	DisabledLost       = "lost"
+	DisabledReassigned = "reassigned"
+)
+
+// Message is a mail or SMS waiting for delivery. It is queued in the same
+// transaction as the change that caused it and delivered by a worker with
+// retries (workflow/notify).
+type Message struct {
+	Channel  string            `json:"channel"` // "email" or "sms"
+	To       string            `json:"to"`
+	Template string            `json:"template"` // see notify's templates
+	Lang     string            `json:"lang"`     // en, de, nl
+	Data     map[string]string `json:"data"`
+}
+
+// Message channels.
+const (
+	ChannelEmail = "email"
+	ChannelSMS   = "sms"
+)
+
+// MessageJob is the queued job of a Message (a River job kind).
+type MessageJob struct {
+	Message
+}
+
+// Kind names the job for the queue.
+func (MessageJob) Kind() string { return "message" }

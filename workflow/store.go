@@ -46,6 +46,9 @@ type Store interface {
 	PortalByAlias(ctx context.Context, alias string) (Portal, error)
 	Counts(ctx context.Context) (Counts, error)
 
+	// Enqueue queues a mail or SMS for delivery, in the current transaction.
+	Enqueue(ctx context.Context, m Message) error
+
 	// AddActivity appends to the activity log.
 	AddActivity(ctx context.Context, a Activity) error
 	// HitRate adds one to the fixed-window counter key and returns the count

@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"tokenportal/workflow"
 )
@@ -28,12 +30,20 @@ type querier interface {
 type DB struct {
 	q    querier
 	pool *pgxpool.Pool
+	// jobs inserts into the River queue; the workers run elsewhere.
+	jobs *river.Client[pgx.Tx]
 }
 
 var _ workflow.Store = (*DB)(nil)
 
 // New returns a store on pool.
-func New(pool *pgxpool.Pool) *DB { return &DB{q: pool, pool: pool} }
+func New(pool *pgxpool.Pool) *DB {
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		panic(err) // only a bad static configuration makes this fail
+	}
+	return &DB{q: pool, pool: pool, jobs: jobs}
+}
 
 // Pool is the connection pool behind the store.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
@@ -41,7 +51,7 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 // Tx runs fn in a transaction (a savepoint when already inside one).
 func (db *DB) Tx(ctx context.Context, fn func(workflow.Store) error) error {
 	return pgx.BeginFunc(ctx, db.q, func(tx pgx.Tx) error {
-		return fn(&DB{q: tx, pool: db.pool})
+		return fn(&DB{q: tx, pool: db.pool, jobs: db.jobs})
 	})
 }
 
@@ -92,4 +102,22 @@ func ptrTime(t *time.Time) *time.Time {
 		return nil
 	}
 	return t
+}
+
+// messageAttempts bounds the retries of one mail or SMS (River backs off
+// exponentially, so the last attempt is days after the first).
+const messageAttempts = 20
+
+// Enqueue queues a mail or SMS. Inside Tx the job commits or rolls back with
+// the change that caused it.
+func (db *DB) Enqueue(ctx context.Context, m workflow.Message) error {
+	args := workflow.MessageJob{Message: m}
+	opts := &river.InsertOpts{MaxAttempts: messageAttempts}
+	var err error
+	if tx, ok := db.q.(pgx.Tx); ok {
+		_, err = db.jobs.InsertTx(ctx, tx, args, opts)
+	} else {
+		_, err = db.jobs.Insert(ctx, args, opts)
+	}
+	return err
 }

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -104,6 +105,14 @@ func templateName() (string, error) {
 		h.Write(b)
 		return err
 	})
+	// The job queue's own migrations come with its module version.
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range bi.Deps {
+			if dep.Path == "github.com/riverqueue/river" {
+				h.Write([]byte(dep.Version))
+			}
+		}
+	}
 	return "tp_tmpl_" + hex.EncodeToString(h.Sum(nil)[:6]), err
 }
 
