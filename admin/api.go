@@ -1,8 +1,15 @@
 package admin
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -11,10 +18,47 @@ import (
 
 // APIRoutes registers the JSON API on g (/api/v1). Every endpoint needs an
 // API key in Authorization: Bearer.
+//
+// Role rules (SPEC §2): superadmin keys may do everything; helpdesk keys
+// read users, resources and tokens, change users' contact fields and
+// enable, disable, reset and check tokens; owner keys are bound to one
+// resource and read it, its users and tokens and set its portal; validate
+// keys only call /validate. Anything else is 403 with an AccessDenied
+// activity. Out of an owner key's resource, users and tokens answer 404 as
+// if they did not exist (the attempt is still recorded), so a key cannot
+// probe for them.
 func (h *Handler) APIRoutes(g *gin.RouterGroup) {
 	g.Use(h.requireKey)
 	g.GET("/whoami", h.apiWhoami)
+
+	g.POST("/users", h.apiAllow(superadmin...), h.apiCreateUser)
+	g.GET("/users", h.apiAllow(anyAdmin...), h.apiListUsers)
+	g.GET("/users/:id", h.apiAllow(anyAdmin...), h.apiGetUser)
+	g.PATCH("/users/:id", h.apiAllow(helpdesk...), h.apiPatchUser)
+	g.DELETE("/users/:id", h.apiAllow(superadmin...), h.apiDeleteUser)
+
+	g.POST("/resources", h.apiAllow(superadmin...), h.apiCreateResource)
+	g.GET("/resources", h.apiAllow(anyAdmin...), h.apiListResources)
+	g.GET("/resources/:id", h.apiAllow(anyAdmin...), h.apiGetResource)
+	g.PUT("/resources/:id/users/:user_id", h.apiAllow(superadmin...), h.apiAssignUser)
+	g.DELETE("/resources/:id/users/:user_id", h.apiAllow(superadmin...), h.apiUnassignUser)
+	g.GET("/resources/:id/portal", h.apiAllow(anyAdmin...), h.apiGetPortal)
+	g.PUT("/resources/:id/portal", h.apiAllow(portalEditors...), h.apiPutPortal)
+
+	g.POST("/tokens/import", h.apiAllow(superadmin...), h.apiImportTokens)
+	g.GET("/tokens", h.apiAllow(anyAdmin...), h.apiListTokens)
+	g.GET("/tokens/:serial", h.apiAllow(anyAdmin...), h.apiGetToken)
+	g.POST("/tokens/:serial/enable", h.apiAllow(helpdesk...), h.apiSetTokenEnabled(true))
+	g.POST("/tokens/:serial/disable", h.apiAllow(helpdesk...), h.apiSetTokenEnabled(false))
+	g.POST("/tokens/:serial/reset", h.apiAllow(helpdesk...), h.apiResetToken)
+	g.POST("/tokens/:serial/check", h.apiAllow(helpdesk...), h.apiCheckToken)
+	g.POST("/tokens/:serial/assign", h.apiAllow(superadmin...), h.apiAssignToken)
+
+	g.POST("/validate", h.apiAllow(validators...), h.apiValidate)
 }
+
+// portalEditors may PUT a portal; owners only their own resource's.
+var portalEditors = []workflow.Role{workflow.RoleSuperadmin, workflow.RoleOwner}
 
 // apiError writes the error body of SPEC §7 with the matching status.
 func (h *Handler) apiError(c *gin.Context, err error) {
@@ -56,4 +100,175 @@ func (h *Handler) apiWhoami(c *gin.Context) {
 	v, _ := c.Get("apikey")
 	k := v.(workflow.APIKey)
 	c.JSON(http.StatusOK, gin.H{"id": k.ID, "name": k.Name, "role": k.Role, "resource_id": k.ResourceID})
+}
+
+// apiBadRequest answers 400 for a request that cannot be read: malformed
+// JSON, a wrong type, an unknown field, an unparsable query parameter.
+func (h *Handler) apiBadRequest(c *gin.Context, msg string, fields map[string]string) {
+	if fields == nil {
+		fields = map[string]string{}
+	}
+	c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": "bad_request", "message": msg, "fields": fields}})
+}
+
+// apiDecode reads the JSON body into v: one object, no unknown fields, no
+// trailing data. On failure it answers (400, or 413 past the body limit)
+// and returns false.
+func (h *Handler) apiDecode(c *gin.Context, v any) bool {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			h.apiBadRequest(c, "The request body must be one JSON object and nothing after it.", nil)
+			return false
+		}
+		return true
+	}
+	var (
+		syntax   *json.SyntaxError
+		typ      *json.UnmarshalTypeError
+		tooLarge *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": gin.H{"code": "too_large",
+			"message": fmt.Sprintf("The request is too large: at most %d KiB are accepted here.", tooLarge.Limit>>10), "fields": gin.H{}}})
+	case errors.Is(err, io.EOF):
+		h.apiBadRequest(c, "The request body must be a JSON object.", nil)
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		h.apiBadRequest(c, "The request body is not valid JSON.", nil)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			h.apiBadRequest(c, "The request body must be a JSON object.", nil)
+			return false
+		}
+		h.apiBadRequest(c, "The field "+field+" has the wrong type.", map[string]string{field: "Wrong type: expected " + jsonTypeName(typ.Type) + "."})
+	default:
+		if _, name, ok := strings.Cut(err.Error(), "unknown field "); ok {
+			name = strings.Trim(name, `"`)
+			h.apiBadRequest(c, "The field "+name+" is not known here.", map[string]string{name: "Unknown field."})
+			return false
+		}
+		h.apiBadRequest(c, "The request body could not be read as JSON.", nil)
+	}
+	return false
+}
+
+// jsonTypeName says in JSON terms what a Go type expects.
+func jsonTypeName(t reflect.Type) string {
+	if t == nil {
+		return "of another type"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "of another type"
+}
+
+// apiPathID reads the numeric path parameter name; anything else is no such
+// thing (404), since no id like it can exist.
+func (h *Handler) apiPathID(c *gin.Context, name, what string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		h.apiError(c, workflow.Errorf(workflow.CodeNotFound, "%s was not found.", what))
+		return 0, false
+	}
+	return id, true
+}
+
+// apiQueryID reads an optional positive id from the query string (0 when
+// absent); a value that is not one is 400.
+func (h *Handler) apiQueryID(c *gin.Context, name string) (int64, bool) {
+	v := c.Query(name)
+	if v == "" {
+		return 0, true
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		h.apiBadRequest(c, "The query parameter "+name+" must be a positive integer.", map[string]string{name: "Must be a positive integer."})
+		return 0, false
+	}
+	return id, true
+}
+
+// API page sizes: a page is fetched with one row more than asked, to know
+// whether there is a next one.
+const (
+	apiDefaultLimit = 50
+	apiMaxLimit     = 200
+)
+
+// apiLimit reads the limit query parameter.
+func (h *Handler) apiLimit(c *gin.Context) (int, bool) {
+	v := c.Query("limit")
+	if v == "" {
+		return apiDefaultLimit, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		h.apiBadRequest(c, "The query parameter limit must be an integer.", map[string]string{"limit": "Must be an integer."})
+		return 0, false
+	}
+	if n < 1 || n > apiMaxLimit {
+		h.apiError(c, workflow.Invalid(map[string]string{"limit": fmt.Sprintf("Use 1 to %d.", apiMaxLimit)}))
+		return 0, false
+	}
+	return n, true
+}
+
+// apiOwnerResource is the resource an owner key is bound to; ok is false
+// for other roles, which are not bound.
+func apiOwnerResource(k workflow.APIKey) (int64, bool) {
+	if k.Role != workflow.RoleOwner {
+		return 0, false
+	}
+	if k.ResourceID == nil {
+		return -1, true // an owner key without a resource may see nothing
+	}
+	return *k.ResourceID, true
+}
+
+// apiResourceAllowed lets an owner key at its own resource only; others
+// get 403 and an AccessDenied activity.
+func (h *Handler) apiResourceAllowed(c *gin.Context, resourceID int64) bool {
+	k := currentKey(c)
+	if own, bound := apiOwnerResource(k); !bound || own == resourceID {
+		return true
+	}
+	h.denied(c, keyActor(k))
+	h.apiError(c, workflow.Errorf(workflow.CodeForbidden, "This API key may only manage its own resource."))
+	return false
+}
+
+// apiHidden answers a thing outside an owner key's resource as not found,
+// and records the attempt.
+func (h *Handler) apiHidden(c *gin.Context, what string) {
+	h.denied(c, keyActor(currentKey(c)))
+	h.apiError(c, workflow.Errorf(workflow.CodeNotFound, "%s was not found.", what))
+}
+
+// apiTime formats an optional time for JSON (null when unset).
+func apiTime(t *time.Time) *time.Time {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }

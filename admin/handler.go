@@ -44,6 +44,9 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 
 	in := g.Group("", h.requireAdmin)
 	in.GET("/", h.dashboard)
+	h.userRoutes(in)
+	h.resourceRoutes(in)
+	h.tokenRoutes(in)
 	for _, a := range pendingAreas {
 		in.GET("/"+a.section, h.pending(a.section, a.title))
 	}
@@ -52,7 +55,7 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 // pendingAreas are the console areas of SPEC §7 this build shows as not yet
 // available.
 var pendingAreas = []struct{ section, title string }{
-	{"issues", "User Issues"}, {"users", "Users"}, {"resources", "Resources"}, {"tokens", "Tokens"},
+	{"issues", "User Issues"},
 	{"activities", "Activities"}, {"settings", "Settings"}, {"admins", "Admin accounts"}, {"apikeys", "API keys"},
 }
 

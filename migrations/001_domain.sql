@@ -42,8 +42,10 @@ CREATE TABLE users (
     updated_at              timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX users_login_key ON users (lower(login));
-CREATE INDEX users_email_idx ON users (lower(email)) WHERE email <> '';
-CREATE INDEX users_name_idx ON users (lower(last_name), lower(first_name));
+-- Prefix search ("jan" finds "Jane.Doe") stays an index scan at 100k users.
+CREATE INDEX users_login_prefix_idx ON users (lower(login) text_pattern_ops);
+CREATE INDEX users_last_name_prefix_idx ON users (lower(last_name) text_pattern_ops);
+CREATE INDEX users_email_prefix_idx ON users (lower(email) text_pattern_ops);
 
 CREATE TABLE resources (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -103,6 +105,7 @@ CREATE TABLE tokens (
     CHECK (enabled = (disabled_reason IS NULL))
 );
 CREATE UNIQUE INDEX tokens_serial_key ON tokens (lower(serial));
+CREATE INDEX tokens_serial_prefix_idx ON tokens (lower(serial) text_pattern_ops);
 CREATE INDEX tokens_user_idx ON tokens (user_id) WHERE user_id IS NOT NULL;
 CREATE INDEX tokens_resource_idx ON tokens (resource_id, user_id);
 

@@ -144,6 +144,22 @@ const (
 	EventUserCreated      = "UserCreated"
 	EventResourceCreated  = "ResourceCreated"
 	EventUserAssigned     = "UserAssigned"
+	EventUserUnassigned   = "UserUnassigned"
+	EventUserUpdated      = "UserUpdated"
+	EventUserDeleted      = "UserDeleted"
+	EventUserUnlocked     = "UserUnlocked"
+	EventUser2FAReset     = "UserTwoFactorReset" // letters only: the activities.event CHECK
+	EventResourceUpdated  = "ResourceUpdated"
+	EventResourceDeleted  = "ResourceDeleted"
+	EventTokensImported   = "TokensImported"
+	EventTokenAssigned    = "TokenAssigned"
+	EventTokenEnabled     = "TokenEnabled"
+	EventTokenDisabled    = "TokenDisabled"
+	EventTokenReset       = "TokenFailcountReset"
+	EventTokenDeleted     = "TokenDeleted"
+	EventTokenChecked     = "TokenChecked"
+	EventTokenSynced      = "TokenSynced"
+	EventValidate         = "Validate"
 )
 
 // Actor types of an activity.
@@ -249,7 +265,11 @@ type Message struct {
 	To       string            `json:"to"`
 	Template string            `json:"template"` // see notify's templates
 	Lang     string            `json:"lang"`     // en, de, nl
-	Data     map[string]string `json:"data"`
+	Data     map[string]string `json:"data,omitempty"`
+	// Sealed holds Data encrypted while the message waits in the queue, so
+	// codes in it are not readable from the database (see Service.enqueue).
+	Sealed []byte `json:"sealed,omitempty"`
+	KeyID  string `json:"key_id,omitempty"`
 }
 
 // Message channels.

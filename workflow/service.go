@@ -75,3 +75,8 @@ func (s *Service) record(ctx context.Context, a Activity) {
 		s.Log.ErrorContext(ctx, "activity not recorded", "event", a.Event, "err", err)
 	}
 }
+
+// RecordAccessDenied writes an AccessDenied activity for a refused request.
+func (s *Service) RecordAccessDenied(ctx context.Context, by Actor, what string, m Meta) {
+	s.record(ctx, Activity{Actor: by, Event: EventAccessDenied, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"request": what}})
+}

@@ -36,15 +36,77 @@ type Store interface {
 	APIKeyByPrefix(ctx context.Context, prefix string) (APIKey, error)
 	TouchAPIKey(ctx context.Context, id int64, now time.Time) error
 
-	// Users, resources and portals.
+	// Users.
 	CreateUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, u *User) error
+	DeleteUser(ctx context.Context, id int64) error
+	UserByID(ctx context.Context, id int64) (User, error)
 	UserByLogin(ctx context.Context, login string) (User, error)
+	ListUsers(ctx context.Context, f UserFilter) ([]UserRow, int, error)
+	UnlockUser(ctx context.Context, id int64) error
+	// ResetUser2FA disables the user's tokens and returns them to stock,
+	// and deletes recovery codes and remembered devices; it returns the
+	// serials of the tokens.
+	ResetUser2FA(ctx context.Context, userID int64) ([]string, error)
+
+	// Resources and assignments.
 	CreateResource(ctx context.Context, r *Resource) error
+	UpdateResource(ctx context.Context, r *Resource) error
+	DeleteResource(ctx context.Context, id int64) error
+	ResourceByID(ctx context.Context, id int64) (Resource, error)
 	ResourceByName(ctx context.Context, name string) (Resource, error)
+	ListResources(ctx context.Context) ([]ResourceRow, error)
+	// ListResourcesPage returns one page of resources (see ResourceFilter)
+	// and the number of all that match.
+	ListResourcesPage(ctx context.Context, f ResourceFilter) ([]ResourceRow, int, error)
+	UserResources(ctx context.Context, userID int64) ([]Resource, error)
+	// UserResourceIDs maps each of the users to the ids of the resources
+	// they are assigned to, in one query.
+	UserResourceIDs(ctx context.Context, userIDs []int64) (map[int64][]int64, error)
 	AssignUser(ctx context.Context, resourceID, userID int64) error
+	// UnassignUser removes the assignment; the user's tokens on the resource
+	// leave it (they stay the user's).
+	UnassignUser(ctx context.Context, resourceID, userID int64) error
+	IsAssigned(ctx context.Context, resourceID, userID int64) (bool, error)
 	SavePortal(ctx context.Context, p *Portal) error
 	PortalByAlias(ctx context.Context, alias string) (Portal, error)
+	PortalByResource(ctx context.Context, resourceID int64) (Portal, error)
 	Counts(ctx context.Context) (Counts, error)
+
+	// Tokens.
+	CreateToken(ctx context.Context, t *Token) error
+	TokenByID(ctx context.Context, id int64) (Token, error)
+	TokenBySerial(ctx context.Context, serial string) (Token, error)
+	ListTokens(ctx context.Context, f TokenFilter) ([]Token, int, error)
+	// ValidationTokens finds the user with login assigned to resourceID and
+	// their tokens on it, in one query; NotFound when there is no such
+	// assignment.
+	ValidationTokens(ctx context.Context, resourceID int64, login string) (User, []Token, error)
+	// SetTokenEnabled switches a token; reason is empty when enabling.
+	// It reports whether anything changed.
+	SetTokenEnabled(ctx context.Context, id int64, enabled bool, reason string) (bool, error)
+	ResetTokenFailcount(ctx context.Context, id int64) error
+	DeleteToken(ctx context.Context, id int64) error
+	// PlaceToken sets where a token is: its owner and resource (nil = none).
+	PlaceToken(ctx context.Context, id int64, userID, resourceID *int64) error
+	// AcceptTokenStep commits a matched TOTP step or HOTP counter only if it
+	// is newer than the last accepted one and the token is still enabled and
+	// unlocked, and writes act (when not nil) in the same statement. False
+	// means the code was used already (or the token changed meanwhile).
+	AcceptTokenStep(ctx context.Context, id int64, step int64, hotp bool, now time.Time, act *Activity) (bool, error)
+	// FailTokens adds one to the failcount of each token and writes act
+	// (when not nil) in the same statement.
+	FailTokens(ctx context.Context, ids []int64, act *Activity) error
+	// ResyncToken stores the result of a resync: the last used step or
+	// counter, the next HOTP counter and the TOTP drift; failcount is reset.
+	// False when lastStep is not newer than the stored one.
+	ResyncToken(ctx context.Context, id int64, lastStep, counter, drift int64) (bool, error)
+
+	// One-time codes (email/SMS).
+	CreateCode(ctx context.Context, c *OneTimeCode) error
+	// UseCode spends one attempt on the newest live code of the user for
+	// purpose (and token, when given) and marks it used when hash matches.
+	UseCode(ctx context.Context, userID int64, purpose string, tokenID *int64, hash []byte, now time.Time, maxAttempts int) (CodeResult, error)
 
 	// Enqueue queues a mail or SMS for delivery, in the current transaction.
 	Enqueue(ctx context.Context, m Message) error
@@ -55,6 +117,62 @@ type Store interface {
 	// in the current window; RateCount reads it without adding.
 	HitRate(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
 	RateCount(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+}
+
+// UserFilter selects a page of users. Users are ordered by login; After is
+// the lower-cased login of the last row of the previous page.
+type UserFilter struct {
+	Query      string // prefix of login, last name or email
+	ResourceID int64  // only users assigned to it (0 = all)
+	After      string
+	Limit      int
+}
+
+// UserRow is a user in a list, with what the list shows about them.
+type UserRow struct {
+	User
+	Resources int // how many resources they are assigned to
+	Tokens    int // how many tokens they own
+}
+
+// ResourceRow is a resource in a list.
+type ResourceRow struct {
+	Resource
+	Users       int
+	Tokens      int
+	PortalAlias string
+	PortalOn    bool
+}
+
+// TokenFilter selects a page of tokens, ordered by serial; After is the
+// lower-cased serial of the last row of the previous page.
+type TokenFilter struct {
+	Query      string // prefix of the serial or of the owner's login
+	UserID     int64
+	ResourceID int64
+	WithUser   bool // only tokens that have an owner
+	After      string
+	Limit      int
+}
+
+// OneTimeCode is a code sent by mail or SMS; only its keyed hash is stored.
+type OneTimeCode struct {
+	ID         int64
+	Purpose    string // login, token, enrol, restore, email-change
+	UserID     int64
+	ResourceID *int64
+	TokenID    *int64
+	Target     string
+	Hash       []byte
+	ExpiresAt  time.Time
+}
+
+// CodeResult is what checking a one-time code found.
+type CodeResult struct {
+	Live     bool   // there was an unused, unexpired code with attempts left
+	Matched  bool   // and the given code was it (it is now used)
+	Target   string // where it was sent
+	Attempts int    // attempts used, including this one
 }
 
 // Counts are the headline numbers of the dashboard.

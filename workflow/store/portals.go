@@ -48,12 +48,21 @@ func (db *DB) SavePortal(ctx context.Context, p *workflow.Portal) error {
 
 // PortalByAlias loads a portal with its resource name and ordered actions.
 func (db *DB) PortalByAlias(ctx context.Context, alias string) (workflow.Portal, error) {
+	return db.portal(ctx, "p.alias = $1", alias)
+}
+
+// PortalByResource loads the portal of a resource.
+func (db *DB) PortalByResource(ctx context.Context, resourceID int64) (workflow.Portal, error) {
+	return db.portal(ctx, "p.resource_id = $1", resourceID)
+}
+
+func (db *DB) portal(ctx context.Context, cond string, arg any) (workflow.Portal, error) {
 	var p workflow.Portal
 	var nets []netip.Prefix
 	err := db.q.QueryRow(ctx, `SELECT p.resource_id, r.name, p.alias, p.enabled, p.token_types, p.trusted_networks,
 			p.otp_outside_trusted, p.deny_without_token_outside_trusted, p.require_token, p.remember_device_days,
 			p.max_tokens_per_user, p.pin_length, p.updated_at
-		FROM portals p JOIN resources r ON r.id = p.resource_id WHERE p.alias = $1`, alias).Scan(
+		FROM portals p JOIN resources r ON r.id = p.resource_id WHERE `+cond, arg).Scan(
 		&p.ResourceID, &p.ResourceName, &p.Alias, &p.Enabled, &p.TokenTypes, &nets, &p.OTPOutsideTrusted,
 		&p.DenyWithoutTokenOutsideTrusted, &p.RequireToken, &p.RememberDeviceDays, &p.MaxTokensPerUser, &p.PINLength, &p.UpdatedAt)
 	if err != nil {

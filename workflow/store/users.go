@@ -2,20 +2,21 @@ package store
 
 import (
 	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
 
 	"tokenportal/workflow"
 )
 
-const userColumns = `id, login, first_name, last_name, email, phone, coalesce(password_hash, ''), password_changed_at,
-	password_never_expires, valid_until::timestamptz, temporary_until, disabled, language, failed_logins, locked_until,
-	created_at, updated_at`
+const userColumns = `u.id, u.login, u.first_name, u.last_name, u.email, u.phone, coalesce(u.password_hash, ''), u.password_changed_at,
+	u.password_never_expires, u.valid_until::timestamptz, u.temporary_until, u.disabled, u.language, u.failed_logins, u.locked_until,
+	u.created_at, u.updated_at`
 
-func scanUser(row interface{ Scan(...any) error }) (workflow.User, error) {
-	var u workflow.User
-	err := row.Scan(&u.ID, &u.Login, &u.FirstName, &u.LastName, &u.Email, &u.Phone, &u.PasswordHash, &u.PasswordChangedAt,
+func userDest(u *workflow.User) []any {
+	return []any{&u.ID, &u.Login, &u.FirstName, &u.LastName, &u.Email, &u.Phone, &u.PasswordHash, &u.PasswordChangedAt,
 		&u.PasswordNeverExpires, &u.ValidUntil, &u.TemporaryUntil, &u.Disabled, &u.Language, &u.FailedLogins, &u.LockedUntil,
-		&u.CreatedAt, &u.UpdatedAt)
-	return u, err
+		&u.CreatedAt, &u.UpdatedAt}
 }
 
 func nullString(s string) *string {
@@ -23,6 +24,12 @@ func nullString(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// likePrefix escapes s for a LIKE prefix match.
+func likePrefix(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(strings.ToLower(s)) + "%"
 }
 
 // CreateUser inserts a user and sets its ID.
@@ -39,31 +46,119 @@ func (db *DB) CreateUser(ctx context.Context, u *workflow.User) error {
 	return mapErr(err, "The user")
 }
 
-// UserByLogin finds a user by login, ignoring case.
-func (db *DB) UserByLogin(ctx context.Context, login string) (workflow.User, error) {
-	u, err := scanUser(db.q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE lower(login) = lower($1)`, login))
+// UpdateUser writes every editable field of a user.
+func (db *DB) UpdateUser(ctx context.Context, u *workflow.User) error {
+	err := db.q.QueryRow(ctx, `UPDATE users SET login = $2, first_name = $3, last_name = $4, email = $5, phone = $6,
+			password_hash = $7, password_changed_at = $8, password_never_expires = $9, valid_until = $10::timestamptz::date,
+			temporary_until = $11, disabled = $12, language = $13, failed_logins = $14, locked_until = $15, updated_at = now()
+		WHERE id = $1 RETURNING updated_at`,
+		u.ID, u.Login, u.FirstName, u.LastName, u.Email, u.Phone, nullString(u.PasswordHash), ptrTime(u.PasswordChangedAt),
+		u.PasswordNeverExpires, ptrTime(u.ValidUntil), ptrTime(u.TemporaryUntil), u.Disabled, u.Language, u.FailedLogins,
+		ptrTime(u.LockedUntil)).Scan(&u.UpdatedAt)
+	return mapErr(err, "The user")
+}
+
+// DeleteUser removes a user; their tokens return to stock, disabled.
+func (db *DB) DeleteUser(ctx context.Context, id int64) error {
+	if _, err := db.q.Exec(ctx, `UPDATE tokens SET user_id = NULL, resource_id = NULL, enabled = false,
+		disabled_reason = coalesce(disabled_reason, 'admin') WHERE user_id = $1`, id); err != nil {
+		return err
+	}
+	tag, err := db.q.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		return workflow.Errorf(workflow.CodeNotFound, "The user was not found.")
+	}
+	return mapErr(err, "The user")
+}
+
+// UserByID loads a user.
+func (db *DB) UserByID(ctx context.Context, id int64) (workflow.User, error) {
+	var u workflow.User
+	err := db.q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id).Scan(userDest(&u)...)
 	return u, mapErr(err, "The user")
 }
 
-// CreateResource inserts a resource and sets its ID.
-func (db *DB) CreateResource(ctx context.Context, r *workflow.Resource) error {
-	err := db.q.QueryRow(ctx, `INSERT INTO resources (name, description) VALUES ($1, $2) RETURNING id, created_at`,
-		r.Name, r.Description).Scan(&r.ID, &r.CreatedAt)
-	return mapErr(err, "The resource")
+// UserByLogin finds a user by login, ignoring case.
+func (db *DB) UserByLogin(ctx context.Context, login string) (workflow.User, error) {
+	var u workflow.User
+	err := db.q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE lower(u.login) = lower($1)`, login).Scan(userDest(&u)...)
+	return u, mapErr(err, "The user")
 }
 
-// ResourceByName finds a resource by name, ignoring case.
-func (db *DB) ResourceByName(ctx context.Context, name string) (workflow.Resource, error) {
-	var r workflow.Resource
-	err := db.q.QueryRow(ctx, `SELECT id, name, description, created_at FROM resources WHERE lower(name) = lower($1)`, name).
-		Scan(&r.ID, &r.Name, &r.Description, &r.CreatedAt)
-	return r, mapErr(err, "The resource")
+// ListUsers returns one page of users and the number of all that match.
+// Paging is by key (the login), so every page costs the same at 100k users.
+func (db *DB) ListUsers(ctx context.Context, f workflow.UserFilter) ([]workflow.UserRow, int, error) {
+	where := []string{"true"}
+	args := []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}
+	if f.Query != "" {
+		p := arg(likePrefix(f.Query))
+		where = append(where, "(lower(u.login) LIKE "+p+" OR lower(u.last_name) LIKE "+p+" OR lower(u.email) LIKE "+p+")")
+	}
+	if f.ResourceID != 0 {
+		where = append(where, "EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = "+arg(f.ResourceID)+")")
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.After != "" {
+		cond += " AND lower(u.login) > " + arg(f.After)
+	}
+	rows, err := db.q.Query(ctx, `SELECT `+userColumns+`,
+			(SELECT count(*) FROM resource_users ru WHERE ru.user_id = u.id),
+			(SELECT count(*) FROM tokens t WHERE t.user_id = u.id)
+		FROM users u WHERE `+cond+` ORDER BY lower(u.login) LIMIT `+arg(limit(f.Limit)), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.UserRow, error) {
+		var u workflow.UserRow
+		err := r.Scan(append(userDest(&u.User), &u.Resources, &u.Tokens)...)
+		return u, err
+	})
+	return list, total, err
 }
 
-// AssignUser assigns a user to a resource; assigning twice is not an error.
-func (db *DB) AssignUser(ctx context.Context, resourceID, userID int64) error {
-	_, err := db.q.Exec(ctx, `INSERT INTO resource_users (resource_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, resourceID, userID)
-	return mapErr(err, "The assignment")
+// limit keeps page sizes sane.
+func limit(n int) int {
+	if n <= 0 || n > 500 {
+		return 50
+	}
+	return n
+}
+
+// UnlockUser clears the failed-login counter and lock.
+func (db *DB) UnlockUser(ctx context.Context, id int64) error {
+	tag, err := db.q.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1`, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		return workflow.Errorf(workflow.CodeNotFound, "The user was not found.")
+	}
+	return err
+}
+
+// ResetUser2FA takes every second factor away from a user, so they enrol again.
+func (db *DB) ResetUser2FA(ctx context.Context, userID int64) ([]string, error) {
+	rows, err := db.q.Query(ctx, `UPDATE tokens SET user_id = NULL, resource_id = NULL, enabled = false,
+		disabled_reason = coalesce(disabled_reason, 'admin'), pin_hash = NULL WHERE user_id = $1 RETURNING serial`, userID)
+	if err != nil {
+		return nil, err
+	}
+	serials, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.q.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
+		return nil, err
+	}
+	if _, err := db.q.Exec(ctx, `DELETE FROM remembered_devices WHERE user_id = $1`, userID); err != nil {
+		return nil, err
+	}
+	return serials, nil
 }
 
 // Counts returns the headline numbers of the dashboard.

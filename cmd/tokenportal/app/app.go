@@ -10,11 +10,15 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"tokenportal/admin"
 	"tokenportal/portal"
+	"tokenportal/views"
 	"tokenportal/workflow"
+	"tokenportal/workflow/notify"
 	"tokenportal/workflow/store"
 )
 
@@ -22,14 +26,17 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 
 // App is one running instance: its pool, service and HTTP handler.
 type App struct {
-	Config   Config
-	Log      *slog.Logger
-	Pool     *pgxpool.Pool
-	Store    *store.DB
-	Service  *workflow.Service
-	Admin    *scs.SessionManager
-	Portal   *scs.SessionManager
-	Handler  http.Handler
+	Config  Config
+	Log     *slog.Logger
+	Pool    *pgxpool.Pool
+	Store   *store.DB
+	Service *workflow.Service
+	Admin   *scs.SessionManager
+	Portal  *scs.SessionManager
+	Handler http.Handler
+	// Notifier renders and sends mail and SMS; Queue runs its River worker.
+	Notifier *notify.Notifier
+	Queue    *river.Client[pgx.Tx]
 	sessions *pgxstore.PostgresStore
 }
 
@@ -50,6 +57,8 @@ func OpenPool(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 		pc.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
 	pc.ConnConfig.RuntimeParams["application_name"] = "tokenportal"
+	// Dates (account expiry) are stored and read as UTC dates.
+	pc.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	return pgxpool.NewWithConfig(ctx, pc)
 }
 
@@ -67,6 +76,14 @@ func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*App, error) {
 		Store:    st,
 		Service:  workflow.NewService(st, sealer, cfg.BcryptCost, log),
 		sessions: pgxstore.NewWithCleanupInterval(pool, 5*time.Minute),
+	}
+	a.Notifier, err = notify.New(notify.Config{SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, SMSGatewayURL: cfg.SMSGatewayURL,
+		Capture: cfg.Dev, Open: a.Service.OpenMessage}, log)
+	if err != nil {
+		return nil, err
+	}
+	if a.Queue, err = notify.NewQueue(pool, a.Notifier, log); err != nil {
+		return nil, err
 	}
 	a.Admin = newSessionManager(a.sessions, cfg, "tp_admin", "/admin")
 	a.Portal = newSessionManager(a.sessions, cfg, "tp_portal", "/selfservice")
@@ -102,6 +119,9 @@ func (a *App) router() (http.Handler, error) {
 	r.GET("/readyz", readyz)
 	r.GET("/assets/*file", serveAssets())
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/admin/") })
+	if a.Config.Dev {
+		r.GET("/dev/mail", a.devMail)
+	}
 	r.NoRoute(notFound)
 	r.NoMethod(notFound)
 
@@ -109,13 +129,13 @@ func (a *App) router() (http.Handler, error) {
 	if err := cop.AddTrustedOrigin(a.Config.BaseURL.Scheme + "://" + a.Config.BaseURL.Host); err != nil {
 		return nil, err
 	}
-	html := func(g *gin.RouterGroup, sm *scs.SessionManager) {
-		g.Use(bodyLimit(maxFormBody), crossOrigin(cop, a.Log), sessions(sm, a.Log))
+	html := func(g *gin.RouterGroup, sm *scs.SessionManager, limit gin.HandlerFunc) {
+		g.Use(limit, crossOrigin(cop, a.Log), sessions(sm, a.Log))
 	}
 
 	adm := &admin.Handler{Svc: a.Service, Sessions: a.Admin, Log: a.Log}
 	ag := r.Group("/admin")
-	html(ag, a.Admin)
+	html(ag, a.Admin, adminBodyLimit())
 	adm.Routes(ag)
 
 	api := r.Group("/api/v1")
@@ -124,7 +144,7 @@ func (a *App) router() (http.Handler, error) {
 
 	prt := &portal.Handler{Svc: a.Service, Sessions: a.Portal, Log: a.Log}
 	pg := r.Group("/selfservice")
-	html(pg, a.Portal)
+	html(pg, a.Portal, bodyLimit(maxFormBody))
 	prt.Routes(pg)
 	return r, nil
 }
@@ -142,6 +162,17 @@ func (a *App) Serve(ctx context.Context) error {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	if err := a.Queue.Start(ctx); err != nil {
+		return fmt.Errorf("start the mail queue: %w", err)
+	}
+	defer func() {
+		// Let a delivery in progress finish; what is left stays queued.
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Queue.Stop(sctx); err != nil {
+			a.Log.Warn("mail queue did not stop cleanly", "err", err)
+		}
+	}()
 	a.Log.Info("listening", "addr", a.Config.ListenAddr, "base_url", a.Config.BaseURL.String())
 	return listen(ctx, srv, 20*time.Second, a.Log)
 }
@@ -158,4 +189,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 		log.Info("database is up to date", "version", to)
 	}
 	return nil
+}
+
+// devMail shows the mails and SMS captured in dev mode (SPEC §9).
+func (a *App) devMail(c *gin.Context) {
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.DevMail(a.Notifier.Captured()))
 }

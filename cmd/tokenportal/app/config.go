@@ -38,6 +38,9 @@ type Config struct {
 	SessionLifetime time.Duration
 	BcryptCost      int
 	LogLevel        slog.Level
+	// Dev is set by `tokenportal dev`: mail is captured, not sent, and shown
+	// at /dev/mail.
+	Dev bool
 }
 
 // HTTPS reports whether the public address is https: cookies then get the

@@ -60,6 +60,23 @@ func bodyLimit(n int64) gin.HandlerFunc {
 	}
 }
 
+// adminImportPath is the console's token upload, the one form that takes a
+// file larger than maxFormBody.
+const adminImportPath = "/admin/tokens/import"
+
+// adminBodyLimit is bodyLimit for the console: maxFormBody everywhere but
+// the token upload, which gets maxImportBody.
+func adminBodyLimit() gin.HandlerFunc {
+	forms, files := bodyLimit(maxFormBody), bodyLimit(maxImportBody)
+	return func(c *gin.Context) {
+		if c.Request.Method == http.MethodPost && c.Request.URL.Path == adminImportPath {
+			files(c)
+			return
+		}
+		forms(c)
+	}
+}
+
 // tooLarge answers 413 in the format of the route.
 func tooLarge(c *gin.Context, limit int64) {
 	msg := fmt.Sprintf("The request is too large: at most %d KiB are accepted here.", limit>>10)

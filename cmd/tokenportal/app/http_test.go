@@ -215,3 +215,32 @@ func TestAssetsServedWithCacheHeaders(t *testing.T) {
 		t.Fatalf("asset listing: %d", resp.StatusCode)
 	}
 }
+
+// The token upload of the console takes files up to 10 MiB; every other
+// console form stays at 64 KiB.
+func TestAdminImportBodyLimit(t *testing.T) {
+	env := apptest.New(t, nil)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(path string, size int) int {
+		req, _ := http.NewRequest(http.MethodPost, env.Server.URL+path, strings.NewReader(strings.Repeat("a", size)))
+		req.Header.Set("Content-Type", "application/octet-stream")
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// Past the body limit, a request without a session is sent to sign in.
+	if s := post("/admin/tokens/import", 1<<20); s != http.StatusSeeOther {
+		t.Errorf("1 MiB upload: %d, want 303", s)
+	}
+	if s := post("/admin/tokens/import", 11<<20); s != http.StatusRequestEntityTooLarge {
+		t.Errorf("11 MiB upload: %d, want 413", s)
+	}
+	for _, path := range []string{"/admin/users", "/admin/tokens/import-x/check", "/admin/login"} {
+		if s := post(path, 100<<10); s != http.StatusRequestEntityTooLarge {
+			t.Errorf("100 KiB to %s: %d, want 413", path, s)
+		}
+	}
+}

@@ -73,8 +73,12 @@ func URL() string { return dbURL }
 func Pool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	once.Do(func() {
-		var err error
-		pool, err = pgxpool.New(context.Background(), dbURL)
+		cfg, err := pgxpool.ParseConfig(dbURL)
+		if err != nil {
+			t.Fatalf("storetest: %v", err)
+		}
+		cfg.ConnConfig.RuntimeParams["timezone"] = "UTC" // as app.OpenPool
+		pool, err = pgxpool.NewWithConfig(context.Background(), cfg)
 		if err != nil {
 			t.Fatalf("storetest: %v", err)
 		}

@@ -183,3 +183,18 @@ func Form(pairs ...string) url.Values {
 	}
 	return v
 }
+
+// StartQueue runs the mail/SMS queue worker until the test ends.
+func (e *Env) StartQueue(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := e.App.Queue.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		_ = e.App.Queue.Stop(sctx)
+		cancel()
+	})
+}

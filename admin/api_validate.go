@@ -1,0 +1,57 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/workflow"
+)
+
+// apiValidate checks a second factor for a resource: {resource_id, login,
+// pass} → {"result": true|false}, with the rules of the portal (PIN, window,
+// replay, failcount, disabled tokens).
+//
+// Unknown logins, users not assigned, unknown resources and — for a validate
+// key bound to a resource — any other resource all answer 200
+// {"result": false}, exactly like a wrong code, so the endpoint tells
+// nobody which logins or resources exist. (The bound key's attempt on
+// another resource is recorded as AccessDenied.) Only a request that cannot
+// be read is an error: 400 for malformed JSON or a wrong type, 422 for a
+// missing field.
+func (h *Handler) apiValidate(c *gin.Context) {
+	var in struct {
+		ResourceID *int64  `json:"resource_id"`
+		Login      *string `json:"login"`
+		Pass       *string `json:"pass"`
+	}
+	if !h.apiDecode(c, &in) {
+		return
+	}
+	f := map[string]string{}
+	if in.ResourceID == nil {
+		f["resource_id"] = "Give the id of the resource the person signs in to."
+	}
+	if in.Login == nil || *in.Login == "" {
+		f["login"] = "Give the person's login."
+	}
+	if in.Pass == nil {
+		f["pass"] = "Give the code (with the PIN, if the token has one); an empty pass asks for a code by email or SMS."
+	}
+	if len(f) > 0 {
+		h.apiError(c, workflow.Invalid(f))
+		return
+	}
+	k := currentKey(c)
+	if k.Role == workflow.RoleValidate && k.ResourceID != nil && *k.ResourceID != *in.ResourceID {
+		h.denied(c, keyActor(k))
+		c.JSON(http.StatusOK, gin.H{"result": false})
+		return
+	}
+	ok, err := h.Svc.Validate(c.Request.Context(), *in.ResourceID, *in.Login, *in.Pass, keyActor(k), meta(c))
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"result": ok})
+}

@@ -1,0 +1,472 @@
+package admin
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+	"tokenportal/workflow"
+)
+
+// userRoutes registers the Users area (SPEC §7). Everybody reads; the
+// helpdesk edits contact data, unlocks and resets 2FA; the rest is for
+// superadmins.
+func (h *Handler) userRoutes(in *gin.RouterGroup) {
+	in.GET("/users", h.allow(anyAdmin...), h.users)
+	in.GET("/users/new", h.allow(superadmin...), h.newUserPage)
+	in.POST("/users", h.allow(superadmin...), h.createUser)
+	in.GET("/users/:id", h.allow(anyAdmin...), h.userPage)
+	in.POST("/users/:id", h.allow(helpdesk...), h.updateUser)
+	in.POST("/users/:id/assign", h.allow(superadmin...), h.assignUser)
+	in.GET("/users/:id/unassign", h.allow(superadmin...), h.unassignUserPage)
+	in.POST("/users/:id/unassign", h.allow(superadmin...), h.unassignUser)
+	in.POST("/users/:id/unlock", h.allow(helpdesk...), h.unlockUser)
+	in.GET("/users/:id/reset-2fa", h.allow(helpdesk...), h.reset2FAPage)
+	in.POST("/users/:id/reset-2fa", h.allow(helpdesk...), h.reset2FA)
+	in.GET("/users/:id/delete", h.allow(superadmin...), h.deleteUserPage)
+	in.POST("/users/:id/delete", h.allow(superadmin...), h.deleteUser)
+}
+
+func (h *Handler) users(c *gin.Context) {
+	ctx := c.Request.Context()
+	q := query(c)
+	resourceID, _ := optionalID(c.Query("resource_id"))
+	after := c.Query("after")
+	if len(after) > maxQuery {
+		after = ""
+	}
+	rows, total, err := h.Svc.Store.ListUsers(ctx, workflow.UserFilter{Query: q, ResourceID: resourceID, After: after, Limit: pageSize + 1})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	next := ""
+	if len(rows) > pageSize {
+		rows = rows[:pageSize]
+		next = strings.ToLower(rows[pageSize-1].Login)
+	}
+	resources, err := h.resourceOptions(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	params := url.Values{"q": {q}, "resource_id": {idString(resourceID)}}
+	h.page(c, http.StatusOK, views.UsersPage(h.chrome(c, "users"), views.UserList{
+		Filter:    views.Form{Values: map[string]string{"q": q, "resource_id": idString(resourceID)}},
+		Filtered:  q != "" || resourceID != 0,
+		Resources: resources,
+		Rows:      h.userRows(rows),
+		Pager:     pager("/admin/users", params, total, "users", after, next),
+		CanCreate: may(c, superadmin),
+	}))
+}
+
+func (h *Handler) userRows(rows []workflow.UserRow) []views.UserRow {
+	now := h.Svc.Now()
+	out := make([]views.UserRow, len(rows))
+	for i, r := range rows {
+		out[i] = views.UserRow{
+			ID: r.ID, Login: r.Login, Name: strings.TrimSpace(r.FirstName + " " + r.LastName), Email: r.Email, Phone: r.Phone,
+			Resources: r.Resources, Tokens: r.Tokens, Status: userStatus(r.User, now),
+		}
+	}
+	return out
+}
+
+// userStatus names what keeps a user from signing in, in words.
+func userStatus(u workflow.User, now time.Time) []views.Status {
+	var s []views.Status
+	if u.Disabled {
+		s = append(s, views.Status{Label: "disabled", Kind: "bad"})
+	}
+	if u.Expired(now) {
+		s = append(s, views.Status{Label: "expired", Kind: "bad"})
+	}
+	if u.Locked(now) {
+		s = append(s, views.Status{Label: "locked", Kind: "warn"})
+	}
+	return s
+}
+
+func (h *Handler) newUserPage(c *gin.Context) {
+	h.page(c, http.StatusOK, views.UserNewPage(h.chrome(c, "users"), views.UserNew{Form: views.Form{Values: map[string]string{"language": "en"}}}))
+}
+
+// userForm reads the user form: the input for the service and the values
+// to show again (never the password).
+func userForm(c *gin.Context) (workflow.UserInput, map[string]string) {
+	in := workflow.UserInput{
+		Login: c.PostForm("login"), FirstName: c.PostForm("first_name"), LastName: c.PostForm("last_name"),
+		Email: c.PostForm("email"), Phone: c.PostForm("phone"), Password: c.PostForm("password"),
+		ClearPassword: c.PostForm("clear_password") == "1", PasswordNeverExpires: c.PostForm("password_never_expires") == "1",
+		ValidUntil: strings.TrimSpace(c.PostForm("valid_until")), TemporaryUntil: strings.TrimSpace(c.PostForm("temporary_until")),
+		Disabled: c.PostForm("disabled") == "1", Language: c.PostForm("language"),
+	}
+	values := map[string]string{
+		"login": in.Login, "first_name": in.FirstName, "last_name": in.LastName, "email": in.Email, "phone": in.Phone,
+		"clear_password": checked(in.ClearPassword), "password_never_expires": checked(in.PasswordNeverExpires),
+		"valid_until": in.ValidUntil, "temporary_until": in.TemporaryUntil, "disabled": checked(in.Disabled), "language": in.Language,
+	}
+	return in, values
+}
+
+// userValues fills the edit form from a stored user.
+func userValues(u workflow.User) map[string]string {
+	in := u.Input()
+	v := map[string]string{
+		"login": in.Login, "first_name": in.FirstName, "last_name": in.LastName, "email": in.Email, "phone": in.Phone,
+		"password_never_expires": checked(in.PasswordNeverExpires), "valid_until": in.ValidUntil,
+		"disabled": checked(in.Disabled), "language": in.Language,
+	}
+	if u.TemporaryUntil != nil {
+		v["temporary_until"] = u.TemporaryUntil.UTC().Format("2006-01-02T15:04")
+	}
+	return v
+}
+
+func (h *Handler) createUser(c *gin.Context) {
+	in, values := userForm(c)
+	u, err := h.Svc.CreateUser(c.Request.Context(), in, adminActor(current(c)), meta(c))
+	if err != nil {
+		if formError(err) {
+			h.page(c, workflow.HTTPStatus(err), views.UserNewPage(h.chrome(c, "users"), views.UserNew{Form: failedForm(err, values)}))
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	h.done(c, views.UserHref(u.ID), "User "+u.Login+" was created.")
+}
+
+// user loads the user of the :id parameter; false when a page was rendered.
+func (h *Handler) user(c *gin.Context) (workflow.User, bool) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return workflow.User{}, false
+	}
+	u, err := h.Svc.Store.UserByID(c.Request.Context(), id)
+	if err != nil {
+		h.fail(c, err)
+		return u, false
+	}
+	return u, true
+}
+
+func (h *Handler) userPage(c *gin.Context) {
+	if u, ok := h.user(c); ok {
+		h.renderUser(c, u, http.StatusOK, views.Form{Values: userValues(u)}, views.Form{})
+	}
+}
+
+// userTokensShown bounds the tokens listed on a user's page.
+const userTokensShown = 100
+
+// renderUser shows a user's page with the edit form f and the assign form.
+func (h *Handler) renderUser(c *gin.Context, u workflow.User, status int, f, assign views.Form) {
+	ctx := c.Request.Context()
+	assigned, err := h.Svc.Store.UserResources(ctx, u.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	all, err := h.resourceOptions(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	tokens, total, err := h.Svc.Store.ListTokens(ctx, workflow.TokenFilter{UserID: u.ID, Limit: userTokensShown})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	now := h.Svc.Now()
+	d := views.UserDetail{
+		ID: u.ID, Login: u.Login, Form: f, Status: userStatus(u, now), Locked: u.Locked(now),
+		LockedUntil: views.TimeUTCOr(u.LockedUntil, ""), FailedLogins: u.FailedLogins, HasPassword: u.PasswordHash != "",
+		PasswordChanged: views.TimeUTCOr(u.PasswordChangedAt, "unknown"), ValidUntil: "no limit", TemporaryUntil: "not temporary",
+		Disabled: u.Disabled, Created: views.TimeUTC(u.CreatedAt), Updated: views.TimeUTC(u.UpdatedAt),
+		AssignForm: assign, Tokens: tokenRows(tokens), TokensTotal: total,
+		Can: views.UserPerms{
+			EditAccount: may(c, superadmin), EditContact: may(c, helpdesk), Assign: may(c, superadmin),
+			Unlock: may(c, helpdesk), Reset2FA: may(c, helpdesk), Delete: may(c, superadmin),
+		},
+	}
+	if u.ValidUntil != nil {
+		d.ValidUntil = u.ValidUntil.Format("2006-01-02")
+	}
+	if u.TemporaryUntil != nil {
+		d.TemporaryUntil = views.TimeUTC(*u.TemporaryUntil)
+	}
+	in := map[int64]bool{}
+	for _, r := range assigned {
+		d.Resources = append(d.Resources, views.ResourceRef{ID: r.ID, Name: r.Name})
+		in[r.ID] = true
+	}
+	for _, o := range all {
+		if id, _ := strconv.ParseInt(o.Value, 10, 64); !in[id] {
+			d.Assignable = append(d.Assignable, o)
+		}
+	}
+	h.page(c, status, views.UserPage(h.chrome(c, "users"), d))
+}
+
+func (h *Handler) updateUser(c *gin.Context) {
+	u, ok := h.user(c)
+	if !ok {
+		return
+	}
+	by, m := adminActor(current(c)), meta(c)
+	var (
+		values  map[string]string
+		updated workflow.User
+		err     error
+	)
+	if may(c, superadmin) {
+		var in workflow.UserInput
+		in, values = userForm(c)
+		updated, err = h.Svc.UpdateUser(c.Request.Context(), u.ID, in, by, m)
+	} else {
+		// The helpdesk changes contact data only (SPEC §2); other fields
+		// of the form, if sent, are ignored.
+		in := workflow.ContactInput{FirstName: c.PostForm("first_name"), LastName: c.PostForm("last_name"),
+			Email: c.PostForm("email"), Phone: c.PostForm("phone"), Language: c.PostForm("language")}
+		values = userValues(u)
+		values["first_name"], values["last_name"], values["email"], values["phone"], values["language"] =
+			in.FirstName, in.LastName, in.Email, in.Phone, in.Language
+		updated, err = h.Svc.UpdateUserContact(c.Request.Context(), u.ID, in, by, m)
+	}
+	if err != nil {
+		if formError(err) {
+			h.renderUser(c, u, workflow.HTTPStatus(err), failedForm(err, values), views.Form{})
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	h.done(c, views.UserHref(u.ID), "The changes to "+updated.Login+" were saved.")
+}
+
+func (h *Handler) assignUser(c *gin.Context) {
+	u, ok := h.user(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	resourceID, err := optionalID(c.PostForm("resource_id"))
+	if err != nil || resourceID == 0 {
+		err = invalid("resource_id", "Choose a resource.")
+	} else if _, err = h.Svc.Store.ResourceByID(ctx, resourceID); err != nil && workflow.ErrorCode(err) == workflow.CodeNotFound {
+		err = invalid("resource_id", "There is no such resource.")
+	}
+	if err == nil {
+		err = h.Svc.AssignUser(ctx, resourceID, u.ID, adminActor(current(c)), meta(c))
+	}
+	if err != nil {
+		if formError(err) {
+			h.renderUser(c, u, workflow.HTTPStatus(err), views.Form{Values: userValues(u)},
+				failedForm(err, map[string]string{"resource_id": c.PostForm("resource_id")}))
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	r, _ := h.Svc.Store.ResourceByID(ctx, resourceID)
+	h.done(c, views.UserHref(u.ID), u.Login+" is now assigned to "+r.Name+".")
+}
+
+// resourceOf loads the resource whose id is raw (a form or query value);
+// false when a page was rendered.
+func (h *Handler) resourceOf(c *gin.Context, raw string) (workflow.Resource, bool) {
+	id, err := optionalID(raw)
+	if err != nil || id == 0 {
+		h.fail(c, errNotFound)
+		return workflow.Resource{}, false
+	}
+	r, err := h.Svc.Store.ResourceByID(c.Request.Context(), id)
+	if err != nil {
+		h.fail(c, err)
+		return r, false
+	}
+	return r, true
+}
+
+// assigned checks that u is assigned to r; false when a page was rendered.
+func (h *Handler) assigned(c *gin.Context, u workflow.User, r workflow.Resource) bool {
+	ok, err := h.Svc.Store.IsAssigned(c.Request.Context(), r.ID, u.ID)
+	if err == nil && !ok {
+		err = workflow.Errorf(workflow.CodeNotFound, "%s is not assigned to %s.", u.Login, r.Name)
+	}
+	if err != nil {
+		h.fail(c, err)
+		return false
+	}
+	return true
+}
+
+// unassignConfirm is the confirmation of removing a user from a resource,
+// reached from the user's page and from the resource's Users tab.
+func (h *Handler) unassignConfirm(c *gin.Context, section string, u workflow.User, r workflow.Resource, action, cancel string, hidden []views.Hidden) {
+	_, onResource, err := h.Svc.Store.ListTokens(c.Request.Context(), workflow.TokenFilter{UserID: u.ID, ResourceID: r.ID, Limit: 1})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	effects := []string{
+		u.Login + " can no longer sign in to the self-service portal of " + r.Name + ", nor validate codes for it.",
+	}
+	if onResource > 0 {
+		effects = append(effects, u.Login+"'s "+plural(onResource,
+			"token on "+r.Name+" leaves the resource but stays "+u.Login+"'s, unchanged.",
+			"tokens on "+r.Name+" leave the resource but stay "+u.Login+"'s, unchanged."))
+	}
+	effects = append(effects, "The account itself and its other assignments stay as they are.")
+	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, section), views.Confirm{
+		Title: "Remove " + u.Login + " from " + r.Name + "?", Lead: "This is what happens:", Effects: effects,
+		Action: action, Hidden: hidden, Button: "Remove from " + r.Name, Cancel: cancel,
+	}))
+}
+
+func (h *Handler) unassignUserPage(c *gin.Context) {
+	u, ok := h.user(c)
+	if !ok {
+		return
+	}
+	r, ok := h.resourceOf(c, c.Query("resource_id"))
+	if !ok || !h.assigned(c, u, r) {
+		return
+	}
+	h.unassignConfirm(c, "users", u, r, views.UserHref(u.ID)+"/unassign", views.UserHref(u.ID),
+		[]views.Hidden{{Name: "resource_id", Value: strconv.FormatInt(r.ID, 10)}})
+}
+
+func (h *Handler) unassignUser(c *gin.Context) {
+	u, ok := h.user(c)
+	if !ok {
+		return
+	}
+	r, ok := h.resourceOf(c, c.PostForm("resource_id"))
+	if !ok {
+		return
+	}
+	if err := h.Svc.UnassignUser(c.Request.Context(), r.ID, u.ID, adminActor(current(c)), meta(c)); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.done(c, views.UserHref(u.ID), u.Login+" was removed from "+r.Name+".")
+}
+
+func (h *Handler) unlockUser(c *gin.Context) {
+	u, ok := h.user(c)
+	if !ok {
+		return
+	}
+	if err := h.Svc.UnlockUser(c.Request.Context(), u.ID, adminActor(current(c)), meta(c)); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.done(c, views.UserHref(u.ID), u.Login+" was unlocked and may sign in again.")
+}
+
+// resetListed bounds the tokens a confirmation names one by one.
+const resetListed = 100
+
+func (h *Handler) reset2FAPage(c *gin.Context) {
+	u, ok := h.user(c)
+	if !ok {
+		return
+	}
+	tokens, total, err := h.Svc.Store.ListTokens(c.Request.Context(), workflow.TokenFilter{UserID: u.ID, Limit: resetListed})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var effects []string
+	if total == 0 {
+		effects = append(effects, u.Login+" has no token, so no token changes.")
+	}
+	for _, t := range tokens {
+		where := "on no resource"
+		if t.ResourceName != "" {
+			where = "on " + t.ResourceName
+		}
+		effects = append(effects, "Token "+t.Serial+" ("+t.Type+", "+where+") is disabled and unassigned: it goes back to stock, without its PIN.")
+	}
+	if total > len(tokens) {
+		effects = append(effects, "And "+plural(total-len(tokens), "more token", "more tokens")+" the same way.")
+	}
+	effects = append(effects,
+		"The recovery codes of "+u.Login+" are deleted.",
+		"The remembered devices of "+u.Login+" are forgotten, so the next sign-in asks for a second factor again.",
+		u.Login+" can then register a new token in the self-service portal. The password and assignments stay.")
+	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "users"), views.Confirm{
+		Title: "Reset the second factor of " + u.Login + "?", Lead: "This is what happens, at once:", Effects: effects,
+		Action: views.UserHref(u.ID) + "/reset-2fa", Button: "Reset 2FA", Cancel: views.UserHref(u.ID),
+	}))
+}
+
+func (h *Handler) reset2FA(c *gin.Context) {
+	u, ok := h.user(c)
+	if !ok {
+		return
+	}
+	serials, err := h.Svc.ResetUser2FA(c.Request.Context(), u.ID, adminActor(current(c)), meta(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.done(c, views.UserHref(u.ID), "The second factor of "+u.Login+" was reset: "+
+		plural(len(serials), "token was", "tokens were")+" disabled and returned to stock.")
+}
+
+func (h *Handler) deleteUserPage(c *gin.Context) {
+	u, ok := h.user(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	resources, err := h.Svc.Store.UserResources(ctx, u.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	_, tokens, err := h.Svc.Store.ListTokens(ctx, workflow.TokenFilter{UserID: u.ID, Limit: 1})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	effects := []string{
+		"The account " + u.Login + " is deleted for good, with its password, recovery codes and remembered devices.",
+		"Its assignments to " + plural(len(resources), "resource", "resources") + " are removed.",
+		"Its " + plural(tokens, "token goes", "tokens go") + " back to stock, disabled.",
+		"The activity log keeps its entries about " + u.Login + ".",
+	}
+	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "users"), views.Confirm{
+		Title: "Delete user " + u.Login + "?", Lead: "This cannot be undone:", Effects: effects,
+		Action: views.UserHref(u.ID) + "/delete", Button: "Delete " + u.Login, Cancel: views.UserHref(u.ID),
+	}))
+}
+
+func (h *Handler) deleteUser(c *gin.Context) {
+	u, ok := h.user(c)
+	if !ok {
+		return
+	}
+	if err := h.Svc.DeleteUser(c.Request.Context(), u.ID, adminActor(current(c)), meta(c)); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.done(c, "/admin/users", "User "+u.Login+" was deleted.")
+}
+
+// plural counts things in words: "1 token", "3 tokens".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}

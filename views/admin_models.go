@@ -1,0 +1,297 @@
+package views
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The view models of the console's Users, Resources and Tokens areas: data
+// shaped like the pages, filled by the admin handlers.
+
+// Option is one choice of a select.
+type Option struct {
+	Value string
+	Label string
+}
+
+// Hidden is a hidden input of a form.
+type Hidden struct {
+	Name  string
+	Value string
+}
+
+// Status is a state shown as a tag: the text says it, the colour (Kind:
+// "bad", "warn", "ok") only underlines it.
+type Status struct {
+	Label string
+	Kind  string
+}
+
+// Pager links the pages of a list that is paged by key: there is a next
+// page and a way back to the first, not page numbers.
+type Pager struct {
+	Total     int
+	Noun      string // plural, e.g. "users"; the singular drops the "s"
+	FirstHref string // set when this is not the first page
+	NextHref  string // set when more rows follow
+}
+
+// Summary is the count of the whole list, e.g. "1 user", "60 users".
+func (p Pager) Summary() string {
+	noun := p.Noun
+	if p.Total == 1 {
+		noun = strings.TrimSuffix(noun, "s")
+	}
+	return strconv.Itoa(p.Total) + " " + noun
+}
+
+// Confirm is the page before a destructive action: it says exactly what
+// will happen and posts only when the admin confirms.
+type Confirm struct {
+	Title   string
+	Lead    string
+	Effects []string
+	Action  string // where the form posts
+	Hidden  []Hidden
+	Button  string
+	Cancel  string // where Cancel leads
+}
+
+// TimeUTC formats a time for the console, always in UTC: "2026-11-23 14:05 UTC".
+func TimeUTC(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" }
+
+// TimeUTCOr formats t like TimeUTC, or returns none when there is no time.
+func TimeUTCOr(t *time.Time, none string) string {
+	if t == nil || t.IsZero() {
+		return none
+	}
+	return TimeUTC(*t)
+}
+
+// YesNo spells a flag for a table cell.
+func YesNo(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
+}
+
+// withEmpty puts a first choice with an empty value before opts.
+func withEmpty(label string, opts []Option) []Option {
+	return append([]Option{{"", label}}, opts...)
+}
+
+// describedBy is the aria-describedby of a control with the given id.
+func describedBy(id string, hint, err bool) string {
+	var ids []string
+	if hint {
+		ids = append(ids, id+"-hint")
+	}
+	if err {
+		ids = append(ids, id+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
+// UserHref is the address of a user's page.
+func UserHref(id int64) string { return "/admin/users/" + strconv.FormatInt(id, 10) }
+
+// ResourceHref is the address of a resource's page.
+func ResourceHref(id int64) string { return "/admin/resources/" + strconv.FormatInt(id, 10) }
+
+// TokenHref is the address of a token's page.
+func TokenHref(serial string) string { return "/admin/tokens/" + url.PathEscape(serial) }
+
+// UserRow is a user in a list.
+type UserRow struct {
+	ID        int64
+	Login     string
+	Name      string
+	Email     string
+	Phone     string
+	Resources int
+	Tokens    int
+	Status    []Status
+}
+
+// UserList is the Users page.
+type UserList struct {
+	Filter    Form // q and resource_id as typed
+	Filtered  bool
+	Resources []Option
+	Rows      []UserRow
+	Pager     Pager
+	CanCreate bool
+}
+
+// UserPerms says which forms of a user's page the signed-in role may use.
+type UserPerms struct {
+	EditAccount bool // login, password, validity, disabled
+	EditContact bool // names, email, phone, language
+	Assign      bool // add to and remove from resources
+	Unlock      bool
+	Reset2FA    bool
+	Delete      bool
+}
+
+// ResourceRef names a resource with a link.
+type ResourceRef struct {
+	ID   int64
+	Name string
+}
+
+// UserDetail is a user's page.
+type UserDetail struct {
+	ID              int64
+	Login           string
+	Form            Form // the edit form
+	Status          []Status
+	Locked          bool
+	LockedUntil     string
+	FailedLogins    int
+	HasPassword     bool
+	PasswordChanged string
+	ValidUntil      string
+	TemporaryUntil  string
+	Disabled        bool
+	Created         string
+	Updated         string
+	Resources       []ResourceRef
+	Assignable      []Option
+	AssignForm      Form
+	Tokens          []TokenRow
+	TokensTotal     int
+	Can             UserPerms
+}
+
+// UserNew is the page that creates a user.
+type UserNew struct {
+	Form Form
+}
+
+// TokenRow is a token in a list.
+type TokenRow struct {
+	Serial     string
+	Type       string
+	OwnerID    int64 // 0: in stock
+	Owner      string
+	ResourceID int64 // 0: on no resource
+	Resource   string
+	Enabled    bool
+	Disabled   string // why, when not enabled
+	Failcount  int
+	Locked     bool
+	PIN        bool
+	LastUsed   string
+}
+
+// Href is the address of the token's page.
+func (t TokenRow) Href() string { return TokenHref(t.Serial) }
+
+// TokenList is the Tokens page.
+type TokenList struct {
+	Filter    Form // q, resource_id, with_user as typed
+	Filtered  bool
+	Resources []Option
+	Rows      []TokenRow
+	Pager     Pager
+	CanImport bool
+	Import    Form // the import form: resource_id, and errors of file and psk_hex
+}
+
+// TokenPerms says which forms of a token's page the signed-in role may use.
+type TokenPerms struct {
+	Operate bool // Check OTP, enable/disable, reset failcount
+	Manage  bool // assign, delete
+}
+
+// CheckView is the result of Check OTP.
+type CheckView struct {
+	Valid   bool
+	Outcome string
+	Hint    string
+}
+
+// TokenDetail is a token's page.
+type TokenDetail struct {
+	TokenRow
+	Algorithm   string
+	Digits      int
+	Moving      string // "Period" or "Counter"
+	MovingValue string
+	PINPosition string
+	Created     string
+	Check       *CheckView
+	CheckForm   Form
+	AssignForm  Form
+	Resources   []Option
+	Can         TokenPerms
+}
+
+// ResourceRow is a resource in the list.
+type ResourceRow struct {
+	ID          int64
+	Name        string
+	Description string
+	Users       int
+	Tokens      int
+	Alias       string
+	PortalOn    bool
+}
+
+// ResourceList is the Resources page.
+type ResourceList struct {
+	Filter   Form // q as typed
+	Filtered bool
+	Rows     []ResourceRow
+	Pager    Pager
+	CanEdit  bool
+	Form     Form // the create form
+}
+
+// ResourcePortal is what the Self-Service tab shows of a resource's portal.
+type ResourcePortal struct {
+	ResourceID int64
+	Exists     bool
+	Alias      string
+	Enabled    bool
+}
+
+// Tab is one tab of a resource's page.
+type Tab struct {
+	Key   string
+	Label string
+	Href  string
+}
+
+// ResourceDetail is a resource's page with one of its tabs open.
+type ResourceDetail struct {
+	ID          int64
+	Name        string
+	Description string
+	Created     string
+	Tab         string // details, users, tokens, selfservice
+	Form        Form   // details: the edit form
+	Users       []UserRow
+	Tokens      []TokenRow
+	Pager       Pager
+	AssignForm  Form // users: assign by login
+	Portal      ResourcePortal
+	CanEdit     bool
+}
+
+// Tabs are the tabs of a resource's page, in order.
+func (r ResourceDetail) Tabs() []Tab {
+	base := ResourceHref(r.ID) + "?tab="
+	return []Tab{
+		{"details", "Details", base + "details"},
+		{"users", "Users", base + "users"},
+		{"tokens", "Tokens with users", base + "tokens"},
+		{"selfservice", "Self-Service", base + "selfservice"},
+	}
+}
+
+// LanguageOptions are the choices of a user's language.
+var LanguageOptions = []Option{{"en", "English"}, {"de", "German"}, {"nl", "Dutch"}}

@@ -1,0 +1,262 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"tokenportal/workflow"
+)
+
+const tokenColumns = `t.id, t.serial, t.type, t.secret, coalesce(t.key_id, ''), t.algorithm, t.digits, t.period, t.counter,
+	t.last_step, t.drift, coalesce(t.pin_hash, ''), t.pin_position, t.enabled, coalesce(t.disabled_reason, ''), t.failcount,
+	t.user_id, t.resource_id, t.description, t.created_at, t.last_used_at`
+
+const tokenJoins = ` LEFT JOIN users u ON u.id = t.user_id LEFT JOIN resources r ON r.id = t.resource_id`
+
+func tokenDest(t *workflow.Token) []any {
+	return []any{&t.ID, &t.Serial, &t.Type, &t.Secret, &t.KeyID, &t.Algorithm, &t.Digits, &t.Period, &t.Counter,
+		&t.LastStep, &t.Drift, &t.PINHash, &t.PINPosition, &t.Enabled, &t.DisabledReason, &t.Failcount,
+		&t.UserID, &t.ResourceID, &t.Description, &t.CreatedAt, &t.LastUsedAt}
+}
+
+func scanTokenRow(row pgx.CollectableRow) (workflow.Token, error) {
+	var t workflow.Token
+	err := row.Scan(append(tokenDest(&t), &t.UserLogin, &t.ResourceName)...)
+	return t, err
+}
+
+// CreateToken inserts a token and sets its ID.
+func (db *DB) CreateToken(ctx context.Context, t *workflow.Token) error {
+	if t.PINPosition == "" {
+		t.PINPosition = "after"
+	}
+	var keyID, reason *string
+	if t.KeyID != "" {
+		keyID = &t.KeyID
+	}
+	if !t.Enabled {
+		r := t.DisabledReason
+		if r == "" {
+			r = workflow.DisabledByAdmin
+		}
+		reason = &r
+	}
+	err := db.q.QueryRow(ctx, `INSERT INTO tokens (serial, type, secret, key_id, algorithm, digits, period, counter, last_step,
+			drift, pin_hash, pin_position, enabled, disabled_reason, user_id, resource_id, description)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id, created_at`,
+		t.Serial, t.Type, t.Secret, keyID, t.Algorithm, t.Digits, t.Period, t.Counter, t.LastStep, t.Drift,
+		nullString(t.PINHash), t.PINPosition, t.Enabled, reason, t.UserID, t.ResourceID, t.Description).Scan(&t.ID, &t.CreatedAt)
+	return mapErr(err, "The token")
+}
+
+// TokenByID loads a token with its owner's login and resource's name.
+func (db *DB) TokenByID(ctx context.Context, id int64) (workflow.Token, error) {
+	rows, _ := db.q.Query(ctx, `SELECT `+tokenColumns+`, coalesce(u.login, ''), coalesce(r.name, '') FROM tokens t`+tokenJoins+` WHERE t.id = $1`, id)
+	t, err := pgx.CollectExactlyOneRow(rows, scanTokenRow)
+	return t, mapErr(err, "The token")
+}
+
+// TokenBySerial finds a token by serial, ignoring case.
+func (db *DB) TokenBySerial(ctx context.Context, serial string) (workflow.Token, error) {
+	rows, _ := db.q.Query(ctx, `SELECT `+tokenColumns+`, coalesce(u.login, ''), coalesce(r.name, '') FROM tokens t`+tokenJoins+` WHERE lower(t.serial) = lower($1)`, serial)
+	t, err := pgx.CollectExactlyOneRow(rows, scanTokenRow)
+	return t, mapErr(err, "The token")
+}
+
+// ListTokens returns one page of tokens and the number of all that match.
+func (db *DB) ListTokens(ctx context.Context, f workflow.TokenFilter) ([]workflow.Token, int, error) {
+	where := []string{"true"}
+	args := []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}
+	if f.Query != "" {
+		p := arg(likePrefix(f.Query))
+		where = append(where, "(lower(t.serial) LIKE "+p+" OR t.user_id IN (SELECT id FROM users WHERE lower(login) LIKE "+p+"))")
+	}
+	if f.UserID != 0 {
+		where = append(where, "t.user_id = "+arg(f.UserID))
+	}
+	if f.ResourceID != 0 {
+		where = append(where, "t.resource_id = "+arg(f.ResourceID))
+	}
+	if f.WithUser {
+		where = append(where, "t.user_id IS NOT NULL")
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM tokens t WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.After != "" {
+		cond += " AND lower(t.serial) > " + arg(f.After)
+	}
+	rows, err := db.q.Query(ctx, `SELECT `+tokenColumns+`, coalesce(u.login, ''), coalesce(r.name, '') FROM tokens t`+tokenJoins+
+		` WHERE `+cond+` ORDER BY lower(t.serial) LIMIT `+arg(limit(f.Limit)), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	list, err := pgx.CollectRows(rows, scanTokenRow)
+	return list, total, err
+}
+
+// ValidationTokens is the one query behind a validation: the assigned user
+// and their tokens on the resource.
+func (db *DB) ValidationTokens(ctx context.Context, resourceID int64, login string) (workflow.User, []workflow.Token, error) {
+	rows, err := db.q.Query(ctx, `SELECT `+userColumns+`, `+tokenColumns+`
+		FROM users u
+		JOIN resource_users ru ON ru.user_id = u.id AND ru.resource_id = $1
+		LEFT JOIN tokens t ON t.user_id = u.id AND t.resource_id = $1
+		WHERE lower(u.login) = lower($2)
+		ORDER BY t.id`, resourceID, login)
+	if err != nil {
+		return workflow.User{}, nil, err
+	}
+	defer rows.Close()
+	var user workflow.User
+	var tokens []workflow.Token
+	found := false
+	for rows.Next() {
+		var t workflow.Token
+		var (
+			id                                           *int64
+			serial, typ, keyID, alg, pin, pinPos, reason *string
+			secret                                       []byte
+			digits, period, failcount                    *int
+			counter, lastStep, drift                     *int64
+			enabled                                      *bool
+			desc                                         *string
+			created                                      *time.Time
+		)
+		dest := append(userDest(&user), &id, &serial, &typ, &secret, &keyID, &alg, &digits, &period, &counter, &lastStep,
+			&drift, &pin, &pinPos, &enabled, &reason, &failcount, &t.UserID, &t.ResourceID, &desc, &created, &t.LastUsedAt)
+		if err := rows.Scan(dest...); err != nil {
+			return user, nil, err
+		}
+		found = true
+		if id == nil {
+			continue // assigned, no token
+		}
+		t.ID, t.Serial, t.Type, t.Secret, t.KeyID, t.Algorithm = *id, *serial, *typ, secret, *keyID, *alg
+		t.Digits, t.Period, t.Counter, t.LastStep, t.Drift = *digits, *period, *counter, *lastStep, *drift
+		t.PINHash, t.PINPosition, t.Enabled, t.DisabledReason, t.Failcount = *pin, *pinPos, *enabled, *reason, *failcount
+		t.Description, t.CreatedAt = *desc, *created
+		tokens = append(tokens, t)
+	}
+	if err := rows.Err(); err != nil {
+		return user, nil, err
+	}
+	if !found {
+		return user, nil, workflow.Errorf(workflow.CodeNotFound, "The user is not assigned to this resource.")
+	}
+	return user, tokens, nil
+}
+
+// SetTokenEnabled switches a token on or off.
+func (db *DB) SetTokenEnabled(ctx context.Context, id int64, enabled bool, reason string) (bool, error) {
+	var tag interface{ RowsAffected() int64 }
+	var err error
+	if enabled {
+		tag, err = db.q.Exec(ctx, `UPDATE tokens SET enabled = true, disabled_reason = NULL WHERE id = $1 AND NOT enabled`, id)
+	} else {
+		tag, err = db.q.Exec(ctx, `UPDATE tokens SET enabled = false, disabled_reason = $2 WHERE id = $1 AND enabled`, id, reason)
+	}
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// ResetTokenFailcount unlocks a token.
+func (db *DB) ResetTokenFailcount(ctx context.Context, id int64) error {
+	_, err := db.q.Exec(ctx, `UPDATE tokens SET failcount = 0 WHERE id = $1`, id)
+	return err
+}
+
+// DeleteToken removes a token.
+func (db *DB) DeleteToken(ctx context.Context, id int64) error {
+	tag, err := db.q.Exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		return workflow.Errorf(workflow.CodeNotFound, "The token was not found.")
+	}
+	return err
+}
+
+// PlaceToken sets a token's owner and resource.
+func (db *DB) PlaceToken(ctx context.Context, id int64, userID, resourceID *int64) error {
+	_, err := db.q.Exec(ctx, `UPDATE tokens SET user_id = $2, resource_id = $3 WHERE id = $1`, id, userID, resourceID)
+	return mapErr(err, "The token")
+}
+
+// activityArgs are the parameters of one activity row; with
+// activityPlaceholders they let a token statement write its activity in the
+// same statement: one round trip, one transaction.
+func activityArgs(a *workflow.Activity) []any {
+	var ip *string
+	if a.IP != "" {
+		ip = &a.IP
+	}
+	var actorID *int64
+	if a.Actor.ID != 0 {
+		actorID = &a.Actor.ID
+	}
+	return []any{a.At, a.Actor.Type, actorID, a.Actor.Name, a.UserID, a.ResourceID, a.Event, ip, truncateUA(a.UserAgent), a.DetailsJSON()}
+}
+
+var activityTypes = []string{"timestamptz", "text", "bigint", "text", "bigint", "bigint", "text", "inet", "text", "jsonb"}
+
+// activityPlaceholders is "$first::timestamptz, $first+1::text, …" for the
+// ten columns of an activity.
+func activityPlaceholders(first int) string {
+	p := make([]string, len(activityTypes))
+	for i, t := range activityTypes {
+		p[i] = fmt.Sprintf("$%d::%s", first+i, t)
+	}
+	return strings.Join(p, ", ")
+}
+
+// AcceptTokenStep commits a matched step; of concurrent requests with the
+// same code exactly one sees true.
+func (db *DB) AcceptTokenStep(ctx context.Context, id int64, step int64, hotp bool, now time.Time, act *workflow.Activity) (bool, error) {
+	update := `UPDATE tokens SET last_step = $2, failcount = 0, last_used_at = $3,
+			counter = CASE WHEN $4::bool THEN $2 + 1 ELSE counter END
+		WHERE id = $1 AND last_step < $2 AND enabled AND failcount < ` + itoa(workflow.MaxFailcount) + ` RETURNING id`
+	args := []any{id, step, now, hotp}
+	if act == nil {
+		tag, err := db.q.Exec(ctx, update, args...)
+		return err == nil && tag.RowsAffected() == 1, err
+	}
+	// The activity says whether the code was accepted; the statement
+	// returns the same answer.
+	var ok bool
+	err := db.q.QueryRow(ctx, `WITH upd AS (`+update+`),
+		act AS (INSERT INTO activities (at, actor_type, actor_id, actor_name, user_id, resource_id, event, ip, user_agent, details)
+			SELECT `+activityPlaceholders(5)+` || jsonb_build_object('result', EXISTS (SELECT 1 FROM upd)))
+		SELECT EXISTS (SELECT 1 FROM upd)`, append(args, activityArgs(act)...)...).Scan(&ok)
+	return ok, err
+}
+
+// FailTokens counts a wrong code on each token.
+func (db *DB) FailTokens(ctx context.Context, ids []int64, act *workflow.Activity) error {
+	update := `UPDATE tokens SET failcount = failcount + 1 WHERE id = ANY($1)`
+	if act == nil {
+		_, err := db.q.Exec(ctx, update, ids)
+		return err
+	}
+	_, err := db.q.Exec(ctx, `WITH upd AS (`+update+` RETURNING id)
+		INSERT INTO activities (at, actor_type, actor_id, actor_name, user_id, resource_id, event, ip, user_agent, details)
+		VALUES (`+activityPlaceholders(2)+`)`, append([]any{ids}, activityArgs(act)...)...)
+	return err
+}
+
+// ResyncToken stores the outcome of a resync.
+func (db *DB) ResyncToken(ctx context.Context, id int64, lastStep, counter, drift int64) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE tokens SET last_step = $2, counter = $3, drift = $4, failcount = 0
+		WHERE id = $1 AND last_step < $2`, id, lastStep, counter, drift)
+	return err == nil && tag.RowsAffected() == 1, err
+}

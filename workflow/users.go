@@ -1,0 +1,317 @@
+package workflow
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Languages users may have; mails are written in them.
+var Languages = []string{"en", "de", "nl"}
+
+var (
+	userLoginPattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._@+\-]{0,127}$`)
+	phonePattern     = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+)
+
+// UserInput is every field of a user an administrator (or the API) sets.
+// Password, when not empty, replaces the password; ClearPassword removes it.
+type UserInput struct {
+	Login                string
+	FirstName            string
+	LastName             string
+	Email                string
+	Phone                string
+	Password             string
+	ClearPassword        bool
+	PasswordNeverExpires bool
+	ValidUntil           string // YYYY-MM-DD, empty: no expiry
+	TemporaryUntil       string // YYYY-MM-DDTHH:MM (UTC), empty: not temporary
+	Disabled             bool
+	Language             string
+}
+
+// NormalizePhone turns what people type ("+31 6 1234-5678", "0031…") into
+// E.164 ("+31612345678"); ok is false when it cannot be one.
+func NormalizePhone(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", true
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '/':
+		default:
+			return "", false
+		}
+	}
+	n := b.String()
+	if strings.HasPrefix(n, "00") {
+		n = "+" + n[2:]
+	}
+	return n, phonePattern.MatchString(n)
+}
+
+// validate checks the input and returns it cleaned, with field errors.
+func (in UserInput) validate() (UserInput, map[string]string) {
+	f := map[string]string{}
+	in.Login = strings.TrimSpace(in.Login)
+	in.FirstName = strings.TrimSpace(in.FirstName)
+	in.LastName = strings.TrimSpace(in.LastName)
+	in.Email = strings.TrimSpace(in.Email)
+	if !userLoginPattern.MatchString(in.Login) {
+		f["login"] = "Use 1 to 128 letters, digits and . _ @ + - (starting with a letter or digit)."
+	}
+	if utf8.RuneCountInString(in.FirstName) > 100 || strings.ContainsAny(in.FirstName, "\r\n\t") {
+		f["first_name"] = "Use at most 100 characters, on one line."
+	}
+	if utf8.RuneCountInString(in.LastName) > 100 || strings.ContainsAny(in.LastName, "\r\n\t") {
+		f["last_name"] = "Use at most 100 characters, on one line."
+	}
+	if in.Email != "" && !validEmail(in.Email) {
+		f["email"] = "Enter a valid email address, like name@example.com."
+	}
+	if p, ok := NormalizePhone(in.Phone); ok {
+		in.Phone = p
+	} else {
+		f["phone"] = "Enter the number in international format, like +31 6 12345678."
+	}
+	if in.Language == "" {
+		in.Language = "en"
+	}
+	if !slices.Contains(Languages, in.Language) {
+		f["language"] = "Choose English, German or Dutch."
+	}
+	if in.ValidUntil != "" {
+		if _, err := time.Parse("2006-01-02", in.ValidUntil); err != nil {
+			f["valid_until"] = "Enter a date as YYYY-MM-DD."
+		}
+	}
+	if in.TemporaryUntil != "" {
+		if _, err := parseLocalTime(in.TemporaryUntil); err != nil {
+			f["temporary_until"] = "Enter a date and time as YYYY-MM-DD HH:MM."
+		}
+	}
+	return in, f
+}
+
+func parseLocalTime(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Parse("2006-01-02T15:04", s)
+}
+
+// apply writes the input onto u, hashing a new password.
+func (s *Service) applyUserInput(u *User, in UserInput) error {
+	u.Login, u.FirstName, u.LastName, u.Email, u.Phone = in.Login, in.FirstName, in.LastName, in.Email, in.Phone
+	u.PasswordNeverExpires, u.Disabled, u.Language = in.PasswordNeverExpires, in.Disabled, in.Language
+	u.ValidUntil, u.TemporaryUntil = nil, nil
+	if in.ValidUntil != "" {
+		t, _ := time.Parse("2006-01-02", in.ValidUntil)
+		u.ValidUntil = &t
+	}
+	if in.TemporaryUntil != "" {
+		t, _ := parseLocalTime(in.TemporaryUntil)
+		u.TemporaryUntil = &t
+	}
+	switch {
+	case in.Password != "":
+		hash, err := s.Hasher.Hash(in.Password)
+		if err != nil {
+			return Internal(err)
+		}
+		now := s.Now()
+		u.PasswordHash, u.PasswordChangedAt = hash, &now
+	case in.ClearPassword:
+		u.PasswordHash, u.PasswordChangedAt = "", nil
+	}
+	return nil
+}
+
+func userActivity(by Actor, m Meta, u User, event string, details map[string]any) Activity {
+	return Activity{Actor: by, UserID: &u.ID, Event: event, IP: m.IP, UserAgent: m.UserAgent, Details: details}
+}
+
+// CreateUser adds a user (SPEC §3). The password, when given, follows the policy.
+func (s *Service) CreateUser(ctx context.Context, in UserInput, by Actor, m Meta) (User, error) {
+	in, f := in.validate()
+	if in.Password != "" {
+		if p := CheckPassword(in.Password, in.Login, "", in.FirstName, in.LastName, in.Email); !p.OK() {
+			f["password"] = policyMessage(p)
+		}
+	}
+	if len(f) > 0 {
+		return User{}, Invalid(f)
+	}
+	var u User
+	if err := s.applyUserInput(&u, in); err != nil {
+		return User{}, err
+	}
+	err := s.Store.Tx(ctx, func(st Store) error {
+		if err := st.CreateUser(ctx, &u); err != nil {
+			return err
+		}
+		return st.AddActivity(ctx, s.stamp(userActivity(by, m, u, EventUserCreated, map[string]any{"login": u.Login})))
+	})
+	return u, err
+}
+
+// UpdateUser changes a user's fields.
+func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, by Actor, m Meta) (User, error) {
+	u, err := s.Store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	in, f := in.validate()
+	if in.Password != "" {
+		if p := CheckPassword(in.Password, in.Login, u.PasswordHash, in.FirstName, in.LastName, in.Email); !p.OK() {
+			f["password"] = policyMessage(p)
+		}
+	}
+	if len(f) > 0 {
+		return User{}, Invalid(f)
+	}
+	before := u
+	if err := s.applyUserInput(&u, in); err != nil {
+		return User{}, err
+	}
+	err = s.Store.Tx(ctx, func(st Store) error {
+		if err := st.UpdateUser(ctx, &u); err != nil {
+			return err
+		}
+		return st.AddActivity(ctx, s.stamp(userActivity(by, m, u, EventUserUpdated, map[string]any{"changed": changedFields(before, u)})))
+	})
+	return u, err
+}
+
+// changedFields names what an update changed, for the activity log (never
+// the values of secrets).
+func changedFields(a, b User) []string {
+	var c []string
+	add := func(name string, changed bool) {
+		if changed {
+			c = append(c, name)
+		}
+	}
+	add("login", a.Login != b.Login)
+	add("first_name", a.FirstName != b.FirstName)
+	add("last_name", a.LastName != b.LastName)
+	add("email", a.Email != b.Email)
+	add("phone", a.Phone != b.Phone)
+	add("password", a.PasswordHash != b.PasswordHash)
+	add("password_never_expires", a.PasswordNeverExpires != b.PasswordNeverExpires)
+	add("valid_until", !sameTime(a.ValidUntil, b.ValidUntil))
+	add("temporary_until", !sameTime(a.TemporaryUntil, b.TemporaryUntil))
+	add("disabled", a.Disabled != b.Disabled)
+	add("language", a.Language != b.Language)
+	return c
+}
+
+func sameTime(a, b *time.Time) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && a.Equal(*b))
+}
+
+func policyMessage(p PasswordProblem) string {
+	return strings.TrimSpace(p.Message + " " + strings.Join(p.Hints, " "))
+}
+
+// DeleteUser removes a user; their tokens go back to stock, disabled.
+func (s *Service) DeleteUser(ctx context.Context, id int64, by Actor, m Meta) error {
+	u, err := s.Store.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.Store.Tx(ctx, func(st Store) error {
+		if err := st.DeleteUser(ctx, id); err != nil {
+			return err
+		}
+		a := userActivity(by, m, u, EventUserDeleted, map[string]any{"login": u.Login})
+		a.UserID = nil // the row is gone; the login stays in the details
+		return st.AddActivity(ctx, s.stamp(a))
+	})
+}
+
+// AssignUser assigns a user to a resource.
+func (s *Service) AssignUser(ctx context.Context, resourceID, userID int64, by Actor, m Meta) error {
+	if _, err := s.Store.ResourceByID(ctx, resourceID); err != nil {
+		return err
+	}
+	u, err := s.Store.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return s.Store.Tx(ctx, func(st Store) error {
+		if err := st.AssignUser(ctx, resourceID, userID); err != nil {
+			return err
+		}
+		a := userActivity(by, m, u, EventUserAssigned, nil)
+		a.ResourceID = &resourceID
+		return st.AddActivity(ctx, s.stamp(a))
+	})
+}
+
+// UnassignUser removes a user from a resource; their tokens leave it too.
+func (s *Service) UnassignUser(ctx context.Context, resourceID, userID int64, by Actor, m Meta) error {
+	u, err := s.Store.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return s.Store.Tx(ctx, func(st Store) error {
+		if err := st.UnassignUser(ctx, resourceID, userID); err != nil {
+			return err
+		}
+		a := userActivity(by, m, u, EventUserUnassigned, nil)
+		a.ResourceID = &resourceID
+		return st.AddActivity(ctx, s.stamp(a))
+	})
+}
+
+// UnlockUser ends a sign-in lockout.
+func (s *Service) UnlockUser(ctx context.Context, id int64, by Actor, m Meta) error {
+	u, err := s.Store.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.Store.Tx(ctx, func(st Store) error {
+		if err := st.UnlockUser(ctx, id); err != nil {
+			return err
+		}
+		return st.AddActivity(ctx, s.stamp(userActivity(by, m, u, EventUserUnlocked, nil)))
+	})
+}
+
+// ResetUser2FA disables and unassigns all of a user's tokens (and removes
+// recovery codes and remembered devices), so they enrol again.
+func (s *Service) ResetUser2FA(ctx context.Context, id int64, by Actor, m Meta) ([]string, error) {
+	u, err := s.Store.UserByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var serials []string
+	err = s.Store.Tx(ctx, func(st Store) error {
+		if serials, err = st.ResetUser2FA(ctx, id); err != nil {
+			return err
+		}
+		return st.AddActivity(ctx, s.stamp(userActivity(by, m, u, EventUser2FAReset, map[string]any{"tokens": serials})))
+	})
+	return serials, err
+}
+
+// stamp sets the time of an activity from the service clock.
+func (s *Service) stamp(a Activity) Activity {
+	if a.At.IsZero() {
+		a.At = s.Now()
+	}
+	return a
+}

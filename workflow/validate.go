@@ -1,0 +1,125 @@
+package workflow
+
+import (
+	"context"
+	"strings"
+
+	"tokenportal/workflow/otp"
+)
+
+// Validate checks a second factor for a resource (POST /api/v1/validate):
+// the login's enabled tokens on the resource, with PIN, window, replay
+// protection and failcount. Unknown logins and resources, users not assigned,
+// disabled users and users without an enabled token all get false.
+//
+// For email and SMS tokens an empty pass (or the PIN alone) sends a new code
+// and answers false; the next call carries the code.
+func (s *Service) Validate(ctx context.Context, resourceID int64, login, pass string, by Actor, m Meta) (bool, error) {
+	login = strings.TrimSpace(login)
+	if login == "" || len(login) > 128 || len(pass) > 64 {
+		return false, nil
+	}
+	u, tokens, err := s.Store.ValidationTokens(ctx, resourceID, login)
+	if ErrorCode(err) == CodeNotFound {
+		return false, nil
+	} else if err != nil {
+		return false, Internal(err)
+	}
+	act := &Activity{Actor: by, UserID: &u.ID, ResourceID: &resourceID, Event: EventValidate, IP: m.IP, UserAgent: m.UserAgent,
+		Details: map[string]any{"login": u.Login}}
+	var live []Token
+	for _, t := range tokens {
+		if t.Enabled && !t.Locked() {
+			live = append(live, t)
+		}
+	}
+	if u.Disabled || s.expired(u) || len(live) == 0 {
+		act.At = s.Now()
+		act.Details["result"] = false
+		act.Details["reason"] = "no usable token"
+		s.record(ctx, *act)
+		return false, nil
+	}
+	// The code belongs to at most one software token: find it without side
+	// effects, then commit on that one.
+	now := s.Now()
+	var sent *Token
+	for _, t := range live {
+		if t.Type == "email" || t.Type == "sms" {
+			if sent == nil {
+				sent = &t
+			}
+			continue
+		}
+		if _, outcome, err := s.match(t, pass, now); err != nil {
+			return false, err
+		} else if outcome == OutcomeAccepted || outcome == OutcomeReplayed || len(live) == 1 {
+			o, err := s.VerifyTokenCode(ctx, t, pass, true, act)
+			return o == OutcomeAccepted, err
+		}
+	}
+	if sent != nil {
+		o, err := s.validateSent(ctx, u, *sent, pass, act)
+		return o == OutcomeAccepted, err
+	}
+	// A wrong code counts against each of the user's tokens.
+	ids := make([]int64, len(live))
+	for i, t := range live {
+		ids[i] = t.ID
+	}
+	act.At = now
+	act.Details["result"] = false
+	act.Details["reason"] = string(OutcomeWrong)
+	return false, s.failTokens(ctx, ids, act)
+}
+
+// validateSent checks the code of an email or SMS token. An empty pass, or
+// the PIN alone, asks for a code: one is sent and the answer is false.
+func (s *Service) validateSent(ctx context.Context, u User, t Token, pass string, act *Activity) (Outcome, error) {
+	if pass == "" || (t.HasPIN() && len(pass) <= 8 && s.Hasher.Compare(t.PINHash, pass)) {
+		if err := s.SendTokenCode(ctx, t, u); err != nil {
+			return OutcomeNoCode, err
+		}
+		act.At = s.Now()
+		act.Details["result"] = false
+		act.Details["reason"] = "code sent"
+		act.Details["serial"] = t.Serial
+		s.record(ctx, *act)
+		return OutcomeNoCode, nil
+	}
+	return s.VerifyTokenCode(ctx, t, pass, true, act)
+}
+
+// expired reports whether a user's account is past its validity.
+func (s *Service) expired(u User) bool {
+	return u.ValidUntil != nil && !s.Now().Before(u.ValidUntil.AddDate(0, 0, 1))
+}
+
+// driftHint looks for a code far outside the window, so the helpdesk can
+// tell the user to resync or fix their phone's clock.
+func (s *Service) driftHint(t Token, pass string) string {
+	_, code, ok := splitPIN(t, pass)
+	if !ok || !otp.WellFormed(code, t.Params()) {
+		return ""
+	}
+	secret, err := s.openSecret(t)
+	if err != nil {
+		return ""
+	}
+	if t.Type == "hotp" {
+		if c, ok := otp.VerifyHOTP(secret, code, uint64(t.Counter)+hotpLookahead+1, hotpResyncSpan, t.Params()); ok {
+			return "The code matches counter " + itoa64(int64(c)) + ", " + itoa64(int64(c)-t.Counter) + " ahead of the server: synchronise the token."
+		}
+		return ""
+	}
+	now := otp.Step(s.Now(), t.Period)
+	span := int64(resyncSpan.Seconds()) / int64(t.Period)
+	for d := int64(2); d <= span; d++ {
+		for _, step := range []int64{now + t.Drift + d, now + t.Drift - d} {
+			if otp.Code(secret, uint64(step), t.Params()) == code {
+				return "The token's clock is " + itoa64(d*int64(t.Period)/60) + " minutes off: synchronise the token or correct the device's time."
+			}
+		}
+	}
+	return ""
+}
