@@ -103,7 +103,7 @@ CREATE TABLE tokens (
     CHECK ((type IN ('totp', 'hotp')) = (secret IS NOT NULL)),
     CHECK ((secret IS NULL) = (key_id IS NULL)),
     CHECK (enabled = (disabled_reason IS NULL))
-);
+) WITH (fillfactor = 70); -- room for HOT updates: every accepted code rewrites the row
 CREATE UNIQUE INDEX tokens_serial_key ON tokens (lower(serial));
 CREATE INDEX tokens_serial_prefix_idx ON tokens (lower(serial) text_pattern_ops);
 CREATE INDEX tokens_user_idx ON tokens (user_id) WHERE user_id IS NOT NULL;

@@ -6,6 +6,8 @@ import (
 	"crypto/subtle"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 )
 
 // API keys look like tpk_<prefix>_<secret>: the prefix finds the row, the
@@ -74,18 +76,68 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, e
 	if !ok || !ok2 || len(prefix) != apiKeyPrefixLen || len(secret) != apiKeySecretLen {
 		return APIKey{}, bad
 	}
+	sum := sha256.Sum256([]byte(key))
+	if k, ok := s.keys.get(sum, s.Now()); ok {
+		return k, nil
+	}
 	k, err := s.Store.APIKeyByPrefix(ctx, prefix)
 	if ErrorCode(err) == CodeNotFound {
 		return APIKey{}, bad
 	} else if err != nil {
 		return APIKey{}, Internal(err)
 	}
-	sum := sha256.Sum256([]byte(key))
 	if subtle.ConstantTimeCompare(sum[:], k.KeyHash) != 1 || k.RevokedAt != nil {
 		return APIKey{}, bad
 	}
-	if err := s.Store.TouchAPIKey(ctx, k.ID, s.Now()); err != nil {
-		s.Log.WarnContext(ctx, "api key last use not stamped", "err", err)
+	s.keys.put(sum, k, s.Now())
+	// Stamp the last use at most once a minute: busy validate clients must
+	// not turn every request into a write.
+	if now := s.Now(); k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > time.Minute {
+		if err := s.Store.TouchAPIKey(ctx, k.ID, now); err != nil {
+			s.Log.WarnContext(ctx, "api key last use not stamped", "err", err)
+		}
 	}
 	return k, nil
+}
+
+// APIKeyCacheTTL is how long an instance trusts a key it checked: a busy
+// validate client then costs one query less per request. A key revoked on
+// another instance is refused here at most this much later.
+const APIKeyCacheTTL = 10 * time.Second
+
+// keyCache holds recently authenticated keys by the hash of the full key.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]cachedKey
+}
+
+type cachedKey struct {
+	key   APIKey
+	until time.Time
+}
+
+func (c *keyCache) get(sum [32]byte, now time.Time) (APIKey, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[sum]
+	if !ok || now.After(e.until) {
+		return APIKey{}, false
+	}
+	return e.key, true
+}
+
+func (c *keyCache) put(sum [32]byte, k APIKey, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10_000 {
+		c.m = map[[32]byte]cachedKey{}
+	}
+	c.m[sum] = cachedKey{key: k, until: now.Add(APIKeyCacheTTL)}
+}
+
+// forget drops every cached key, so a revocation here takes effect at once.
+func (c *keyCache) forget() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
 }

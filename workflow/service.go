@@ -31,6 +31,8 @@ type Service struct {
 	Now func() time.Time
 	// Sleep waits for d unless ctx ends first; tests replace it to run fast.
 	Sleep func(ctx context.Context, d time.Duration)
+
+	keys keyCache
 }
 
 // NewService returns a Service with the real clock and default limits.

@@ -104,8 +104,9 @@ func ptrTime(t *time.Time) *time.Time {
 	return t
 }
 
-// messageAttempts bounds the retries of one mail or SMS (River backs off
-// exponentially, so the last attempt is days after the first).
+// messageAttempts bounds the retries of one mail or SMS (notify's backoff
+// doubles up to an hour, so the last attempt is about nine hours after the
+// first: a mail server may be down that long without a message being lost).
 const messageAttempts = 20
 
 // Enqueue queues a mail or SMS. Inside Tx the job commits or rolls back with

@@ -77,7 +77,7 @@ func Logger() *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
+	return slog.New(slog.DiscardHandler)
 }
 
 // New starts the application with cfg (Config(t) when nil).
@@ -87,8 +87,14 @@ func New(t testing.TB, cfg *app.Config) *Env {
 	if cfg != nil {
 		c = *cfg
 	}
-	a, err := app.New(c, storetest.Pool(t), Logger())
+	// A pool of its own, configured as in production.
+	pool, err := app.OpenPool(context.Background(), c.DatabaseURL)
 	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(c, pool, Logger())
+	if err != nil {
+		pool.Close()
 		t.Fatal(err)
 	}
 	clock := &Clock{now: time.Now().UTC().Truncate(time.Second)}
@@ -98,6 +104,7 @@ func New(t testing.TB, cfg *app.Config) *Env {
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()
+		pool.Close()
 	})
 	return &Env{T: t, App: a, Server: srv, Clock: clock, Svc: a.Service}
 }
