@@ -20,13 +20,13 @@ import (
 // API key in Authorization: Bearer.
 //
 // Role rules (SPEC §2): superadmin keys may do everything; helpdesk keys
-// read users, resources and tokens, change users' contact fields and
-// enable, disable, reset and check tokens; owner keys are bound to one
-// resource and read it, its users and tokens and set its portal; validate
-// keys only call /validate. Anything else is 403 with an AccessDenied
-// activity. Out of an owner key's resource, users and tokens answer 404 as
-// if they did not exist (the attempt is still recorded), so a key cannot
-// probe for them.
+// read users, resources and tokens, change users' contact fields, enable,
+// disable, reset and check tokens, and verify or delete user issues; owner
+// keys are bound to one resource and read it, its users, tokens and user
+// issues and set its portal; validate keys only call /validate. Anything
+// else is 403 with an AccessDenied activity. Out of an owner key's
+// resource, users, tokens and issues answer 404 as if they did not exist
+// (the attempt is still recorded), so a key cannot probe for them.
 func (h *Handler) APIRoutes(g *gin.RouterGroup) {
 	g.Use(h.requireKey)
 	g.GET("/whoami", h.apiWhoami)
@@ -53,6 +53,11 @@ func (h *Handler) APIRoutes(g *gin.RouterGroup) {
 	g.POST("/tokens/:serial/reset", h.apiAllow(helpdesk...), h.apiResetToken)
 	g.POST("/tokens/:serial/check", h.apiAllow(helpdesk...), h.apiCheckToken)
 	g.POST("/tokens/:serial/assign", h.apiAllow(superadmin...), h.apiAssignToken)
+
+	g.GET("/issues", h.apiAllow(anyAdmin...), h.apiListIssues)
+	g.GET("/issues/:id", h.apiAllow(anyAdmin...), h.apiGetIssue)
+	g.POST("/issues/:id/verify", h.apiAllow(helpdesk...), h.apiHandleIssue(true))
+	g.DELETE("/issues/:id", h.apiAllow(helpdesk...), h.apiHandleIssue(false))
 
 	g.POST("/validate", h.apiAllow(validators...), h.apiValidate)
 }

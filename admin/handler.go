@@ -46,7 +46,10 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 	in.GET("/", h.dashboard)
 	h.userRoutes(in)
 	h.resourceRoutes(in)
+	h.portalRoutes(in)
 	h.tokenRoutes(in)
+	h.issueRoutes(in)
+	h.notificationRoutes(in)
 	for _, a := range pendingAreas {
 		in.GET("/"+a.section, h.pending(a.section, a.title))
 	}
@@ -55,7 +58,6 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 // pendingAreas are the console areas of SPEC §7 this build shows as not yet
 // available.
 var pendingAreas = []struct{ section, title string }{
-	{"issues", "User Issues"},
 	{"activities", "Activities"}, {"settings", "Settings"}, {"admins", "Admin accounts"}, {"apikeys", "API keys"},
 }
 

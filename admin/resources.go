@@ -145,12 +145,8 @@ func (h *Handler) renderResource(c *gin.Context, r workflow.Resource, tab string
 		d.Tokens = tokenRows(rows)
 		d.Pager = pager(base, params, total, "tokens", after, next)
 	case "selfservice":
-		d.Portal = views.ResourcePortal{ResourceID: r.ID}
-		p, err := h.Svc.Store.PortalByResource(ctx, r.ID)
-		switch {
-		case err == nil:
-			d.Portal.Exists, d.Portal.Alias, d.Portal.Enabled = true, p.Alias, p.Enabled
-		case workflow.ErrorCode(err) != workflow.CodeNotFound:
+		var err error
+		if d.Portal, err = h.portalTab(c, r.ID); err != nil {
 			h.fail(c, err)
 			return
 		}

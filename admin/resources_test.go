@@ -104,7 +104,7 @@ func TestResourceTabs(t *testing.T) {
 	}
 
 	p = b.Get(resourcePath(r) + "?tab=selfservice")
-	if !pageHas(p, "main", "Portal settings are edited here in a coming version") {
+	if p.Doc.Find(`form[action="`+resourcePath(r)+`/portal"] input#alias`).Length() != 1 {
 		t.Fatalf("self-service tab: %q", mainText(p))
 	}
 

@@ -1,10 +1,14 @@
 // Package portal serves the self-service portals at /selfservice/<alias>:
-// one file per page or action.
+// one file per page or action. Access rules are middleware: loadPortal
+// (the alias exists and is enabled) and requireUser (a signed-in user of
+// this portal).
 package portal
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
@@ -18,25 +22,171 @@ type Handler struct {
 	Svc      *workflow.Service
 	Sessions *scs.SessionManager
 	Log      *slog.Logger
+	// Secure marks cookies Secure (BASE_URL is https).
+	Secure bool
 }
+
+// Session keys of the portal.
+const (
+	keyAlias   = "alias"
+	keyUserID  = "user_id"
+	keyAuthAt  = "auth_at"
+	keyFlow    = "flow"
+	keyRestore = "restore"
+	keyFlash   = "flash"
+)
+
+// reauthAfter is how long a sign-in counts as recent for sensitive actions.
+const reauthAfter = 10 * time.Minute
 
 // Routes registers the portal on g (/selfservice), which already carries the
 // session and cross-origin middleware.
 func (h *Handler) Routes(g *gin.RouterGroup) {
-	g.GET("/:alias", h.start)
+	p := g.Group("/:alias", h.loadPortal)
+	p.GET("", h.start)
+	p.GET("/login", h.loginPage)
+	p.POST("/login", h.login)
+	p.POST("/logout", h.logout)
+	p.GET("/restore", h.restorePage)
+	p.POST("/restore", h.restore)
+
+	in := p.Group("", h.requireUser)
+	in.GET("/home", h.home)
+	in.GET("/reauth", h.reauthPage)
+	in.POST("/reauth", h.reauth)
+	in.GET("/actions/:action", h.action)
+	in.POST("/actions/:action", h.action)
 }
 
-// start is the front page of a portal; unknown and disabled aliases are 404.
-func (h *Handler) start(c *gin.Context) {
+func meta(c *gin.Context) workflow.Meta {
+	return workflow.Meta{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
+}
+
+func portalOf(c *gin.Context) workflow.Portal {
+	v, _ := c.Get("portal")
+	return v.(workflow.Portal)
+}
+
+func userOf(c *gin.Context) workflow.User {
+	v, _ := c.Get("user")
+	return v.(workflow.User)
+}
+
+// base is the path of the portal, /selfservice/<alias>.
+func base(c *gin.Context) string { return "/selfservice/" + portalOf(c).Alias }
+
+// loadPortal answers 404 for unknown and disabled aliases.
+func (h *Handler) loadPortal(c *gin.Context) {
 	p, err := h.Svc.Store.PortalByAlias(c.Request.Context(), c.Param("alias"))
-	if err != nil || !p.Enabled {
-		if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
-			h.Log.ErrorContext(c.Request.Context(), "portal lookup failed", "err", err)
-			_ = views.Render(c.Writer, c.Request, http.StatusServiceUnavailable, views.ErrorPage(503, "Temporarily unavailable", workflow.ErrorMessage(err)))
-			return
-		}
-		_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.ErrorPage(404, "Portal not found", "There is no self-service portal at this address."))
+	if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
+		h.fail(c, err)
+		c.Abort()
 		return
 	}
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.PortalUnavailable(p.ResourceName))
+	if err != nil || !p.Enabled {
+		_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.ErrorPage(404, "Portal not found",
+			"There is no self-service portal at this address. Check the link you were given."))
+		c.Abort()
+		return
+	}
+	c.Set("portal", p)
+	c.Next()
+}
+
+// signedIn returns the id of the user signed in to this portal, or 0. A
+// session made for another portal does not count here.
+func (h *Handler) signedIn(c *gin.Context) int64 {
+	ctx := c.Request.Context()
+	if h.Sessions.GetString(ctx, keyAlias) != portalOf(c).Alias {
+		return 0
+	}
+	return h.Sessions.GetInt64(ctx, keyUserID)
+}
+
+// requireUser lets through a signed-in user of this portal who is still
+// enabled and assigned to its resource.
+func (h *Handler) requireUser(c *gin.Context) {
+	ctx := c.Request.Context()
+	id := h.signedIn(c)
+	if id == 0 {
+		c.Redirect(http.StatusSeeOther, base(c)+"/login")
+		c.Abort()
+		return
+	}
+	u, err := h.Svc.Store.UserByID(ctx, id)
+	assigned := false
+	if err == nil {
+		assigned, err = h.Svc.Store.IsAssigned(ctx, portalOf(c).ResourceID, id)
+	}
+	if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
+		h.fail(c, err)
+		c.Abort()
+		return
+	}
+	if err != nil || u.Disabled || !assigned {
+		_ = h.Sessions.Destroy(ctx)
+		c.Redirect(http.StatusSeeOther, base(c)+"/login")
+		c.Abort()
+		return
+	}
+	c.Set("user", u)
+	c.Next()
+}
+
+// recent reports whether the user signed in or re-authenticated within
+// reauthAfter.
+func (h *Handler) recent(c *gin.Context) bool {
+	at := h.Sessions.GetInt64(c.Request.Context(), keyAuthAt)
+	return h.Svc.Now().Sub(time.Unix(at, 0)) <= reauthAfter
+}
+
+// flow is the sign-in in progress, if any, for this portal.
+func (h *Handler) flow(c *gin.Context) (workflow.LoginFlow, bool) {
+	var f workflow.LoginFlow
+	b := h.Sessions.GetBytes(c.Request.Context(), keyFlow)
+	if len(b) == 0 || json.Unmarshal(b, &f) != nil || f.ResourceID != portalOf(c).ResourceID || f.Expired(h.Svc.Now()) {
+		return workflow.LoginFlow{}, false
+	}
+	return f, true
+}
+
+func (h *Handler) saveFlow(c *gin.Context, f workflow.LoginFlow) {
+	b, _ := json.Marshal(f)
+	h.Sessions.Put(c.Request.Context(), keyFlow, b)
+}
+
+// chrome is what every portal page shows around its content.
+func (h *Handler) chrome(c *gin.Context, title string) views.PortalChrome {
+	p := portalOf(c)
+	ch := views.PortalChrome{Resource: p.ResourceName, Alias: p.Alias, Title: title, Lang: "en",
+		Flash: h.Sessions.PopString(c.Request.Context(), keyFlash)}
+	if v, ok := c.Get("user"); ok {
+		ch.Login = v.(workflow.User).Login
+	}
+	return ch
+}
+
+// fail renders err as an error page; internals are logged, never shown.
+func (h *Handler) fail(c *gin.Context, err error) {
+	status := workflow.HTTPStatus(err)
+	if status >= 500 {
+		h.Log.ErrorContext(c.Request.Context(), "portal request failed", "path", c.Request.URL.Path, "err", err)
+	}
+	_ = views.Render(c.Writer, c.Request, status, views.ErrorPage(status, http.StatusText(status), workflow.ErrorMessage(err)))
+}
+
+// done redirects after a successful POST with a message for the next page.
+func (h *Handler) done(c *gin.Context, path, flash string) {
+	if flash != "" {
+		h.Sessions.Put(c.Request.Context(), keyFlash, flash)
+	}
+	c.Redirect(http.StatusSeeOther, path)
+}
+
+func (h *Handler) start(c *gin.Context) {
+	if h.signedIn(c) != 0 {
+		c.Redirect(http.StatusSeeOther, base(c)+"/home")
+		return
+	}
+	c.Redirect(http.StatusSeeOther, base(c)+"/login")
 }

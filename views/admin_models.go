@@ -251,12 +251,42 @@ type ResourceList struct {
 	Form     Form // the create form
 }
 
-// ResourcePortal is what the Self-Service tab shows of a resource's portal.
+// ResourcePortal is the Self-Service tab: the form that enables a portal
+// when the resource has none, else its settings form, or a summary for a
+// role that may only read them.
 type ResourcePortal struct {
 	ResourceID int64
-	Exists     bool
-	Alias      string
-	Enabled    bool
+	Exists     bool   // the resource has a portal
+	Alias      string // as stored: the portal's address
+	Enabled    bool   // as stored
+	Updated    string
+	CanEdit    bool // superadmin, or an owner of this resource
+	// Form holds alias, enabled, trusted_networks and the policies as typed
+	// (or stored); its errors are keyed by the JSON names of the settings.
+	Form       Form
+	Actions    []PortalActionRow // all 14, in display order
+	TokenTypes []PortalChoice    // totp, hotp, email, sms
+}
+
+// Href is where the tab's forms post.
+func (p ResourcePortal) Href() string { return ResourceHref(p.ResourceID) + "/portal" }
+
+// URL is the portal's address on this server.
+func (p ResourcePortal) URL() string { return "/selfservice/" + p.Alias }
+
+// PortalActionRow is one of the 14 portal actions with its switch.
+type PortalActionRow struct {
+	ID string
+	On bool
+}
+
+// Label is the action's human name.
+func (a PortalActionRow) Label() string { return ActionLabel(a.ID) }
+
+// PortalChoice is one ticked or unticked value of a group of checkboxes.
+type PortalChoice struct {
+	Value string
+	On    bool
 }
 
 // Tab is one tab of a resource's page.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"tokenportal/workflow/otp"
 )
@@ -40,30 +41,51 @@ func (s *Service) checkIP(ctx context.Context, ip string) error {
 	return nil
 }
 
-// adminFailed counts a failed admin sign-in everywhere it counts, writes the
-// attempt to the log, waits the progressive delay and returns ErrLoginFailed.
-func (s *Service) adminFailed(ctx context.Context, login string, a *Admin, stage string, m Meta) error {
+// failure describes a failed sign-in for failLogin.
+type failure struct {
+	scope   string // what the login name counts against: "admin", "portal:<resource id>"
+	login   string // as typed
+	account func(now time.Time) error
+	act     Activity
+}
+
+// failLogin counts a failed sign-in everywhere it counts (the client IP, the
+// login name whether or not it exists, the account when there is one),
+// writes the attempt to the log, waits the progressive delay and returns
+// ErrLoginFailed.
+func (s *Service) failLogin(ctx context.Context, f failure, m Meta) error {
 	now := s.Now()
 	if m.IP != "" {
 		if _, err := s.Store.HitRate(ctx, ipKey(m.IP), s.Limits.IPWindow, now); err != nil {
 			s.Log.ErrorContext(ctx, "rate limit not counted", "err", err)
 		}
 	}
-	n, err := s.Store.HitRate(ctx, "admin-login-fail:"+strings.ToLower(login), s.Limits.LockFor, now)
+	n, err := s.Store.HitRate(ctx, "login-fail:"+f.scope+":"+strings.ToLower(f.login), s.Limits.LockFor, now)
 	if err != nil {
 		s.Log.ErrorContext(ctx, "rate limit not counted", "err", err)
 	}
-	act := Activity{Actor: Actor{Type: ActorAdmin, Name: truncate(login, 64)}, Event: EventAdminLoginFail,
-		IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"stage": stage}}
-	if a != nil {
-		act.Actor.ID = a.ID
-		if err := s.Store.RecordAdminFailure(ctx, a.ID, now, s.Limits.LockAfter, s.Limits.LockFor); err != nil {
-			s.Log.ErrorContext(ctx, "admin failure not counted", "err", err)
+	if f.account != nil {
+		if err := f.account(now); err != nil {
+			s.Log.ErrorContext(ctx, "failed sign-in not counted on the account", "err", err)
 		}
 	}
-	s.record(ctx, act)
+	f.act.IP, f.act.UserAgent = m.IP, m.UserAgent
+	s.record(ctx, f.act)
 	s.Sleep(ctx, s.failureDelay(n))
 	return ErrLoginFailed
+}
+
+// adminFailed is failLogin for the admin console.
+func (s *Service) adminFailed(ctx context.Context, login string, a *Admin, stage string, m Meta) error {
+	f := failure{scope: "admin", login: login,
+		act: Activity{Actor: Actor{Type: ActorAdmin, Name: truncate(login, 64)}, Event: EventAdminLoginFail, Details: map[string]any{"stage": stage}}}
+	if a != nil {
+		f.act.Actor.ID = a.ID
+		f.account = func(now time.Time) error {
+			return s.Store.RecordAdminFailure(ctx, a.ID, now, s.Limits.LockAfter, s.Limits.LockFor)
+		}
+	}
+	return s.failLogin(ctx, f, m)
 }
 
 // AdminPassword is the first step of an admin sign-in. Unknown logins, wrong

@@ -160,6 +160,28 @@ const (
 	EventTokenChecked     = "TokenChecked"
 	EventTokenSynced      = "TokenSynced"
 	EventValidate         = "Validate"
+
+	EventUserPasswordChangeRequest = "UserPasswordChangeRequest"
+	EventUserPasswordChange        = "UserPasswordChange"
+	EventUserEmailChangeRequest    = "UserEmailChangeRequest"
+	EventUserEmailChange           = "UserEmailChange"
+	EventUserPhoneChange           = "UserPhoneChange"
+	EventUserLoginChange           = "UserLoginChange"
+	EventUserNameChange            = "UserNameChange"
+	EventTokenRegistered           = "TokenRegistered"
+	EventTokenClaimed              = "TokenClaimed"
+	EventTokenReassigned           = "TokenReassigned"
+	EventTokenUnassigned           = "TokenUnassigned"
+	EventTokenPinSet               = "TokenPinSet"
+	EventTokenPinRemoved           = "TokenPinRemoved"
+	EventRecoveryCodeUsed          = "RecoveryCodeUsed"
+	EventRecoveryCodesCreated      = "RecoveryCodesCreated"
+	EventIssueCreated              = "IssueCreated"
+	EventIssueVerified             = "IssueVerified"
+	EventIssueDeleted              = "IssueDeleted"
+	EventIssueWithdrawn            = "IssueWithdrawn"
+	EventDeviceRemembered          = "DeviceRemembered"
+	EventDeviceRevoked             = "DeviceRevoked"
 )
 
 // Actor types of an activity.
@@ -285,3 +307,45 @@ type MessageJob struct {
 
 // Kind names the job for the queue.
 func (MessageJob) Kind() string { return "message" }
+
+// Issue is a restore-access request (SPEC §6).
+type Issue struct {
+	ID         int64
+	UserID     int64
+	ResourceID int64
+	// Lost is what the person declared lost: token, password, email.
+	Lost []string
+	// Evidence per authenticator: verified, failed, lost or absent.
+	Token, Password, Email string
+	NewPasswordHash        string
+	NewEmail               string
+	Status                 string // open, verified, deleted, withdrawn
+	HandledBy              *int64
+	HandledAt              *time.Time
+	IP                     string
+	UserAgent              string
+	CreatedAt              time.Time
+
+	// Joined for display.
+	Login, FirstName, LastName, UserEmail, UserPhone, ResourceName, HandledByLogin string
+}
+
+// Issue statuses and evidence values.
+const (
+	IssueOpen      = "open"
+	IssueVerified  = "verified"
+	IssueDeleted   = "deleted"
+	IssueWithdrawn = "withdrawn"
+
+	EvidenceVerified = "verified"
+	EvidenceFailed   = "failed"
+	EvidenceLost     = "lost"
+	EvidenceAbsent   = "absent"
+)
+
+// Lost items of a restore-access request.
+const (
+	LostToken    = "token"
+	LostPassword = "password"
+	LostEmail    = "email"
+)

@@ -16,6 +16,7 @@ const (
 	CodeForbidden       Code = "forbidden"
 	CodeUnauthenticated Code = "unauthenticated"
 	CodeUnavailable     Code = "unavailable"
+	CodeTooMany         Code = "too_many_requests"
 	CodeInternal        Code = "internal"
 )
 
@@ -97,6 +98,8 @@ func HTTPStatus(err error) int {
 		return http.StatusUnauthorized
 	case CodeUnavailable:
 		return http.StatusServiceUnavailable
+	case CodeTooMany:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}

@@ -13,10 +13,14 @@ type Limits struct {
 	IPFailures int           // failures from one IP in IPWindow before it is refused
 	IPWindow   time.Duration
 	MaxDelay   time.Duration // cap of the progressive delay after failures
+	// Restore-access requests per hour (SPEC §6).
+	RestorePerLogin int
+	RestorePerIP    int
 }
 
 // DefaultLimits are the values SPEC §4 gives.
-var DefaultLimits = Limits{LockAfter: 10, LockFor: 15 * time.Minute, IPFailures: 50, IPWindow: 15 * time.Minute, MaxDelay: 3 * time.Second}
+var DefaultLimits = Limits{LockAfter: 10, LockFor: 15 * time.Minute, IPFailures: 50, IPWindow: 15 * time.Minute, MaxDelay: 3 * time.Second,
+	RestorePerLogin: 3, RestorePerIP: 20}
 
 // Service performs the operations of the product. It is safe for concurrent
 // use; all state lives in the Store, so any number of instances can serve the
@@ -27,6 +31,8 @@ type Service struct {
 	Hasher *Hasher
 	Log    *slog.Logger
 	Limits Limits
+	// BaseURL is the public address, for links in mails ("" in tests).
+	BaseURL string
 	// Now is the clock; tests replace it to be exact.
 	Now func() time.Time
 	// Sleep waits for d unless ctx ends first; tests replace it to run fast.

@@ -102,11 +102,91 @@ type Store interface {
 	// False when lastStep is not newer than the stored one.
 	ResyncToken(ctx context.Context, id int64, lastStep, counter, drift int64) (bool, error)
 
+	// Portal token actions (SPEC §5.1–7); each change is conditional and
+	// reports whether it happened.
+	// LockUserTokens locks the user until the transaction ends and counts
+	// their enabled tokens on the resource and anywhere.
+	LockUserTokens(ctx context.Context, userID, resourceID int64) (onResource, anywhere int, err error)
+	// ClaimToken gives a stock token on the resource to the user.
+	ClaimToken(ctx context.Context, tokenID, userID, resourceID int64) (bool, error)
+	// RetireToken disables a replaced token (reason reassigned) and takes it
+	// off the resource; it stays the user's.
+	RetireToken(ctx context.Context, tokenID, userID, resourceID int64) (bool, error)
+	// UnassignToken takes a user's token off the resource.
+	UnassignToken(ctx context.Context, tokenID, userID, resourceID int64) (bool, error)
+	// SetTokenPIN sets the PIN of a token that has none; RemoveTokenPIN
+	// clears the PIN of a token that has one.
+	SetTokenPIN(ctx context.Context, tokenID int64, hash, position string) (bool, error)
+	RemoveTokenPIN(ctx context.Context, tokenID int64) (bool, error)
+
+	// Portal sign-in.
+	UserTokens(ctx context.Context, userID, resourceID int64) ([]Token, error)
+	// RecordUserFailure counts a failed portal sign-in and locks the user for
+	// lockFor once the count reaches lockAfter.
+	RecordUserFailure(ctx context.Context, id int64, now time.Time, lockAfter int, lockFor time.Duration) error
+	// RecordUserLogin resets the failure count after a complete sign-in.
+	RecordUserLogin(ctx context.Context, id int64) error
+	// SetUserPassword replaces a user's password hash (empty = none).
+	SetUserPassword(ctx context.Context, id int64, hash string, now time.Time) error
+	CreateDevice(ctx context.Context, userID, resourceID int64, tokenHash []byte, expires time.Time, m Meta) error
+	// UseDevice reports whether a remembered-device cookie is valid for the
+	// user on the resource now, and stamps its use.
+	UseDevice(ctx context.Context, userID, resourceID int64, tokenHash []byte, now time.Time) (bool, error)
+	// ReplaceRecoveryCodes deletes the user's recovery codes and stores new hashes.
+	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error
+	// UseRecoveryCode marks an unused code used; false when there is none.
+	UseRecoveryCode(ctx context.Context, userID int64, hash []byte, now time.Time) (bool, error)
+	RecoveryCodesLeft(ctx context.Context, userID int64) (int, error)
+	// WithdrawIssues withdraws the user's open issues on the resource and
+	// returns their ids.
+	WithdrawIssues(ctx context.Context, userID, resourceID int64, now time.Time) ([]int64, error)
+
+	// User issues (restore-access requests).
+	// CreateIssue stores a request; an open request of the same user and
+	// resource is withdrawn first, and its id returned (0 when none).
+	CreateIssue(ctx context.Context, is *Issue, now time.Time) (replaced int64, err error)
+	IssueByID(ctx context.Context, id int64) (Issue, error)
+	ListIssues(ctx context.Context, f IssueFilter) ([]Issue, int, error)
+	// HandleIssue moves an open issue to status (verified or deleted) in one
+	// conditional statement: false when it was handled already.
+	HandleIssue(ctx context.Context, id int64, status string, adminID *int64, now time.Time) (Issue, bool, error)
+	// DisableLostTokens disables the user's enabled tokens on the resource
+	// (reason "lost"; they stay assigned) and returns their serials.
+	DisableLostTokens(ctx context.Context, userID, resourceID int64) ([]string, error)
+	SetUserEmail(ctx context.Context, id int64, email string) error
+	// IssueSubscribers are the enabled admins with an email address who
+	// want mail about new issues on the resource.
+	IssueSubscribers(ctx context.Context, resourceID int64) ([]Admin, error)
+	Subscriptions(ctx context.Context, adminID int64) (all bool, resources []int64, err error)
+	SetSubscriptions(ctx context.Context, adminID int64, all bool, resources []int64) error
+	SetAdminEmail(ctx context.Context, id int64, email string) error
+
 	// One-time codes (email/SMS).
 	CreateCode(ctx context.Context, c *OneTimeCode) error
 	// UseCode spends one attempt on the newest live code of the user for
 	// purpose (and token, when given) and marks it used when hash matches.
 	UseCode(ctx context.Context, userID int64, purpose string, tokenID *int64, hash []byte, now time.Time, maxAttempts int) (CodeResult, error)
+	// PendingCode is the newest unused code of the user for purpose, expired
+	// or not; NotFound when there is none.
+	PendingCode(ctx context.Context, userID int64, purpose string) (PendingCode, error)
+
+	// Portal account actions (SPEC §5.8–14); SetUserEmail is above.
+	SetUserPhone(ctx context.Context, id int64, phone string) error
+	// SetUserLogin renames a user; Conflict when the login is taken.
+	SetUserLogin(ctx context.Context, id int64, login string) error
+	SetUserName(ctx context.Context, id int64, first, last string) error
+	// SeeEnvironment records a sign-in of the user from an environment (IP
+	// prefix + browser family): fresh when it was not seen before, known
+	// when the user had any environment on record before.
+	SeeEnvironment(ctx context.Context, userID int64, ipPrefix, browser string, now time.Time) (fresh, known bool, err error)
+	// UserDevices lists the user's remembered devices on the resource that
+	// are neither revoked nor expired at now, newest first.
+	UserDevices(ctx context.Context, userID, resourceID int64, now time.Time) ([]Device, error)
+	// RevokeDevices revokes one live remembered device (deviceID) or all
+	// (deviceID 0) of the user on the resource and returns their ids.
+	RevokeDevices(ctx context.Context, userID, resourceID, deviceID int64, now time.Time) ([]int64, error)
+	// UserSignIns lists the user's newest completed sign-ins (UserLogin).
+	UserSignIns(ctx context.Context, userID int64, limit int) ([]SignIn, error)
 
 	// Enqueue queues a mail or SMS for delivery, in the current transaction.
 	Enqueue(ctx context.Context, m Message) error
@@ -152,6 +232,16 @@ type TokenFilter struct {
 	ResourceID int64
 	WithUser   bool // only tokens that have an owner
 	After      string
+	Limit      int
+}
+
+// IssueFilter selects a page of user issues, newest first. Before is the id
+// of the last row of the previous page.
+type IssueFilter struct {
+	Status     string  // open, verified, deleted, withdrawn; "" = all
+	ResourceID int64   // 0 = all
+	Resources  []int64 // when not nil: only these resources (owners)
+	Before     int64
 	Limit      int
 }
 

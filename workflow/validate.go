@@ -40,6 +40,13 @@ func (s *Service) Validate(ctx context.Context, resourceID int64, login, pass st
 		s.record(ctx, *act)
 		return false, nil
 	}
+	o, err := s.verifyAny(ctx, u, live, pass, act)
+	return o == OutcomeAccepted, err
+}
+
+// verifyAny checks pass against a user's usable tokens and commits the
+// result (see VerifyTokenCode). act, when not nil, is the activity to write.
+func (s *Service) verifyAny(ctx context.Context, u User, live []Token, pass string, act *Activity) (Outcome, error) {
 	// The code belongs to at most one software token: find it without side
 	// effects, then commit on that one.
 	now := s.Now()
@@ -52,25 +59,25 @@ func (s *Service) Validate(ctx context.Context, resourceID int64, login, pass st
 			continue
 		}
 		if _, outcome, err := s.match(t, pass, now); err != nil {
-			return false, err
+			return "", err
 		} else if outcome == OutcomeAccepted || outcome == OutcomeReplayed || len(live) == 1 {
-			o, err := s.VerifyTokenCode(ctx, t, pass, true, act)
-			return o == OutcomeAccepted, err
+			return s.VerifyTokenCode(ctx, t, pass, true, act)
 		}
 	}
 	if sent != nil {
-		o, err := s.validateSent(ctx, u, *sent, pass, act)
-		return o == OutcomeAccepted, err
+		return s.validateSent(ctx, u, *sent, pass, act)
 	}
 	// A wrong code counts against each of the user's tokens.
 	ids := make([]int64, len(live))
 	for i, t := range live {
 		ids[i] = t.ID
 	}
-	act.At = now
-	act.Details["result"] = false
-	act.Details["reason"] = string(OutcomeWrong)
-	return false, s.failTokens(ctx, ids, act)
+	if act != nil {
+		act.At = now
+		act.Details = withDetail(act.Details, "result", false)
+		act.Details = withDetail(act.Details, "reason", string(OutcomeWrong))
+	}
+	return OutcomeWrong, s.failTokens(ctx, ids, act)
 }
 
 // validateSent checks the code of an email or SMS token. An empty pass, or
@@ -80,11 +87,13 @@ func (s *Service) validateSent(ctx context.Context, u User, t Token, pass string
 		if err := s.SendTokenCode(ctx, t, u); err != nil {
 			return OutcomeNoCode, err
 		}
-		act.At = s.Now()
-		act.Details["result"] = false
-		act.Details["reason"] = "code sent"
-		act.Details["serial"] = t.Serial
-		s.record(ctx, *act)
+		if act != nil {
+			act.At = s.Now()
+			act.Details = withDetail(act.Details, "result", false)
+			act.Details = withDetail(act.Details, "reason", "code sent")
+			act.Details = withDetail(act.Details, "serial", t.Serial)
+			s.record(ctx, *act)
+		}
 		return OutcomeNoCode, nil
 	}
 	return s.VerifyTokenCode(ctx, t, pass, true, act)

@@ -202,9 +202,16 @@ func withDetail(d map[string]any, k string, v any) map[string]any {
 // searches 1000 counters ahead, TOTP one hour either side. The failcount is
 // reset. Codes older than the last accepted one are refused.
 func (s *Service) Resync(ctx context.Context, t Token, otp1, otp2 string) error {
+	_, err := s.resync(ctx, s.Store, t, otp1, otp2)
+	return err
+}
+
+// resync is Resync through st, so a caller can write its activity in the
+// same transaction; it returns the token as stored.
+func (s *Service) resync(ctx context.Context, st Store, t Token, otp1, otp2 string) (Token, error) {
 	bad := Invalid(map[string]string{"otp2": "These two codes do not follow each other on this token. Enter two codes shown one after the other."})
 	if t.Type != "totp" && t.Type != "hotp" {
-		return Errorf(CodeInvalid, "Only TOTP and HOTP tokens can be synchronised.")
+		return t, Errorf(CodeInvalid, "Only TOTP and HOTP tokens can be synchronised.")
 	}
 	otp1, otp2 = strings.TrimSpace(otp1), strings.TrimSpace(otp2)
 	p := t.Params()
@@ -216,11 +223,11 @@ func (s *Service) Resync(ctx context.Context, t Token, otp1, otp2 string) error 
 		f["otp2"] = fmt.Sprintf("Enter the next %d-digit code the token shows.", p.Digits)
 	}
 	if len(f) > 0 {
-		return Invalid(f)
+		return t, Invalid(f)
 	}
 	secret, err := s.openSecret(t)
 	if err != nil {
-		return err
+		return t, err
 	}
 	var from, to int64
 	if t.Type == "hotp" {
@@ -241,14 +248,15 @@ func (s *Service) Resync(ctx context.Context, t Token, otp1, otp2 string) error 
 		} else {
 			drift = c + 1 - otp.Step(s.Now(), t.Period)
 		}
-		ok, err := s.Store.ResyncToken(ctx, t.ID, c+1, counter, drift)
+		ok, err := st.ResyncToken(ctx, t.ID, c+1, counter, drift)
 		if err != nil {
-			return Internal(err)
+			return t, Internal(err)
 		}
 		if !ok {
-			return bad
+			return t, bad
 		}
-		return nil
+		t.LastStep, t.Counter, t.Drift, t.Failcount = c+1, counter, drift, 0
+		return t, nil
 	}
-	return bad
+	return t, bad
 }

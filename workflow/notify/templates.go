@@ -227,7 +227,7 @@ func purposeKey(s string) string {
 		return PurposeSignIn
 	case "confirm token", "confirm your token", "register token":
 		return PurposeConfirmToken
-	case "confirm email", "confirm your new email address", "change email":
+	case "confirm email", "confirm your new email address", "change email", "email change":
 		return PurposeConfirmEmail
 	case "restore access", "restore":
 		return PurposeRestoreAccess

@@ -11,12 +11,16 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/boombuler/barcode/qr"
 	potp "github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
 )
@@ -179,15 +183,29 @@ func URI(kind, issuer, account string, secret []byte, p Params, counter uint64) 
 	return "otpauth://" + kind + "/" + label + "?" + strings.ReplaceAll(v.Encode(), "+", "%20")
 }
 
-// QRCodePNG renders uri as a PNG QR code of size×size pixels.
+// QRCodePNG renders uri as a PNG QR code of about size×size pixels: every
+// module a whole number of pixels (a scaled code blurs modules and some
+// readers give up), with the 4-module quiet zone readers need around it.
 func QRCodePNG(uri string, size int) ([]byte, error) {
-	key, err := potp.NewKeyFromURL(uri)
+	code, err := qr.Encode(uri, qr.M, qr.Auto)
 	if err != nil {
 		return nil, err
 	}
-	img, err := key.Image(size, size)
-	if err != nil {
-		return nil, err
+	const quiet = 4
+	n := code.Bounds().Dx()
+	scale := max(1, (size+n+2*quiet-1)/(n+2*quiet))
+	side := (n + 2*quiet) * scale
+	img := image.NewGray(image.Rect(0, 0, side, side))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			if color.GrayModel.Convert(code.At(x, y)).(color.Gray).Y >= 0x80 {
+				continue // light
+			}
+			draw.Draw(img, image.Rect((x+quiet)*scale, (y+quiet)*scale, (x+quiet+1)*scale, (y+quiet+1)*scale), image.Black, image.Point{}, draw.Src)
+		}
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {

@@ -77,6 +77,7 @@ func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*App, error) {
 		Service:  workflow.NewService(st, sealer, cfg.BcryptCost, log),
 		sessions: pgxstore.NewWithCleanupInterval(pool, 5*time.Minute),
 	}
+	a.Service.BaseURL = cfg.BaseURL.String()
 	a.Notifier, err = notify.New(notify.Config{SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, SMSGatewayURL: cfg.SMSGatewayURL,
 		Capture: cfg.Dev, Open: a.Service.OpenMessage}, log)
 	if err != nil {
@@ -142,7 +143,7 @@ func (a *App) router() (http.Handler, error) {
 	api.Use(bodyLimit(maxImportBody))
 	adm.APIRoutes(api)
 
-	prt := &portal.Handler{Svc: a.Service, Sessions: a.Portal, Log: a.Log}
+	prt := &portal.Handler{Svc: a.Service, Sessions: a.Portal, Log: a.Log, Secure: a.Config.HTTPS()}
 	pg := r.Group("/selfservice")
 	html(pg, a.Portal, bodyLimit(maxFormBody))
 	prt.Routes(pg)

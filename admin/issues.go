@@ -1,0 +1,285 @@
+package admin
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+	"tokenportal/workflow"
+)
+
+// issueRoutes registers the User Issues queue (SPEC §6). Every admin reads
+// it, owners only the requests of the resources they own; the helpdesk and
+// superadmins verify and delete.
+func (h *Handler) issueRoutes(in *gin.RouterGroup) {
+	in.GET("/issues", h.allow(anyAdmin...), h.issues)
+	in.GET("/issues/:id", h.allow(anyAdmin...), h.issuePage)
+	in.POST("/issues/:id/verify", h.allow(helpdesk...), h.verifyIssue)
+	in.POST("/issues/:id/delete", h.allow(helpdesk...), h.deleteIssue)
+}
+
+// issueScope is the resources whose requests a has in view: nil for all,
+// the owned ones (maybe none) for an owner.
+func issueScope(a workflow.Admin) []int64 {
+	if a.Role != workflow.RoleOwner {
+		return nil
+	}
+	return append([]int64{}, a.OwnedResource...)
+}
+
+// inScope reports whether a resource is in view of scope.
+func inScope(scope []int64, resourceID int64) bool {
+	return scope == nil || slices.Contains(scope, resourceID)
+}
+
+// issueStatusFilter reads the status filter: the value the select shows and
+// the status to list ("" for all). Open requests are the default.
+func issueStatusFilter(raw string) (shown, status string) {
+	switch raw {
+	case "all":
+		return raw, ""
+	case workflow.IssueOpen, workflow.IssueVerified, workflow.IssueDeleted, workflow.IssueWithdrawn:
+		return raw, raw
+	}
+	return workflow.IssueOpen, workflow.IssueOpen
+}
+
+func (h *Handler) issues(c *gin.Context) {
+	ctx := c.Request.Context()
+	scope := issueScope(current(c))
+	shown, status := issueStatusFilter(c.Query("status"))
+	resourceID, _ := optionalID(c.Query("resource_id")) // a malformed one filters nothing
+	before, _ := optionalID(c.Query("before"))
+	list, total, err := h.Svc.Store.ListIssues(ctx, workflow.IssueFilter{
+		Status: status, ResourceID: resourceID, Resources: scope, Before: before, Limit: pageSize + 1,
+	})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	next := ""
+	if len(list) > pageSize {
+		list = list[:pageSize]
+		next = strconv.FormatInt(list[pageSize-1].ID, 10)
+	}
+	options, err := h.resourceOptions(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	options = slices.DeleteFunc(options, func(o views.Option) bool {
+		id, _ := strconv.ParseInt(o.Value, 10, 64)
+		return !inScope(scope, id)
+	})
+	now := h.Svc.Now()
+	rows := make([]views.IssueRow, len(list))
+	for i, is := range list {
+		rows[i] = issueRow(is, now)
+	}
+	caption := "Requests, newest first"
+	if status != "" {
+		caption = strings.ToUpper(status[:1]) + status[1:] + " requests, newest first"
+	}
+	params := url.Values{"resource_id": {idString(resourceID)}}
+	if shown != workflow.IssueOpen {
+		params.Set("status", shown)
+	}
+	h.page(c, http.StatusOK, views.IssuesPage(h.chrome(c, "issues"), views.IssueList{
+		Filter:    views.Form{Values: map[string]string{"resource_id": idString(resourceID), "status": shown}},
+		Filtered:  resourceID != 0 || shown != workflow.IssueOpen,
+		Resources: options,
+		Statuses:  views.IssueStatuses,
+		Caption:   caption,
+		Rows:      rows,
+		Pager:     beforePager("/admin/issues", params, total, "requests", before, next),
+		CanHandle: may(c, helpdesk),
+	}))
+}
+
+// beforePager builds the links of a list paged by "before": the id of the
+// last row of the previous page (0 on the first), next that of this page's
+// last row when more rows follow.
+func beforePager(base string, params url.Values, total int, noun string, before int64, next string) views.Pager {
+	p := views.Pager{Total: total, Noun: noun}
+	link := func(key string) string {
+		v := url.Values{}
+		for k, vs := range params {
+			if len(vs) > 0 && vs[0] != "" {
+				v.Set(k, vs[0])
+			}
+		}
+		if key != "" {
+			v.Set("before", key)
+		}
+		if len(v) == 0 {
+			return base
+		}
+		return base + "?" + v.Encode()
+	}
+	if before != 0 {
+		p.FirstHref = link("")
+	}
+	if next != "" {
+		p.NextHref = link(next)
+	}
+	return p
+}
+
+// requestedWords says what a request asks for.
+var requestedWords = map[string]string{
+	workflow.LostToken:    "lost token",
+	workflow.LostPassword: "forgotten password",
+	workflow.LostEmail:    "lost email",
+}
+
+// issueStatus shows a request's status as a tag.
+func issueStatus(status string) views.Status {
+	switch status {
+	case workflow.IssueOpen:
+		return views.Status{Label: "open", Kind: "warn"}
+	case workflow.IssueVerified:
+		return views.Status{Label: "verified", Kind: "ok"}
+	case workflow.IssueDeleted:
+		return views.Status{Label: "deleted", Kind: "bad"}
+	}
+	return views.Status{Label: status, Kind: "plain"}
+}
+
+func issueRow(is workflow.Issue, now time.Time) views.IssueRow {
+	r := views.IssueRow{
+		ID: is.ID, UserID: is.UserID, Login: is.Login, Name: strings.TrimSpace(is.FirstName + " " + is.LastName),
+		ResourceID: is.ResourceID, Resource: is.ResourceName,
+		Authenticators: []views.Authenticator{
+			{Kind: "token", Evidence: is.Token}, {Kind: "password", Evidence: is.Password}, {Kind: "email", Evidence: is.Email},
+		},
+		Email: is.UserEmail, Phone: is.UserPhone, IP: is.IP,
+		Age: views.Age(now, is.CreatedAt), Created: views.TimeUTC(is.CreatedAt), CreatedISO: is.CreatedAt.UTC().Format(time.RFC3339),
+		Status: issueStatus(is.Status), Open: is.Status == workflow.IssueOpen,
+	}
+	for _, item := range []string{workflow.LostToken, workflow.LostPassword, workflow.LostEmail} {
+		if slices.Contains(is.Lost, item) {
+			r.Requested = append(r.Requested, requestedWords[item])
+		}
+	}
+	return r
+}
+
+// issue loads the request of the :id parameter as far as the signed-in
+// admin may see it; false when a page was rendered. Requests of resources
+// an owner does not own are not found (the attempt is recorded).
+func (h *Handler) issue(c *gin.Context) (workflow.Issue, bool) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return workflow.Issue{}, false
+	}
+	is, err := h.Svc.Store.IssueByID(c.Request.Context(), id)
+	if err != nil {
+		h.fail(c, err)
+		return is, false
+	}
+	if a := current(c); !inScope(issueScope(a), is.ResourceID) {
+		h.denied(c, adminActor(a))
+		h.fail(c, errNotFound)
+		return is, false
+	}
+	return is, true
+}
+
+func (h *Handler) issuePage(c *gin.Context) {
+	is, ok := h.issue(c)
+	if !ok {
+		return
+	}
+	d := views.IssueDetail{
+		IssueRow: issueRow(is, h.Svc.Now()), UserAgent: is.UserAgent, NewEmail: is.NewEmail, NewPassword: is.NewPasswordHash != "",
+		CanHandle: may(c, helpdesk),
+	}
+	if is.Status == workflow.IssueOpen {
+		tokens, err := h.Svc.Store.UserTokens(c.Request.Context(), is.UserID, is.ResourceID)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		d.Effects = workflow.IssueEffects(is, tokens)
+	} else {
+		d.HandledBy, d.Handled = handledBy(is), views.TimeUTCOr(is.HandledAt, "an unknown date")
+	}
+	h.page(c, http.StatusOK, views.IssuePage(h.chrome(c, "issues"), d))
+}
+
+// handledBy names who closed a request.
+func handledBy(is workflow.Issue) string {
+	switch {
+	case is.HandledByLogin != "":
+		return is.HandledByLogin
+	case is.Status == workflow.IssueWithdrawn:
+		return "the user (signed in, or filed a newer request)"
+	}
+	return "an API client"
+}
+
+func (h *Handler) verifyIssue(c *gin.Context) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return
+	}
+	is, err := h.Svc.VerifyIssue(c.Request.Context(), id, adminActor(current(c)), meta(c))
+	if err != nil {
+		h.issueFailed(c, id, err)
+		return
+	}
+	h.done(c, "/admin/issues", "Request of "+is.Login+" verified: "+verifiedSummary(is)+".")
+}
+
+func (h *Handler) deleteIssue(c *gin.Context) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return
+	}
+	is, err := h.Svc.DeleteIssue(c.Request.Context(), id, adminActor(current(c)), meta(c))
+	if err != nil {
+		h.issueFailed(c, id, err)
+		return
+	}
+	h.done(c, "/admin/issues", "Request of "+is.Login+" deleted; nothing else was changed.")
+}
+
+// issueFailed answers a failed verify or delete: a request handled first
+// by somebody else gets its own 409 page.
+func (h *Handler) issueFailed(c *gin.Context, id int64, err error) {
+	if workflow.ErrorCode(err) != workflow.CodeConflict {
+		h.fail(c, err)
+		return
+	}
+	h.page(c, http.StatusConflict, views.IssueHandledPage(h.chrome(c, "issues"), workflow.ErrorMessage(err), views.IssueHref(id)))
+}
+
+// verifiedSummary says what verifying changed, for the flash message.
+func verifiedSummary(is workflow.Issue) string {
+	var done []string
+	if slices.Contains(is.Lost, workflow.LostToken) {
+		done = append(done, "the enabled tokens on "+is.ResourceName+" are disabled (still assigned)")
+	}
+	if slices.Contains(is.Lost, workflow.LostPassword) {
+		done = append(done, "the password they chose is set")
+	}
+	if slices.Contains(is.Lost, workflow.LostEmail) {
+		done = append(done, "the email address is now "+is.NewEmail)
+	}
+	to := is.UserEmail
+	if is.NewEmail != "" {
+		to = is.NewEmail
+	}
+	if to != "" {
+		done = append(done, "the user is mailed at "+to)
+	} else {
+		done = append(done, "the user has no email address, so nobody was mailed")
+	}
+	return strings.Join(done, "; ")
+}

@@ -1,0 +1,130 @@
+package admin
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+	"tokenportal/workflow"
+)
+
+// The signed-in admin's own notification setting: the address they are
+// mailed at and which new restore-access requests they are mailed about
+// (all, some resources or none). Owners choose among the resources they own.
+
+func (h *Handler) notificationRoutes(in *gin.RouterGroup) {
+	in.GET("/notifications", h.allow(anyAdmin...), h.notificationsPage)
+	in.POST("/notifications", h.allow(anyAdmin...), h.saveNotifications)
+}
+
+// Values of the subscribe radio.
+const (
+	subscribeNone = "none"
+	subscribeAll  = "all"
+	subscribeSome = "some"
+)
+
+func (h *Handler) notificationsPage(c *gin.Context) {
+	a := current(c)
+	all, resources, err := h.Svc.Store.Subscriptions(c.Request.Context(), a.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	sub := subscribeNone
+	switch {
+	case all:
+		sub = subscribeAll
+	case len(resources) > 0:
+		sub = subscribeSome
+	}
+	h.renderNotifications(c, http.StatusOK, views.Form{Values: map[string]string{"email": a.Email, "subscribe": sub}}, resources)
+}
+
+// renderNotifications shows the page with the form f and the resources
+// ticked.
+func (h *Handler) renderNotifications(c *gin.Context, status int, f views.Form, ticked []int64) {
+	choices, err := h.subscribable(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	for i := range choices {
+		choices[i].On = slices.Contains(ticked, choices[i].ID)
+	}
+	h.page(c, status, views.NotificationsPage(h.chrome(c, "notifications"), views.NotificationSettings{
+		Form: f, Resources: choices, Owner: current(c).Role == workflow.RoleOwner,
+	}))
+}
+
+// subscribable lists the resources the signed-in admin may ask to be
+// mailed about: all, or the owned ones for an owner.
+func (h *Handler) subscribable(c *gin.Context) ([]views.ResourceChoice, error) {
+	rows, err := h.Svc.Store.ListResources(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	scope := issueScope(current(c))
+	var out []views.ResourceChoice
+	for _, r := range rows {
+		if inScope(scope, r.ID) {
+			out = append(out, views.ResourceChoice{ID: r.ID, Name: r.Name})
+		}
+	}
+	return out, nil
+}
+
+func (h *Handler) saveNotifications(c *gin.Context) {
+	a := current(c)
+	email, sub := c.PostForm("email"), c.PostForm("subscribe")
+	raw := c.PostFormArray("resource_id")
+	values := map[string]string{"email": email, "subscribe": sub}
+
+	choices, err := h.subscribable(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var ids []int64
+	badID := false
+	for _, v := range raw {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || !slices.ContainsFunc(choices, func(r views.ResourceChoice) bool { return r.ID == id }) {
+			badID = true
+			continue
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+
+	var all bool
+	var resources []int64
+	switch {
+	case sub != subscribeNone && sub != subscribeAll && sub != subscribeSome:
+		err = invalid("subscribe", "Choose when you want to be mailed.")
+	case sub == subscribeSome && badID:
+		err = invalid("resource_id", "Tick only resources from this list.")
+	case sub == subscribeSome && len(ids) == 0:
+		err = invalid("resource_id", "Tick the resources you want mail about, or choose another option.")
+	case sub == subscribeAll:
+		all = true
+	case sub == subscribeSome:
+		resources = ids
+	}
+	if err == nil {
+		err = h.Svc.SetIssueSubscription(c.Request.Context(), a, email, all, resources, meta(c))
+	}
+	if err != nil {
+		if formError(err) {
+			h.renderNotifications(c, workflow.HTTPStatus(err), failedForm(err, values), ids)
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	h.done(c, "/admin/notifications", "Your notification settings were saved.")
+}

@@ -1,0 +1,144 @@
+package portal
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+	"tokenportal/workflow"
+)
+
+// An action is one of the 14 things a portal may offer (SPEC §5); each
+// lives in a file of its own and registers here.
+type action struct {
+	// sensitive actions need a sign-in or re-authentication within the
+	// last 10 minutes (SPEC §5: 3, 4, 7, 9, 10, 12).
+	sensitive bool
+	get, post gin.HandlerFunc
+}
+
+// actions are the implemented actions by id.
+var actions = map[string]action{}
+
+func register(id string, a action) {
+	if _, dup := actions[id]; dup {
+		panic("portal action registered twice: " + id)
+	}
+	actions[id] = a
+}
+
+// implemented reports whether this build offers action id.
+func (h *Handler) implemented(id string) bool {
+	_, ok := actions[id]
+	return ok
+}
+
+// action dispatches /actions/:action. An action the portal has switched
+// off, or that this user cannot use, does not exist for them (404).
+func (h *Handler) action(c *gin.Context) {
+	id := c.Param("action")
+	a, ok := actions[id]
+	p, u := portalOf(c), userOf(c)
+	if !ok || !p.ActionEnabled(id) {
+		h.notFound(c)
+		return
+	}
+	tokens, err := h.Svc.Store.UserTokens(c.Request.Context(), u.ID, p.ResourceID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if !workflow.ActionApplies(id, p, u, tokens) {
+		h.notFound(c)
+		return
+	}
+	if a.sensitive && !h.recent(c) {
+		c.Redirect(http.StatusSeeOther, base(c)+"/reauth?next="+url.QueryEscape("/actions/"+id))
+		return
+	}
+	c.Set("tokens", tokens)
+	c.Set("handler", h)
+	if c.Request.Method == http.MethodPost {
+		a.post(c)
+	} else {
+		a.get(c)
+	}
+}
+
+// method adapts a Handler method for register: actions register in init,
+// before there is a Handler, and action hands its Handler to them.
+func method(f func(*Handler, *gin.Context)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v, _ := c.Get("handler")
+		f(v.(*Handler), c)
+	}
+}
+
+// tokensOf are the user's tokens on this resource, loaded by action.
+func tokensOf(c *gin.Context) []workflow.Token {
+	v, _ := c.Get("tokens")
+	t, _ := v.([]workflow.Token)
+	return t
+}
+
+func (h *Handler) notFound(c *gin.Context) {
+	_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.PortalMessage(h.chrome(c, "Not available"),
+		"Not available", "This action is not available here."))
+}
+
+// safeNext keeps a redirect target inside this portal.
+func safeNext(c *gin.Context, next string) string {
+	if !strings.HasPrefix(next, "/actions/") || strings.ContainsAny(next, "\\\r\n") || strings.Contains(next, "//") {
+		return base(c) + "/home"
+	}
+	return base(c) + next
+}
+
+// reauthPage asks for the password, or an OTP; a user with neither password
+// nor token gets a code by email (sent each time the page is shown).
+func (h *Handler) reauthPage(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := userOf(c)
+	v := views.Reauth{Next: c.Query("next"), Password: u.PasswordHash != ""}
+	byEmail, err := h.Svc.ReauthByEmail(ctx, portalOf(c), u)
+	if err == nil && byEmail {
+		v.CodeSentTo, err = h.Svc.SendReauthCode(ctx, portalOf(c), u)
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.ReauthPage(h.chrome(c, "Confirm it is you"), v))
+}
+
+func (h *Handler) reauth(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := userOf(c)
+	next := c.PostForm("next")
+	secret := c.PostForm("password")
+	byEmail := false
+	if u.PasswordHash == "" {
+		secret = c.PostForm("otp")
+		var err error
+		if byEmail, err = h.Svc.ReauthByEmail(ctx, portalOf(c), u); err != nil {
+			h.fail(c, err)
+			return
+		}
+		if byEmail {
+			secret = c.PostForm("email_code")
+		}
+	}
+	if err := h.Svc.Reauthenticate(ctx, portalOf(c), u, secret, meta(c)); err != nil {
+		v := views.Reauth{Next: next, Password: u.PasswordHash != "", Form: views.Form{Message: workflow.ErrorMessage(err)}}
+		if byEmail {
+			v.CodeSentTo = workflow.MaskEmail(u.Email)
+		}
+		_ = views.Render(c.Writer, c.Request, workflow.HTTPStatus(err), views.ReauthPage(h.chrome(c, "Confirm it is you"), v))
+		return
+	}
+	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
+	c.Redirect(http.StatusSeeOther, safeNext(c, next))
+}

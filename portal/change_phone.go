@@ -1,0 +1,38 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+)
+
+// change-phone (SPEC §5.11): a number in E.164, or none.
+func init() {
+	register("change-phone", action{get: method((*Handler).changePhonePage), post: method((*Handler).changePhone)})
+}
+
+func (h *Handler) changePhoneView(c *gin.Context, f views.Form) templ.Component {
+	return views.ChangePhonePage(h.chrome(c, "Change phone number"), views.PhonePage{Current: userOf(c).Phone, Form: f})
+}
+
+func (h *Handler) changePhonePage(c *gin.Context) {
+	f := views.Form{Values: map[string]string{"phone": userOf(c).Phone}}
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, h.changePhoneView(c, f))
+}
+
+func (h *Handler) changePhone(c *gin.Context) {
+	u, changed, err := h.Svc.ChangePhone(c.Request.Context(), portalOf(c), userOf(c), c.PostForm("phone"), meta(c))
+	switch {
+	case err != nil:
+		h.accountFailed(c, err, []string{"phone"}, func(f views.Form) templ.Component { return h.changePhoneView(c, f) })
+	case !changed:
+		h.done(c, base(c)+"/home", "Nothing changed: that is your phone number already.")
+	case u.Phone == "":
+		h.done(c, base(c)+"/home", "Your phone number was removed.")
+	default:
+		h.done(c, base(c)+"/home", "Your phone number is now "+u.Phone+".")
+	}
+}

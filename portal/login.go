@@ -1,0 +1,148 @@
+package portal
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+	"tokenportal/workflow"
+)
+
+// deviceCookie remembers a browser (SPEC §4.4); it is scoped to one portal.
+const deviceCookie = "tp_device"
+
+func (h *Handler) loginView(c *gin.Context, f workflow.LoginFlow, form views.Form) views.Login {
+	p := portalOf(c)
+	return views.Login{Step: string(f.Step), Login: f.Login, CodeSentTo: f.CodeSentTo, Form: form,
+		Remember: p.RememberDeviceDays > 0, RememberDays: p.RememberDeviceDays}
+}
+
+func (h *Handler) loginPage(c *gin.Context) {
+	if h.signedIn(c) != 0 {
+		c.Redirect(http.StatusSeeOther, base(c)+"/home")
+		return
+	}
+	f, ok := h.flow(c)
+	if !ok || c.Query("restart") != "" {
+		h.Sessions.Remove(c.Request.Context(), keyFlow)
+		f = workflow.LoginFlow{Step: workflow.StepLogin}
+	}
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.LoginPage(h.chrome(c, "Sign in"), h.loginView(c, f, views.Form{})))
+}
+
+// login advances the sign-in by one step; each step is a POST of its form
+// followed by a redirect to the next page (or the failure page).
+func (h *Handler) login(c *gin.Context) {
+	ctx := c.Request.Context()
+	p, m := portalOf(c), meta(c)
+	f, ok := h.flow(c)
+	var err error
+	if !ok || c.PostForm("login") != "" {
+		login := c.PostForm("login")
+		if f, err = h.Svc.LoginStart(ctx, p, login, m); err != nil {
+			h.loginFailed(c, workflow.LoginFlow{Step: workflow.StepLogin}, views.Form{Values: map[string]string{"login": login}}, err)
+			return
+		}
+		h.saveFlow(c, f)
+		c.Redirect(http.StatusSeeOther, base(c)+"/login")
+		return
+	}
+	device := ""
+	if ck, err := c.Request.Cookie(deviceCookie); err == nil {
+		device = ck.Value
+	}
+	switch f.Step {
+	case workflow.StepPassword:
+		f, err = h.Svc.LoginFirstFactor(ctx, p, f, c.PostForm("password"), device, m)
+	case workflow.StepEmailCode:
+		f, err = h.Svc.LoginFirstFactor(ctx, p, f, c.PostForm("email_code"), device, m)
+	case workflow.StepNewPassword:
+		f, err = h.Svc.LoginNewPassword(ctx, p, f, c.PostForm("new_password"), device, m)
+	case workflow.StepOTP:
+		f, err = h.Svc.LoginSecondFactor(ctx, p, f, c.PostForm("otp"), m)
+	default:
+		err = workflow.ErrLoginFailed
+	}
+	if err != nil {
+		if workflow.ErrorCode(err) == workflow.CodeInvalid {
+			// A new password that breaks the policy: same step, with hints.
+			_ = views.Render(c.Writer, c.Request, http.StatusUnprocessableEntity,
+				views.LoginPage(h.chrome(c, "Sign in"), h.loginView(c, f, views.Form{Errors: workflow.ErrorFields(err)})))
+			return
+		}
+		h.loginFailed(c, workflow.LoginFlow{Step: workflow.StepLogin}, views.Form{}, err)
+		return
+	}
+	if f.Step != workflow.StepDone {
+		h.saveFlow(c, f)
+		c.Redirect(http.StatusSeeOther, base(c)+"/login")
+		return
+	}
+	h.complete(c, f)
+}
+
+// loginFailed ends the sign-in and shows the first step again with the
+// message: "Login failed." for every failure, whatever failed.
+func (h *Handler) loginFailed(c *gin.Context, f workflow.LoginFlow, form views.Form, err error) {
+	h.Sessions.Remove(c.Request.Context(), keyFlow)
+	status := workflow.HTTPStatus(err)
+	if status >= 500 {
+		h.Log.ErrorContext(c.Request.Context(), "portal sign-in failed", "err", err)
+	}
+	form.Message = workflow.ErrorMessage(err)
+	if workflow.ErrorCode(err) == workflow.CodeInvalid && len(workflow.ErrorFields(err)) > 0 {
+		form.Errors, form.Message = workflow.ErrorFields(err), ""
+	}
+	_ = views.Render(c.Writer, c.Request, status, views.LoginPage(h.chrome(c, "Sign in"), h.loginView(c, f, form)))
+}
+
+// complete turns a finished flow into a session: a new session token (no
+// fixation) bound to this portal, the device remembered when asked.
+func (h *Handler) complete(c *gin.Context, f workflow.LoginFlow) {
+	ctx := c.Request.Context()
+	p, m := portalOf(c), meta(c)
+	u, err := h.Svc.LoginComplete(ctx, p, f, m)
+	if err != nil {
+		h.loginFailed(c, workflow.LoginFlow{Step: workflow.StepLogin}, views.Form{}, err)
+		return
+	}
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		h.fail(c, workflow.Internal(err))
+		return
+	}
+	h.Sessions.Remove(ctx, keyFlow)
+	h.Sessions.Put(ctx, keyAlias, p.Alias)
+	h.Sessions.Put(ctx, keyUserID, u.ID)
+	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
+	if c.PostForm("remember") == "1" && f.SecondFactor && p.RememberDeviceDays > 0 {
+		token, expires, err := h.Svc.RememberDevice(ctx, p, u, m)
+		if err != nil {
+			h.Log.ErrorContext(ctx, "device not remembered", "err", err)
+		} else {
+			http.SetCookie(c.Writer, &http.Cookie{Name: deviceCookie, Value: token, Path: base(c), Expires: expires,
+				MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: h.Secure, SameSite: http.SameSiteLaxMode})
+		}
+	}
+	tokens, err := h.Svc.Store.UserTokens(ctx, u.ID, p.ResourceID)
+	if err == nil && workflow.NeedsToken(p, tokens) && h.implemented("register-token") {
+		c.Redirect(http.StatusSeeOther, base(c)+"/actions/register-token")
+		return
+	}
+	c.Redirect(http.StatusSeeOther, base(c)+"/home")
+}
+
+func (h *Handler) logout(c *gin.Context) {
+	ctx := c.Request.Context()
+	if id := h.signedIn(c); id != 0 {
+		if u, err := h.Svc.Store.UserByID(ctx, id); err == nil {
+			h.Svc.UserLogoff(ctx, portalOf(c), u, meta(c))
+		}
+	}
+	if err := h.Sessions.Destroy(ctx); err != nil {
+		h.fail(c, workflow.Internal(err))
+		return
+	}
+	c.Redirect(http.StatusSeeOther, base(c)+"/login")
+}

@@ -1,0 +1,31 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+)
+
+// remove-pin (SPEC §5.7): confirmed with PIN and code together.
+func init() {
+	register("remove-pin", action{sensitive: true, get: method((*Handler).removePINPage), post: method((*Handler).removePIN)})
+}
+
+func (h *Handler) removePINPage(c *gin.Context) {
+	h.tokenPage(c, "remove-pin", http.StatusOK, views.Form{}, "", views.RemovePINPage)
+}
+
+func (h *Handler) removePIN(c *gin.Context) {
+	if c.PostForm("send") != "" {
+		h.sendActionCode(c, "remove-pin", views.RemovePINPage)
+		return
+	}
+	t, err := h.Svc.RemovePIN(c.Request.Context(), portalOf(c), userOf(c), c.PostForm("serial"), c.PostForm("otp"), meta(c))
+	if err != nil {
+		h.tokenFailed(c, "remove-pin", err, views.RemovePINPage, "serial")
+		return
+	}
+	h.done(c, base(c)+"/home", "Token "+t.Serial+" has no PIN any more.")
+}

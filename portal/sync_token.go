@@ -1,0 +1,27 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+)
+
+// sync-token (SPEC §5.5): two consecutive codes realign a TOTP/HOTP token.
+func init() {
+	register("sync-token", action{get: method((*Handler).syncTokenPage), post: method((*Handler).syncToken)})
+}
+
+func (h *Handler) syncTokenPage(c *gin.Context) {
+	h.tokenPage(c, "sync-token", http.StatusOK, views.Form{}, "", views.SyncTokenPage)
+}
+
+func (h *Handler) syncToken(c *gin.Context) {
+	t, err := h.Svc.SyncToken(c.Request.Context(), portalOf(c), userOf(c), c.PostForm("serial"), c.PostForm("otp1"), c.PostForm("otp2"), meta(c))
+	if err != nil {
+		h.tokenFailed(c, "sync-token", err, views.SyncTokenPage, "serial")
+		return
+	}
+	h.done(c, base(c)+"/home", "Token "+t.Serial+" is synchronised.")
+}

@@ -1,0 +1,212 @@
+package portal
+
+// Helpers of the token actions (SPEC §5.1–7): the enrolment of a new token
+// shared by register-token and reassign-token, and the pages of actions on
+// one of the user's tokens.
+
+import (
+	"encoding/base64"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+	"tokenportal/workflow"
+)
+
+// Enrolling a new token (register-token, reassign-token) takes two posts:
+// the choice of type (with the token to replace), then the first code of the
+// new token. Between them the enrolment waits in the session, sealed to the
+// user and portal, so its seed is never stored readable.
+
+// Session keys of the enrolment in progress.
+const (
+	keyEnrol    = "enrol"
+	keyEnrolKey = "enrol_key"
+)
+
+// enrolment returns the enrolment in progress for this user and portal,
+// if it belongs to this action (reassign or not).
+func (h *Handler) enrolment(c *gin.Context, reassign bool) (workflow.Enrolment, bool) {
+	ctx := c.Request.Context()
+	sealed := h.Sessions.GetBytes(ctx, keyEnrol)
+	if len(sealed) == 0 {
+		return workflow.Enrolment{}, false
+	}
+	e, err := h.Svc.OpenEnrolment(portalOf(c), userOf(c), sealed, h.Sessions.GetString(ctx, keyEnrolKey))
+	if err != nil || (e.Replace != "") != reassign {
+		return workflow.Enrolment{}, false
+	}
+	return e, true
+}
+
+func (h *Handler) keepEnrolment(c *gin.Context, e workflow.Enrolment) error {
+	sealed, keyID, err := h.Svc.SealEnrolment(portalOf(c), userOf(c), e)
+	if err != nil {
+		return err
+	}
+	h.Sessions.Put(c.Request.Context(), keyEnrol, sealed)
+	h.Sessions.Put(c.Request.Context(), keyEnrolKey, keyID)
+	return nil
+}
+
+func (h *Handler) dropEnrolment(c *gin.Context) {
+	h.Sessions.Remove(c.Request.Context(), keyEnrol)
+	h.Sessions.Remove(c.Request.Context(), keyEnrolKey)
+}
+
+// enrolPage shows the enrolment in progress, or the choice of type when
+// there is none (or the user starts over).
+func (h *Handler) enrolPage(c *gin.Context, id string, reassign bool) {
+	if c.Query("restart") != "" {
+		h.dropEnrolment(c)
+	}
+	if e, ok := h.enrolment(c, reassign); ok && !e.Expired(h.Svc.Now()) {
+		h.renderConfirm(c, id, e, http.StatusOK, views.Form{})
+		return
+	}
+	h.renderEnrolStart(c, id, reassign, http.StatusOK, views.Form{})
+}
+
+// enrol handles both posts: with otp it confirms the enrolment in progress,
+// otherwise it starts one from type (and serial, when exchanging).
+func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
+	ctx := c.Request.Context()
+	p, u := portalOf(c), userOf(c)
+	if _, confirming := c.GetPostForm("otp"); confirming {
+		e, ok := h.enrolment(c, reassign)
+		if !ok {
+			h.renderEnrolStart(c, id, reassign, http.StatusUnprocessableEntity, views.Form{Message: workflow.ErrEnrolExpired.Message})
+			return
+		}
+		reg, err := h.Svc.ConfirmEnrolment(ctx, p, u, e, c.PostForm("otp"), meta(c))
+		switch {
+		case err == nil:
+		case workflow.ErrorCode(err) == workflow.CodeInvalid && len(workflow.ErrorFields(err)) > 0:
+			// A wrong code: the same secret again, nothing stored.
+			h.renderConfirm(c, id, e, workflow.HTTPStatus(err), formError(err))
+			return
+		case workflow.ErrorCode(err) == workflow.CodeInternal:
+			h.fail(c, err)
+			return
+		default:
+			// Too late, or the tokens changed meanwhile: start again.
+			h.dropEnrolment(c)
+			h.renderEnrolStart(c, id, reassign, workflow.HTTPStatus(err), formError(err))
+			return
+		}
+		h.dropEnrolment(c)
+		h.registered(c, reg)
+		return
+	}
+	typ, serial := c.PostForm("type"), c.PostForm("serial")
+	var e workflow.Enrolment
+	var err error
+	if reassign {
+		e, err = h.Svc.StartReassign(ctx, p, u, serial, typ)
+	} else {
+		e, err = h.Svc.StartEnrolment(ctx, p, u, typ)
+	}
+	if err == nil {
+		err = h.keepEnrolment(c, e)
+	}
+	if err != nil && workflow.ErrorCode(err) == workflow.CodeInternal {
+		h.fail(c, err)
+		return
+	}
+	if err != nil {
+		f := formError(err)
+		f.Values = map[string]string{"type": typ, "serial": serial}
+		h.renderEnrolStart(c, id, reassign, workflow.HTTPStatus(err), f)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, base(c)+"/actions/"+id)
+}
+
+// registered ends a registration: the recovery codes of a first token are
+// shown in this response only, so they never wait in the session; otherwise
+// the user goes home with a message.
+func (h *Handler) registered(c *gin.Context, reg workflow.Registered) {
+	if len(reg.RecoveryCodes) > 0 {
+		c.Header("Cache-Control", "no-store")
+		_ = views.Render(c.Writer, c.Request, http.StatusOK, views.TokenRegisteredPage(h.chrome(c, "Token registered"),
+			views.TokenRegistered{Serial: reg.Token.Serial, Type: reg.Token.Type, Replaced: reg.Replaced, RecoveryCodes: reg.RecoveryCodes}))
+		return
+	}
+	msg := "Your token " + reg.Token.Serial + " is registered and ready to use."
+	if reg.Replaced != "" {
+		msg = "Your new token " + reg.Token.Serial + " replaces " + reg.Replaced + ", which no longer works."
+	}
+	h.done(c, base(c)+"/home", msg)
+}
+
+func (h *Handler) renderEnrolStart(c *gin.Context, id string, reassign bool, status int, f views.Form) {
+	v := views.EnrolStart{Action: id, Replace: reassign, Types: portalOf(c).TokenTypes, Form: f}
+	if reassign {
+		v.Tokens = views.TokenOptions(workflow.ActionTokens(id, tokensOf(c)))
+	}
+	_ = views.Render(c.Writer, c.Request, status, views.EnrolStartPage(h.chrome(c, views.ActionLabel(id)), v))
+}
+
+func (h *Handler) renderConfirm(c *gin.Context, id string, e workflow.Enrolment, status int, f views.Form) {
+	v := views.EnrolConfirm{Action: id, Type: e.Type, Replace: e.Replace, SentTo: e.SentTo, Form: f}
+	if e.Software() {
+		en, err := h.Svc.Enrolment(portalOf(c), userOf(c), e)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		v.Secret, v.URI = en.Secret, en.URI
+		v.QRData = "data:image/png;base64," + base64.StdEncoding.EncodeToString(en.QRPNG)
+		// The page carries the secret: no cache may keep it.
+		c.Header("Cache-Control", "no-store")
+	}
+	_ = views.Render(c.Writer, c.Request, status, views.EnrolConfirmPage(h.chrome(c, views.ActionLabel(id)), v))
+}
+
+// formError is a form showing err: its field errors and message.
+func formError(err error) views.Form {
+	return views.Form{Errors: workflow.ErrorFields(err), Message: workflow.ErrorMessage(err)}
+}
+
+// formValues keeps what was typed into the named fields.
+func formValues(c *gin.Context, names ...string) map[string]string {
+	v := make(map[string]string, len(names))
+	for _, n := range names {
+		v[n] = c.PostForm(n)
+	}
+	return v
+}
+
+// tokenPage renders the page of an action on one of the user's tokens,
+// offering the tokens the action works on.
+func (h *Handler) tokenPage(c *gin.Context, id string, status int, f views.Form, sentTo string,
+	page func(views.PortalChrome, views.TokenAction) templ.Component) {
+	v := views.TokenAction{Tokens: views.TokenOptions(workflow.ActionTokens(id, tokensOf(c))),
+		PINLength: portalOf(c).PINLength, CodeSentTo: sentTo, Form: f}
+	_ = views.Render(c.Writer, c.Request, status, page(h.chrome(c, views.ActionLabel(id)), v))
+}
+
+// tokenFailed shows the page of a token action again after err, with what
+// was typed in fields kept; internal errors get the error page.
+func (h *Handler) tokenFailed(c *gin.Context, id string, err error, page func(views.PortalChrome, views.TokenAction) templ.Component, fields ...string) {
+	if workflow.ErrorCode(err) == workflow.CodeInternal {
+		h.fail(c, err)
+		return
+	}
+	f := formError(err)
+	f.Values = formValues(c, fields...)
+	h.tokenPage(c, id, workflow.HTTPStatus(err), f, "", page)
+}
+
+// sendActionCode sends the code of the chosen email/SMS token and shows
+// the action's page again with that token chosen.
+func (h *Handler) sendActionCode(c *gin.Context, id string, page func(views.PortalChrome, views.TokenAction) templ.Component) {
+	to, err := h.Svc.SendActionCode(c.Request.Context(), portalOf(c), userOf(c), id, c.PostForm("serial"))
+	if err != nil {
+		h.tokenFailed(c, id, err, page, "serial")
+		return
+	}
+	h.tokenPage(c, id, http.StatusOK, views.Form{Values: formValues(c, "serial")}, to, page)
+}

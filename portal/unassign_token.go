@@ -1,0 +1,28 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+)
+
+// unassign-token (SPEC §5.4): a token leaves this resource and stays the
+// user's.
+func init() {
+	register("unassign-token", action{sensitive: true, get: method((*Handler).unassignTokenPage), post: method((*Handler).unassignToken)})
+}
+
+func (h *Handler) unassignTokenPage(c *gin.Context) {
+	h.tokenPage(c, "unassign-token", http.StatusOK, views.Form{}, "", views.UnassignTokenPage)
+}
+
+func (h *Handler) unassignToken(c *gin.Context) {
+	t, err := h.Svc.UnassignToken(c.Request.Context(), portalOf(c), userOf(c), c.PostForm("serial"), meta(c))
+	if err != nil {
+		h.tokenFailed(c, "unassign-token", err, views.UnassignTokenPage, "serial")
+		return
+	}
+	h.done(c, base(c)+"/home", "Token "+t.Serial+" no longer works for "+portalOf(c).ResourceName+". It is still yours.")
+}

@@ -1,0 +1,128 @@
+package views
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The view models of the User Issues queue (SPEC §6) and of the admin's
+// notification setting.
+
+// IssueHref is the address of a restore-access request's page.
+func IssueHref(id int64) string { return "/admin/issues/" + strconv.FormatInt(id, 10) }
+
+// Authenticator is one of the three icons of the Authenticators column: the
+// colour shows the evidence, and the text says it for those who cannot see
+// the colour.
+type Authenticator struct {
+	Kind     string // token, password, email
+	Evidence string // verified, failed, lost, absent
+}
+
+// Label is the text alternative of the icon: "Token: lost".
+func (a Authenticator) Label() string {
+	name := a.Kind
+	if name != "" {
+		name = strings.ToUpper(name[:1]) + name[1:]
+	}
+	return name + ": " + a.Evidence
+}
+
+// Bad reports evidence shown in red, with a slash through the icon.
+func (a Authenticator) Bad() bool { return a.Evidence == "lost" || a.Evidence == "failed" }
+
+// IssueRow is a restore-access request as the queue and its page show it.
+type IssueRow struct {
+	ID             int64
+	UserID         int64
+	Login          string
+	Name           string
+	ResourceID     int64
+	Resource       string
+	Requested      []string // what the user asked for, in words
+	Authenticators []Authenticator
+	Email          string // on record
+	Phone          string
+	IP             string
+	Age            string // "3 minutes ago"
+	Created        string // the exact time, UTC
+	CreatedISO     string // for <time datetime>
+	Status         Status
+	Open           bool
+}
+
+// Href is the address of the request's page.
+func (r IssueRow) Href() string { return IssueHref(r.ID) }
+
+// IssueList is the User Issues page.
+type IssueList struct {
+	Filter    Form // resource_id and status as chosen
+	Filtered  bool // other than the default (open requests of every resource)
+	Resources []Option
+	Statuses  []Option
+	Caption   string
+	Rows      []IssueRow
+	Pager     Pager
+	CanHandle bool // verify and delete
+}
+
+// IssueDetail is a request's page: the confirmation before Verify identity,
+// or, once handled, what became of it.
+type IssueDetail struct {
+	IssueRow
+	UserAgent   string
+	NewEmail    string // the address asked for, when email access was lost
+	NewPassword bool   // a new password was chosen (only its hash is stored)
+	Effects     []string
+	CanHandle   bool
+	HandledBy   string // who verified, deleted or withdrew it
+	Handled     string // when
+}
+
+// IssueStatuses are the choices of the status filter.
+var IssueStatuses = []Option{
+	{"open", "Open"}, {"verified", "Verified"}, {"deleted", "Deleted"}, {"withdrawn", "Withdrawn"}, {"all", "All"},
+}
+
+// ResourceChoice is a resource in a list of checkboxes.
+type ResourceChoice struct {
+	ID   int64
+	Name string
+	On   bool
+}
+
+// Value is the checkbox's value.
+func (r ResourceChoice) Value() string { return strconv.FormatInt(r.ID, 10) }
+
+// NotificationSettings is the page where an admin chooses which new
+// restore-access requests they are mailed about.
+type NotificationSettings struct {
+	Form      Form // email, subscribe (none, all, some)
+	Resources []ResourceChoice
+	Owner     bool // "all" means all the resources they own
+}
+
+// Age says how long ago t was, in words: "just now", "3 minutes ago",
+// "1 hour ago", "2 days ago".
+func Age(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return ago(int(d/time.Minute), "minute")
+	case d < 24*time.Hour:
+		return ago(int(d/time.Hour), "hour")
+	}
+	return ago(int(d/(24*time.Hour)), "day")
+}
+
+func ago(n int, unit string) string {
+	if n != 1 {
+		unit += "s"
+	}
+	return strconv.Itoa(n) + " " + unit + " ago"
+}
+
+func idText(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,74 @@
+package views
+
+import "tokenportal/workflow"
+
+// PasswordPage is create-password (no current password asked) and
+// change-password. The values of password fields are never kept.
+type PasswordPage struct {
+	Change bool
+	Form   Form
+}
+
+// EmailPage is change-email: first the new address, then (Pending set) the
+// code sent to it.
+type EmailPage struct {
+	Current string
+	Pending string // the new address waiting for its code
+	Form    Form
+}
+
+// PhonePage is change-phone.
+type PhonePage struct {
+	Current string
+	Form    Form
+}
+
+// LoginChangePage is change-login.
+type LoginChangePage struct {
+	Current string
+	Form    Form
+}
+
+// NamePage is change-name; the form starts with the current names.
+type NamePage struct {
+	Form Form
+}
+
+// EnvironmentPage is manage-environment.
+type EnvironmentPage struct {
+	Remembering bool // the portal remembers devices at all
+	Devices     []DeviceRow
+	SignIns     []SignInRow
+}
+
+// DeviceRow is a remembered device as the page shows it.
+type DeviceRow struct {
+	ID       int64
+	Browser  string
+	IP       string
+	Created  string
+	LastUsed string
+	Expires  string
+}
+
+// SignInRow is a recent sign-in as the page shows it.
+type SignInRow struct {
+	At       string
+	IP       string
+	Browser  string
+	Resource string
+}
+
+// NewEnvironmentPage shapes the environment for the page.
+func NewEnvironmentPage(p workflow.Portal, env workflow.Environment) EnvironmentPage {
+	v := EnvironmentPage{Remembering: p.RememberDeviceDays > 0}
+	for _, d := range env.Devices {
+		v.Devices = append(v.Devices, DeviceRow{ID: d.ID, Browser: workflow.BrowserLabel(d.UserAgent), IP: orDash(d.IP),
+			Created: TimeUTC(d.CreatedAt), LastUsed: TimeUTCOr(d.LastUsedAt, "never"), Expires: TimeUTC(d.ExpiresAt)})
+	}
+	for _, s := range env.SignIns {
+		v.SignIns = append(v.SignIns, SignInRow{At: TimeUTC(s.At), IP: orDash(s.IP), Browser: workflow.BrowserLabel(s.UserAgent),
+			Resource: orDash(s.Resource)})
+	}
+	return v
+}

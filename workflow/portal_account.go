@@ -1,0 +1,402 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The account actions of the portal (SPEC §5, 8–13). Each change, its
+// activity and its mail commit together.
+
+// PendingCode is the newest unused one-time code of a user for a purpose,
+// expired or not.
+type PendingCode struct {
+	Target    string
+	ExpiresAt time.Time
+	Attempts  int
+}
+
+// emailCodesPerHour bounds the codes change-email sends, so nobody fills a
+// stranger's mailbox from the portal.
+const emailCodesPerHour = 5
+
+var (
+	// ErrEmailCodeExpired and ErrEmailCodeUsedUp end an email change; the
+	// person starts again with the new address.
+	ErrEmailCodeExpired = Errorf(CodeInvalid, "The code has expired (codes are valid for 10 minutes). Enter your new address again to get a new code.")
+	ErrEmailCodeUsedUp  = Errorf(CodeInvalid, "Too many wrong codes were entered. Enter your new address again to get a new code.")
+	ErrNoEmailChange    = Errorf(CodeInvalid, "No email change is waiting for a code. Enter your new address to start.")
+)
+
+// passwordChangedMail queues the "password_changed" mail through st.
+func (s *Service) passwordChangedMail(ctx context.Context, st Store, p Portal, u User) error {
+	if u.Email == "" {
+		return nil
+	}
+	return s.enqueue(ctx, st, Message{Channel: ChannelEmail, To: u.Email, Template: "password_changed", Lang: u.Language,
+		Data: map[string]string{"login": u.Login, "resource": p.ResourceName}})
+}
+
+// accountActivity is the activity of an account change the user made.
+func (s *Service) accountActivity(u User, p Portal, event string, m Meta, details map[string]any) Activity {
+	return s.stamp(Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: event,
+		IP: m.IP, UserAgent: m.UserAgent, Details: details})
+}
+
+// checkNewPassword applies the policy of SPEC §8 to a chosen password.
+func checkNewPassword(u User, password string) map[string]string {
+	if pp := CheckPassword(password, u.Login, u.PasswordHash, u.FirstName, u.LastName, u.Email); !pp.OK() {
+		return map[string]string{"new_password": policyMessage(pp)}
+	}
+	return nil
+}
+
+// CreatePassword gives a user without a password one (action 8).
+func (s *Service) CreatePassword(ctx context.Context, p Portal, u User, newPassword string, m Meta) error {
+	if u.PasswordHash != "" {
+		return Errorf(CodeConflict, "You already have a password; change it instead.")
+	}
+	if f := checkNewPassword(u, newPassword); f != nil {
+		return Invalid(f)
+	}
+	return s.storePassword(ctx, p, u, newPassword, m, nil, "created")
+}
+
+// storePassword hashes and stores a new password with its activities and
+// mail in one transaction; before are activities to write first.
+func (s *Service) storePassword(ctx context.Context, p Portal, u User, password string, m Meta, before *Activity, reason string) error {
+	hash, err := s.Hasher.Hash(password)
+	if err != nil {
+		return Internal(err)
+	}
+	return s.Store.Tx(ctx, func(st Store) error {
+		if before != nil {
+			if err := st.AddActivity(ctx, *before); err != nil {
+				return Internal(err)
+			}
+		}
+		if err := st.SetUserPassword(ctx, u.ID, hash, s.Now()); err != nil {
+			return err
+		}
+		if err := st.AddActivity(ctx, s.accountActivity(u, p, EventUserPasswordChange, m, map[string]any{"reason": reason})); err != nil {
+			return Internal(err)
+		}
+		return s.passwordChangedMail(ctx, st, p, u)
+	})
+}
+
+// errTooManyAttempts refuses a current password while the account or the
+// address is throttled.
+const errTooManyAttempts = "Too many failed attempts. Please try again in a few minutes."
+
+// ChangePassword replaces the password (action 9): the current one must be
+// right; a wrong one counts like a failed sign-in (lockout, per-IP
+// throttle). UserPasswordChangeRequest is written for every submission,
+// UserPasswordChange with the change.
+func (s *Service) ChangePassword(ctx context.Context, p Portal, u User, current, newPassword string, m Meta) error {
+	if u.PasswordHash == "" {
+		return Errorf(CodeConflict, "You have no password yet; create one instead.")
+	}
+	req := s.accountActivity(u, p, EventUserPasswordChangeRequest, m, nil)
+	refused := func(fields map[string]string, why string) error {
+		req.Details = map[string]any{"result": "refused", "reason": why}
+		s.record(ctx, req)
+		return Invalid(fields)
+	}
+	if err := s.checkIP(ctx, m.IP); err != nil {
+		if ErrorCode(err) == CodeInternal {
+			return err
+		}
+		return refused(map[string]string{"password": errTooManyAttempts}, "throttled")
+	}
+	if u.Locked(s.Now()) {
+		return refused(map[string]string{"password": errTooManyAttempts}, "locked")
+	}
+	if current == "" {
+		f := map[string]string{"password": "Enter your current password."}
+		if nf := checkNewPassword(u, newPassword); nf != nil {
+			f["new_password"] = nf["new_password"]
+		}
+		return refused(f, "no current password")
+	}
+	if len(current) > 1024 || !s.Hasher.Compare(u.PasswordHash, current) {
+		_ = s.loginFailed(ctx, p, LoginFlow{ResourceID: p.ResourceID, Login: u.Login, UserID: u.ID}, "change password", m)
+		return refused(map[string]string{"password": "This is not your current password."}, "wrong current password")
+	}
+	if f := checkNewPassword(u, newPassword); f != nil {
+		return refused(f, "policy")
+	}
+	return s.storePassword(ctx, p, u, newPassword, m, &req, "changed")
+}
+
+// normalizeEmail trims an address and checks it.
+func normalizeEmail(e string) (string, bool) {
+	e = strings.TrimSpace(e)
+	return e, validEmail(e)
+}
+
+// RequestEmailChange starts an email change (action 10): a code goes to
+// the new address, which waits as the code's target; nothing changes
+// before the code is confirmed.
+func (s *Service) RequestEmailChange(ctx context.Context, p Portal, u User, newEmail string, m Meta) error {
+	email, ok := normalizeEmail(newEmail)
+	switch {
+	case email == "":
+		return Invalid(map[string]string{"new_email": "Enter your new email address."})
+	case !ok:
+		return Invalid(map[string]string{"new_email": "Enter a valid email address, like name@example.com."})
+	case strings.EqualFold(email, u.Email):
+		return Invalid(map[string]string{"new_email": "This is already your email address."})
+	}
+	n, err := s.Store.HitRate(ctx, "email-change-code:"+strconv.FormatInt(u.ID, 10), time.Hour, s.Now())
+	if err != nil {
+		return Internal(err)
+	}
+	if n > emailCodesPerHour {
+		return Invalid(map[string]string{"new_email": "You asked for too many codes. Please try again in an hour."})
+	}
+	return s.Store.Tx(ctx, func(st Store) error {
+		if err := s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeEmailChange, UserID: u.ID, ResourceID: &p.ResourceID, Target: email},
+			ChannelEmail, u.Language); err != nil {
+			return err
+		}
+		return st.AddActivity(ctx, s.accountActivity(u, p, EventUserEmailChangeRequest, m, map[string]any{"new_email": email}))
+	})
+}
+
+// PendingEmailChange returns the address an email change waits to confirm,
+// if a code for it can still be used.
+func (s *Service) PendingEmailChange(ctx context.Context, u User) (string, bool, error) {
+	pc, err := s.Store.PendingCode(ctx, u.ID, PurposeEmailChange)
+	if ErrorCode(err) == CodeNotFound {
+		return "", false, nil
+	} else if err != nil {
+		return "", false, Internal(err)
+	}
+	if !s.Now().Before(pc.ExpiresAt) || pc.Attempts >= CodeAttempts {
+		return "", false, nil
+	}
+	return pc.Target, true, nil
+}
+
+// ConfirmEmailChange checks the code sent to the new address and, when it
+// is right, makes that address the user's; the old address is told.
+// A wrong code is a field error with the attempts left; an expired or used
+// up code ends the change (ErrEmailCodeExpired, ErrEmailCodeUsedUp).
+func (s *Service) ConfirmEmailChange(ctx context.Context, p Portal, u User, code string, m Meta) (User, error) {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return u, Invalid(map[string]string{"email_code": "Enter the code from the email."})
+	}
+	if len(code) != CodeDigits {
+		code = "" // never matches, still counts as an attempt
+	}
+	now := s.Now()
+	var r CodeResult
+	err := s.Store.Tx(ctx, func(st Store) error {
+		var err error
+		r, err = st.UseCode(ctx, u.ID, PurposeEmailChange, nil, s.codeHash(u.ID, PurposeEmailChange, code), now, CodeAttempts)
+		if err != nil {
+			return Internal(err)
+		}
+		if !r.Matched {
+			return nil // the spent attempt commits
+		}
+		old := u.Email
+		if err := st.SetUserEmail(ctx, u.ID, r.Target); err != nil {
+			return err
+		}
+		if err := st.AddActivity(ctx, s.accountActivity(u, p, EventUserEmailChange, m,
+			map[string]any{"old_email": old, "new_email": r.Target})); err != nil {
+			return Internal(err)
+		}
+		if old == "" {
+			return nil
+		}
+		return s.enqueue(ctx, st, Message{Channel: ChannelEmail, To: old, Template: "email_changed", Lang: u.Language,
+			Data: map[string]string{"login": u.Login, "new_email": r.Target, "resource": p.ResourceName}})
+	})
+	switch {
+	case err != nil:
+		return u, err
+	case r.Matched:
+		u.Email = r.Target
+		return u, nil
+	case r.Live && r.Attempts < CodeAttempts:
+		left := CodeAttempts - r.Attempts
+		return u, Invalid(map[string]string{"email_code": fmt.Sprintf("Wrong code. %d %s left.", left, plural(left, "attempt", "attempts"))})
+	case r.Live:
+		return u, ErrEmailCodeUsedUp
+	}
+	pc, err := s.Store.PendingCode(ctx, u.ID, PurposeEmailChange)
+	switch {
+	case ErrorCode(err) == CodeNotFound:
+		return u, ErrNoEmailChange
+	case err != nil:
+		return u, Internal(err)
+	case pc.Attempts >= CodeAttempts:
+		return u, ErrEmailCodeUsedUp
+	}
+	return u, ErrEmailCodeExpired
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// ChangePhone sets or (empty) removes the phone number (action 11), in
+// E.164. A user with an SMS token cannot remove the number it needs.
+func (s *Service) ChangePhone(ctx context.Context, p Portal, u User, phone string, m Meta) (User, bool, error) {
+	if len(phone) > 64 {
+		return u, false, Invalid(map[string]string{"phone": "Use at most 64 characters."})
+	}
+	n, ok := NormalizePhone(phone)
+	if !ok {
+		return u, false, Invalid(map[string]string{"phone": "Enter the number in international format, like +31 6 12345678."})
+	}
+	if n == u.Phone {
+		return u, false, nil
+	}
+	if n == "" {
+		tokens, err := s.Store.UserTokens(ctx, u.ID, p.ResourceID)
+		if err != nil {
+			return u, false, Internal(err)
+		}
+		for _, t := range enabledTokens(tokens) {
+			if t.Type == "sms" {
+				return u, false, Invalid(map[string]string{"phone": "Your SMS token needs a phone number; you can change it, but not remove it."})
+			}
+		}
+	}
+	err := s.Store.Tx(ctx, func(st Store) error {
+		if err := st.SetUserPhone(ctx, u.ID, n); err != nil {
+			return err
+		}
+		return st.AddActivity(ctx, s.accountActivity(u, p, EventUserPhoneChange, m, map[string]any{"old_phone": u.Phone, "new_phone": n}))
+	})
+	if err != nil {
+		return u, false, err
+	}
+	u.Phone = n
+	return u, true, nil
+}
+
+// ChangeLogin renames the user (action 12). Logins are unique without
+// regard to case; a user may change the case of their own login.
+func (s *Service) ChangeLogin(ctx context.Context, p Portal, u User, newLogin string, m Meta) (User, error) {
+	login := strings.TrimSpace(newLogin)
+	switch {
+	case login == "":
+		return u, Invalid(map[string]string{"new_login": "Enter your new login."})
+	case !userLoginPattern.MatchString(login):
+		return u, Invalid(map[string]string{"new_login": "Use 1 to 128 letters, digits and . _ @ + - (starting with a letter or digit)."})
+	case login == u.Login:
+		return u, Invalid(map[string]string{"new_login": "This is already your login."})
+	}
+	taken := Invalid(map[string]string{"new_login": "This login is already taken (logins are compared without regard to case). Choose another one."})
+	other, err := s.Store.UserByLogin(ctx, login)
+	switch {
+	case err == nil && other.ID != u.ID:
+		return u, taken
+	case err != nil && ErrorCode(err) != CodeNotFound:
+		return u, Internal(err)
+	}
+	// The password policy says a password is not the login; keep it so.
+	if u.PasswordHash != "" && s.Hasher.Compare(u.PasswordHash, login) {
+		return u, Invalid(map[string]string{"new_login": "Your login must not be your password."})
+	}
+	err = s.Store.Tx(ctx, func(st Store) error {
+		if err := st.SetUserLogin(ctx, u.ID, login); err != nil {
+			return err
+		}
+		return st.AddActivity(ctx, s.accountActivity(u, p, EventUserLoginChange, m, map[string]any{"old_login": u.Login, "new_login": login}))
+	})
+	if ErrorCode(err) == CodeConflict {
+		return u, taken // someone took it meanwhile
+	}
+	if err != nil {
+		return u, err
+	}
+	u.Login = login
+	return u, nil
+}
+
+// validName checks a first or last name: at most 100 characters, one line.
+func validName(s string) bool {
+	return utf8.ValidString(s) && utf8.RuneCountInString(s) <= 100 && strings.IndexFunc(s, unicode.IsControl) < 0
+}
+
+// ChangeName sets the first and last name (action 13). It reports whether
+// anything changed.
+func (s *Service) ChangeName(ctx context.Context, p Portal, u User, first, last string, m Meta) (User, bool, error) {
+	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+	f := map[string]string{}
+	if !validName(first) {
+		f["first_name"] = "Use at most 100 characters, on one line."
+	}
+	if !validName(last) {
+		f["last_name"] = "Use at most 100 characters, on one line."
+	}
+	if len(f) > 0 {
+		return u, false, Invalid(f)
+	}
+	if first == u.FirstName && last == u.LastName {
+		return u, false, nil
+	}
+	err := s.Store.Tx(ctx, func(st Store) error {
+		if err := st.SetUserName(ctx, u.ID, first, last); err != nil {
+			return err
+		}
+		return st.AddActivity(ctx, s.accountActivity(u, p, EventUserNameChange, m, map[string]any{
+			"old_first_name": u.FirstName, "old_last_name": u.LastName, "first_name": first, "last_name": last}))
+	})
+	if err != nil {
+		return u, false, err
+	}
+	u.FirstName, u.LastName = first, last
+	return u, true, nil
+}
+
+// ReauthByEmail reports whether the user confirms who they are with a code
+// sent to their email address before a sensitive action: they have neither
+// a password nor an enabled token on the resource, but an address.
+func (s *Service) ReauthByEmail(ctx context.Context, p Portal, u User) (bool, error) {
+	if u.PasswordHash != "" || u.Email == "" {
+		return false, nil
+	}
+	tokens, err := s.Store.UserTokens(ctx, u.ID, p.ResourceID)
+	if err != nil {
+		return false, Internal(err)
+	}
+	return len(enabledTokens(tokens)) == 0, nil
+}
+
+// SendReauthCode emails a sign-in code for Reauthenticate and returns the
+// masked address. Like at sign-in, at most ten codes an hour go out; the
+// last one sent stays valid.
+func (s *Service) SendReauthCode(ctx context.Context, p Portal, u User) (string, error) {
+	n, err := s.Store.HitRate(ctx, "login-code:"+strconv.FormatInt(u.ID, 10), time.Hour, s.Now())
+	if err != nil {
+		return "", Internal(err)
+	}
+	if n <= 10 {
+		err = s.Store.Tx(ctx, func(st Store) error {
+			return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeLogin, UserID: u.ID, ResourceID: &p.ResourceID, Target: u.Email}, ChannelEmail, u.Language)
+		})
+		if err != nil {
+			return "", err
+		}
+	}
+	return maskEmail(u.Email), nil
+}
+
+// MaskEmail shows enough of an address to recognise it: j***@example.com.
+func MaskEmail(e string) string { return maskEmail(e) }

@@ -1,0 +1,471 @@
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sign-in to a portal (SPEC §4) is a state machine; LoginFlow is its state,
+// kept in the browser's session between the steps.
+type LoginStep string
+
+const (
+	StepLogin       LoginStep = "login"
+	StepPassword    LoginStep = "password"
+	StepEmailCode   LoginStep = "email_code"
+	StepNewPassword LoginStep = "new_password" // the password is too old
+	StepOTP         LoginStep = "otp"
+	StepDone        LoginStep = "done"
+)
+
+// PasswordMaxAge is how long a password lasts unless it never expires.
+const PasswordMaxAge = 365 * 24 * time.Hour
+
+// loginFlowTTL is how long a sign-in may take from first step to last.
+const loginFlowTTL = 10 * time.Minute
+
+// LoginFlow is the state of one sign-in.
+type LoginFlow struct {
+	ResourceID int64     `json:"r"`
+	Login      string    `json:"l"` // as typed
+	UserID     int64     `json:"u"` // 0: nobody usable is behind the login
+	Step       LoginStep `json:"s"`
+	Started    time.Time `json:"t"`
+	// CodeSentTo says where the code of an email or SMS step went (masked).
+	CodeSentTo string `json:"c,omitempty"`
+	// SecondFactor is set when an OTP or recovery code was checked, so the
+	// browser may be remembered.
+	SecondFactor bool `json:"f,omitempty"`
+}
+
+// Expired reports whether the flow took too long.
+func (f LoginFlow) Expired(now time.Time) bool { return now.Sub(f.Started) > loginFlowTTL }
+
+// Messages after a correct first factor (SPEC §4.3): clear, because the
+// person proved who they are.
+var (
+	ErrAccountExpired  = Errorf(CodeForbidden, "Your account has expired. Please contact your administrator.")
+	ErrTemporaryExpiry = Errorf(CodeForbidden, "Your temporary password has expired. Please contact your administrator.")
+)
+
+func portalScope(resourceID int64) string { return "portal:" + strconv.FormatInt(resourceID, 10) }
+
+// loginFailed fails a sign-in: counters, UserLoginAttempt, delay.
+func (s *Service) loginFailed(ctx context.Context, p Portal, f LoginFlow, stage string, m Meta) error {
+	fl := failure{scope: portalScope(p.ResourceID), login: f.Login,
+		act: Activity{Actor: Actor{Type: ActorUser, Name: truncate(f.Login, 128)}, ResourceID: &p.ResourceID,
+			Event: EventUserLoginAttempt, Details: map[string]any{"stage": stage}}}
+	if f.UserID != 0 {
+		id := f.UserID
+		fl.act.Actor.ID, fl.act.UserID = id, &id
+		fl.account = func(now time.Time) error {
+			return s.Store.RecordUserFailure(ctx, id, now, s.Limits.LockAfter, s.Limits.LockFor)
+		}
+	}
+	return s.failLogin(ctx, fl, m)
+}
+
+// LoginStart takes the login name. Whoever is behind it (nobody, a user not
+// assigned to the resource, a disabled or locked account), the flow goes on
+// the same way and fails only at the first factor, with the same message.
+// A user without a password gets a code by email instead.
+func (s *Service) LoginStart(ctx context.Context, p Portal, login string, m Meta) (LoginFlow, error) {
+	login = strings.TrimSpace(login)
+	if login == "" {
+		return LoginFlow{}, Invalid(map[string]string{"login": "Enter your login."})
+	}
+	if len(login) > 128 {
+		login = truncate(login, 128)
+	}
+	f := LoginFlow{ResourceID: p.ResourceID, Login: login, Step: StepPassword, Started: s.Now()}
+	u, err := s.Store.UserByLogin(ctx, login)
+	if err != nil && ErrorCode(err) != CodeNotFound {
+		return LoginFlow{}, Internal(err)
+	}
+	if err == nil {
+		assigned, err := s.Store.IsAssigned(ctx, p.ResourceID, u.ID)
+		if err != nil {
+			return LoginFlow{}, Internal(err)
+		}
+		if assigned {
+			f.UserID = u.ID
+		}
+	}
+	if f.UserID != 0 && u.PasswordHash == "" && u.Email != "" && !u.Disabled && !u.Locked(s.Now()) {
+		f.Step = StepEmailCode
+		f.CodeSentTo = maskEmail(u.Email)
+		// Ten codes an hour at most: nobody can flood a mailbox by typing
+		// a login; the last code sent stays valid.
+		n, err := s.Store.HitRate(ctx, "login-code:"+strconv.FormatInt(u.ID, 10), time.Hour, s.Now())
+		if err != nil {
+			return LoginFlow{}, Internal(err)
+		}
+		if n > 10 {
+			return f, nil
+		}
+		err = s.Store.Tx(ctx, func(st Store) error {
+			return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeLogin, UserID: u.ID, ResourceID: &p.ResourceID, Target: u.Email}, ChannelEmail, u.Language)
+		})
+		if err != nil {
+			return LoginFlow{}, err
+		}
+	}
+	return f, nil
+}
+
+// LoginFirstFactor checks the password or the emailed code.
+func (s *Service) LoginFirstFactor(ctx context.Context, p Portal, f LoginFlow, secret, device string, m Meta) (LoginFlow, error) {
+	if f.Step != StepPassword && f.Step != StepEmailCode {
+		return f, ErrLoginFailed
+	}
+	if err := s.checkIP(ctx, m.IP); err != nil {
+		return f, err
+	}
+	var u User
+	if f.UserID != 0 {
+		var err error
+		if u, err = s.Store.UserByID(ctx, f.UserID); err != nil && ErrorCode(err) != CodeNotFound {
+			return f, Internal(err)
+		}
+	}
+	ok := false
+	switch f.Step {
+	case StepPassword:
+		// Always one bcrypt comparison, also without a user or password.
+		ok = s.Hasher.Compare(u.PasswordHash, secret) && u.ID != 0
+	case StepEmailCode:
+		r, err := s.checkCode(ctx, u.ID, PurposeLogin, nil, strings.TrimSpace(secret))
+		if err != nil {
+			return f, err
+		}
+		ok = r.Matched
+	}
+	if !ok || u.Disabled || u.Locked(s.Now()) {
+		return f, s.loginFailed(ctx, p, f, string(f.Step), m)
+	}
+	now := s.Now()
+	if s.expired(u) {
+		return f, ErrAccountExpired
+	}
+	if f.Step == StepPassword && u.TemporaryUntil != nil && !now.Before(*u.TemporaryUntil) {
+		return f, ErrTemporaryExpiry
+	}
+	if f.Step == StepPassword && !u.PasswordNeverExpires && u.TemporaryUntil == nil {
+		changed := u.CreatedAt
+		if u.PasswordChangedAt != nil {
+			changed = *u.PasswordChangedAt
+		}
+		if now.Sub(changed) > PasswordMaxAge {
+			f.Step = StepNewPassword
+			return f, nil
+		}
+	}
+	return s.secondFactorStep(ctx, p, f, u, device, m)
+}
+
+// LoginNewPassword replaces a password that is too old (or temporary)
+// during sign-in, under the password policy, then goes on.
+func (s *Service) LoginNewPassword(ctx context.Context, p Portal, f LoginFlow, newPassword, device string, m Meta) (LoginFlow, error) {
+	if f.Step != StepNewPassword {
+		return f, ErrLoginFailed
+	}
+	u, err := s.Store.UserByID(ctx, f.UserID)
+	if err != nil {
+		return f, ErrLoginFailed
+	}
+	if pp := CheckPassword(newPassword, u.Login, u.PasswordHash, u.FirstName, u.LastName, u.Email); !pp.OK() {
+		return f, &Error{Code: CodeInvalid, Message: pp.Message, Fields: map[string]string{"new_password": policyMessage(pp)}}
+	}
+	hash, err := s.Hasher.Hash(newPassword)
+	if err != nil {
+		return f, Internal(err)
+	}
+	err = s.Store.Tx(ctx, func(st Store) error {
+		if err := st.SetUserPassword(ctx, u.ID, hash, s.Now()); err != nil {
+			return err
+		}
+		if err := st.AddActivity(ctx, s.stamp(Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+			Event: EventUserPasswordChange, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"reason": "expired"}})); err != nil {
+			return err
+		}
+		return s.passwordChangedMail(ctx, st, p, u)
+	})
+	if err != nil {
+		return f, err
+	}
+	return s.secondFactorStep(ctx, p, f, u, device, m)
+}
+
+func userActor(u User) Actor { return Actor{Type: ActorUser, ID: u.ID, Name: u.Login} }
+
+// Trusted reports whether ip is in one of the portal's trusted networks.
+func (p Portal) Trusted(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, n := range p.TrustedNetworks {
+		if pfx, err := netip.ParsePrefix(n); err == nil && pfx.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// secondFactorStep decides whether the OTP is needed (SPEC §4.4).
+func (s *Service) secondFactorStep(ctx context.Context, p Portal, f LoginFlow, u User, device string, m Meta) (LoginFlow, error) {
+	tokens, err := s.Store.UserTokens(ctx, u.ID, p.ResourceID)
+	if err != nil {
+		return f, Internal(err)
+	}
+	live := enabledTokens(tokens)
+	trusted := p.Trusted(m.IP)
+	if len(live) == 0 {
+		// Also users whose tokens an approved lost-token request disabled:
+		// that is how they get in to register a new one.
+		if p.DenyWithoutTokenOutsideTrusted && !trusted {
+			return f, s.loginFailed(ctx, p, f, "no token outside trusted networks", m)
+		}
+		f.Step = StepDone
+		return f, nil
+	}
+	if trusted && p.OTPOutsideTrusted {
+		f.Step = StepDone
+		return f, nil
+	}
+	if device != "" && p.RememberDeviceDays > 0 {
+		ok, err := s.Store.UseDevice(ctx, u.ID, p.ResourceID, deviceHash(device), s.Now())
+		if err != nil {
+			return f, Internal(err)
+		}
+		if ok {
+			f.Step = StepDone
+			return f, nil
+		}
+	}
+	f.Step = StepOTP
+	if onlySent(live) {
+		t := live[0]
+		if err := s.SendTokenCode(ctx, t, u); err != nil {
+			return f, err
+		}
+		if t.Type == "sms" {
+			f.CodeSentTo = maskPhone(u.Phone)
+		} else {
+			f.CodeSentTo = maskEmail(u.Email)
+		}
+	}
+	return f, nil
+}
+
+func enabledTokens(tokens []Token) []Token {
+	var live []Token
+	for _, t := range tokens {
+		if t.Enabled {
+			live = append(live, t)
+		}
+	}
+	return live
+}
+
+// onlySent reports whether every token sends its code (email, SMS).
+func onlySent(tokens []Token) bool {
+	for _, t := range tokens {
+		if t.Type != "email" && t.Type != "sms" {
+			return false
+		}
+	}
+	return len(tokens) > 0
+}
+
+// LoginSecondFactor checks the OTP (with PIN) or a recovery code.
+func (s *Service) LoginSecondFactor(ctx context.Context, p Portal, f LoginFlow, pass string, m Meta) (LoginFlow, error) {
+	if f.Step != StepOTP {
+		return f, ErrLoginFailed
+	}
+	if err := s.checkIP(ctx, m.IP); err != nil {
+		return f, err
+	}
+	u, err := s.Store.UserByID(ctx, f.UserID)
+	if err != nil || u.Disabled || u.Locked(s.Now()) {
+		return f, s.loginFailed(ctx, p, f, "otp", m)
+	}
+	pass = strings.TrimSpace(pass)
+	if code, ok := normalizeRecoveryCode(pass); ok {
+		used, err := s.Store.UseRecoveryCode(ctx, u.ID, s.recoveryHash(u.ID, code), s.Now())
+		if err != nil {
+			return f, Internal(err)
+		}
+		if !used {
+			return f, s.loginFailed(ctx, p, f, "recovery code", m)
+		}
+		s.record(ctx, Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventRecoveryCodeUsed, IP: m.IP, UserAgent: m.UserAgent})
+		f.Step, f.SecondFactor = StepDone, true
+		return f, nil
+	}
+	tokens, err := s.Store.UserTokens(ctx, u.ID, p.ResourceID)
+	if err != nil {
+		return f, Internal(err)
+	}
+	var live []Token
+	for _, t := range enabledTokens(tokens) {
+		if !t.Locked() {
+			live = append(live, t)
+		}
+	}
+	if len(live) == 0 || pass == "" {
+		return f, s.loginFailed(ctx, p, f, "otp", m)
+	}
+	outcome, err := s.verifyAny(ctx, u, live, pass, nil)
+	if err != nil {
+		return f, err
+	}
+	if outcome != OutcomeAccepted {
+		return f, s.loginFailed(ctx, p, f, "otp: "+string(outcome), m)
+	}
+	f.Step, f.SecondFactor = StepDone, true
+	return f, nil
+}
+
+// LoginComplete finishes a sign-in: failure count reset, UserLogin written
+// (or the sign-in refused when it cannot be), the user's open restore-access
+// requests on this resource withdrawn (they proved they still have access).
+func (s *Service) LoginComplete(ctx context.Context, p Portal, f LoginFlow, m Meta) (User, error) {
+	if f.Step != StepDone || f.UserID == 0 {
+		return User{}, ErrLoginFailed
+	}
+	u, err := s.Store.UserByID(ctx, f.UserID)
+	if err != nil {
+		return User{}, ErrLoginFailed
+	}
+	now := s.Now()
+	err = s.Store.Tx(ctx, func(st Store) error {
+		if err := st.RecordUserLogin(ctx, u.ID); err != nil {
+			return Internal(err)
+		}
+		withdrawn, err := st.WithdrawIssues(ctx, u.ID, p.ResourceID, now)
+		if err != nil {
+			return Internal(err)
+		}
+		for _, id := range withdrawn {
+			if err := st.AddActivity(ctx, Activity{At: now, Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+				Event: EventIssueWithdrawn, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"issue": id}}); err != nil {
+				return Internal(err)
+			}
+		}
+		err = st.AddActivity(ctx, Activity{At: now, Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+			Event: EventUserLogin, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"second_factor": f.SecondFactor}})
+		if err != nil {
+			s.Log.ErrorContext(ctx, "user login not recorded: refused", "user", u.ID, "err", err)
+			return ErrLoginNotRecorded
+		}
+		// A savepoint: the new-environment mail never stops a sign-in.
+		if err := st.Tx(ctx, func(st Store) error { return s.noteEnvironment(ctx, st, p, u, m, now) }); err != nil {
+			s.Log.ErrorContext(ctx, "sign-in environment not recorded", "user", u.ID, "err", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// RememberDevice creates a remembered-device token for the browser; only its
+// hash is stored. It returns the cookie value and its expiry.
+func (s *Service) RememberDevice(ctx context.Context, p Portal, u User, m Meta) (string, time.Time, error) {
+	if p.RememberDeviceDays <= 0 {
+		return "", time.Time{}, Errorf(CodeInvalid, "This portal does not remember devices.")
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", time.Time{}, Internal(err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(b)
+	expires := s.Now().Add(time.Duration(p.RememberDeviceDays) * 24 * time.Hour)
+	if err := s.Store.CreateDevice(ctx, u.ID, p.ResourceID, deviceHash(token), expires, m); err != nil {
+		return "", time.Time{}, Internal(err)
+	}
+	return token, expires, nil
+}
+
+func deviceHash(token string) []byte {
+	sum := sha256.Sum256([]byte("remembered-device:" + token))
+	return sum[:]
+}
+
+// maskEmail shows enough of an address to recognise it: j***@example.com.
+func maskEmail(e string) string {
+	at := strings.LastIndexByte(e, '@')
+	if at < 1 {
+		return "your email address"
+	}
+	return e[:1] + "***" + e[at:]
+}
+
+// maskPhone shows the last digits of a number: ******5678.
+func maskPhone(p string) string {
+	if len(p) < 4 {
+		return "your phone"
+	}
+	return strings.Repeat("•", 4) + p[len(p)-4:]
+}
+
+// UserLogoff records that a user signed out of a portal.
+func (s *Service) UserLogoff(ctx context.Context, p Portal, u User, m Meta) {
+	s.record(ctx, Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventUserLogoff, IP: m.IP, UserAgent: m.UserAgent})
+}
+
+// Reauthenticate confirms a signed-in user again before a sensitive action:
+// their password, or (without one) a code of their token, or (without
+// either) a code emailed by SendReauthCode. Failures count like failed
+// sign-ins.
+func (s *Service) Reauthenticate(ctx context.Context, p Portal, u User, secret string, m Meta) error {
+	f := LoginFlow{ResourceID: p.ResourceID, Login: u.Login, UserID: u.ID}
+	if err := s.checkIP(ctx, m.IP); err != nil {
+		return err
+	}
+	if u.Locked(s.Now()) {
+		return s.loginFailed(ctx, p, f, "reauth", m)
+	}
+	if u.PasswordHash != "" {
+		if !s.Hasher.Compare(u.PasswordHash, secret) {
+			return s.loginFailed(ctx, p, f, "reauth password", m)
+		}
+		return nil
+	}
+	tokens, err := s.Store.UserTokens(ctx, u.ID, p.ResourceID)
+	if err != nil {
+		return Internal(err)
+	}
+	live := enabledTokens(tokens)
+	if len(live) == 0 && u.Email != "" {
+		// Neither password nor token: a code sent by SendReauthCode.
+		r, err := s.checkCode(ctx, u.ID, PurposeLogin, nil, strings.TrimSpace(secret))
+		if err != nil {
+			return err
+		}
+		if !r.Matched {
+			return s.loginFailed(ctx, p, f, "reauth email code", m)
+		}
+		return nil
+	}
+	if len(live) == 0 || strings.TrimSpace(secret) == "" {
+		return s.loginFailed(ctx, p, f, "reauth otp", m)
+	}
+	o, err := s.verifyAny(ctx, u, live, strings.TrimSpace(secret), nil)
+	if err != nil {
+		return err
+	}
+	if o != OutcomeAccepted {
+		return s.loginFailed(ctx, p, f, "reauth otp: "+string(o), m)
+	}
+	return nil
+}

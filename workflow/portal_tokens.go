@@ -1,0 +1,598 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"tokenportal/workflow/otp"
+)
+
+// The token actions of the self-service portal (SPEC §5.1–7). Every change
+// and its activity commit in one transaction.
+
+// Limits of the token actions.
+const (
+	// enrolmentTTL is how long a chosen token waits for its confirming code.
+	enrolmentTTL = 15 * time.Minute
+	// claimAttempts per claimWindow stop guessing of stock serials.
+	claimAttempts = 10
+	claimWindow   = 15 * time.Minute
+	// sentCodes per hour that one user can have sent by the token actions.
+	sentCodes = 10
+)
+
+// Answers of the token actions.
+var (
+	// ErrClaimNotRight is the one answer to every failed claim, so nobody
+	// can learn which serials exist.
+	ErrClaimNotRight = &Error{Code: CodeInvalid, Message: "The serial or the code is not right."}
+	ErrTooManyTokens = &Error{Code: CodeConflict, Message: "You already have as many tokens for this resource as you may have."}
+	ErrEnrolExpired  = &Error{Code: CodeInvalid, Message: "The registration took too long. Please start again."}
+	ErrTokenChanged  = &Error{Code: CodeConflict, Message: "The token changed meanwhile. Please look at your tokens and try again."}
+	errTooManyCodes  = &Error{Code: CodeTooMany, Message: "Too many codes were sent. Please wait an hour and try again."}
+)
+
+// ActionTokens are the tokens among tokens that portal action id works on:
+// the choices its page offers.
+func ActionTokens(id string, tokens []Token) []Token {
+	var list []Token
+	for _, t := range tokens {
+		if actionTakes(id, t) {
+			list = append(list, t)
+		}
+	}
+	return list
+}
+
+func actionTakes(id string, t Token) bool {
+	switch id {
+	case "reassign-token":
+		return t.Enabled
+	case "unassign-token":
+		return true
+	case "sync-token":
+		return t.Enabled && (t.Type == "totp" || t.Type == "hotp")
+	case "set-pin":
+		return t.Enabled && !t.HasPIN()
+	case "remove-pin":
+		return t.Enabled && t.HasPIN()
+	}
+	return false
+}
+
+// actionToken finds the token with serial among those action id works on
+// for u on p; field is the form field to blame.
+func (s *Service) actionToken(ctx context.Context, p Portal, u User, id, serial string) (Token, error) {
+	tokens, err := s.Store.UserTokens(ctx, u.ID, p.ResourceID)
+	if err != nil {
+		return Token{}, Internal(err)
+	}
+	serial = strings.TrimSpace(serial)
+	for _, t := range ActionTokens(id, tokens) {
+		if serial != "" && strings.EqualFold(t.Serial, serial) {
+			return t, nil
+		}
+	}
+	return Token{}, Invalid(map[string]string{"serial": "Choose one of the tokens listed."})
+}
+
+// portalActivity is an activity of u on p's resource about token serial.
+func (s *Service) portalActivity(p Portal, u User, m Meta, event, serial string, details map[string]any) Activity {
+	return Activity{At: s.Now(), Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: event,
+		IP: m.IP, UserAgent: m.UserAgent, Details: withDetail(details, "serial", serial)}
+}
+
+// outcomeMessage explains to a user why the code of their token was refused.
+func outcomeMessage(o Outcome) string {
+	switch o {
+	case OutcomeLocked:
+		return "This token is locked after too many wrong codes. Synchronise it, or ask the helpdesk to unlock it."
+	case OutcomeReplayed:
+		return "This code was used already. Wait for the next one."
+	case OutcomeNoCode:
+		return "No code was sent for this token, or it expired. Send a new code."
+	case OutcomeDisabled:
+		return "This token is disabled."
+	case OutcomeWrongPIN:
+		return "The PIN or the code is not right."
+	}
+	return "That code is not right."
+}
+
+// Enrolment is a token chosen but not yet confirmed (register-token,
+// reassign-token): the token exists only once the user has entered a code of
+// it. It waits in the portal session, sealed to the user and resource.
+type Enrolment struct {
+	Type    string    `json:"t"`
+	Secret  []byte    `json:"s,omitempty"` // the new TOTP/HOTP seed
+	Replace string    `json:"r,omitempty"` // serial of the token it replaces
+	SentTo  string    `json:"m,omitempty"` // where the email/SMS code went, masked
+	Started time.Time `json:"at"`
+}
+
+// Software reports whether the new token is an app or device with a seed.
+func (e Enrolment) Software() bool { return e.Type == "totp" || e.Type == "hotp" }
+
+// Expired reports whether the user took too long to confirm.
+func (e Enrolment) Expired(now time.Time) bool { return now.Sub(e.Started) > enrolmentTTL }
+
+func enrolmentContext(p Portal, u User) string {
+	return "portal-enrolment:" + strconv.FormatInt(p.ResourceID, 10) + ":" + strconv.FormatInt(u.ID, 10)
+}
+
+// SealEnrolment protects an enrolment for the session: the seed is never
+// stored readable, and a sealed enrolment opens only for the same user and
+// resource.
+func (s *Service) SealEnrolment(p Portal, u User, e Enrolment) ([]byte, string, error) {
+	plain, err := json.Marshal(e)
+	if err != nil {
+		return nil, "", Internal(err)
+	}
+	sealed, keyID, err := s.Sealer.Seal(plain, enrolmentContext(p, u))
+	if err != nil {
+		return nil, "", Internal(err)
+	}
+	return sealed, keyID, nil
+}
+
+// OpenEnrolment reverses SealEnrolment.
+func (s *Service) OpenEnrolment(p Portal, u User, sealed []byte, keyID string) (Enrolment, error) {
+	var e Enrolment
+	plain, err := s.Sealer.Open(sealed, keyID, enrolmentContext(p, u))
+	if err != nil {
+		return e, err
+	}
+	err = json.Unmarshal(plain, &e)
+	return e, err
+}
+
+// StartEnrolment begins registering an additional token of type typ for u
+// on p (register-token): a fresh seed for TOTP/HOTP, a code sent to the
+// address or phone on record for email/SMS.
+func (s *Service) StartEnrolment(ctx context.Context, p Portal, u User, typ string) (Enrolment, error) {
+	tokens, err := s.Store.UserTokens(ctx, u.ID, p.ResourceID)
+	if err != nil {
+		return Enrolment{}, Internal(err)
+	}
+	if len(enabledTokens(tokens)) >= p.MaxTokensPerUser {
+		return Enrolment{}, ErrTooManyTokens
+	}
+	return s.startEnrolment(ctx, p, u, typ, nil)
+}
+
+// StartReassign begins exchanging u's token serial on p for a new one of
+// type typ (reassign-token); the new one is enrolled as in StartEnrolment.
+func (s *Service) StartReassign(ctx context.Context, p Portal, u User, serial, typ string) (Enrolment, error) {
+	return s.startEnrolment(ctx, p, u, typ, &serial)
+}
+
+func (s *Service) startEnrolment(ctx context.Context, p Portal, u User, typ string, replace *string) (Enrolment, error) {
+	f := map[string]string{}
+	typ = strings.TrimSpace(typ)
+	switch {
+	case !slices.Contains(p.TokenTypes, typ):
+		f["type"] = "Choose one of the token types offered."
+	case typ == "email" && u.Email == "":
+		f["type"] = "There is no email address on record to send codes to. Add one first, or choose another type."
+	case typ == "sms" && u.Phone == "":
+		f["type"] = "There is no phone number on record to send codes to. Add one first, or choose another type."
+	}
+	e := Enrolment{Type: typ, Started: s.Now()}
+	if replace != nil {
+		old, err := s.actionToken(ctx, p, u, "reassign-token", *replace)
+		if ErrorCode(err) == CodeInvalid {
+			f["serial"] = "Choose the token to replace."
+		} else if err != nil {
+			return e, err
+		}
+		e.Replace = old.Serial
+	}
+	if len(f) > 0 {
+		return e, Invalid(f)
+	}
+	if e.Software() {
+		e.Secret = otp.NewSecret(otp.SHA1)
+		return e, nil
+	}
+	channel, target := ChannelEmail, u.Email
+	e.SentTo = maskEmail(u.Email)
+	if typ == "sms" {
+		channel, target = ChannelSMS, u.Phone
+		e.SentTo = maskPhone(u.Phone)
+	}
+	if err := s.limitSentCodes(ctx, u); err != nil {
+		return e, err
+	}
+	err := s.Store.Tx(ctx, func(st Store) error {
+		return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeEnrol, UserID: u.ID, ResourceID: &p.ResourceID, Target: target}, channel, u.Language)
+	})
+	return e, err
+}
+
+// limitSentCodes counts a code sent at a user's request: nobody can flood
+// a mailbox or phone from a portal.
+func (s *Service) limitSentCodes(ctx context.Context, u User) error {
+	n, err := s.Store.HitRate(ctx, "portal-codes:"+strconv.FormatInt(u.ID, 10), time.Hour, s.Now())
+	if err != nil {
+		return Internal(err)
+	}
+	if n > sentCodes {
+		return errTooManyCodes
+	}
+	return nil
+}
+
+// Enrolment shows a TOTP/HOTP enrolment for the user's app: the otpauth://
+// URI (issuer the resource, account the login), its QR code and the seed
+// in base32.
+func (s *Service) Enrolment(p Portal, u User, e Enrolment) (TOTPEnrolment, error) {
+	uri := otp.URI(e.Type, p.ResourceName, u.Login, e.Secret, otp.Default, 0)
+	png, err := otp.QRCodePNG(uri, 240)
+	if err != nil {
+		return TOTPEnrolment{}, Internal(err)
+	}
+	return TOTPEnrolment{URI: uri, Secret: otp.EncodeSecret(e.Secret), QRPNG: png}, nil
+}
+
+// Registered is the outcome of registering, exchanging or claiming a token.
+type Registered struct {
+	Token    Token
+	Replaced string // serial of the token it replaced, if any
+	// RecoveryCodes come with the user's first token; they are shown once.
+	RecoveryCodes []string
+}
+
+// ConfirmEnrolment checks the first code of the new token and, when it is
+// right, creates the token: owned by u, on p's resource ("token with user"),
+// enabled; a replaced token is disabled and taken off the resource in the
+// same transaction. The confirming TOTP step or HOTP counter counts as used.
+func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enrolment, code string, m Meta) (Registered, error) {
+	if e.Expired(s.Now()) {
+		return Registered{}, ErrEnrolExpired
+	}
+	code = strings.TrimSpace(code)
+	t := Token{Serial: newSerial(e.Type), Type: e.Type, Enabled: true, UserID: &u.ID, ResourceID: &p.ResourceID}
+	if e.Software() {
+		if !otp.WellFormed(code, otp.Default) {
+			return Registered{}, Invalid(map[string]string{"otp": fmt.Sprintf("Enter the %d-digit code your app or token shows.", otp.Default.Digits)})
+		}
+		ok := false
+		if e.Type == "totp" {
+			t.LastStep, ok = otp.VerifyTOTP(e.Secret, code, s.Now(), otp.Default, 0, totpWindow, -1)
+		} else {
+			var c uint64
+			c, ok = otp.VerifyHOTP(e.Secret, code, 0, hotpLookahead, otp.Default)
+			t.LastStep, t.Counter = int64(c), int64(c)+1
+		}
+		if !ok {
+			return Registered{}, Invalid(map[string]string{"otp": "That code is not right. Check that the device's clock is correct and enter the code it shows now."})
+		}
+	} else {
+		if code == "" {
+			return Registered{}, Invalid(map[string]string{"otp": "Enter the code we sent you."})
+		}
+		r, err := s.checkCode(ctx, u.ID, PurposeEnrol, nil, code)
+		switch {
+		case err != nil:
+			return Registered{}, err
+		case !r.Live:
+			return Registered{}, Invalid(map[string]string{"otp": "This code has expired or was tried too often. Send a new code."})
+		case !r.Matched:
+			return Registered{}, Invalid(map[string]string{"otp": "That code is not right."})
+		}
+	}
+	var reg Registered
+	err := s.Store.Tx(ctx, func(st Store) error {
+		onResource, anywhere, err := st.LockUserTokens(ctx, u.ID, p.ResourceID)
+		if err != nil {
+			return Internal(err)
+		}
+		event, details := EventTokenRegistered, map[string]any{"type": t.Type}
+		if e.Replace != "" {
+			old, err := st.TokenBySerial(ctx, e.Replace)
+			if err != nil {
+				return ErrTokenChanged
+			}
+			// Only while it is still u's enabled token on this resource.
+			if ok, err := st.RetireToken(ctx, old.ID, u.ID, p.ResourceID); err != nil {
+				return Internal(err)
+			} else if !ok {
+				return ErrTokenChanged
+			}
+			onResource--
+			event, reg.Replaced = EventTokenReassigned, old.Serial
+			details["old_serial"] = old.Serial
+		}
+		if onResource >= p.MaxTokensPerUser {
+			return ErrTooManyTokens
+		}
+		if err := s.StoreToken(ctx, st, &t, e.Secret); err != nil {
+			return err
+		}
+		if err := st.AddActivity(ctx, s.portalActivity(p, u, m, event, t.Serial, details)); err != nil {
+			return Internal(err)
+		}
+		reg.RecoveryCodes, err = s.firstTokenCodes(ctx, st, p, u, anywhere, m)
+		return err
+	})
+	if err != nil {
+		return Registered{}, err
+	}
+	reg.Token = t
+	return reg, nil
+}
+
+// firstTokenCodes makes the recovery codes that come with a user's first
+// token: anywhere is how many enabled tokens they had before this one.
+func (s *Service) firstTokenCodes(ctx context.Context, st Store, p Portal, u User, anywhere int, m Meta) ([]string, error) {
+	if anywhere > 0 {
+		return nil, nil
+	}
+	codes, err := s.newRecoveryCodes(ctx, st, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	err = st.AddActivity(ctx, Activity{At: s.Now(), Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+		Event: EventRecoveryCodesCreated, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"count": len(codes)}})
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return codes, nil
+}
+
+// serialPrefixes start the serials of tokens registered in the portal.
+var serialPrefixes = map[string]string{"totp": "TOTP", "hotp": "HOTP", "email": "MAIL", "sms": "SMS"}
+
+// newSerial names a token registered in the portal: TOTP-7KQ2M9XH.
+func newSerial(typ string) string {
+	return serialPrefixes[typ] + "-" + RandomString(8, unambiguous)
+}
+
+// ClaimToken makes a stock token on p's resource u's token when code is a
+// current code of it (register-existing-token). Every failure gives the
+// same answer, wrong codes count on the token, and a user has
+// claimAttempts tries per claimWindow.
+func (s *Service) ClaimToken(ctx context.Context, p Portal, u User, serial, code string, m Meta) (Registered, error) {
+	serial, code = strings.TrimSpace(serial), strings.TrimSpace(code)
+	f := map[string]string{}
+	if serial == "" {
+		f["serial"] = "Enter the serial number printed on the token."
+	}
+	if code == "" {
+		f["otp"] = "Enter the code the token shows."
+	}
+	if len(f) > 0 {
+		return Registered{}, Invalid(f)
+	}
+	n, err := s.Store.HitRate(ctx, "claim-token:"+strconv.FormatInt(u.ID, 10), claimWindow, s.Now())
+	if err != nil {
+		return Registered{}, Internal(err)
+	}
+	if n > claimAttempts {
+		return Registered{}, Errorf(CodeTooMany, "Too many attempts. Please wait %d minutes and try again.", int(claimWindow/time.Minute))
+	}
+	if len(serial) > 64 || len(code) > 64 {
+		return Registered{}, ErrClaimNotRight
+	}
+	t, err := s.Store.TokenBySerial(ctx, serial)
+	if err != nil && ErrorCode(err) != CodeNotFound {
+		return Registered{}, Internal(err)
+	}
+	if err != nil || t.UserID != nil || t.ResourceID == nil || *t.ResourceID != p.ResourceID || !t.Enabled ||
+		(t.Type != "totp" && t.Type != "hotp") {
+		return Registered{}, ErrClaimNotRight
+	}
+	o, err := s.VerifyTokenCode(ctx, t, code, true, nil)
+	if err != nil {
+		return Registered{}, err
+	}
+	if o != OutcomeAccepted {
+		return Registered{}, ErrClaimNotRight
+	}
+	var reg Registered
+	err = s.Store.Tx(ctx, func(st Store) error {
+		onResource, anywhere, err := st.LockUserTokens(ctx, u.ID, p.ResourceID)
+		if err != nil {
+			return Internal(err)
+		}
+		if onResource >= p.MaxTokensPerUser {
+			return ErrTooManyTokens
+		}
+		if ok, err := st.ClaimToken(ctx, t.ID, u.ID, p.ResourceID); err != nil {
+			return Internal(err)
+		} else if !ok {
+			return ErrClaimNotRight
+		}
+		if err := st.AddActivity(ctx, s.portalActivity(p, u, m, EventTokenClaimed, t.Serial, map[string]any{"type": t.Type})); err != nil {
+			return Internal(err)
+		}
+		reg.RecoveryCodes, err = s.firstTokenCodes(ctx, st, p, u, anywhere, m)
+		return err
+	})
+	if err != nil {
+		return Registered{}, err
+	}
+	t.UserID = &u.ID
+	reg.Token = t
+	return reg, nil
+}
+
+// UnassignToken takes one of u's tokens off p's resource; it stays theirs.
+// With no token left there, the assignment is plain "user" again.
+func (s *Service) UnassignToken(ctx context.Context, p Portal, u User, serial string, m Meta) (Token, error) {
+	t, err := s.actionToken(ctx, p, u, "unassign-token", serial)
+	if err != nil {
+		return t, err
+	}
+	err = s.Store.Tx(ctx, func(st Store) error {
+		if ok, err := st.UnassignToken(ctx, t.ID, u.ID, p.ResourceID); err != nil {
+			return Internal(err)
+		} else if !ok {
+			return ErrTokenChanged
+		}
+		return wrapInternal(st.AddActivity(ctx, s.portalActivity(p, u, m, EventTokenUnassigned, t.Serial, map[string]any{"type": t.Type})))
+	})
+	return t, err
+}
+
+// SyncToken resynchronises one of u's TOTP/HOTP tokens on p from two
+// consecutive codes (see Resync) and records it.
+func (s *Service) SyncToken(ctx context.Context, p Portal, u User, serial, otp1, otp2 string, m Meta) (Token, error) {
+	t, err := s.actionToken(ctx, p, u, "sync-token", serial)
+	if err != nil {
+		return t, err
+	}
+	err = s.Store.Tx(ctx, func(st Store) error {
+		synced, err := s.resync(ctx, st, t, otp1, otp2)
+		if err != nil {
+			return err
+		}
+		d := map[string]any{"type": t.Type, "failcount": t.Failcount}
+		if t.Type == "hotp" {
+			d["counter"] = synced.Counter
+		} else {
+			d["drift"] = synced.Drift
+		}
+		return wrapInternal(st.AddActivity(ctx, s.portalActivity(p, u, m, EventTokenSynced, t.Serial, d)))
+	})
+	return t, err
+}
+
+// SendActionCode sends the code of one of u's email/SMS tokens that action
+// id works on (set-pin, remove-pin ask for it); it returns where it went,
+// masked.
+func (s *Service) SendActionCode(ctx context.Context, p Portal, u User, id, serial string) (string, error) {
+	t, err := s.actionToken(ctx, p, u, id, serial)
+	if err != nil {
+		return "", err
+	}
+	if t.Type != "email" && t.Type != "sms" {
+		return "", Invalid(map[string]string{"serial": "This token shows its codes itself; nothing needs to be sent."})
+	}
+	if err := s.limitSentCodes(ctx, u); err != nil {
+		return "", err
+	}
+	if err := s.SendTokenCode(ctx, t, u); err != nil {
+		return "", err
+	}
+	if t.Type == "sms" {
+		return maskPhone(u.Phone), nil
+	}
+	return maskEmail(u.Email), nil
+}
+
+// SetPIN protects one of u's tokens without a PIN with pin (exactly the
+// portal's pin_length digits), typed before or after the code from then on.
+// code is a current code of the token, without a PIN: it confirms that the
+// user holds the token, and it is used up.
+func (s *Service) SetPIN(ctx context.Context, p Portal, u User, serial, pin, position, code string, m Meta) (Token, error) {
+	f := map[string]string{}
+	t, err := s.actionToken(ctx, p, u, "set-pin", serial)
+	if ErrorCode(err) == CodeInvalid {
+		f["serial"] = "Choose the token to protect with a PIN."
+	} else if err != nil {
+		return t, err
+	}
+	if len(pin) != p.PINLength || !allDigits(pin) {
+		f["pin"] = fmt.Sprintf("Enter exactly %d digits.", p.PINLength)
+	}
+	if position != "before" && position != "after" {
+		f["pin_position"] = "Choose whether the PIN goes before or after the code."
+	}
+	code = strings.TrimSpace(code)
+	if code == "" {
+		f["otp"] = "Enter the code the token shows now."
+	}
+	if len(f) > 0 {
+		return t, Invalid(f)
+	}
+	if err := s.confirmHolder(ctx, t, code); err != nil {
+		return t, err
+	}
+	hash, err := s.Hasher.Hash(pin)
+	if err != nil {
+		return t, Internal(err)
+	}
+	err = s.Store.Tx(ctx, func(st Store) error {
+		if ok, err := st.SetTokenPIN(ctx, t.ID, hash, position); err != nil {
+			return Internal(err)
+		} else if !ok {
+			return ErrTokenChanged
+		}
+		return wrapInternal(st.AddActivity(ctx, s.portalActivity(p, u, m, EventTokenPinSet, t.Serial, map[string]any{"position": position})))
+	})
+	return t, err
+}
+
+// RemovePIN clears the PIN of one of u's tokens; code is the PIN with a
+// current code, in the token's order, and it is used up.
+func (s *Service) RemovePIN(ctx context.Context, p Portal, u User, serial, code string, m Meta) (Token, error) {
+	f := map[string]string{}
+	t, err := s.actionToken(ctx, p, u, "remove-pin", serial)
+	if ErrorCode(err) == CodeInvalid {
+		f["serial"] = "Choose the token whose PIN to remove."
+	} else if err != nil {
+		return t, err
+	}
+	code = strings.TrimSpace(code)
+	if code == "" {
+		f["otp"] = "Enter your PIN and the code the token shows now."
+	}
+	if len(f) > 0 {
+		return t, Invalid(f)
+	}
+	if err := s.confirmHolder(ctx, t, code); err != nil {
+		return t, err
+	}
+	err = s.Store.Tx(ctx, func(st Store) error {
+		if ok, err := st.RemoveTokenPIN(ctx, t.ID); err != nil {
+			return Internal(err)
+		} else if !ok {
+			return ErrTokenChanged
+		}
+		return wrapInternal(st.AddActivity(ctx, s.portalActivity(p, u, m, EventTokenPinRemoved, t.Serial, nil)))
+	})
+	return t, err
+}
+
+// confirmHolder checks a code of t (with its PIN, if it has one) with the
+// rules of a sign-in: it is used up, a wrong one counts on the failcount.
+func (s *Service) confirmHolder(ctx context.Context, t Token, code string) error {
+	if len(code) > 64 {
+		return Invalid(map[string]string{"otp": outcomeMessage(OutcomeWrong)})
+	}
+	o, err := s.VerifyTokenCode(ctx, t, code, true, nil)
+	if err != nil {
+		return err
+	}
+	if o != OutcomeAccepted {
+		msg := outcomeMessage(o)
+		if t.HasPIN() && (o == OutcomeWrong || o == OutcomeMalformed) {
+			msg = outcomeMessage(OutcomeWrongPIN) // do not tell which half was wrong
+		}
+		return Invalid(map[string]string{"otp": msg})
+	}
+	return nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// wrapInternal makes a store failure an internal error.
+func wrapInternal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return Internal(err)
+}

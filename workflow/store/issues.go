@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"tokenportal/workflow"
+)
+
+const issueColumns = `i.id, i.user_id, i.resource_id, i.lost, i.evidence_token, i.evidence_password, i.evidence_email,
+	coalesce(i.new_password_hash, ''), coalesce(i.new_email, ''), i.status, i.handled_by, i.handled_at,
+	coalesce(host(i.ip), ''), i.user_agent, i.created_at,
+	u.login, u.first_name, u.last_name, u.email, u.phone, r.name, coalesce(a.login, '')`
+
+const issueJoins = ` FROM user_issues i JOIN users u ON u.id = i.user_id JOIN resources r ON r.id = i.resource_id
+	LEFT JOIN admins a ON a.id = i.handled_by`
+
+func scanIssue(row pgx.CollectableRow) (workflow.Issue, error) {
+	var i workflow.Issue
+	err := row.Scan(&i.ID, &i.UserID, &i.ResourceID, &i.Lost, &i.Token, &i.Password, &i.Email, &i.NewPasswordHash, &i.NewEmail,
+		&i.Status, &i.HandledBy, &i.HandledAt, &i.IP, &i.UserAgent, &i.CreatedAt,
+		&i.Login, &i.FirstName, &i.LastName, &i.UserEmail, &i.UserPhone, &i.ResourceName, &i.HandledByLogin)
+	return i, err
+}
+
+// CreateIssue stores a restore-access request, replacing an open one.
+func (db *DB) CreateIssue(ctx context.Context, is *workflow.Issue, now time.Time) (int64, error) {
+	var replaced int64
+	err := db.q.QueryRow(ctx, `UPDATE user_issues SET status = 'withdrawn', handled_at = $3
+		WHERE user_id = $1 AND resource_id = $2 AND status = 'open' RETURNING id`, is.UserID, is.ResourceID, now).Scan(&replaced)
+	if err != nil && err != pgx.ErrNoRows {
+		return 0, err
+	}
+	var ip *string
+	if is.IP != "" {
+		ip = &is.IP
+	}
+	err = db.q.QueryRow(ctx, `INSERT INTO user_issues (user_id, resource_id, lost, evidence_token, evidence_password, evidence_email,
+			new_password_hash, new_email, ip, user_agent, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::inet, $10, $11) RETURNING id`,
+		is.UserID, is.ResourceID, is.Lost, is.Token, is.Password, is.Email, nullString(is.NewPasswordHash), nullString(is.NewEmail),
+		ip, truncateUA(is.UserAgent), now).Scan(&is.ID)
+	is.Status, is.CreatedAt = workflow.IssueOpen, now
+	return replaced, mapErr(err, "The request")
+}
+
+// IssueByID loads an issue with its user and resource.
+func (db *DB) IssueByID(ctx context.Context, id int64) (workflow.Issue, error) {
+	rows, _ := db.q.Query(ctx, `SELECT `+issueColumns+issueJoins+` WHERE i.id = $1`, id)
+	i, err := pgx.CollectExactlyOneRow(rows, scanIssue)
+	return i, mapErr(err, "The request")
+}
+
+// ListIssues returns a page of issues, newest first, and how many match.
+func (db *DB) ListIssues(ctx context.Context, f workflow.IssueFilter) ([]workflow.Issue, int, error) {
+	where := []string{"true"}
+	args := []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}
+	if f.Status != "" {
+		where = append(where, "i.status = "+arg(f.Status))
+	}
+	if f.ResourceID != 0 {
+		where = append(where, "i.resource_id = "+arg(f.ResourceID))
+	}
+	if f.Resources != nil {
+		where = append(where, "i.resource_id = ANY("+arg(f.Resources)+")")
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM user_issues i WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Before != 0 {
+		cond += " AND i.id < " + arg(f.Before)
+	}
+	// Ids grow with time, so id order is newest first and pages by key.
+	rows, err := db.q.Query(ctx, `SELECT `+issueColumns+issueJoins+` WHERE `+cond+` ORDER BY i.id DESC LIMIT `+arg(limit(f.Limit)), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	list, err := pgx.CollectRows(rows, scanIssue)
+	return list, total, err
+}
+
+// HandleIssue verifies or deletes an open issue; of two concurrent calls,
+// exactly one finds it open.
+func (db *DB) HandleIssue(ctx context.Context, id int64, status string, adminID *int64, now time.Time) (workflow.Issue, bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE user_issues SET status = $2, handled_by = $3, handled_at = $4 WHERE id = $1 AND status = 'open'`,
+		id, status, adminID, now)
+	if err != nil {
+		return workflow.Issue{}, false, err
+	}
+	is, err := db.IssueByID(ctx, id)
+	return is, tag.RowsAffected() == 1, err
+}
+
+// DisableLostTokens disables a user's enabled tokens on a resource.
+func (db *DB) DisableLostTokens(ctx context.Context, userID, resourceID int64) ([]string, error) {
+	rows, err := db.q.Query(ctx, `UPDATE tokens SET enabled = false, disabled_reason = 'lost'
+		WHERE user_id = $1 AND resource_id = $2 AND enabled RETURNING serial`, userID, resourceID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// SetUserEmail changes a user's email address.
+func (db *DB) SetUserEmail(ctx context.Context, id int64, email string) error {
+	_, err := db.q.Exec(ctx, `UPDATE users SET email = $2, updated_at = now() WHERE id = $1`, id, email)
+	return err
+}
+
+// IssueSubscribers lists who is mailed about a new issue on the resource.
+func (db *DB) IssueSubscribers(ctx context.Context, resourceID int64) ([]workflow.Admin, error) {
+	rows, err := db.q.Query(ctx, `SELECT `+adminColumns+` FROM admins a
+		WHERE NOT a.disabled AND a.email <> '' AND EXISTS (SELECT 1 FROM issue_subscriptions s
+			WHERE s.admin_id = a.id AND (s.resource_id IS NULL OR s.resource_id = $1))
+		  AND (a.role <> 'owner' OR EXISTS (SELECT 1 FROM resource_owners o WHERE o.admin_id = a.id AND o.resource_id = $1))
+		ORDER BY a.id`, resourceID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.Admin, error) { return scanAdmin(r) })
+}
+
+// Subscriptions reads an admin's subscription to new issues.
+func (db *DB) Subscriptions(ctx context.Context, adminID int64) (bool, []int64, error) {
+	rows, err := db.q.Query(ctx, `SELECT resource_id FROM issue_subscriptions WHERE admin_id = $1`, adminID)
+	if err != nil {
+		return false, nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[*int64])
+	if err != nil {
+		return false, nil, err
+	}
+	all := false
+	var resources []int64
+	for _, id := range ids {
+		if id == nil {
+			all = true
+		} else {
+			resources = append(resources, *id)
+		}
+	}
+	return all, resources, nil
+}
+
+// SetSubscriptions replaces an admin's subscription.
+func (db *DB) SetSubscriptions(ctx context.Context, adminID int64, all bool, resources []int64) error {
+	if _, err := db.q.Exec(ctx, `DELETE FROM issue_subscriptions WHERE admin_id = $1`, adminID); err != nil {
+		return err
+	}
+	if all {
+		_, err := db.q.Exec(ctx, `INSERT INTO issue_subscriptions (admin_id, resource_id) VALUES ($1, NULL)`, adminID)
+		return err
+	}
+	_, err := db.q.Exec(ctx, `INSERT INTO issue_subscriptions (admin_id, resource_id)
+		SELECT $1, r.id FROM resources r WHERE r.id = ANY($2)`, adminID, resources)
+	return err
+}
+
+// SetAdminEmail changes the address an admin is mailed at.
+func (db *DB) SetAdminEmail(ctx context.Context, id int64, email string) error {
+	_, err := db.q.Exec(ctx, `UPDATE admins SET email = $2 WHERE id = $1`, id, email)
+	return err
+}
