@@ -161,6 +161,11 @@ type Store interface {
 	SetSubscriptions(ctx context.Context, adminID int64, all bool, resources []int64) error
 	SetAdminEmail(ctx context.Context, id int64, email string) error
 
+	// Settings: small JSON documents by key (mail server, templates,
+	// retention). GetSetting decodes into v and reports whether the key exists.
+	GetSetting(ctx context.Context, key string, v any) (bool, error)
+	PutSetting(ctx context.Context, key string, v any, adminID *int64) error
+
 	// One-time codes (email/SMS).
 	CreateCode(ctx context.Context, c *OneTimeCode) error
 	// UseCode spends one attempt on the newest live code of the user for

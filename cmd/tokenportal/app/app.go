@@ -34,6 +34,8 @@ type App struct {
 	Admin   *scs.SessionManager
 	Portal  *scs.SessionManager
 	Handler http.Handler
+	// Routes lists every route of Handler (the access test walks them all).
+	Routes []gin.RouteInfo
 	// Notifier renders and sends mail and SMS; Queue runs its River worker.
 	Notifier *notify.Notifier
 	Queue    *river.Client[pgx.Tx]
@@ -147,6 +149,7 @@ func (a *App) router() (http.Handler, error) {
 	pg := r.Group("/selfservice")
 	html(pg, a.Portal, bodyLimit(maxFormBody))
 	prt.Routes(pg)
+	a.Routes = r.Routes()
 	return r, nil
 }
 

@@ -1,0 +1,258 @@
+package admin_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"tokenportal/cmd/tokenportal/app/apptest"
+	"tokenportal/workflow"
+)
+
+// accessCase says which roles may use one route (SPEC §2). Every admin route
+// and API endpoint must have one: TestEveryRouteHasAnAccessCase fails for a
+// route without. Area test files add theirs in an init():
+//
+//	func init() { accessCases = append(accessCases, accessCase{...}) }
+//
+// Paths are gin patterns; their parameters are filled from the fixture of
+// TestRoleAccess (see accessFixture.fill). Owners are tested on a resource
+// they own; owner scoping to other resources has tests of its own.
+type accessCase struct {
+	method, path string
+	allowed      []workflow.Role
+	// body is sent with POST/PUT/PATCH (form fields for the console, JSON
+	// for the API); the request may still fail validation: only 403 counts.
+	body string
+}
+
+var accessCases []accessCase
+
+// Routes that need no role: signing in and out.
+var publicAdminRoutes = []string{
+	"GET /admin/login", "POST /admin/login", "GET /admin/login/totp", "POST /admin/login/totp",
+	"GET /admin/login/enrol", "POST /admin/login/enrol", "POST /admin/logout",
+}
+
+func TestEveryRouteHasAnAccessCase(t *testing.T) {
+	env := apptest.New(t, nil)
+	have := map[string]bool{}
+	for _, c := range accessCases {
+		key := c.method + " " + c.path
+		if have[key] {
+			t.Errorf("two access cases for %s", key)
+		}
+		have[key] = true
+	}
+	for _, r := range env.App.Routes {
+		key := r.Method + " " + r.Path
+		if !strings.HasPrefix(r.Path, "/admin") && !strings.HasPrefix(r.Path, "/api/") {
+			continue
+		}
+		if slices.Contains(publicAdminRoutes, key) {
+			continue
+		}
+		if !have[key] {
+			t.Errorf("route %s has no access case: add one saying which roles may use it", key)
+		}
+	}
+}
+
+// accessFixture holds the objects the parameters of routes point at.
+type accessFixture struct {
+	env      *apptest.Env
+	resource workflow.Resource // owned by the owner admin
+	user     workflow.User     // assigned to resource
+	serial   string            // a token of user on resource
+	issue    int64             // an open issue of user on resource
+	admin    workflow.Admin    // another admin account
+	apikey   int64             // an API key
+}
+
+func (f *accessFixture) param(name string) string {
+	switch name {
+	case "id", "resource":
+		return fmt.Sprint(f.resource.ID)
+	case "uid", "user_id", "user":
+		return fmt.Sprint(f.user.ID)
+	case "serial":
+		return f.serial
+	case "issue":
+		return fmt.Sprint(f.issue)
+	case "admin":
+		return fmt.Sprint(f.admin.ID)
+	case "key":
+		return fmt.Sprint(f.apikey)
+	}
+	return "1"
+}
+
+// fill replaces the :params of a gin path; an :id means what the path
+// segment before it names (users/:id is a user, issues/:id an issue, …).
+func (f *accessFixture) fill(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if !strings.HasPrefix(p, ":") {
+			continue
+		}
+		name := p[1:]
+		if name == "id" && i > 0 {
+			switch parts[i-1] {
+			case "users":
+				name = "user"
+			case "issues":
+				name = "issue"
+			case "admins":
+				name = "admin"
+			case "apikeys", "keys":
+				name = "key"
+			}
+		}
+		parts[i] = url.PathEscape(f.param(name))
+	}
+	return strings.Join(parts, "/")
+}
+
+func newAccessFixture(t *testing.T, env *apptest.Env, owner workflow.Admin) *accessFixture {
+	t.Helper()
+	ctx := context.Background()
+	svc := env.Svc
+	tagged := apiTag(t)
+	r, err := svc.CreateResource(ctx, workflow.ResourceInput{Name: "Access " + tagged}, workflow.SystemActor, workflow.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.App.Pool.Exec(ctx, "INSERT INTO resource_owners (resource_id, admin_id) VALUES ($1, $2)", r.ID, owner.ID); err != nil {
+		t.Fatal(err)
+	}
+	u, err := svc.CreateUser(ctx, workflow.UserInput{Login: "acc-user-" + tagged, Email: "acc-" + tagged + "@example.com"}, workflow.SystemActor, workflow.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AssignUser(ctx, r.ID, u.ID, workflow.SystemActor, workflow.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	tok := workflow.Token{Serial: "ACC-" + tagged, Type: "hotp", Enabled: true, UserID: &u.ID, ResourceID: &r.ID}
+	if err := svc.StoreToken(ctx, svc.Store, &tok, []byte("12345678901234567890")); err != nil {
+		t.Fatal(err)
+	}
+	is := workflow.Issue{UserID: u.ID, ResourceID: r.ID, Lost: []string{"token"}, Token: "lost", Password: "verified", Email: "absent"}
+	if _, err := svc.Store.CreateIssue(ctx, &is, env.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	other, err := svc.CreateAdmin(ctx, workflow.NewAdmin{Login: "acc-admin-" + tagged, Role: workflow.RoleHelpdesk, Password: adminPassword}, workflow.SystemActor, workflow.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, k, err := svc.CreateAPIKey(ctx, workflow.NewAPIKey{Name: "acc key " + tagged, Role: workflow.RoleValidate}, workflow.SystemActor, workflow.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &accessFixture{env: env, resource: r, user: u, serial: tok.Serial, issue: is.ID, admin: other, apikey: k.ID}
+}
+
+// TestRoleAccess walks every access case with every role and checks that
+// exactly the allowed roles get through (anything but 403).
+func TestRoleAccess(t *testing.T) {
+	env := apptest.New(t, nil)
+	ctx := context.Background()
+	browsers := map[workflow.Role]*apptest.Browser{}
+	var owner workflow.Admin
+	for _, role := range workflow.AdminRoles {
+		browsers[role] = signIn(t, env, role)
+		if role == workflow.RoleOwner {
+			login := strings.TrimSpace(browsers[role].Get("/admin/").Text(".admin-top .who strong"))
+			a, err := env.Svc.Store.AdminByLogin(ctx, login)
+			if err != nil {
+				t.Fatal(err)
+			}
+			owner = a
+		}
+	}
+	f := newAccessFixture(t, env, owner)
+	keys := map[workflow.Role]string{}
+	for _, role := range workflow.APIKeyRoles {
+		n := workflow.NewAPIKey{Name: "role " + string(role) + " " + apiTag(t), Role: role}
+		if role == workflow.RoleOwner {
+			n.ResourceID = &f.resource.ID
+		}
+		key, _, err := env.Svc.CreateAPIKey(ctx, n, workflow.SystemActor, workflow.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[role] = key
+	}
+	for _, c := range accessCases {
+		api := strings.HasPrefix(c.path, "/api/")
+		roles := workflow.AdminRoles
+		if api {
+			roles = workflow.APIKeyRoles
+		}
+		for _, role := range roles {
+			t.Run(c.method+" "+c.path+" as "+string(role), func(t *testing.T) {
+				path := f.fill(c.path)
+				var status int
+				if api {
+					status = accessAPI(t, env, c.method, path, keys[role], c.body)
+				} else {
+					status = accessConsole(t, env, browsers[role], c.method, path, c.body)
+				}
+				allowed := slices.Contains(c.allowed, role)
+				if allowed && status == http.StatusForbidden {
+					t.Fatalf("%s may use %s %s, got 403", role, c.method, path)
+				}
+				if !allowed && status != http.StatusForbidden {
+					t.Fatalf("%s must not use %s %s, got %d", role, c.method, path, status)
+				}
+			})
+		}
+	}
+}
+
+func accessConsole(t *testing.T, env *apptest.Env, b *apptest.Browser, method, path, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, env.Server.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if method != http.MethodGet {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", env.Server.URL)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	// Redirects are not followed: a redirect after an allowed POST is fine.
+	client := *b.Client
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func accessAPI(t *testing.T, env *apptest.Env, method, path, key, body string) int {
+	t.Helper()
+	if body == "" && method != http.MethodGet && method != http.MethodDelete {
+		body = "{}"
+	}
+	req, err := http.NewRequest(method, env.Server.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
