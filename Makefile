@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 PKGS  := ./...
 
-.PHONY: run test verify generate build bench fuzz db-url clean help
+.PHONY: run test verify generate build bench load fuzz db-url clean help
 
 help:
 	@echo "make run       start the portal with a private database and demo data"
@@ -12,6 +12,8 @@ help:
 	@echo "make generate  regenerate templ code"
 	@echo "make build     build bin/tokenportal"
 	@echo "make bench     run the benchmarks"
+	@echo "make load      run the load test against the real binary (about 5 minutes)"
+	@echo "make fuzz      run every fuzz target for FUZZTIME (default 20s) each"
 
 ## run: the portal with a private PostgreSQL under ./var, the demo seeded, URLs and credentials printed.
 run:
@@ -42,6 +44,46 @@ bench:
 	@bash .ci/postgres
 	@url="$$($(GO) run ./cmd/tokenportal dev --test-database)" && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## load: the load test (build tag "load") on the real binary; prints the table of README § Performance.
+load:
+	@bash .ci/postgres
+	@url="$$($(GO) run ./cmd/tokenportal dev --test-database)" && \
+	  echo "load test against $${url%%\?*}" && \
+	  TEST_DATABASE_URL="$$url" $(GO) test -tags load -run TestLoad -count=1 -timeout 30m -v ./cmd/tokenportal/e2e/
+
+## fuzz: each fuzz target for FUZZTIME, one at a time. Their seeds and the
+## cases under testdata/fuzz already run in `make test`.
+FUZZTIME ?= 20s
+FUZZ_TARGETS := \
+	./workflow/tokenimport:FuzzParseCSV \
+	./workflow/tokenimport:FuzzParsePSKC \
+	./workflow/otp:FuzzVerify \
+	./workflow:FuzzSplitPIN \
+	./workflow:FuzzMatch \
+	./workflow:FuzzNormalizeRecoveryCode \
+	./workflow:FuzzNormalizePhone \
+	./workflow:FuzzParseNetwork \
+	./workflow:FuzzPortalNetworks \
+	./portal:FuzzPortalLogin \
+	./portal:FuzzPortalRestore \
+	./portal:FuzzPortalActions \
+	./admin:FuzzAdminUsers \
+	./admin:FuzzAdminResources \
+	./admin:FuzzAdminTokens \
+	./admin:FuzzAdminIssues \
+	./admin:FuzzAdminSignIn \
+	./admin:FuzzAPIUsers \
+	./admin:FuzzAPIPortal \
+	./admin:FuzzAPIValidate
+
+fuzz:
+	@bash .ci/postgres
+	@url="$$($(GO) run ./cmd/tokenportal dev --test-database)" && \
+	  for t in $(FUZZ_TARGETS); do \
+	    pkg="$${t%%:*}"; name="$${t##*:}"; echo "== $$name ($$pkg, $(FUZZTIME))"; \
+	    TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" || exit 1; \
+	  done
 
 clean:
 	rm -rf bin

@@ -66,3 +66,18 @@ func keyActor(k workflow.APIKey) workflow.Actor {
 func adminActor(a workflow.Admin) workflow.Actor {
 	return workflow.Actor{Type: workflow.ActorAdmin, ID: a.ID, Name: a.Login}
 }
+
+// Owner scoping (SPEC §2): an owner sees the resources they own and the
+// users, tokens and requests on them, nothing else. Other admins see
+// everything.
+
+// scopeOf is the resources the signed-in admin sees: nil for all, the
+// owned ones (maybe none) for an owner.
+func scopeOf(c *gin.Context) []int64 { return issueScope(current(c)) }
+
+// hidden answers a thing outside an owner's resources as not found, as if
+// it did not exist, and records the attempt.
+func (h *Handler) hidden(c *gin.Context) {
+	h.denied(c, adminActor(current(c)))
+	h.fail(c, errNotFound)
+}

@@ -157,45 +157,63 @@ func newAccessFixture(t *testing.T, env *apptest.Env, owner workflow.Admin) *acc
 }
 
 // TestRoleAccess walks every access case with every role and checks that
-// exactly the allowed roles get through (anything but 403).
+// exactly the allowed roles get through (anything but 403), and that every
+// 403 is recorded as an AccessDenied activity.
+//
+// Cases that delete or detach what the fixture holds run after the others,
+// the deletion of its resource (which takes the owner key with it) last;
+// within a case the superadmin comes last, so that its successful change
+// does not turn the other roles' 403 into a 404.
 func TestRoleAccess(t *testing.T) {
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	browsers := map[workflow.Role]*apptest.Browser{}
+	adminIDs := map[workflow.Role]int64{}
 	var owner workflow.Admin
 	for _, role := range workflow.AdminRoles {
 		browsers[role] = signIn(t, env, role)
+		login := strings.TrimSpace(browsers[role].Get("/admin/").Text(".admin-top .who strong"))
+		a, err := env.Svc.Store.AdminByLogin(ctx, login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		adminIDs[role] = a.ID
 		if role == workflow.RoleOwner {
-			login := strings.TrimSpace(browsers[role].Get("/admin/").Text(".admin-top .who strong"))
-			a, err := env.Svc.Store.AdminByLogin(ctx, login)
-			if err != nil {
-				t.Fatal(err)
-			}
 			owner = a
 		}
 	}
 	f := newAccessFixture(t, env, owner)
 	keys := map[workflow.Role]string{}
+	keyIDs := map[workflow.Role]int64{}
 	for _, role := range workflow.APIKeyRoles {
 		n := workflow.NewAPIKey{Name: "role " + string(role) + " " + apiTag(t), Role: role}
 		if role == workflow.RoleOwner {
 			n.ResourceID = &f.resource.ID
 		}
-		key, _, err := env.Svc.CreateAPIKey(ctx, n, workflow.SystemActor, workflow.Meta{})
+		key, k, err := env.Svc.CreateAPIKey(ctx, n, workflow.SystemActor, workflow.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		keys[role] = key
+		keys[role], keyIDs[role] = key, k.ID
 	}
-	for _, c := range accessCases {
+	cases := slices.Clone(accessCases)
+	slices.SortStableFunc(cases, func(a, b accessCase) int { return accessRank(a) - accessRank(b) })
+	for _, c := range cases {
 		api := strings.HasPrefix(c.path, "/api/")
 		roles := workflow.AdminRoles
 		if api {
 			roles = workflow.APIKeyRoles
 		}
+		roles = append(slices.DeleteFunc(slices.Clone(roles), func(r workflow.Role) bool { return r == workflow.RoleSuperadmin }),
+			workflow.RoleSuperadmin)
 		for _, role := range roles {
 			t.Run(c.method+" "+c.path+" as "+string(role), func(t *testing.T) {
 				path := f.fill(c.path)
+				actor, actorID := workflow.ActorAdmin, adminIDs[role]
+				if api {
+					actor, actorID = workflow.ActorAPIKey, keyIDs[role]
+				}
+				denials := accessDenials(t, env, actor, actorID)
 				var status int
 				if api {
 					status = accessAPI(t, env, c.method, path, keys[role], c.body)
@@ -209,9 +227,44 @@ func TestRoleAccess(t *testing.T) {
 				if !allowed && status != http.StatusForbidden {
 					t.Fatalf("%s must not use %s %s, got %d", role, c.method, path, status)
 				}
+				if status == http.StatusForbidden && accessDenials(t, env, actor, actorID) == denials {
+					t.Fatalf("%s %s as %s: 403 without an AccessDenied activity", c.method, path, role)
+				}
 			})
 		}
 	}
+}
+
+// accessRank orders the cases of TestRoleAccess: 0 for those that leave the
+// fixture in place, 1 for those that delete or detach part of it, 2 for
+// the deletion of the resource itself.
+func accessRank(c accessCase) int {
+	if c.method == http.MethodGet {
+		return 0
+	}
+	removes := c.method == http.MethodDelete
+	for _, suffix := range []string{"/delete", "/remove", "/unassign", "/reset-2fa"} {
+		removes = removes || strings.HasSuffix(c.path, suffix)
+	}
+	switch {
+	case !removes:
+		return 0
+	case strings.HasSuffix(strings.TrimSuffix(c.path, "/delete"), "/resources/:id"):
+		return 2
+	}
+	return 1
+}
+
+// accessDenials counts the AccessDenied activities of one actor.
+func accessDenials(t *testing.T, env *apptest.Env, actorType string, actorID int64) int {
+	t.Helper()
+	var n int
+	if err := env.App.Pool.QueryRow(context.Background(),
+		`SELECT count(*) FROM activities WHERE event = 'AccessDenied' AND actor_type = $1 AND actor_id = $2`,
+		actorType, actorID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func accessConsole(t *testing.T, env *apptest.Env, b *apptest.Browser, method, path, body string) int {

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,7 +30,7 @@ import (
 // (the attempt is still recorded), so a key cannot probe for them.
 func (h *Handler) APIRoutes(g *gin.RouterGroup) {
 	g.Use(h.requireKey)
-	g.GET("/whoami", h.apiWhoami)
+	g.GET("/whoami", h.apiAllow(anyAdmin...), h.apiWhoami)
 
 	g.POST("/users", h.apiAllow(superadmin...), h.apiCreateUser)
 	g.GET("/users", h.apiAllow(anyAdmin...), h.apiListUsers)
@@ -58,6 +59,8 @@ func (h *Handler) APIRoutes(g *gin.RouterGroup) {
 	g.GET("/issues/:id", h.apiAllow(anyAdmin...), h.apiGetIssue)
 	g.POST("/issues/:id/verify", h.apiAllow(helpdesk...), h.apiHandleIssue(true))
 	g.DELETE("/issues/:id", h.apiAllow(helpdesk...), h.apiHandleIssue(false))
+
+	g.GET("/activities", h.apiAllow(anyAdmin...), h.apiListActivities)
 
 	g.POST("/validate", h.apiAllow(validators...), h.apiValidate)
 }
@@ -116,16 +119,41 @@ func (h *Handler) apiBadRequest(c *gin.Context, msg string, fields map[string]st
 	c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": "bad_request", "message": msg, "fields": fields}})
 }
 
+// jsonHasNUL reports whether a string or key of the JSON document doc holds
+// a NUL character (written \u0000). Text that is not UTF-8 is no matter:
+// encoding/json reads it as U+FFFD.
+func jsonHasNUL(doc []byte) bool {
+	if !bytes.Contains(doc, []byte(`\u0000`)) {
+		return false // the one way to write NUL in valid JSON
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if s, ok := tok.(string); ok && strings.ContainsRune(s, 0) {
+			return true
+		}
+	}
+}
+
 // apiDecode reads the JSON body into v: one object, no unknown fields, no
 // trailing data. On failure it answers (400, or 413 past the body limit)
 // and returns false.
 func (h *Handler) apiDecode(c *gin.Context, v any) bool {
-	dec := json.NewDecoder(c.Request.Body)
+	var raw bytes.Buffer
+	dec := json.NewDecoder(io.TeeReader(c.Request.Body, &raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
 			h.apiBadRequest(c, "The request body must be one JSON object and nothing after it.", nil)
+			return false
+		}
+		if jsonHasNUL(raw.Bytes()) {
+			// PostgreSQL cannot store it: a query would fail with a 500.
+			h.apiBadRequest(c, `Text must not contain NUL characters (\u0000).`, nil)
 			return false
 		}
 		return true

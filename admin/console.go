@@ -118,15 +118,19 @@ func pager(base string, params url.Values, total int, noun, after, next string) 
 	return p
 }
 
-// resourceOptions lists resources for a select.
+// resourceOptions lists the resources the signed-in admin sees, for a
+// select.
 func (h *Handler) resourceOptions(c *gin.Context) ([]views.Option, error) {
-	rows, err := h.Svc.Store.ListResources(c.Request.Context())
+	rows, err := h.Svc.Store.ResourceNames(c.Request.Context())
 	if err != nil {
 		return nil, err
 	}
-	opts := make([]views.Option, len(rows))
-	for i, r := range rows {
-		opts[i] = views.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name}
+	scope := scopeOf(c)
+	opts := make([]views.Option, 0, len(rows))
+	for _, r := range rows {
+		if inScope(scope, r.ID) {
+			opts = append(opts, views.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name})
+		}
 	}
 	return opts, nil
 }

@@ -90,7 +90,13 @@ func (h *Handler) issues(c *gin.Context) {
 	if shown != workflow.IssueOpen {
 		params.Set("status", shown)
 	}
-	h.page(c, http.StatusOK, views.IssuesPage(h.chrome(c, "issues"), views.IssueList{
+	var chrome views.AdminChrome
+	if status == workflow.IssueOpen && resourceID == 0 {
+		chrome = h.chromeCounted(c, "issues", total) // total is the badge's number: the open issues in scope
+	} else {
+		chrome = h.chrome(c, "issues")
+	}
+	h.page(c, http.StatusOK, views.IssuesPage(chrome, views.IssueList{
 		Filter:    views.Form{Values: map[string]string{"resource_id": idString(resourceID), "status": shown}},
 		Filtered:  resourceID != 0 || shown != workflow.IssueOpen,
 		Resources: options,

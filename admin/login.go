@@ -94,6 +94,12 @@ func (h *Handler) totp(c *gin.Context) {
 // signedIn turns a pending sign-in into a session with a fresh token.
 func (h *Handler) signedIn(c *gin.Context, a workflow.Admin) {
 	ctx := c.Request.Context()
+	// As stored now: an enrolment has just added the TOTP secret.
+	a, err := h.Svc.Store.AdminByID(ctx, a.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	if err := h.Sessions.RenewToken(ctx); err != nil {
 		h.fail(c, workflow.Internal(err))
 		return
@@ -103,6 +109,7 @@ func (h *Handler) signedIn(c *gin.Context, a workflow.Admin) {
 	h.Sessions.Remove(ctx, keyEnrol)
 	h.Sessions.Remove(ctx, keyEnrolKey)
 	h.Sessions.Put(ctx, keyAdminID, a.ID)
+	h.Sessions.Put(ctx, keyStamp, a.SessionStamp())
 	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
 	c.Redirect(http.StatusSeeOther, "/admin/")
 }

@@ -38,7 +38,8 @@ func (h *Handler) renderResources(c *gin.Context, status int, f views.Form) {
 	if len(after) > maxQuery {
 		after = ""
 	}
-	rows, total, err := h.Svc.Store.ListResourcesPage(c.Request.Context(), workflow.ResourceFilter{Query: q, After: after, Limit: pageSize + 1})
+	rows, total, err := h.Svc.Store.ListResourcesPage(c.Request.Context(), workflow.ResourceFilter{
+		Query: q, Resources: scopeOf(c), After: after, Limit: pageSize + 1})
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -79,11 +80,16 @@ func (h *Handler) createResource(c *gin.Context) {
 	h.done(c, views.ResourceHref(r.ID), "Resource "+r.Name+" was created.")
 }
 
-// resource loads the resource of the :id parameter; false when a page was
-// rendered.
+// resource loads the resource of the :id parameter as far as the signed-in
+// admin may see it; false when a page was rendered. An owner's foreign
+// resources are not found (the attempt is recorded).
 func (h *Handler) resource(c *gin.Context) (workflow.Resource, bool) {
 	id, ok := h.idParam(c, "id")
 	if !ok {
+		return workflow.Resource{}, false
+	}
+	if !inScope(scopeOf(c), id) {
+		h.hidden(c)
 		return workflow.Resource{}, false
 	}
 	r, err := h.Svc.Store.ResourceByID(c.Request.Context(), id)

@@ -50,7 +50,7 @@ func (h *Handler) renderTokens(c *gin.Context, status int, f views.Form) {
 		after = ""
 	}
 	rows, total, err := h.Svc.Store.ListTokens(c.Request.Context(), workflow.TokenFilter{
-		Query: q, ResourceID: resourceID, WithUser: withUser, After: after, Limit: pageSize + 1})
+		Query: q, ResourceID: resourceID, Resources: scopeOf(c), WithUser: withUser, After: after, Limit: pageSize + 1})
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -203,12 +203,17 @@ func preSharedKey(s string) ([]byte, error) {
 	return key, nil
 }
 
-// token loads the token of the :serial parameter; false when a page was
-// rendered.
+// token loads the token of the :serial parameter as far as the signed-in
+// admin may see it; false when a page was rendered. Tokens not on one of
+// an owner's resources are not found (the attempt is recorded).
 func (h *Handler) token(c *gin.Context) (workflow.Token, bool) {
 	t, err := h.Svc.Store.TokenBySerial(c.Request.Context(), c.Param("serial"))
 	if err != nil {
 		h.fail(c, err)
+		return t, false
+	}
+	if scope := scopeOf(c); scope != nil && (t.ResourceID == nil || !inScope(scope, *t.ResourceID)) {
+		h.hidden(c)
 		return t, false
 	}
 	return t, true

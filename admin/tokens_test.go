@@ -240,7 +240,13 @@ func TestTokenRoles(t *testing.T) {
 		t.Error("helpdesk sees the import form")
 	}
 
+	// An owner reads the tokens on the resources they own.
 	owner := signIn(t, env, workflow.RoleOwner)
+	owned := newResource(t, env, "Token role VPN")
+	if _, err := env.Svc.AssignToken(context.Background(), "UIROL01", &owned.ID, nil, workflow.SystemActor, workflow.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	ownResource(t, env, owner, owned)
 	if p := owner.Get(path); p.Status != 200 || p.Doc.Find("form").Length() != 1 { // only Sign out
 		t.Fatalf("owner reads the token: %d with %d forms", p.Status, p.Doc.Find("form").Length())
 	}

@@ -3,6 +3,7 @@ package admin
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,8 @@ func (h *Handler) users(c *gin.Context) {
 	if len(after) > maxQuery {
 		after = ""
 	}
-	rows, total, err := h.Svc.Store.ListUsers(ctx, workflow.UserFilter{Query: q, ResourceID: resourceID, After: after, Limit: pageSize + 1})
+	rows, total, err := h.Svc.Store.ListUsers(ctx, workflow.UserFilter{
+		Query: q, ResourceID: resourceID, Resources: scopeOf(c), After: after, Limit: pageSize + 1})
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -143,16 +145,30 @@ func (h *Handler) createUser(c *gin.Context) {
 	h.done(c, views.UserHref(u.ID), "User "+u.Login+" was created.")
 }
 
-// user loads the user of the :id parameter; false when a page was rendered.
+// user loads the user of the :id parameter as far as the signed-in admin
+// may see them; false when a page was rendered. Users assigned to none of
+// an owner's resources are not found (the attempt is recorded).
 func (h *Handler) user(c *gin.Context) (workflow.User, bool) {
 	id, ok := h.idParam(c, "id")
 	if !ok {
 		return workflow.User{}, false
 	}
-	u, err := h.Svc.Store.UserByID(c.Request.Context(), id)
+	ctx := c.Request.Context()
+	u, err := h.Svc.Store.UserByID(ctx, id)
 	if err != nil {
 		h.fail(c, err)
 		return u, false
+	}
+	if scope := scopeOf(c); scope != nil {
+		assigned, err := h.Svc.Store.UserResourceIDs(ctx, []int64{u.ID})
+		if err != nil {
+			h.fail(c, err)
+			return u, false
+		}
+		if !slices.ContainsFunc(assigned[u.ID], func(id int64) bool { return inScope(scope, id) }) {
+			h.hidden(c)
+			return u, false
+		}
 	}
 	return u, true
 }
@@ -179,7 +195,8 @@ func (h *Handler) renderUser(c *gin.Context, u workflow.User, status int, f, ass
 		h.fail(c, err)
 		return
 	}
-	tokens, total, err := h.Svc.Store.ListTokens(ctx, workflow.TokenFilter{UserID: u.ID, Limit: userTokensShown})
+	scope := scopeOf(c)
+	tokens, total, err := h.Svc.Store.ListTokens(ctx, workflow.TokenFilter{UserID: u.ID, Resources: scope, Limit: userTokensShown})
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -204,8 +221,10 @@ func (h *Handler) renderUser(c *gin.Context, u workflow.User, status int, f, ass
 	}
 	in := map[int64]bool{}
 	for _, r := range assigned {
-		d.Resources = append(d.Resources, views.ResourceRef{ID: r.ID, Name: r.Name})
 		in[r.ID] = true
+		if inScope(scope, r.ID) {
+			d.Resources = append(d.Resources, views.ResourceRef{ID: r.ID, Name: r.Name})
+		}
 	}
 	for _, o := range all {
 		if id, _ := strconv.ParseInt(o.Value, 10, 64); !in[id] {

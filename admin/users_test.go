@@ -359,7 +359,13 @@ func TestUserRoles(t *testing.T) {
 		t.Fatalf("helpdesk delete: %d", p.Status)
 	}
 
+	// An owner reads the users of the resources they own.
 	owner := signIn(t, env, workflow.RoleOwner)
+	owned := newResource(t, env, "Role VPN")
+	if err := env.Svc.AssignUser(context.Background(), owned.ID, u.ID, workflow.SystemActor, workflow.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	ownResource(t, env, owner, owned)
 	if p := owner.Get(userPath(u)); p.Status != 200 || p.Doc.Find("form[action=\""+userPath(u)+"\"]").Length() != 0 {
 		t.Fatalf("owner reads the user: %d, without a form", p.Status)
 	}

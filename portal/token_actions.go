@@ -87,7 +87,7 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 			// A wrong code: the same secret again, nothing stored.
 			h.renderConfirm(c, id, e, workflow.HTTPStatus(err), formError(err))
 			return
-		case workflow.ErrorCode(err) == workflow.CodeInternal:
+		case workflow.IsFault(err):
 			h.fail(c, err)
 			return
 		default:
@@ -111,7 +111,7 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 	if err == nil {
 		err = h.keepEnrolment(c, e)
 	}
-	if err != nil && workflow.ErrorCode(err) == workflow.CodeInternal {
+	if err != nil && workflow.IsFault(err) {
 		h.fail(c, err)
 		return
 	}
@@ -191,7 +191,7 @@ func (h *Handler) tokenPage(c *gin.Context, id string, status int, f views.Form,
 // tokenFailed shows the page of a token action again after err, with what
 // was typed in fields kept; internal errors get the error page.
 func (h *Handler) tokenFailed(c *gin.Context, id string, err error, page func(views.PortalChrome, views.TokenAction) templ.Component, fields ...string) {
-	if workflow.ErrorCode(err) == workflow.CodeInternal {
+	if workflow.IsFault(err) {
 		h.fail(c, err)
 		return
 	}

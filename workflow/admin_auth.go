@@ -252,6 +252,8 @@ type NewAdmin struct {
 	Email    string
 	Role     Role
 	Password string
+	// Resources an owner owns (ignored for the other roles).
+	Resources []int64
 }
 
 // Validate checks the fields of a new admin account.
@@ -284,12 +286,22 @@ func (s *Service) CreateAdmin(ctx context.Context, n NewAdmin, by Actor, m Meta)
 		return Admin{}, Internal(err)
 	}
 	a := Admin{Login: n.Login, Email: n.Email, Role: n.Role, PasswordHash: hash, Language: "en"}
+	if n.Role == RoleOwner {
+		a.OwnedResource = n.Resources
+	}
 	err = s.Store.Tx(ctx, func(st Store) error {
 		if err := st.CreateAdmin(ctx, &a); err != nil {
 			return err
 		}
+		details := map[string]any{"admin": a.Login, "admin_id": a.ID, "role": string(a.Role)}
+		if len(a.OwnedResource) > 0 {
+			if err := st.SetAdminResources(ctx, a.ID, a.OwnedResource); err != nil {
+				return err
+			}
+			details["resources"] = a.OwnedResource
+		}
 		return st.AddActivity(ctx, Activity{At: s.Now(), Actor: by, Event: EventAdminCreated, IP: m.IP, UserAgent: m.UserAgent,
-			Details: map[string]any{"admin": a.Login, "role": string(a.Role)}})
+			Details: details})
 	})
 	return a, err
 }

@@ -77,7 +77,8 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, e
 		return APIKey{}, bad
 	}
 	sum := sha256.Sum256([]byte(key))
-	if k, ok := s.keys.get(sum, s.Now()); ok {
+	k, ok, gen := s.keys.get(sum, s.Now())
+	if ok {
 		return k, nil
 	}
 	k, err := s.Store.APIKeyByPrefix(ctx, prefix)
@@ -89,7 +90,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, e
 	if subtle.ConstantTimeCompare(sum[:], k.KeyHash) != 1 || k.RevokedAt != nil {
 		return APIKey{}, bad
 	}
-	s.keys.put(sum, k, s.Now())
+	s.keys.put(sum, k, s.Now(), gen)
 	// Stamp the last use at most once a minute: busy validate clients must
 	// not turn every request into a write.
 	if now := s.Now(); k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > time.Minute {
@@ -106,9 +107,12 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, e
 const APIKeyCacheTTL = 10 * time.Second
 
 // keyCache holds recently authenticated keys by the hash of the full key.
+// gen counts the forgets: a key looked up before a revocation committed
+// must not be cached after it was forgotten.
 type keyCache struct {
-	mu sync.Mutex
-	m  map[[32]byte]cachedKey
+	mu  sync.Mutex
+	m   map[[32]byte]cachedKey
+	gen uint64
 }
 
 type cachedKey struct {
@@ -116,19 +120,24 @@ type cachedKey struct {
 	until time.Time
 }
 
-func (c *keyCache) get(sum [32]byte, now time.Time) (APIKey, bool) {
+// get returns the cached key, if any, and the generation to put it with.
+func (c *keyCache) get(sum [32]byte, now time.Time) (APIKey, bool, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[sum]
 	if !ok || now.After(e.until) {
-		return APIKey{}, false
+		return APIKey{}, false, c.gen
 	}
-	return e.key, true
+	return e.key, true, c.gen
 }
 
-func (c *keyCache) put(sum [32]byte, k APIKey, now time.Time) {
+// put caches k unless the cache was forgotten since gen was read.
+func (c *keyCache) put(sum [32]byte, k APIKey, now time.Time, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if c.m == nil || len(c.m) > 10_000 {
 		c.m = map[[32]byte]cachedKey{}
 	}
@@ -139,5 +148,6 @@ func (c *keyCache) put(sum [32]byte, k APIKey, now time.Time) {
 func (c *keyCache) forget() {
 	c.mu.Lock()
 	c.m = nil
+	c.gen++
 	c.mu.Unlock()
 }

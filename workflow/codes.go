@@ -100,10 +100,15 @@ func (s *Service) OpenMessage(m Message) (Message, error) {
 
 // checkCode spends an attempt on the user's newest code for purpose.
 func (s *Service) checkCode(ctx context.Context, userID int64, purpose string, tokenID *int64, code string) (CodeResult, error) {
+	return s.checkCodeIn(ctx, s.Store, userID, purpose, tokenID, code)
+}
+
+// checkCodeIn is checkCode through st, so the attempt joins st's transaction.
+func (s *Service) checkCodeIn(ctx context.Context, st Store, userID int64, purpose string, tokenID *int64, code string) (CodeResult, error) {
 	if len(code) != CodeDigits {
 		code = "" // never matches, still counts as an attempt
 	}
-	r, err := s.Store.UseCode(ctx, userID, purpose, tokenID, s.codeHash(userID, purpose, code), s.Now(), CodeAttempts)
+	r, err := st.UseCode(ctx, userID, purpose, tokenID, s.codeHash(userID, purpose, code), s.Now(), CodeAttempts)
 	if err != nil {
 		return r, Internal(err)
 	}
@@ -113,6 +118,11 @@ func (s *Service) checkCode(ctx context.Context, userID int64, purpose string, t
 // SendTokenCode sends a code for an email or SMS token to the address or
 // phone number on record.
 func (s *Service) SendTokenCode(ctx context.Context, t Token, u User) error {
+	return s.Store.Tx(ctx, func(st Store) error { return s.sendTokenCode(ctx, st, t, u) })
+}
+
+// sendTokenCode is SendTokenCode through st.
+func (s *Service) sendTokenCode(ctx context.Context, st Store, t Token, u User) error {
 	channel, target := ChannelEmail, u.Email
 	if t.Type == "sms" {
 		channel, target = ChannelSMS, u.Phone
@@ -120,13 +130,12 @@ func (s *Service) SendTokenCode(ctx context.Context, t Token, u User) error {
 	if target == "" {
 		return Errorf(CodeInvalid, "There is no %s on record to send the code to.", map[string]string{ChannelEmail: "email address", ChannelSMS: "phone number"}[channel])
 	}
-	return s.Store.Tx(ctx, func(st Store) error {
-		return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeToken, UserID: u.ID, ResourceID: t.ResourceID, TokenID: &t.ID, Target: target}, channel, u.Language)
-	})
+	return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeToken, UserID: u.ID, ResourceID: t.ResourceID, TokenID: &t.ID, Target: target}, channel, u.Language)
 }
 
-// checkTokenCode checks PIN and sent code of an email or SMS token.
-func (s *Service) checkTokenCode(ctx context.Context, t Token, pass string) (Outcome, error) {
+// checkTokenCode checks PIN and sent code of an email or SMS token; the
+// attempt is spent through st.
+func (s *Service) checkTokenCode(ctx context.Context, st Store, t Token, pass string) (Outcome, error) {
 	switch {
 	case !t.Enabled:
 		return OutcomeDisabled, nil
@@ -142,7 +151,7 @@ func (s *Service) checkTokenCode(ctx context.Context, t Token, pass string) (Out
 	if t.HasPIN() && !s.Hasher.Compare(t.PINHash, pin) {
 		return OutcomeWrongPIN, nil
 	}
-	r, err := s.checkCode(ctx, *t.UserID, PurposeToken, &t.ID, code)
+	r, err := s.checkCodeIn(ctx, st, *t.UserID, PurposeToken, &t.ID, code)
 	switch {
 	case err != nil:
 		return "", err

@@ -55,7 +55,8 @@ func (s *Service) UpdateUserContact(ctx context.Context, id int64, c ContactInpu
 // ResourceFilter selects a page of resources, ordered by name; After is the
 // lower-cased name of the last row of the previous page.
 type ResourceFilter struct {
-	Query string // prefix of the name
-	After string
-	Limit int
+	Query     string  // prefix of the name
+	Resources []int64 // when not nil: only these (an owner's)
+	After     string
+	Limit     int
 }

@@ -1,9 +1,13 @@
 package workflow
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"strings"
 )
 
 // Code classifies an Error; handlers map it to an HTTP status.
@@ -49,37 +53,82 @@ func Internal(err error) *Error {
 	return &Error{Code: CodeInternal, Message: "Something went wrong on our side. Please try again.", Err: err}
 }
 
+// Unavailable wraps a failure to reach what the operation needs (the
+// database, mostly): nothing is wrong with the request, and the same request
+// a moment later may well succeed.
+func Unavailable(err error) *Error {
+	return &Error{Code: CodeUnavailable, Message: "The service is temporarily unavailable. Please try again in a moment.", Err: err}
+}
+
 // Invalid reports input that failed validation, field by field.
 func Invalid(fields map[string]string) *Error {
 	return &Error{Code: CodeInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
 }
 
-// ErrorCode returns the Code of err, CodeInternal for foreign errors.
-func ErrorCode(err error) Code {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
+// ErrorCode returns the Code of err: CodeInternal for foreign errors, except
+// that a failure to reach the database is CodeUnavailable whether or not it
+// was wrapped by Internal.
+func ErrorCode(err error) Code { return appError(err).Code }
+
+// IsFault reports whether err is a failure on the service's side (internal,
+// or the database unreachable) rather than an answer to the request: such
+// errors get the error page or are returned as they are, never shown as a
+// problem with the input.
+func IsFault(err error) bool {
+	if err == nil {
+		return false
 	}
-	return CodeInternal
+	code := ErrorCode(err)
+	return code == CodeInternal || code == CodeUnavailable
 }
 
 // ErrorMessage returns the user-safe message of err; foreign errors get the
 // generic message so internals never reach a page.
-func ErrorMessage(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Message
-	}
-	return Internal(err).Message
-}
+func ErrorMessage(err error) string { return appError(err).Message }
 
 // ErrorFields returns the field errors of err, if any.
-func ErrorFields(err error) map[string]string {
+func ErrorFields(err error) map[string]string { return appError(err).Fields }
+
+// appError is err as the one app error type: its own *Error, unless that is
+// Internal and the cause says the database could not be reached.
+func appError(err error) *Error {
 	var e *Error
-	if errors.As(err, &e) {
-		return e.Fields
+	if errors.As(err, &e) && e.Code != CodeInternal {
+		return e
 	}
-	return nil
+	if err != nil && unreachable(err) {
+		return Unavailable(err)
+	}
+	if e != nil {
+		return e
+	}
+	return Internal(err)
+}
+
+// unreachable reports whether err says that a connection failed rather than
+// the operation: refused or dropped, timed out, a server shutting down or
+// starting up. It goes by behaviour (net.Error, SQLSTATE, SafeToRetry), so
+// the core does not depend on the database driver.
+func unreachable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		// Class 08 connection exception; 57P01-03 shutdown or start-up;
+		// 53300 too many connections.
+		state := pg.SQLState()
+		if strings.HasPrefix(state, "08") || state == "57P01" || state == "57P02" || state == "57P03" || state == "53300" {
+			return true
+		}
+	}
+	// pgx marks the failures that happened before anything was sent.
+	var retry interface{ SafeToRetry() bool }
+	return errors.As(err, &retry) && retry.SafeToRetry()
 }
 
 // HTTPStatus maps the Code of err to the status both the HTML pages and the

@@ -226,7 +226,9 @@ func (s *Service) restoreCreate(ctx context.Context, p Portal, rf *RestoreFlow, 
 		return nil
 	}
 	u, err := s.Store.UserByID(ctx, rf.UserID)
-	if err != nil {
+	if IsFault(err) {
+		return err // never say "sent" when nothing could be stored
+	} else if err != nil {
 		return nil // the user was deleted meanwhile: as for nobody
 	}
 	is := Issue{UserID: u.ID, ResourceID: p.ResourceID, Lost: rf.Lost, Token: rf.Token, Password: rf.Password, Email: rf.Email,
@@ -391,6 +393,11 @@ func (s *Service) applyIssue(ctx context.Context, st Store, is Issue, now time.T
 // SetIssueSubscription chooses which new issues an admin is mailed about:
 // all resources, some, or none (all false and no resources).
 func (s *Service) SetIssueSubscription(ctx context.Context, a Admin, email string, all bool, resources []int64, m Meta) error {
+	return s.setIssueSubscription(ctx, a, email, all, resources, Actor{Type: ActorAdmin, ID: a.ID, Name: a.Login}, m)
+}
+
+// setIssueSubscription sets a's subscription on behalf of by.
+func (s *Service) setIssueSubscription(ctx context.Context, a Admin, email string, all bool, resources []int64, by Actor, m Meta) error {
 	email = strings.TrimSpace(email)
 	if email != "" && !validEmail(email) {
 		return Invalid(map[string]string{"email": "Enter a valid email address, like name@example.com."})
@@ -405,7 +412,11 @@ func (s *Service) SetIssueSubscription(ctx context.Context, a Admin, email strin
 		if err := st.SetSubscriptions(ctx, a.ID, all, resources); err != nil {
 			return err
 		}
-		return st.AddActivity(ctx, s.stamp(Activity{Actor: Actor{Type: ActorAdmin, ID: a.ID, Name: a.Login}, Event: "NotificationsChanged",
-			IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"all": all, "resources": resources}}))
+		details := map[string]any{"all": all, "resources": resources}
+		if by.Type != ActorAdmin || by.ID != a.ID {
+			details["admin_id"], details["admin"] = a.ID, a.Login
+		}
+		return st.AddActivity(ctx, s.stamp(Activity{Actor: by, Event: "NotificationsChanged",
+			IP: m.IP, UserAgent: m.UserAgent, Details: details}))
 	})
 }

@@ -109,7 +109,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Portal, u User, current,
 		return Invalid(fields)
 	}
 	if err := s.checkIP(ctx, m.IP); err != nil {
-		if ErrorCode(err) == CodeInternal {
+		if IsFault(err) {
 			return err
 		}
 		return refused(map[string]string{"password": errTooManyAttempts}, "throttled")

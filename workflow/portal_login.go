@@ -176,7 +176,9 @@ func (s *Service) LoginNewPassword(ctx context.Context, p Portal, f LoginFlow, n
 		return f, ErrLoginFailed
 	}
 	u, err := s.Store.UserByID(ctx, f.UserID)
-	if err != nil {
+	if IsFault(err) {
+		return f, err
+	} else if err != nil {
 		return f, ErrLoginFailed
 	}
 	if pp := CheckPassword(newPassword, u.Login, u.PasswordHash, u.FirstName, u.LastName, u.Email); !pp.OK() {
@@ -294,19 +296,34 @@ func (s *Service) LoginSecondFactor(ctx context.Context, p Portal, f LoginFlow, 
 		return f, err
 	}
 	u, err := s.Store.UserByID(ctx, f.UserID)
+	if IsFault(err) {
+		return f, err // the database, not the person, failed: 503
+	}
 	if err != nil || u.Disabled || u.Locked(s.Now()) {
 		return f, s.loginFailed(ctx, p, f, "otp", m)
 	}
 	pass = strings.TrimSpace(pass)
 	if code, ok := normalizeRecoveryCode(pass); ok {
-		used, err := s.Store.UseRecoveryCode(ctx, u.ID, s.recoveryHash(u.ID, code), s.Now())
+		// The code is spent and RecoveryCodeUsed written together, or neither.
+		used := false
+		err := s.Store.Tx(ctx, func(st Store) error {
+			var err error
+			if used, err = st.UseRecoveryCode(ctx, u.ID, s.recoveryHash(u.ID, code), s.Now()); err != nil || !used {
+				return wrapInternal(err)
+			}
+			left, err := st.RecoveryCodesLeft(ctx, u.ID)
+			if err != nil {
+				return Internal(err)
+			}
+			return wrapInternal(st.AddActivity(ctx, s.stamp(Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+				Event: EventRecoveryCodeUsed, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"left": left}})))
+		})
 		if err != nil {
-			return f, Internal(err)
+			return f, err
 		}
 		if !used {
 			return f, s.loginFailed(ctx, p, f, "recovery code", m)
 		}
-		s.record(ctx, Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventRecoveryCodeUsed, IP: m.IP, UserAgent: m.UserAgent})
 		f.Step, f.SecondFactor = StepDone, true
 		return f, nil
 	}
@@ -342,7 +359,9 @@ func (s *Service) LoginComplete(ctx context.Context, p Portal, f LoginFlow, m Me
 		return User{}, ErrLoginFailed
 	}
 	u, err := s.Store.UserByID(ctx, f.UserID)
-	if err != nil {
+	if IsFault(err) {
+		return User{}, err
+	} else if err != nil {
 		return User{}, ErrLoginFailed
 	}
 	now := s.Now()

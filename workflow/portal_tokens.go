@@ -317,6 +317,14 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 		if err := st.AddActivity(ctx, s.portalActivity(p, u, m, event, t.Serial, details)); err != nil {
 			return Internal(err)
 		}
+		if e.Replace != "" {
+			if err := s.tokenMail(ctx, st, p, u, "token_removed", reg.Replaced, ""); err != nil {
+				return err
+			}
+		}
+		if err := s.tokenMail(ctx, st, p, u, "token_registered", t.Serial, t.Type); err != nil {
+			return err
+		}
 		reg.RecoveryCodes, err = s.firstTokenCodes(ctx, st, p, u, anywhere, m)
 		return err
 	})
@@ -325,6 +333,18 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 	}
 	reg.Token = t
 	return reg, nil
+}
+
+// tokenMail tells the user (in their language, when they have an email
+// address) that a token was registered or removed, in the transaction of
+// the change: a stranger who got into the portal cannot add or drop a token
+// unnoticed.
+func (s *Service) tokenMail(ctx context.Context, st Store, p Portal, u User, template, serial, typ string) error {
+	if u.Email == "" {
+		return nil
+	}
+	return s.enqueue(ctx, st, Message{Channel: ChannelEmail, To: u.Email, Template: template, Lang: u.Language,
+		Data: map[string]string{"login": u.Login, "serial": serial, "type": typ, "resource": p.ResourceName}})
 }
 
 // firstTokenCodes makes the recovery codes that come with a user's first
@@ -411,6 +431,9 @@ func (s *Service) ClaimToken(ctx context.Context, p Portal, u User, serial, code
 		if err := st.AddActivity(ctx, s.portalActivity(p, u, m, EventTokenClaimed, t.Serial, map[string]any{"type": t.Type})); err != nil {
 			return Internal(err)
 		}
+		if err := s.tokenMail(ctx, st, p, u, "token_registered", t.Serial, t.Type); err != nil {
+			return err
+		}
 		reg.RecoveryCodes, err = s.firstTokenCodes(ctx, st, p, u, anywhere, m)
 		return err
 	})
@@ -435,7 +458,10 @@ func (s *Service) UnassignToken(ctx context.Context, p Portal, u User, serial st
 		} else if !ok {
 			return ErrTokenChanged
 		}
-		return wrapInternal(st.AddActivity(ctx, s.portalActivity(p, u, m, EventTokenUnassigned, t.Serial, map[string]any{"type": t.Type})))
+		if err := st.AddActivity(ctx, s.portalActivity(p, u, m, EventTokenUnassigned, t.Serial, map[string]any{"type": t.Type})); err != nil {
+			return Internal(err)
+		}
+		return s.tokenMail(ctx, st, p, u, "token_removed", t.Serial, t.Type)
 	})
 	return t, err
 }

@@ -30,11 +30,36 @@ type Store interface {
 	// AcceptAdminTOTPStep records step as used, only if it is newer than the
 	// last accepted one: false means the code was already used.
 	AcceptAdminTOTPStep(ctx context.Context, id int64, step int64) (bool, error)
+	// ListAdmins lists every admin account by login.
+	ListAdmins(ctx context.Context) ([]Admin, error)
+	// UpdateAdmin writes the email and role of an admin.
+	UpdateAdmin(ctx context.Context, a *Admin) error
+	// SetAdminDisabled disables or enables an admin; false when it was so
+	// already.
+	SetAdminDisabled(ctx context.Context, id int64, disabled bool) (bool, error)
+	// SetAdminResources replaces the resources an admin owns.
+	SetAdminResources(ctx context.Context, id int64, resources []int64) error
+	// LockSuperadmins locks the enabled superadmin accounts until the
+	// transaction ends and returns their ids, so that two admins cannot
+	// demote or disable the last two superadmins at the same time.
+	LockSuperadmins(ctx context.Context) ([]int64, error)
+	// ResetAdminTOTP forgets an admin's TOTP secret: they enrol again at
+	// their next sign-in.
+	ResetAdminTOTP(ctx context.Context, id int64) error
+	// SetAdminPassword replaces an admin's password hash and clears the
+	// failure count and lock.
+	SetAdminPassword(ctx context.Context, id int64, hash string) error
 
 	// API keys.
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	APIKeyByPrefix(ctx context.Context, prefix string) (APIKey, error)
 	TouchAPIKey(ctx context.Context, id int64, now time.Time) error
+	APIKeyByID(ctx context.Context, id int64) (APIKeyRow, error)
+	// ListAPIKeys lists every key, live ones first, newest first.
+	ListAPIKeys(ctx context.Context) ([]APIKeyRow, error)
+	// RevokeAPIKey revokes a live key in one conditional statement: false
+	// when it was revoked already.
+	RevokeAPIKey(ctx context.Context, id int64, now time.Time) (APIKeyRow, bool, error)
 
 	// Users.
 	CreateUser(ctx context.Context, u *User) error
@@ -56,6 +81,8 @@ type Store interface {
 	ResourceByID(ctx context.Context, id int64) (Resource, error)
 	ResourceByName(ctx context.Context, name string) (Resource, error)
 	ListResources(ctx context.Context) ([]ResourceRow, error)
+	// ResourceNames lists every resource by name, without counts (pickers).
+	ResourceNames(ctx context.Context) ([]Resource, error)
 	// ListResourcesPage returns one page of resources (see ResourceFilter)
 	// and the number of all that match.
 	ListResourcesPage(ctx context.Context, f ResourceFilter) ([]ResourceRow, int, error)
@@ -72,6 +99,9 @@ type Store interface {
 	PortalByAlias(ctx context.Context, alias string) (Portal, error)
 	PortalByResource(ctx context.Context, resourceID int64) (Portal, error)
 	Counts(ctx context.Context) (Counts, error)
+	// OpenIssueCount counts the open user issues (the navigation's badge):
+	// all when resources is nil, else those on resources (an owner's).
+	OpenIssueCount(ctx context.Context, resources []int64) (int, error)
 
 	// Tokens.
 	CreateToken(ctx context.Context, t *Token) error
@@ -161,10 +191,31 @@ type Store interface {
 	SetSubscriptions(ctx context.Context, adminID int64, all bool, resources []int64) error
 	SetAdminEmail(ctx context.Context, id int64, email string) error
 
+	// PurgeExpired deletes rows that can no longer matter at now: rate-limit
+	// windows, one-time codes and remembered devices long past their expiry.
+	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
+
 	// Settings: small JSON documents by key (mail server, templates,
 	// retention). GetSetting decodes into v and reports whether the key exists.
 	GetSetting(ctx context.Context, key string, v any) (bool, error)
 	PutSetting(ctx context.Context, key string, v any, adminID *int64) error
+	// DeleteSetting removes a setting and reports whether it existed.
+	DeleteSetting(ctx context.Context, key string) (bool, error)
+	// SettingsWithPrefix returns the JSON of the settings whose key starts
+	// with prefix, by key.
+	SettingsWithPrefix(ctx context.Context, prefix string) (map[string][]byte, error)
+	// IssueRecipients lists every admin with their subscription to new
+	// issues (the settings page's overview).
+	IssueRecipients(ctx context.Context) ([]IssueRecipient, error)
+
+	// Dashboard. resources nil means everything; otherwise only what
+	// belongs to those resources (an owner's view; empty: nothing).
+	DashboardCounts(ctx context.Context, resources []int64, now time.Time) (DashboardCounts, error)
+	// CountActivities counts the activities of events in [since, until)
+	// per hour (UTC).
+	CountActivities(ctx context.Context, events []string, resources []int64, since, until time.Time) ([]ActivityCount, error)
+	// RecentActivities returns the newest activities, newest first.
+	RecentActivities(ctx context.Context, resources []int64, limit int) ([]RecentActivity, error)
 
 	// One-time codes (email/SMS).
 	CreateCode(ctx context.Context, c *OneTimeCode) error
@@ -198,6 +249,18 @@ type Store interface {
 
 	// AddActivity appends to the activity log.
 	AddActivity(ctx context.Context, a Activity) error
+	// ListActivities returns up to f.Limit activities, newest first (by
+	// time, then id), after f.Before.
+	ListActivities(ctx context.Context, f ActivityFilter) ([]ActivityRow, error)
+	// EachActivity calls fn for every activity f selects, newest first, as
+	// the rows arrive; f.Limit and f.Before are ignored.
+	EachActivity(ctx context.Context, f ActivityFilter, fn func(ActivityRow) error) error
+	// GroupActivities counts the activities f selects per user and event,
+	// up to limit users, those with most activities first, after after.
+	GroupActivities(ctx context.Context, f ActivityFilter, after *GroupCursor, limit int) ([]ActivityGroup, error)
+	// DeleteActivitiesBefore deletes up to batch activities older than
+	// cutoff in one statement and returns how many it deleted.
+	DeleteActivitiesBefore(ctx context.Context, cutoff time.Time, batch int) (int64, error)
 	// HitRate adds one to the fixed-window counter key and returns the count
 	// in the current window; RateCount reads it without adding.
 	HitRate(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
@@ -209,8 +272,11 @@ type Store interface {
 type UserFilter struct {
 	Query      string // prefix of login, last name or email
 	ResourceID int64  // only users assigned to it (0 = all)
-	After      string
-	Limit      int
+	// Resources, when not nil, keeps only users assigned to at least one of
+	// them (an owner's view; empty: nobody).
+	Resources []int64
+	After     string
+	Limit     int
 }
 
 // UserRow is a user in a list, with what the list shows about them.
@@ -235,7 +301,8 @@ type TokenFilter struct {
 	Query      string // prefix of the serial or of the owner's login
 	UserID     int64
 	ResourceID int64
-	WithUser   bool // only tokens that have an owner
+	Resources  []int64 // when not nil: only tokens on these resources (owners)
+	WithUser   bool    // only tokens that have an owner
 	After      string
 	Limit      int
 }

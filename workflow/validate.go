@@ -16,11 +16,16 @@ import (
 // and answers false; the next call carries the code.
 func (s *Service) Validate(ctx context.Context, resourceID int64, login, pass string, by Actor, m Meta) (bool, error) {
 	login = strings.TrimSpace(login)
-	if login == "" || len(login) > 128 || len(pass) > 64 {
+	if login == "" {
+		return false, nil
+	}
+	if len(login) > 128 || len(pass) > 64 {
+		s.validateUnknown(ctx, resourceID, login, "too long", by, m)
 		return false, nil
 	}
 	u, tokens, err := s.Store.ValidationTokens(ctx, resourceID, login)
 	if ErrorCode(err) == CodeNotFound {
+		s.validateUnknown(ctx, resourceID, login, "unknown login or not assigned", by, m)
 		return false, nil
 	} else if err != nil {
 		return false, Internal(err)
@@ -42,6 +47,20 @@ func (s *Service) Validate(ctx context.Context, resourceID int64, login, pass st
 	}
 	o, err := s.verifyAny(ctx, u, live, pass, act)
 	return o == OutcomeAccepted, err
+}
+
+// validateUnknown records a validation that found nobody to check, so that
+// guessing of logins shows in the log; the resource is named only when it
+// exists.
+func (s *Service) validateUnknown(ctx context.Context, resourceID int64, login, reason string, by Actor, m Meta) {
+	a := Activity{Actor: by, Event: EventValidate, IP: m.IP, UserAgent: m.UserAgent,
+		Details: map[string]any{"login": truncate(login, 128), "result": false, "reason": reason}}
+	if _, err := s.Store.ResourceByID(ctx, resourceID); err == nil {
+		a.ResourceID = &resourceID
+	} else {
+		a.Details["resource_id"] = resourceID
+	}
+	s.record(ctx, a)
 }
 
 // verifyAny checks pass against a user's usable tokens and commits the
@@ -84,17 +103,17 @@ func (s *Service) verifyAny(ctx context.Context, u User, live []Token, pass stri
 // the PIN alone, asks for a code: one is sent and the answer is false.
 func (s *Service) validateSent(ctx context.Context, u User, t Token, pass string, act *Activity) (Outcome, error) {
 	if pass == "" || (t.HasPIN() && len(pass) <= 8 && s.Hasher.Compare(t.PINHash, pass)) {
-		if err := s.SendTokenCode(ctx, t, u); err != nil {
-			return OutcomeNoCode, err
-		}
-		if act != nil {
+		err := s.Store.Tx(ctx, func(st Store) error {
+			if err := s.sendTokenCode(ctx, st, t, u); err != nil || act == nil {
+				return err
+			}
 			act.At = s.Now()
 			act.Details = withDetail(act.Details, "result", false)
 			act.Details = withDetail(act.Details, "reason", "code sent")
 			act.Details = withDetail(act.Details, "serial", t.Serial)
-			s.record(ctx, *act)
-		}
-		return OutcomeNoCode, nil
+			return wrapInternal(st.AddActivity(ctx, *act))
+		})
+		return OutcomeNoCode, err
 	}
 	return s.VerifyTokenCode(ctx, t, pass, true, act)
 }

@@ -133,22 +133,18 @@ func (s *Service) match(t Token, pass string, now time.Time) (int64, Outcome, er
 // with the result added to its details.
 func (s *Service) VerifyTokenCode(ctx context.Context, t Token, pass string, countFailure bool, act *Activity) (Outcome, error) {
 	now := s.Now()
-	var outcome Outcome
-	var step int64
-	var err error
-	if t.Type == "email" || t.Type == "sms" {
-		outcome, err = s.checkTokenCode(ctx, t, pass)
-	} else {
-		step, outcome, err = s.match(t, pass, now)
-	}
-	if err != nil {
-		return "", err
-	}
 	if act != nil {
 		act.At = now
 		act.Details = withDetail(act.Details, "serial", t.Serial)
 	}
-	if outcome == OutcomeAccepted && t.Type != "email" && t.Type != "sms" {
+	if t.Type == "email" || t.Type == "sms" {
+		return s.verifySentCode(ctx, t, pass, countFailure, act)
+	}
+	step, outcome, err := s.match(t, pass, now)
+	if err != nil {
+		return "", err
+	}
+	if outcome == OutcomeAccepted {
 		ok, err := s.Store.AcceptTokenStep(ctx, t.ID, step, t.Type == "hotp", now, act)
 		if err != nil {
 			return "", Internal(err)
@@ -158,27 +154,60 @@ func (s *Service) VerifyTokenCode(ctx context.Context, t Token, pass string, cou
 		}
 		outcome = OutcomeReplayed
 		act = nil // the statement wrote it, with result false
-	} else if outcome == OutcomeAccepted {
-		if act != nil {
-			act.Details = withDetail(act.Details, "result", true)
-			if err := s.Store.AddActivity(ctx, *act); err != nil {
-				return "", Internal(err)
-			}
-		}
-		return OutcomeAccepted, nil
 	}
-	if act != nil {
-		act.Details = withDetail(act.Details, "result", false)
-		act.Details = withDetail(act.Details, "reason", string(outcome))
-	}
-	// The failcount limits guessing: a replayed code was right once and is no
-	// guess, so it does not count (a burst of double submissions must not
-	// lock the owner out); it is refused and logged all the same.
-	if countFailure && outcome != OutcomeDisabled && outcome != OutcomeLocked && outcome != OutcomeReplayed {
+	refused(act, outcome)
+	if countsAsFailure(countFailure, outcome) {
 		return outcome, s.failTokens(ctx, []int64{t.ID}, act)
 	}
 	if act != nil {
 		s.record(ctx, *act)
+	}
+	return outcome, nil
+}
+
+// countsAsFailure reports whether a refused code adds to the failcount. The
+// failcount limits guessing: a replayed code was right once and is no guess,
+// so it does not count (a burst of double submissions must not lock the
+// owner out); it is refused and logged all the same.
+func countsAsFailure(countFailure bool, o Outcome) bool {
+	return countFailure && o != OutcomeAccepted && o != OutcomeDisabled && o != OutcomeLocked && o != OutcomeReplayed
+}
+
+// refused notes in act (when not nil) why a code was refused.
+func refused(act *Activity, o Outcome) {
+	if act != nil {
+		act.Details = withDetail(act.Details, "result", false)
+		act.Details = withDetail(act.Details, "reason", string(o))
+	}
+}
+
+// verifySentCode is VerifyTokenCode for email and SMS tokens: the spent
+// attempt (or the used code), the failcount and act commit together.
+func (s *Service) verifySentCode(ctx context.Context, t Token, pass string, countFailure bool, act *Activity) (Outcome, error) {
+	var outcome Outcome
+	err := s.Store.Tx(ctx, func(st Store) error {
+		var err error
+		if outcome, err = s.checkTokenCode(ctx, st, t, pass); err != nil {
+			return err
+		}
+		if outcome == OutcomeAccepted {
+			if act == nil {
+				return nil
+			}
+			act.Details = withDetail(act.Details, "result", true)
+			return wrapInternal(st.AddActivity(ctx, *act))
+		}
+		refused(act, outcome)
+		if countsAsFailure(countFailure, outcome) {
+			return wrapInternal(st.FailTokens(ctx, []int64{t.ID}, act))
+		}
+		if act == nil {
+			return nil
+		}
+		return wrapInternal(st.AddActivity(ctx, *act))
+	})
+	if err != nil {
+		return "", err
 	}
 	return outcome, nil
 }

@@ -298,7 +298,7 @@ func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // describe turns a workflow error into text for the terminal, field by field.
 func describe(err error) error {
-	if workflow.ErrorCode(err) == workflow.CodeInternal {
+	if workflow.IsFault(err) {
 		return err
 	}
 	fields := workflow.ErrorFields(err)

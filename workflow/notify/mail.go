@@ -85,10 +85,10 @@ func parseSMTPURL(raw string) (*smtpSettings, error) {
 }
 
 // sendMail sends one plain-text UTF-8 mail over a new connection.
-func (n *Notifier) sendMail(ctx context.Context, to, subject, body, messageID string) error {
+func (n *Notifier) sendMail(ctx context.Context, st *state, to, subject, body, messageID string) error {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := msg.From(n.from); err != nil {
-		return permanent(fmt.Errorf("MAIL_FROM %q: %w", n.from, err))
+	if err := msg.From(st.from); err != nil {
+		return permanent(fmt.Errorf("MAIL_FROM %q: %w", st.from, err))
 	}
 	if _, err := mail.ParseAddress(to); err != nil {
 		return permanent(fmt.Errorf("invalid email address %q: %w", to, err))
@@ -108,12 +108,12 @@ func (n *Notifier) sendMail(ctx context.Context, to, subject, body, messageID st
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	msg.SetBodyString(gomail.TypeTextPlain, body)
 
-	client, err := n.smtpClient()
+	client, err := n.smtpClient(st.smtp)
 	if err != nil {
 		return permanent(err)
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
-		err = fmt.Errorf("smtp %s:%d: %w", n.smtp.host, n.smtp.port, err)
+		err = fmt.Errorf("smtp %s:%d: %w", st.smtp.host, st.smtp.port, err)
 		if rejectedRecipient(err) {
 			return permanent(err)
 		}
@@ -126,8 +126,7 @@ func (n *Notifier) sendMail(ctx context.Context, to, subject, body, messageID st
 // with PLAIN or LOGIN (or, when the server offers neither, what go-mail
 // discovers), and PLAIN/LOGIN refuse to send them over a connection that is
 // neither TLS nor to localhost.
-func (n *Notifier) smtpClient() (*gomail.Client, error) {
-	s := n.smtp
+func (n *Notifier) smtpClient(s *smtpSettings) (*gomail.Client, error) {
 	opts := []gomail.Option{
 		gomail.WithPort(s.port),
 		gomail.WithTimeout(n.cfg.Timeout),

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"tokenportal/workflow"
 )
 
@@ -50,7 +52,20 @@ type Config struct {
 	Timeout time.Duration
 	// Open decrypts the Data of a queued message (workflow.Service.OpenMessage).
 	Open func(workflow.Message) (workflow.Message, error)
+	// Settings, when set, reads the messaging settings stored by the
+	// settings page (workflow.Service.MessagingSettings). They are asked
+	// before a message is rendered or sent, and cached for SettingsTTL, so a
+	// change reaches every instance within that time without a restart.
+	// Their non-empty values replace SMTPURL, MailFrom and SMSGatewayURL;
+	// their templates replace the built-in texts.
+	Settings func(context.Context) (workflow.MessagingSettings, error)
+	// SettingsTTL is how long the settings are cached; 5 s when zero.
+	SettingsTTL time.Duration
 }
+
+// DefaultSettingsTTL is how long stored settings are cached when
+// Config.SettingsTTL is zero.
+const DefaultSettingsTTL = 5 * time.Second
 
 // DefaultTimeout bounds one delivery attempt when Config.Timeout is zero.
 const DefaultTimeout = 10 * time.Second
@@ -81,6 +96,10 @@ type Overrides func(ctx context.Context, template, lang string) (subject, body s
 // be fixed before the job runs out of attempts.
 var ErrNotConfigured = errors.New("not configured")
 
+// ErrSettings reports that the stored settings (Config.Settings) could not
+// be read; it is retried. The cause it wraps is internal.
+var ErrSettings = errors.New("cannot read the mail and SMS settings")
+
 // PermanentError is a failure that no retry can fix: an invalid address, an
 // unknown template, a recipient the server rejects as nonexistent.
 type PermanentError struct{ Err error }
@@ -101,14 +120,24 @@ type Notifier struct {
 	cfg  Config
 	log  *slog.Logger
 	now  func() time.Time
-	from string // validated MailFrom
-	smtp *smtpSettings
-	sms  *url.URL
+	env  *state // from Config alone
 	http *http.Client
 
 	mu        sync.Mutex
 	overrides Overrides
 	captured  []Sent // oldest first, at most capturedMax
+	cached    *state // from Config.Settings, read at cachedAt
+	cachedAt  time.Time
+	gen       uint64 // counts Invalidate calls
+}
+
+// state is what a delivery uses: where mail and SMS go and the template
+// overrides.
+type state struct {
+	from      string // validated MailFrom
+	smtp      *smtpSettings
+	sms       *url.URL
+	templates map[workflow.TemplateID]workflow.TemplateText
 }
 
 // New checks cfg and returns a Notifier. A malformed SMTP_URL, MAIL_FROM or
@@ -121,37 +150,165 @@ func New(cfg Config, log *slog.Logger) (*Notifier, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	if cfg.SettingsTTL <= 0 {
+		cfg.SettingsTTL = DefaultSettingsTTL
+	}
 	n := &Notifier{cfg: cfg, log: log, now: time.Now}
-	if cfg.SMTPURL != "" {
-		s, err := parseSMTPURL(cfg.SMTPURL)
-		if err != nil {
-			return nil, err
-		}
-		n.smtp = s
-	}
-	n.from = strings.TrimSpace(cfg.MailFrom)
-	switch {
-	case n.from != "":
-		if _, err := mail.ParseAddress(n.from); err != nil {
-			return nil, fmt.Errorf("MAIL_FROM %q is not a mail address: %w", n.from, err)
-		}
-	case n.smtp != nil && !cfg.Capture:
-		return nil, errors.New("MAIL_FROM is required with SMTP_URL")
-	default:
-		n.from = "tokenportal <noreply@localhost>"
-	}
-	if cfg.SMSGatewayURL != "" {
-		u, err := url.Parse(cfg.SMSGatewayURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("SMS_GATEWAY_URL %q must be an http:// or https:// address", cfg.SMSGatewayURL)
-		}
-		n.sms = u
+	var err error
+	if n.env, err = newState(cfg.SMTPURL, cfg.MailFrom, cfg.SMSGatewayURL, cfg.Capture); err != nil {
+		return nil, err
 	}
 	n.http = newHTTPClient(cfg)
 	return n, nil
 }
 
-// SetOverrides installs the settings' template overrides; nil removes them.
+// newState checks the effective configuration the way New always has.
+func newState(smtpURL, from, smsURL string, capture bool) (*state, error) {
+	st := &state{}
+	if smtpURL != "" {
+		s, err := parseSMTPURL(smtpURL)
+		if err != nil {
+			return nil, err
+		}
+		st.smtp = s
+	}
+	st.from = strings.TrimSpace(from)
+	switch {
+	case st.from != "":
+		if err := CheckMailFrom(st.from); err != nil {
+			return nil, err
+		}
+	case st.smtp != nil && !capture:
+		return nil, errors.New("MAIL_FROM is required with SMTP_URL")
+	default:
+		st.from = "tokenportal <noreply@localhost>"
+	}
+	if smsURL != "" {
+		u, err := parseSMSGatewayURL(smsURL)
+		if err != nil {
+			return nil, err
+		}
+		st.sms = u
+	}
+	return st, nil
+}
+
+// CheckSMTPURL reports what is wrong with an SMTP URL (see Config.SMTPURL),
+// in words that never repeat its password.
+func CheckSMTPURL(raw string) error {
+	_, err := parseSMTPURL(raw)
+	return err
+}
+
+// CheckMailFrom reports what is wrong with a sender (MAIL_FROM).
+func CheckMailFrom(from string) error {
+	from = strings.TrimSpace(from)
+	if strings.ContainsAny(from, "\r\n") {
+		return fmt.Errorf("MAIL_FROM %q must be one line", from)
+	}
+	if _, err := mail.ParseAddress(from); err != nil {
+		return fmt.Errorf("MAIL_FROM %q is not a mail address: %w", from, err)
+	}
+	return nil
+}
+
+// CheckSMSGatewayURL reports what is wrong with an SMS gateway URL.
+func CheckSMSGatewayURL(raw string) error {
+	_, err := parseSMSGatewayURL(raw)
+	return err
+}
+
+func parseSMSGatewayURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("SMS_GATEWAY_URL %q must be an http:// or https:// address", workflow.RedactURL(raw))
+	}
+	return u, nil
+}
+
+// Effective is a setting in force and where it comes from.
+type Effective struct {
+	Value        string // "" when not set anywhere
+	FromSettings bool   // else from the configuration (environment)
+}
+
+// Effective says which SMTP URL, sender and SMS gateway apply with the
+// stored settings s: a non-empty stored value wins over the configuration.
+func (n *Notifier) Effective(s workflow.MessagingSettings) (smtpURL, mailFrom, smsGatewayURL Effective) {
+	pick := func(stored, configured string) Effective {
+		if stored != "" {
+			return Effective{Value: stored, FromSettings: true}
+		}
+		return Effective{Value: configured}
+	}
+	return pick(s.SMTPURL, n.cfg.SMTPURL), pick(s.MailFrom, n.cfg.MailFrom), pick(s.SMSGatewayURL, n.cfg.SMSGatewayURL)
+}
+
+// Capture reports dev mode: messages are captured, not sent.
+func (n *Notifier) Capture() bool { return n.cfg.Capture }
+
+// CheckSettings checks the configuration that stored settings s would put
+// in force, as New checks its Config.
+func (n *Notifier) CheckSettings(s workflow.MessagingSettings) error {
+	_, err := n.stateFor(s)
+	return err
+}
+
+func (n *Notifier) stateFor(s workflow.MessagingSettings) (*state, error) {
+	smtpURL, from, sms := n.Effective(s)
+	st, err := newState(smtpURL.Value, from.Value, sms.Value, n.cfg.Capture)
+	if err != nil {
+		return nil, err
+	}
+	st.templates = s.Templates
+	return st, nil
+}
+
+// Invalidate forgets the cached settings, so the next message reads them
+// again (after a change on this instance).
+func (n *Notifier) Invalidate() {
+	n.mu.Lock()
+	n.cached = nil
+	n.gen++
+	n.mu.Unlock()
+}
+
+// state returns the configuration in force: Config's, or Config's with the
+// stored settings over it, cached for SettingsTTL.
+func (n *Notifier) state(ctx context.Context) (*state, error) {
+	if n.cfg.Settings == nil {
+		return n.env, nil
+	}
+	n.mu.Lock()
+	if n.cached != nil && n.now().Sub(n.cachedAt) < n.cfg.SettingsTTL {
+		st := n.cached
+		n.mu.Unlock()
+		return st, nil
+	}
+	gen := n.gen
+	n.mu.Unlock()
+
+	s, err := n.cfg.Settings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSettings, err)
+	}
+	st, err := n.stateFor(s)
+	if err != nil {
+		// The settings page checks before it saves; this is a setting that
+		// was valid once (or written around it). Retrying may find it fixed.
+		return nil, fmt.Errorf("the stored mail and SMS settings are not usable: %w", err)
+	}
+	n.mu.Lock()
+	// A save that happened while we read must not be undone by our older copy.
+	if n.gen == gen {
+		n.cached, n.cachedAt = st, n.now()
+	}
+	n.mu.Unlock()
+	return st, nil
+}
+
+// SetOverrides installs template overrides; nil removes them. Overrides in
+// the stored settings (Config.Settings) take precedence.
 func (n *Notifier) SetOverrides(o Overrides) {
 	n.mu.Lock()
 	n.overrides = o
@@ -161,11 +318,12 @@ func (n *Notifier) SetOverrides(o Overrides) {
 // Deliver renders m and sends it now (or captures it in dev mode). Errors for
 // which IsPermanent is true will fail again on every retry.
 func (n *Notifier) Deliver(ctx context.Context, m workflow.Message) error {
-	return n.deliver(ctx, m, "")
+	return n.deliver(ctx, m, nil)
 }
 
-// deliver is Deliver with a fixed Message-ID for mails ("" = random).
-func (n *Notifier) deliver(ctx context.Context, m workflow.Message, messageID string) error {
+// deliver is Deliver of a queued job (nil: not queued), whose mail gets a
+// Message-ID derived from the job.
+func (n *Notifier) deliver(ctx context.Context, m workflow.Message, job *rivertype.JobRow) error {
 	if m.Channel == "" {
 		m.Channel = workflow.ChannelEmail
 	}
@@ -173,9 +331,17 @@ func (n *Notifier) deliver(ctx context.Context, m workflow.Message, messageID st
 	if m.To == "" {
 		return permanent(errors.New("message has no recipient"))
 	}
-	subject, body, err := n.Render(ctx, m)
+	st, err := n.state(ctx)
 	if err != nil {
 		return err
+	}
+	subject, body, err := n.render(ctx, st, m, nil)
+	if err != nil {
+		return err
+	}
+	messageID := ""
+	if job != nil {
+		messageID = st.messageID(job)
 	}
 	switch m.Channel {
 	case workflow.ChannelEmail:
@@ -185,10 +351,10 @@ func (n *Notifier) deliver(ctx context.Context, m workflow.Message, messageID st
 			}
 			break
 		}
-		if n.smtp == nil {
+		if st.smtp == nil {
 			return fmt.Errorf("cannot send mail: SMTP_URL is %w", ErrNotConfigured)
 		}
-		if err := n.sendMail(ctx, m.To, subject, body, messageID); err != nil {
+		if err := n.sendMail(ctx, st, m.To, subject, body, messageID); err != nil {
 			return err
 		}
 	case workflow.ChannelSMS:
@@ -200,10 +366,10 @@ func (n *Notifier) deliver(ctx context.Context, m workflow.Message, messageID st
 		if n.cfg.Capture {
 			break
 		}
-		if n.sms == nil {
+		if st.sms == nil {
 			return fmt.Errorf("cannot send SMS: SMS_GATEWAY_URL is %w", ErrNotConfigured)
 		}
-		if err := n.sendSMS(ctx, to, body); err != nil {
+		if err := n.sendSMS(ctx, st.sms, to, body); err != nil {
 			return err
 		}
 	}

@@ -46,7 +46,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[workflow.MessageJob]) 
 		}
 		m = opened
 	}
-	err := w.n.deliver(ctx, m, w.n.messageID(job.JobRow))
+	err := w.n.deliver(ctx, m, job.JobRow)
 	if err == nil {
 		return nil
 	}
@@ -70,9 +70,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[workflow.MessageJob]) 
 
 // messageID is the Message-ID of a queued mail: the same on every attempt,
 // so receivers that deduplicate show a mail sent twice once.
-func (n *Notifier) messageID(job *rivertype.JobRow) string {
+func (st *state) messageID(job *rivertype.JobRow) string {
 	domain := "localhost"
-	if a, err := mail.ParseAddress(n.from); err == nil {
+	if a, err := mail.ParseAddress(st.from); err == nil {
 		if i := strings.LastIndexByte(a.Address, '@'); i >= 0 {
 			domain = a.Address[i+1:]
 		}
@@ -144,7 +144,11 @@ func NewQueue(pool *pgxpool.Pool, n *Notifier, log *slog.Logger, opts ...QueueOp
 		RetryPolicy: DefaultBackoff,
 		// One attempt may take a full SMTP timeout to connect and another to talk.
 		JobTimeout: 3 * n.cfg.Timeout,
-		Logger:     log,
+		// A job left running by a crashed instance is retried after five
+		// minutes (River's default is an hour); the fixed Message-ID lets
+		// receivers drop the rare double.
+		RescueStuckJobsAfter: 5 * time.Minute,
+		Logger:               log,
 	}
 	for _, o := range opts {
 		o(cfg)

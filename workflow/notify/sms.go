@@ -45,9 +45,9 @@ func phoneNumber(s string) (string, error) {
 // sendSMS posts to and text to the gateway. A 2xx status is success; 4xx
 // other than 408 and 429 means the gateway will never take this message; all
 // else (5xx, timeouts, refused connections) is retried.
-func (n *Notifier) sendSMS(ctx context.Context, to, text string) error {
+func (n *Notifier) sendSMS(ctx context.Context, gateway *url.URL, to, text string) error {
 	form := url.Values{"to": {to}, "text": {text}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.sms.String(), strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, gateway.String(), strings.NewReader(form.Encode()))
 	if err != nil {
 		return permanent(err)
 	}
@@ -58,7 +58,7 @@ func (n *Notifier) sendSMS(ctx context.Context, to, text string) error {
 		if errors.As(err, &uerr) {
 			err = uerr.Err // its URL may hold credentials
 		}
-		return fmt.Errorf("sms gateway %s: %w", n.sms.Redacted(), err)
+		return fmt.Errorf("sms gateway %s: %w", gateway.Redacted(), err)
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -66,7 +66,7 @@ func (n *Notifier) sendSMS(ctx context.Context, to, text string) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	err = fmt.Errorf("sms gateway %s: %s: %s", n.sms.Redacted(), resp.Status, strings.TrimSpace(string(snippet)))
+	err = fmt.Errorf("sms gateway %s: %s: %s", gateway.Redacted(), resp.Status, strings.TrimSpace(string(snippet)))
 	if resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests {
 		return permanent(err)
 	}

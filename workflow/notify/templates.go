@@ -91,9 +91,35 @@ func lang(l string) string {
 
 // Render returns the subject and body of m in its language: for email the
 // mail's subject and body, for SMS the subject and the one-line SMS text.
-// Overrides replace the mail texts; a broken override is logged and the
-// built-in text used, so a bad setting never stops mail.
+// Overrides (the stored settings', then SetOverrides') replace the mail
+// texts; a broken override is logged and the built-in text used, so a bad
+// setting never stops mail.
 func (n *Notifier) Render(ctx context.Context, m workflow.Message) (subject, body string, err error) {
+	st, err := n.state(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return n.render(ctx, st, m, nil)
+}
+
+// Preview renders m with the texts t instead of the template's override,
+// as Render would once t is saved; an empty part is the built-in one. Unlike
+// Render it reports a broken text (a *TemplateError) instead of falling back.
+func (n *Notifier) Preview(ctx context.Context, m workflow.Message, t workflow.TemplateText) (subject, body string, err error) {
+	return n.render(ctx, n.env, m, &t)
+}
+
+// TemplateError is a subject or body that does not parse or render.
+type TemplateError struct {
+	Part string // "subject" or "body"
+	Err  error
+}
+
+func (e *TemplateError) Error() string { return e.Part + ": " + e.Err.Error() }
+func (e *TemplateError) Unwrap() error { return e.Err }
+
+// render renders m with the overrides of st, or with preview when not nil.
+func (n *Notifier) render(ctx context.Context, st *state, m workflow.Message, preview *workflow.TemplateText) (subject, body string, err error) {
 	channel := m.Channel
 	if channel == "" {
 		channel = workflow.ChannelEmail
@@ -111,21 +137,27 @@ func (n *Notifier) Render(ctx context.Context, m workflow.Message) (subject, bod
 		data = map[string]string{}
 	}
 
-	n.mu.Lock()
-	o := n.overrides
-	n.mu.Unlock()
 	overridden := false
-	if o != nil {
-		if s, b, ok := o(ctx, m.Template, l); ok {
-			// An empty part keeps the built-in one.
-			s = cmp.Or(strings.TrimSpace(s), t.Subject)
-			b = cmp.Or(strings.TrimSpace(b), t.Body)
-			subject, body, err = execute(m.Template, l, s, b, data)
-			if err == nil {
-				overridden = true
-			} else {
-				n.log.Error("template override is broken; using the built-in text", "template", m.Template, "lang", l, "err", err)
-			}
+	if preview != nil {
+		s := cmp.Or(strings.TrimSpace(preview.Subject), t.Subject)
+		b := cmp.Or(strings.TrimSpace(preview.Body), t.Body)
+		if subject, err = executeOne(m.Template+".subject", l, s, data); err != nil {
+			return "", "", &TemplateError{Part: "subject", Err: err}
+		}
+		if body, err = executeOne(m.Template+".body", l, b, data); err != nil {
+			return "", "", &TemplateError{Part: "body", Err: err}
+		}
+		subject, body = oneLine(subject), strings.TrimSpace(body)+"\n"
+		overridden = true
+	} else if s, b, ok := n.override(ctx, st, m.Template, l); ok {
+		// An empty part keeps the built-in one.
+		s = cmp.Or(strings.TrimSpace(s), t.Subject)
+		b = cmp.Or(strings.TrimSpace(b), t.Body)
+		subject, body, err = execute(m.Template, l, s, b, data)
+		if err == nil {
+			overridden = true
+		} else {
+			n.log.Error("template override is broken; using the built-in text", "template", m.Template, "lang", l, "err", err)
 		}
 	}
 	if !overridden {
@@ -141,10 +173,27 @@ func (n *Notifier) Render(ctx context.Context, m workflow.Message) (subject, bod
 				return "", "", permanent(err)
 			}
 		}
-		body = strings.Join(strings.Fields(text), " ")
+		body = oneLine(text)
 	}
 	return subject, body, nil
 }
+
+// override finds the texts that replace a built-in template: the stored
+// settings' first, then those of SetOverrides.
+func (n *Notifier) override(ctx context.Context, st *state, template, l string) (subject, body string, ok bool) {
+	if t, ok := st.templates[workflow.TemplateID{Name: template, Lang: l}]; ok && t != (workflow.TemplateText{}) {
+		return t.Subject, t.Body, true
+	}
+	n.mu.Lock()
+	o := n.overrides
+	n.mu.Unlock()
+	if o == nil {
+		return "", "", false
+	}
+	return o(ctx, template, l)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // execute renders a subject (one line) and a body.
 func execute(name, l, subject, body string, data map[string]string) (string, string, error) {
@@ -156,7 +205,7 @@ func execute(name, l, subject, body string, data map[string]string) (string, str
 	if err != nil {
 		return "", "", err
 	}
-	return strings.Join(strings.Fields(s), " "), strings.TrimSpace(b) + "\n", nil
+	return oneLine(s), strings.TrimSpace(b) + "\n", nil
 }
 
 func executeOne(name, l, text string, data map[string]string) (string, error) {
@@ -673,6 +722,9 @@ Heeft u dit verzoek niet gedaan? Neem dan direct contact op met uw helpdesk.
 func validateCatalog() error {
 	var errs []error
 	for name, langs := range catalog {
+		if _, ok := samples[name]; !ok {
+			errs = append(errs, fmt.Errorf("template %s has no sample data", name))
+		}
 		for _, l := range Languages {
 			t, ok := langs[l]
 			if !ok {

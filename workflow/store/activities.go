@@ -1,9 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"tokenportal/workflow"
 )
@@ -35,4 +39,181 @@ func truncateUA(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:512], "")
+}
+
+// activityColumns are the columns of an ActivityRow. Login and resource
+// name are scalar subqueries, not joins: each is one index lookup per row,
+// and the rows keep the order the index scan gives them, so a page or an
+// export never waits for a sort or hash of the whole log.
+const activityColumns = `a.id, a.at, a.actor_type, coalesce(a.actor_id, 0), a.actor_name, a.user_id, a.resource_id, a.event,
+	coalesce(host(a.ip), ''), a.user_agent, a.details::text,
+	coalesce((SELECT u.login FROM users u WHERE u.id = a.user_id), ''),
+	coalesce((SELECT r.name FROM resources r WHERE r.id = a.resource_id), '')`
+
+func scanActivity(row pgx.CollectableRow) (workflow.ActivityRow, error) {
+	var r workflow.ActivityRow
+	var details string
+	err := row.Scan(&r.ID, &r.At, &r.Actor.Type, &r.Actor.ID, &r.Actor.Name, &r.UserID, &r.ResourceID, &r.Event,
+		&r.IP, &r.UserAgent, &details, &r.UserLogin, &r.ResourceName)
+	if err != nil {
+		return r, err
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, []byte(details)) == nil {
+		r.RawDetails = buf.Bytes()
+	} else {
+		r.RawDetails = []byte(details)
+	}
+	return r, nil
+}
+
+// activityConds is the WHERE of f without its resource scope (f.Resources),
+// which the callers apply in the way that suits them; arg binds a value.
+func activityConds(f workflow.ActivityFilter, arg func(any) string) []string {
+	where := []string{}
+	if f.UserID != 0 {
+		where = append(where, "a.user_id = "+arg(f.UserID))
+	}
+	if f.Event != "" {
+		where = append(where, "a.event = "+arg(f.Event))
+	}
+	if f.ResourceID != 0 {
+		where = append(where, "a.resource_id = "+arg(f.ResourceID))
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "a.at >= "+arg(f.Since)+"::timestamptz")
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "a.at < "+arg(f.Until)+"::timestamptz")
+	}
+	if f.Before != nil {
+		// A row comparison: the indexes on (…, at DESC, id DESC) seek to it.
+		where = append(where, "(a.at, a.id) < ("+arg(f.Before.At)+"::timestamptz, "+arg(f.Before.ID)+"::bigint)")
+	}
+	return where
+}
+
+// binder returns the arguments of a log query and a function that binds one
+// more. The first argument makes pgx send the query as an unnamed
+// statement: PostgreSQL then plans it for the values at hand. A cached
+// generic plan cannot see that an event or resource is rare, and would scan
+// the whole window by time to find a page of it.
+func binder(args *[]any) func(any) string {
+	*args = append(*args, pgx.QueryExecModeExec)
+	return func(v any) string {
+		*args = append(*args, v)
+		return "$" + itoa(len(*args)-1)
+	}
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// ListActivities returns one page of the log. Every filter is served by an
+// index on (column, at DESC, id DESC) or (at DESC, id DESC), so page N
+// costs what page 1 costs. An owner's scope of several resources is one
+// index scan per resource (LATERAL), each stopping after a page.
+func (db *DB) ListActivities(ctx context.Context, f workflow.ActivityFilter) ([]workflow.ActivityRow, error) {
+	var args []any
+	arg := binder(&args)
+	conds := activityConds(f, arg)
+	var inner string
+	if f.Resources != nil {
+		scoped := append([]string{"a.resource_id = s.rid"}, conds...)
+		limit := arg(f.Limit)
+		inner = `SELECT x.* FROM unnest(` + arg(f.Resources) + `::bigint[]) AS s(rid) CROSS JOIN LATERAL (
+				SELECT a.* FROM activities a` + whereClause(scoped) + ` ORDER BY a.at DESC, a.id DESC LIMIT ` + limit + `) x
+			ORDER BY x.at DESC, x.id DESC LIMIT ` + limit
+	} else {
+		inner = `SELECT a.* FROM activities a` + whereClause(conds) + ` ORDER BY a.at DESC, a.id DESC LIMIT ` + arg(f.Limit)
+	}
+	rows, err := db.q.Query(ctx, `SELECT `+activityColumns+` FROM (`+inner+`) a ORDER BY a.at DESC, a.id DESC`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanActivity)
+}
+
+// EachActivity streams the activities f selects to fn, newest first.
+func (db *DB) EachActivity(ctx context.Context, f workflow.ActivityFilter, fn func(workflow.ActivityRow) error) error {
+	f.Before = nil
+	var args []any
+	arg := binder(&args)
+	conds := activityConds(f, arg)
+	if f.Resources != nil {
+		conds = append(conds, "a.resource_id = ANY("+arg(f.Resources)+"::bigint[])")
+	}
+	rows, err := db.q.Query(ctx, `SELECT `+activityColumns+` FROM activities a`+whereClause(conds)+` ORDER BY a.at DESC, a.id DESC`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanActivity(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// GroupActivities counts per user and event, then keeps a page of users
+// ordered by their total.
+func (db *DB) GroupActivities(ctx context.Context, f workflow.ActivityFilter, after *workflow.GroupCursor, limit int) ([]workflow.ActivityGroup, error) {
+	f.Before = nil
+	var args []any
+	arg := binder(&args)
+	conds := append(activityConds(f, arg), "a.user_id IS NOT NULL")
+	if f.Resources != nil {
+		conds = append(conds, "a.resource_id = ANY("+arg(f.Resources)+"::bigint[])")
+	}
+	page := ""
+	if after != nil {
+		page = " WHERE (t.total, t.user_id) < (" + arg(after.Total) + "::bigint, " + arg(after.UserID) + "::bigint)"
+	}
+	rows, err := db.q.Query(ctx, `WITH counts AS MATERIALIZED (
+			SELECT a.user_id, a.event, count(*) AS n FROM activities a`+whereClause(conds)+` GROUP BY a.user_id, a.event),
+		page AS (
+			SELECT t.user_id, t.total FROM (SELECT user_id, sum(n)::bigint AS total FROM counts GROUP BY user_id) t`+page+`
+			ORDER BY t.total DESC, t.user_id DESC LIMIT `+arg(limit)+`)
+		SELECT p.user_id, coalesce((SELECT u.login FROM users u WHERE u.id = p.user_id), ''), p.total, c.event, c.n
+		FROM page p JOIN counts c ON c.user_id = p.user_id
+		ORDER BY p.total DESC, p.user_id DESC`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var groups []workflow.ActivityGroup
+	for rows.Next() {
+		var (
+			id, total, n int64
+			login, event string
+		)
+		if err := rows.Scan(&id, &login, &total, &event, &n); err != nil {
+			return nil, err
+		}
+		if len(groups) == 0 || groups[len(groups)-1].UserID != id {
+			groups = append(groups, workflow.ActivityGroup{UserID: id, Login: login, Total: total, Counts: map[string]int64{}})
+		}
+		groups[len(groups)-1].Counts[event] = n
+	}
+	return groups, rows.Err()
+}
+
+// DeleteActivitiesBefore deletes one batch of the oldest activities before
+// cutoff. Rows another purge holds are skipped, not waited for.
+func (db *DB) DeleteActivitiesBefore(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
+	tag, err := db.q.Exec(ctx, `DELETE FROM activities WHERE id = ANY (ARRAY(
+		SELECT id FROM activities WHERE at < $1 ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED))`, cutoff, batch)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"tokenportal/workflow"
 )
 
@@ -72,4 +74,69 @@ func (db *DB) EnrolAdminTOTP(ctx context.Context, id int64, sealed []byte, keyID
 func (db *DB) AcceptAdminTOTPStep(ctx context.Context, id int64, step int64) (bool, error) {
 	tag, err := db.q.Exec(ctx, `UPDATE admins SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2`, id, step)
 	return tag.RowsAffected() == 1, err
+}
+
+// ListAdmins lists every admin account by login.
+func (db *DB) ListAdmins(ctx context.Context) ([]workflow.Admin, error) {
+	rows, err := db.q.Query(ctx, `SELECT `+adminColumns+` FROM admins a ORDER BY lower(a.login)`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (workflow.Admin, error) { return scanAdmin(row) })
+}
+
+// UpdateAdmin writes the email and role of an admin.
+func (db *DB) UpdateAdmin(ctx context.Context, a *workflow.Admin) error {
+	tag, err := db.q.Exec(ctx, `UPDATE admins SET email = $2, role = $3 WHERE id = $1`, a.ID, a.Email, string(a.Role))
+	if err == nil && tag.RowsAffected() == 0 {
+		return workflow.Errorf(workflow.CodeNotFound, "The admin was not found.")
+	}
+	return mapErr(err, "The admin")
+}
+
+// SetAdminDisabled disables or enables an admin; false when it already was.
+func (db *DB) SetAdminDisabled(ctx context.Context, id int64, disabled bool) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE admins SET disabled = $2 WHERE id = $1 AND disabled <> $2`, id, disabled)
+	return tag.RowsAffected() == 1, err
+}
+
+// SetAdminResources replaces the resources an admin owns.
+func (db *DB) SetAdminResources(ctx context.Context, id int64, resources []int64) error {
+	if _, err := db.q.Exec(ctx, `DELETE FROM resource_owners WHERE admin_id = $1 AND NOT (resource_id = ANY($2))`,
+		id, append([]int64{}, resources...)); err != nil {
+		return err
+	}
+	_, err := db.q.Exec(ctx, `INSERT INTO resource_owners (resource_id, admin_id)
+		SELECT r, $1 FROM unnest($2::bigint[]) AS r ON CONFLICT DO NOTHING`, id, append([]int64{}, resources...))
+	return mapErr(err, "The resource")
+}
+
+// LockSuperadmins locks the enabled superadmins until the transaction ends.
+// A transaction waiting for one of the locks re-checks the row once the
+// other commits, so a superadmin demoted or disabled meanwhile is not
+// counted.
+func (db *DB) LockSuperadmins(ctx context.Context) ([]int64, error) {
+	rows, err := db.q.Query(ctx, `SELECT id FROM admins WHERE role = 'superadmin' AND NOT disabled ORDER BY id FOR UPDATE`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// ResetAdminTOTP forgets the TOTP secret of an admin.
+func (db *DB) ResetAdminTOTP(ctx context.Context, id int64) error {
+	tag, err := db.q.Exec(ctx, `UPDATE admins SET totp_secret = NULL, totp_key_id = NULL, totp_last_step = 0 WHERE id = $1`, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		return workflow.Errorf(workflow.CodeNotFound, "The admin was not found.")
+	}
+	return err
+}
+
+// SetAdminPassword replaces the password hash and lifts a lock.
+func (db *DB) SetAdminPassword(ctx context.Context, id int64, hash string) error {
+	tag, err := db.q.Exec(ctx, `UPDATE admins SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1`, id, hash)
+	if err == nil && tag.RowsAffected() == 0 {
+		return workflow.Errorf(workflow.CodeNotFound, "The admin was not found.")
+	}
+	return err
 }

@@ -17,6 +17,10 @@ func (db *DB) ListResourcesPage(ctx context.Context, f workflow.ResourceFilter) 
 		args = append(args, likePrefix(f.Query))
 		cond = "lower(r.name) LIKE $1"
 	}
+	if f.Resources != nil {
+		args = append(args, f.Resources)
+		cond += " AND r.id = ANY($" + itoa(len(args)) + ")"
+	}
 	var total int
 	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM resources r WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, err
@@ -41,4 +45,16 @@ func (db *DB) ListResourcesPage(ctx context.Context, f workflow.ResourceFilter) 
 		return r, err
 	})
 	return list, total, err
+}
+
+// OpenIssueCount counts the open user issues, on resources when not nil.
+func (db *DB) OpenIssueCount(ctx context.Context, resources []int64) (int, error) {
+	var n int
+	var err error
+	if resources == nil {
+		err = db.q.QueryRow(ctx, `SELECT count(*) FROM user_issues WHERE status = 'open'`).Scan(&n)
+	} else {
+		err = db.q.QueryRow(ctx, `SELECT count(*) FROM user_issues WHERE status = 'open' AND resource_id = ANY($1)`, resources).Scan(&n)
+	}
+	return n, err
 }

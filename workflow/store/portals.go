@@ -59,29 +59,29 @@ func (db *DB) PortalByResource(ctx context.Context, resourceID int64) (workflow.
 func (db *DB) portal(ctx context.Context, cond string, arg any) (workflow.Portal, error) {
 	var p workflow.Portal
 	var nets []netip.Prefix
+	var actions []string
+	var enabled []bool
+	// One round trip: every portal page loads its portal, so the actions
+	// come along as arrays in their order.
 	err := db.q.QueryRow(ctx, `SELECT p.resource_id, r.name, p.alias, p.enabled, p.token_types, p.trusted_networks,
 			p.otp_outside_trusted, p.deny_without_token_outside_trusted, p.require_token, p.remember_device_days,
-			p.max_tokens_per_user, p.pin_length, p.updated_at
-		FROM portals p JOIN resources r ON r.id = p.resource_id WHERE `+cond, arg).Scan(
+			p.max_tokens_per_user, p.pin_length, p.updated_at,
+			coalesce(a.actions, '{}'), coalesce(a.enabled, '{}')
+		FROM portals p JOIN resources r ON r.id = p.resource_id
+		LEFT JOIN LATERAL (SELECT array_agg(pa.action ORDER BY pa.position) AS actions, array_agg(pa.enabled ORDER BY pa.position) AS enabled
+			FROM portal_actions pa WHERE pa.resource_id = p.resource_id) a ON true
+		WHERE `+cond, arg).Scan(
 		&p.ResourceID, &p.ResourceName, &p.Alias, &p.Enabled, &p.TokenTypes, &nets, &p.OTPOutsideTrusted,
-		&p.DenyWithoutTokenOutsideTrusted, &p.RequireToken, &p.RememberDeviceDays, &p.MaxTokensPerUser, &p.PINLength, &p.UpdatedAt)
+		&p.DenyWithoutTokenOutsideTrusted, &p.RequireToken, &p.RememberDeviceDays, &p.MaxTokensPerUser, &p.PINLength, &p.UpdatedAt,
+		&actions, &enabled)
 	if err != nil {
 		return p, mapErr(err, "The portal")
 	}
 	for _, n := range nets {
 		p.TrustedNetworks = append(p.TrustedNetworks, n.String())
 	}
-	rows, err := db.q.Query(ctx, `SELECT action, enabled FROM portal_actions WHERE resource_id = $1 ORDER BY position`, p.ResourceID)
-	if err != nil {
-		return p, err
+	for i, id := range actions {
+		p.Actions = append(p.Actions, workflow.PortalAction{ID: id, Enabled: enabled[i]})
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var a workflow.PortalAction
-		if err := rows.Scan(&a.ID, &a.Enabled); err != nil {
-			return p, err
-		}
-		p.Actions = append(p.Actions, a)
-	}
-	return p, rows.Err()
+	return p, nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 
 	"github.com/jackc/pgx/v5"
+
+	"tokenportal/workflow"
 )
 
 // GetSetting reads a setting into v.
@@ -30,3 +32,57 @@ func (db *DB) PutSetting(ctx context.Context, key string, v any, adminID *int64)
 		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by`, key, raw, adminID)
 	return err
 }
+
+// DeleteSetting removes a setting and reports whether there was one.
+func (db *DB) DeleteSetting(ctx context.Context, key string) (bool, error) {
+	tag, err := db.q.Exec(ctx, `DELETE FROM settings WHERE key = $1`, key)
+	return tag.RowsAffected() > 0, err
+}
+
+// SettingsWithPrefix returns the raw JSON of every setting whose key starts
+// with prefix.
+func (db *DB) SettingsWithPrefix(ctx context.Context, prefix string) (map[string][]byte, error) {
+	rows, err := db.q.Query(ctx, `SELECT key, value FROM settings WHERE starts_with(key, $1)`, prefix)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]byte{}
+	for rows.Next() {
+		var key string
+		var raw []byte
+		if err := rows.Scan(&key, &raw); err != nil {
+			return nil, err
+		}
+		out[key] = raw
+	}
+	return out, rows.Err()
+}
+
+// IssueRecipients lists every admin account, by login, with its subscription
+// to new user issues.
+func (db *DB) IssueRecipients(ctx context.Context) ([]workflow.IssueRecipient, error) {
+	rows, err := db.q.Query(ctx, `SELECT `+adminColumns+`,
+			EXISTS (SELECT 1 FROM issue_subscriptions s WHERE s.admin_id = a.id AND s.resource_id IS NULL),
+			coalesce((SELECT array_agg(s.resource_id ORDER BY s.resource_id) FROM issue_subscriptions s
+				WHERE s.admin_id = a.id AND s.resource_id IS NOT NULL), '{}')
+		FROM admins a ORDER BY lower(a.login)`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.IssueRecipient, error) {
+		var rc workflow.IssueRecipient
+		a, err := scanAdmin(scanMore{r, []any{&rc.All, &rc.Resources}})
+		rc.Admin = a
+		return rc, err
+	})
+}
+
+// scanMore scans a row into the destinations given and then into more: the
+// columns a query adds after a shared column list.
+type scanMore struct {
+	row  interface{ Scan(...any) error }
+	more []any
+}
+
+func (s scanMore) Scan(dest ...any) error { return s.row.Scan(append(dest, s.more...)...) }

@@ -85,6 +85,9 @@ func (db *DB) ListTokens(ctx context.Context, f workflow.TokenFilter) ([]workflo
 	if f.ResourceID != 0 {
 		where = append(where, "t.resource_id = "+arg(f.ResourceID))
 	}
+	if f.Resources != nil {
+		where = append(where, "t.resource_id = ANY("+arg(f.Resources)+")")
+	}
 	if f.WithUser {
 		where = append(where, "t.user_id IS NOT NULL")
 	}

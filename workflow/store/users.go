@@ -101,6 +101,9 @@ func (db *DB) ListUsers(ctx context.Context, f workflow.UserFilter) ([]workflow.
 	if f.ResourceID != 0 {
 		where = append(where, "EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = "+arg(f.ResourceID)+")")
 	}
+	if f.Resources != nil {
+		where = append(where, "EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = ANY("+arg(f.Resources)+"))")
+	}
 	cond := strings.Join(where, " AND ")
 	var total int
 	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+cond, args...).Scan(&total); err != nil {
@@ -109,9 +112,15 @@ func (db *DB) ListUsers(ctx context.Context, f workflow.UserFilter) ([]workflow.
 	if f.After != "" {
 		cond += " AND lower(u.login) > " + arg(f.After)
 	}
+	// In an owner's view the counts, too, cover their resources only.
+	inResources, onResources := "", ""
+	if f.Resources != nil {
+		p := arg(f.Resources)
+		inResources, onResources = " AND ru.resource_id = ANY("+p+")", " AND t.resource_id = ANY("+p+")"
+	}
 	rows, err := db.q.Query(ctx, `SELECT `+userColumns+`,
-			(SELECT count(*) FROM resource_users ru WHERE ru.user_id = u.id),
-			(SELECT count(*) FROM tokens t WHERE t.user_id = u.id)
+			(SELECT count(*) FROM resource_users ru WHERE ru.user_id = u.id`+inResources+`),
+			(SELECT count(*) FROM tokens t WHERE t.user_id = u.id`+onResources+`)
 		FROM users u WHERE `+cond+` ORDER BY lower(u.login) LIMIT `+arg(limit(f.Limit)), args...)
 	if err != nil {
 		return nil, 0, err

@@ -18,6 +18,7 @@ import (
 	"tokenportal/portal"
 	"tokenportal/views"
 	"tokenportal/workflow"
+	"tokenportal/workflow/jobs"
 	"tokenportal/workflow/notify"
 	"tokenportal/workflow/store"
 )
@@ -80,12 +81,15 @@ func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*App, error) {
 		sessions: pgxstore.NewWithCleanupInterval(pool, 5*time.Minute),
 	}
 	a.Service.BaseURL = cfg.BaseURL.String()
+	// The settings page's mail and SMS settings and templates apply over
+	// the environment's, read at send time (cached briefly) on every instance.
 	a.Notifier, err = notify.New(notify.Config{SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, SMSGatewayURL: cfg.SMSGatewayURL,
-		Capture: cfg.Dev, Open: a.Service.OpenMessage}, log)
+		Capture: cfg.Dev, Open: a.Service.OpenMessage, Settings: a.Service.MessagingSettings}, log)
 	if err != nil {
 		return nil, err
 	}
-	if a.Queue, err = notify.NewQueue(pool, a.Notifier, log); err != nil {
+	// The queue delivers mail and runs the periodic jobs (activity retention).
+	if a.Queue, err = notify.NewQueue(pool, a.Notifier, log, jobs.Option(a.Service, log)); err != nil {
 		return nil, err
 	}
 	a.Admin = newSessionManager(a.sessions, cfg, "tp_admin", "/admin")
@@ -116,7 +120,7 @@ func (a *App) router() (http.Handler, error) {
 	r.ForwardedByClientIP = len(trusted) > 0
 	r.RemoteIPHeaders = []string{"X-Forwarded-For", "X-Real-IP"}
 
-	r.Use(recovery(a.Log), requestLog(a.Log), securityHeaders(a.Config.HTTPS()))
+	r.Use(recovery(a.Log), requestLog(a.Log), securityHeaders(a.Config.HTTPS()), deadline)
 	healthz, readyz := health(a.Store)
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readyz)
@@ -133,16 +137,16 @@ func (a *App) router() (http.Handler, error) {
 		return nil, err
 	}
 	html := func(g *gin.RouterGroup, sm *scs.SessionManager, limit gin.HandlerFunc) {
-		g.Use(limit, crossOrigin(cop, a.Log), sessions(sm, a.Log))
+		g.Use(limit, crossOrigin(cop, a.Log), storableText(true), sessions(sm, a.Log))
 	}
 
-	adm := &admin.Handler{Svc: a.Service, Sessions: a.Admin, Log: a.Log}
+	adm := &admin.Handler{Svc: a.Service, Sessions: a.Admin, Log: a.Log, Notifier: a.Notifier}
 	ag := r.Group("/admin")
 	html(ag, a.Admin, adminBodyLimit())
 	adm.Routes(ag)
 
 	api := r.Group("/api/v1")
-	api.Use(bodyLimit(maxImportBody))
+	api.Use(bodyLimit(maxImportBody), storableText(false))
 	adm.APIRoutes(api)
 
 	prt := &portal.Handler{Svc: a.Service, Sessions: a.Portal, Log: a.Log, Secure: a.Config.HTTPS()}

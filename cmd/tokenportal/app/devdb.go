@@ -232,3 +232,14 @@ func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
 
 // Exists reports whether the cluster has been initialised.
 func (c *Cluster) Exists() bool { return hasData(c.Dir) }
+
+// Destroy stops the cluster and deletes its files (tests that need a
+// PostgreSQL of their own to restart use it).
+func (c *Cluster) Destroy() error {
+	if c.Running() {
+		if err := c.Stop(); err != nil {
+			return err
+		}
+	}
+	return os.RemoveAll(c.Dir)
+}

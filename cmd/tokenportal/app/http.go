@@ -103,6 +103,24 @@ func crossOrigin(cop *http.CrossOriginProtection, log *slog.Logger) gin.HandlerF
 	}
 }
 
+// deadline bounds the work of a request, so a database that stops answering
+// on an open connection fails requests (503) instead of piling them up.
+// Imports get longer; the streamed CSV export sets its own pace.
+func deadline(c *gin.Context) {
+	d := 30 * time.Second
+	switch path := c.Request.URL.Path; {
+	case strings.HasSuffix(path, ".csv"):
+		c.Next()
+		return
+	case strings.HasSuffix(path, "/import"):
+		d = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
 // requestLog writes one structured line per request.
 func requestLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -157,6 +175,10 @@ func (w *sessionWriter) before() {
 }
 
 func (w *sessionWriter) WriteHeaderNow() { w.before(); w.ResponseWriter.WriteHeaderNow() }
+
+// Unwrap lets http.ResponseController reach the connection (a long export
+// extends its write deadline).
+func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (w *sessionWriter) Write(b []byte) (int, error) {
 	w.before()
 	return w.ResponseWriter.Write(b)

@@ -32,6 +32,8 @@ type Message struct {
 // Server is a running test SMTP server; it stops when the test ends.
 type Server struct {
 	addr string
+	srv  *smtp.Server
+	ln   net.Listener
 	mu   sync.Mutex
 	msgs []Message
 }
@@ -40,19 +42,34 @@ type Server struct {
 // sender and recipient, offers neither TLS nor AUTH.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return StartAt(t, "127.0.0.1:0")
+}
+
+// StartAt is Start on addr, e.g. the address of a server that was Closed:
+// the mail server is back after an outage (with no mails of its own yet).
+func StartAt(t testing.TB, addr string) *Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{addr: ln.Addr().String()}
-	srv := smtp.NewServer(backend{s})
-	srv.Domain = "localhost"
-	srv.ReadTimeout = 10 * time.Second
-	srv.WriteTimeout = 10 * time.Second
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	s := &Server{addr: ln.Addr().String(), ln: ln}
+	s.srv = smtp.NewServer(backend{s})
+	s.srv.Domain = "localhost"
+	s.srv.ReadTimeout = 10 * time.Second
+	s.srv.WriteTimeout = 10 * time.Second
+	s.srv.ErrorLog = log.New(io.Discard, "", 0)
+	go func() { _ = s.srv.Serve(ln) }()
+	t.Cleanup(s.Close)
 	return s
+}
+
+// Close stops the server as a crash would: it stops listening and drops
+// the open connections, so clients find the mail server down. The mails
+// received so far stay readable.
+func (s *Server) Close() {
+	_ = s.srv.Close()
+	_ = s.ln.Close() // Serve may not have registered it yet
 }
 
 // URL is the SMTP_URL of the server.

@@ -25,3 +25,24 @@ func TestServerRecordsAndDecodes(t *testing.T) {
 		t.Fatalf("%d messages", len(srv.Messages()))
 	}
 }
+
+func TestServerDownAndBackOnTheSameAddress(t *testing.T) {
+	srv := smtptest.Start(t)
+	addr := strings.TrimPrefix(srv.URL(), "smtp://")
+	msg := "From: a@example.com\r\nTo: b@example.com\r\nSubject: hello\r\n\r\nbody\r\n"
+	srv.Close()
+	if err := smtp.SendMail(addr, nil, "a@example.com", []string{"b@example.com"}, []byte(msg)); err == nil {
+		t.Fatal("a closed server accepted a mail")
+	}
+	back := smtptest.StartAt(t, addr)
+	if back.URL() != srv.URL() {
+		t.Fatalf("restarted on %s, want %s", back.URL(), srv.URL())
+	}
+	if err := smtp.SendMail(addr, nil, "a@example.com", []string{"b@example.com"}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	back.WaitFor(t, smtptest.ToWith("b@example.com", "hello"), 5*time.Second)
+	if len(srv.Messages()) != 0 || len(back.Messages()) != 1 {
+		t.Fatalf("%d and %d messages", len(srv.Messages()), len(back.Messages()))
+	}
+}

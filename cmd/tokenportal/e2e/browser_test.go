@@ -1,0 +1,540 @@
+package e2e
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// The browser tests drive Debian's headless Chromium against the real
+// binary and PostgreSQL, one browser at a time (the CI machine has two
+// cores). The three take about 75 seconds together there, most of it the
+// story's 40-odd pages and their screenshots; each is bounded by
+// browserTimeout and by `go test -timeout`.
+
+// TestBrowserStory is the whole life of a token, as people see it: an admin
+// sets up a resource, a user and its portal in the console; the user
+// registers a TOTP token from the QR code, sets a PIN and signs in with it,
+// loses the token and asks for help; the admin verifies the request; the
+// user gets in without the token and registers a new one. Every page is
+// saved as a screenshot for review (see screenshotDir).
+func TestBrowserStory(t *testing.T) {
+	env := baseEnv("")
+	inst := start(t, env)
+	const (
+		adminLogin = "story-admin"
+		resource   = "VPN Amsterdam"
+		alias      = "vpn-amsterdam"
+		login      = "ada.lovelace"
+		password   = "Analytical-Engine-1843"
+		pin        = "2468"
+	)
+	adminPassword := createAdmin(t, env, adminLogin, "superadmin")
+
+	b := newBrowser(t, inst.URL)
+	shots := screenshotDir(t)
+	clearScreenshots(t, shots)
+	b.seen = shooter(t, shots)
+	admin := b.newTab("admin")
+	user := b.newTab("user")
+
+	// 1. The admin signs in for the first time and enrols TOTP.
+	admin.adminSignIn(adminLogin, adminPassword)
+
+	// 2. A resource, a user assigned to it, and its portal, all through
+	// the console's forms.
+	admin.click(`nav.admin-nav a[href="/admin/resources"]`)
+	admin.expect("Resources")
+	admin.arrived("resources")
+	admin.fill("#name", resource)
+	admin.fill("#description", "Remote access for the Amsterdam office")
+	admin.click(`section[aria-labelledby=create-heading] button[type=submit]`)
+	admin.expect("Resource " + resource)
+	admin.expectNotice("was created")
+	admin.arrived("resource-created")
+	resourcePath := admin.path() // /admin/resources/<id>
+	resourceID := strings.TrimPrefix(resourcePath, "/admin/resources/")
+
+	admin.click(`nav.admin-nav a[href="/admin/users"]`)
+	admin.expect("Users")
+	admin.arrived("users")
+	admin.click(`a.button[href="/admin/users/new"]`)
+	admin.expect("New user")
+	admin.fill("#login", login)
+	admin.fill("#password", password)
+	admin.fill("#first_name", "Ada")
+	admin.fill("#last_name", "Lovelace")
+	admin.fill("#phone", "+31612345678")
+	admin.arrived("new-user")
+	admin.click(`main form[action="/admin/users"] button[type=submit]`)
+	admin.expect("User " + login)
+	admin.expectNotice("was created")
+	admin.arrived("user-created")
+
+	admin.do("choose the resource", chromedp.SetValue(chromedp.CSS("#assign-resource"), resourceID))
+	admin.click(`form[action$="/assign"] button[type=submit]`)
+	admin.expectNotice("is now assigned to " + resource)
+	admin.arrived("user-assigned")
+
+	admin.open(resourcePath)
+	admin.click(`nav.tabs a[href$="tab=selfservice"]`)
+	admin.expect("Resource " + resource)
+	admin.arrived("self-service-tab")
+	admin.fill("#alias", alias)
+	admin.click(`section[aria-labelledby=portal-enable-heading] button[type=submit]`)
+	admin.expectNotice("is enabled at /selfservice/" + alias)
+	admin.arrived("portal-enabled")
+	for _, a := range []string{"register-token", "set-pin", "remove-pin", "change-password"} {
+		admin.check("#actions-"+a, true)
+	}
+	for _, typ := range []string{"hotp", "email", "sms"} {
+		admin.check("#token_types-"+typ, false)
+	}
+	admin.check("#token_types-totp", true)
+	admin.click(`#portal-settings > .actions-row button[type=submit]`)
+	admin.expectNotice("portal settings of " + resource + " were saved")
+	admin.arrived("portal-saved")
+	order := admin.actionOrder()
+	if want := []string{"register-token", "set-pin", "remove-pin", "change-password"}; !slices.Equal(order[:4], want) {
+		t.Fatalf("saved action order starts %v, want %v", order[:4], want)
+	}
+	admin.click(`button[name=move][value="up:remove-pin"]`)
+	admin.expectNotice("moved up")
+	admin.arrived("action-moved-up")
+	order = admin.actionOrder()
+	if want := []string{"register-token", "remove-pin", "set-pin", "change-password"}; !slices.Equal(order[:4], want) {
+		t.Fatalf("after Move up the order starts %v, want %v", order[:4], want)
+	}
+
+	// 3. The user signs in and registers a TOTP token from the QR code.
+	user.portalSignIn(alias, login, password, nil)
+	user.expect("Welcome, Ada")
+	user.arrived("portal-home-no-token")
+	user.expectActionsInOrder(order)
+	token1, recovery1 := user.registerTOTP(resource, login)
+
+	// 4. A PIN, and a sign-in with PIN and OTP.
+	user.click(`.action-list a[href$="/actions/set-pin"]`)
+	user.expect("Set PIN")
+	user.arrived("set-pin")
+	user.fill("#pin", pin)
+	user.do("choose the PIN position", chromedp.Click(chromedp.CSS(`input[name=pin_position][value=after]`)))
+	user.fill("#otp", token1.code())
+	user.click(`main form button[type=submit]`)
+	user.expect("Welcome, Ada")
+	user.expectNotice("has a PIN now")
+	user.arrived("pin-set")
+	user.portalSignOut()
+	user.arrived("signed-out")
+	user.portalSignIn(alias, login, password, func() string { return token1.code() + pin })
+	user.expect("Welcome, Ada")
+	user.arrived("signed-in-with-pin")
+
+	// 5. The token is lost: a restore request, proven with the password.
+	user.portalSignOut()
+	user.click(`p.restore-link a`)
+	user.expect("Restore access")
+	user.arrived("restore")
+	user.fill("#login", login)
+	user.check(`input[name=lost_token]`, true)
+	user.click(`main form button[type=submit]`)
+	user.expect("Restore access")
+	if user.count("#otp") != 0 {
+		user.fatalf("the restore page asks for the OTP of a lost token")
+	}
+	user.arrived("restore-prove")
+	user.fill("#password", password)
+	user.click(`main form button[type=submit]`)
+	user.expectNotice("Your request has been sent")
+	user.arrived("restore-sent")
+
+	// 6. The admin sees the request with its evidence and verifies it.
+	admin.open("/admin/")
+	if badge := admin.text(`nav.admin-nav a[href="/admin/issues"] .badge`); badge != "1" {
+		t.Fatalf("User Issues badge = %q, want 1", badge)
+	}
+	admin.click(`nav.admin-nav a[href="/admin/issues"]`)
+	admin.expect("User Issues")
+	admin.arrived("user-issues")
+	row := admin.issueRow(login)
+	for _, icon := range []string{".auth-token.ev-lost", ".auth-password.ev-verified", ".auth-email.ev-absent"} {
+		if admin.count(row+" td.authenticators "+icon) != 1 {
+			t.Errorf("the request's Authenticators have no %s icon", icon)
+		}
+	}
+	if n := admin.count(row + " .slash"); n != 1 {
+		t.Errorf("%d slashed icons, want 1 (the lost token)", n)
+	}
+	admin.click(row + ` td.row-actions a`)
+	admin.expect("Request of " + login)
+	admin.arrived("issue-confirm")
+	admin.click(`form[action$="/verify"] button[type=submit]`)
+	admin.expect("User Issues")
+	admin.expectNotice("verified")
+	admin.arrived("issue-verified")
+
+	// 7. The user gets in without the token, registers a new one, and the
+	// new one works.
+	user.portalSignIn(alias, login, password, nil)
+	user.expect("Welcome, Ada")
+	user.arrived("home-token-disabled")
+	if got := strings.Join(user.texts(`section[aria-labelledby=tokens-title] tbody td:last-child`), " "); !strings.HasPrefix(got, "No") {
+		t.Errorf("the lost token's Enabled column says %q, want No (…)", got)
+	}
+	// With the lost token disabled, the new one is the user's only enabled
+	// token again: it comes with fresh recovery codes.
+	token2, recovery2 := user.registerTOTP(resource, login)
+	if slices.Equal(token2.secret, token1.secret) {
+		t.Fatal("the new token has the old secret")
+	}
+	if len(recovery2) != 8 || slices.ContainsFunc(recovery2, func(c string) bool { return slices.Contains(recovery1, c) }) {
+		t.Fatalf("recovery codes with the new token %v, want 8 new ones (old: %v)", recovery2, recovery1)
+	}
+	user.portalSignOut()
+	user.portalSignIn(alias, login, password, token2.code)
+	user.expect("Welcome, Ada")
+	user.arrived("signed-in-new-token")
+}
+
+// actionOrder reads the actions of the Self-Service tab in their order.
+func (p *tab) actionOrder() []string {
+	p.b.t.Helper()
+	ids := tabEval[[]string](p, "read the action order",
+		`Array.from(document.querySelectorAll('ol.action-order li')).map(li => li.id.replace(/^action-/, ''))`)
+	if len(ids) < 4 {
+		p.fatalf("the Self-Service tab lists %d actions", len(ids))
+	}
+	return ids
+}
+
+// expectActionsInOrder checks that portal home lists its actions in the
+// order the admin set (it shows only those that apply).
+func (p *tab) expectActionsInOrder(order []string) {
+	p.b.t.Helper()
+	hrefs := tabEval[[]string](p, "read the actions", `Array.from(document.querySelectorAll('.action-list a')).map(a => a.getAttribute('href').replace(/^.*\/actions\//, ''))`)
+	if len(hrefs) == 0 {
+		p.fatalf("home offers no actions")
+	}
+	last := -1
+	for _, id := range hrefs {
+		at := slices.Index(order, id)
+		if at < last {
+			p.b.t.Fatalf("home lists the actions %v, not in the portal's order %v", hrefs, order)
+		}
+		last = at
+	}
+}
+
+// issueRow is the CSS selector of the row of login's request in User Issues.
+func (p *tab) issueRow(login string) string {
+	p.b.t.Helper()
+	id := tabEval[string](p, "find the request of "+login, fmt.Sprintf(`(() => {
+		const row = Array.from(document.querySelectorAll('table.issues tbody tr')).find(tr => tr.querySelector('th').textContent.trim() === %s);
+		return row ? row.id : '';
+	})()`, jsString(login)))
+	if id == "" {
+		p.fatalf("User Issues shows no request of %s", login)
+	}
+	return "tr#" + id
+}
+
+// registerTOTP goes from portal home through register-token: it reads the
+// secret from the QR code, checks the issuer and account in it and the key
+// shown as text, confirms with a code and returns the token's codes and the
+// recovery codes that come with it (with the user's only enabled token),
+// or nil (then the registration leads home).
+func (p *tab) registerTOTP(resource, login string) (*totpApp, []string) {
+	p.b.t.Helper()
+	t := p.b.t
+	p.click(`.action-list a[href$="/actions/register-token"]`)
+	p.expect("Register new token")
+	p.arrived("register-token")
+	p.do("choose TOTP", chromedp.Click(chromedp.CSS(`input[name=type][value=totp]`)))
+	p.click(`main form button[type=submit]`)
+	p.expect("Register new token")
+	p.arrived("register-token-qr")
+
+	u, secret := parseOTPAuth(t, readQR(t, p.attr("img.qr", "src")))
+	if u.Host != "totp" {
+		t.Errorf("otpauth type %q, want totp", u.Host)
+	}
+	if issuer := u.Query().Get("issuer"); issuer != resource {
+		t.Errorf("otpauth issuer %q, want %q", issuer, resource)
+	}
+	if !strings.Contains(u.Path, login) {
+		t.Errorf("otpauth account %q does not name %s", u.Path, login)
+	}
+	if shown := decodeSecret(t, p.text("#token-secret")); !slices.Equal(shown, secret) {
+		t.Errorf("the key shown as text is not the secret of the QR code")
+	}
+	codes := newTOTP(secret)
+	p.fill("#otp", codes.code())
+	p.click(`main form button[type=submit]`)
+	var recovery []string
+	if p.count(".recovery-codes") > 0 {
+		p.expect("Token registered")
+		recovery = p.texts(".recovery-codes li")
+		if len(recovery) != 8 {
+			t.Fatalf("%d recovery codes, want 8", len(recovery))
+		}
+		p.arrived("token-registered")
+		p.click(`main a.button[href$="/home"]`)
+	} else {
+		p.expectNotice("is registered and ready to use")
+	}
+	p.expect("Welcome")
+	return codes, recovery
+}
+
+// focused describes document.activeElement after a key press.
+type focused struct {
+	Tag          string  `json:"tag"`
+	ID           string  `json:"id"`
+	Name         string  `json:"name"`
+	Text         string  `json:"text"`
+	FocusVisible bool    `json:"focusVisible"`
+	Indicator    string  `json:"indicator"`
+	Contrast     float64 `json:"contrast"`
+	OnScreen     bool    `json:"onScreen"`
+}
+
+func (f focused) String() string {
+	s := f.Tag
+	if f.ID != "" {
+		s += "#" + f.ID
+	}
+	if f.Name != "" {
+		s += "[name=" + f.Name + "]"
+	}
+	if f.Text != "" {
+		s += fmt.Sprintf(" %q", f.Text)
+	}
+	return s
+}
+
+// focusJS describes the focused element and its focus indicator: the
+// computed box-shadow or outline, and the best contrast of the
+// indicator's colours against the background around the element (WCAG
+// 1.4.11 asks 3:1 of what shows focus).
+const focusJS = `(() => {
+	const el = document.activeElement;
+	if (!el || el === document.body) return {tag: 'body'};
+	const s = getComputedStyle(el);
+	let indicator = '';
+	if (s.boxShadow && s.boxShadow !== 'none') indicator = s.boxShadow;
+	else if (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) indicator = s.outlineColor + ' ' + s.outlineWidth + ' ' + s.outlineStyle;
+	const colours = (indicator.match(/rgba?\([^)]*\)/g) || []).map(tpAudit.parse);
+	const around = tpAudit.background(el.parentElement || el);
+	const contrast = around ? Math.max(0, ...colours.filter(c => c && c[3] > 0).map(c => tpAudit.ratio(tpAudit.over(c, around), around))) : 0;
+	const r = el.getBoundingClientRect();
+	return {
+		tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute('name') || '',
+		text: (el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 60),
+		focusVisible: el.matches(':focus-visible'), indicator, contrast,
+		onScreen: r.width > 1 && r.height > 1 && r.left >= 0 && r.top >= 0 && r.right <= innerWidth,
+	};
+})()`
+
+// focusWant matches a focused element: tag, then name, id or text (a prefix).
+type focusWant struct{ tag, name, text string }
+
+func (w focusWant) match(f focused) bool {
+	return f.Tag == w.tag && (w.name == "" || f.Name == w.name || f.ID == w.name) && strings.HasPrefix(f.Text, w.text)
+}
+
+func (w focusWant) String() string {
+	return fmt.Sprintf("%s %s %q", w.tag, w.name, w.text)
+}
+
+// tabTo presses Tab (or Shift+Tab with back) once for each of wants and
+// checks that focus lands on each in turn, on screen, with a visible focus
+// indicator of enough contrast.
+func (p *tab) tabTo(back bool, wants ...focusWant) {
+	p.b.t.Helper()
+	p.do("load the audit helpers", chromedp.Evaluate[chromedp.Void](auditLibJS))
+	var opts []chromedp.KeyOption
+	if back {
+		opts = append(opts, chromedp.KeyModifiers(chromedp.ModifierShift))
+	}
+	for i, w := range wants {
+		p.do("press Tab", chromedp.KeyEvent(kb.Tab, opts...))
+		f := tabEval[focused](p, "read the focus", focusJS)
+		if !w.match(f) {
+			p.fatalf("Tab %d: focus is on %s, want %s", i+1, f, w)
+		}
+		if !f.FocusVisible || f.Indicator == "" {
+			p.b.t.Errorf("%s: no visible focus indicator (:focus-visible %v, indicator %q)", f, f.FocusVisible, f.Indicator)
+		} else if f.Contrast < 3 {
+			p.b.t.Errorf("%s: focus indicator %q has contrast %.2f:1 against its background, want 3:1", f, f.Indicator, f.Contrast)
+		}
+		if !f.OnScreen {
+			p.b.t.Errorf("%s has focus but is not on screen", f)
+		}
+	}
+}
+
+// typeHere types text into the focused element.
+func (p *tab) typeHere(text string) {
+	p.b.t.Helper()
+	p.do("type into the focused element", chromedp.SendKeys(chromedp.JSPath("document.activeElement"), text))
+}
+
+// TestBrowserKeyboardOnly signs in to a portal and registers a TOTP token
+// with the keyboard alone: Tab, Shift+Tab, typing and Enter. Focus must go
+// through the skip link, the fields and the buttons in reading order, and
+// always show.
+func TestBrowserKeyboardOnly(t *testing.T) {
+	env := baseEnv("")
+	inst := start(t, env)
+	s := &browserPortal{Resource: "Keyboard VPN", Alias: "kb-vpn", Login: "kb.user", Password: "Keys-Only-Sign-In-77", FirstName: "Kim"}
+	makeBrowserPortal(t, inst, apiKey(t, env, "superadmin"), s, map[string]any{
+		"enabled": true, "actions": []string{"register-token", "set-pin"}, "token_types": []string{"totp"},
+		"require_token": true, // straight from the sign-in to the registration
+	})
+
+	b := newBrowser(t, inst.URL)
+	p := b.newTab("user")
+	skip := focusWant{"a", "", "Skip to content"}
+
+	p.open("/selfservice/" + s.Alias + "/login")
+	p.expect("Sign in to " + s.Resource)
+	p.tabTo(false, skip, focusWant{"input", "login", ""}, focusWant{"button", "", "Continue"}, focusWant{"a", "", "Lost your token"})
+	p.tabTo(true, focusWant{"button", "", "Continue"}, focusWant{"input", "login", ""})
+	p.typeHere(s.Login)
+	p.tabTo(false, focusWant{"button", "", "Continue"})
+	p.press(kb.Enter)
+
+	p.expect("Sign in to " + s.Resource)
+	p.tabTo(false, skip, focusWant{"input", "password", ""})
+	p.typeHere(s.Password)
+	p.tabTo(false, focusWant{"button", "", "Continue"}, focusWant{"a", "", "Not you?"})
+	p.tabTo(true, focusWant{"button", "", "Continue"})
+	p.press(kb.Enter)
+
+	// require_token: the sign-in leads to the registration.
+	p.expect("Register new token")
+	signOut := focusWant{"button", "", "Sign out"}
+	p.tabTo(false, skip, signOut, focusWant{"input", "type", ""}, focusWant{"button", "", "Continue"}, focusWant{"a", "", "Cancel"})
+	p.tabTo(true, focusWant{"button", "", "Continue"})
+	p.press(kb.Enter)
+
+	p.expect("Register new token")
+	codes := newTOTP(decodeSecret(t, p.text("#token-secret")))
+	p.tabTo(false, skip, signOut, focusWant{"a", "", "Open in an authenticator app"}, focusWant{"input", "otp", ""})
+	p.typeHere(codes.code())
+	p.tabTo(false, focusWant{"button", "", "Confirm"}, focusWant{"a", "", "Start over"})
+	p.tabTo(true, focusWant{"button", "", "Confirm"})
+	p.press(kb.Enter)
+
+	p.expect("Token registered")
+	if n := p.count(".recovery-codes li"); n != 8 {
+		t.Fatalf("%d recovery codes, want 8", n)
+	}
+	p.tabTo(false, skip, signOut, focusWant{"a", "", "Continue to the start page"})
+	p.press(kb.Enter)
+	p.expect("Welcome, " + s.FirstName)
+}
+
+// TestBrowserAccessibility audits the main pages of the console and the
+// portal in the browser, with their styles applied: language, labels,
+// alternative text, one h1, accessible names, and the contrast of every
+// visible text (WCAG 1.4.3, AA) and icon (1.4.11).
+func TestBrowserAccessibility(t *testing.T) {
+	env := baseEnv("")
+	inst := start(t, env)
+	key := apiKey(t, env, "superadmin")
+	s := &browserPortal{Resource: "Audit VPN", Alias: "audit-vpn", Login: "audit.user", Password: "Contrast-Matters-451", FirstName: "Alex"}
+	makeBrowserPortal(t, inst, key, s, map[string]any{
+		"enabled": true, "actions": []string{"register-token", "set-pin", "change-password"}, "token_types": []string{"totp", "hotp"},
+	})
+	adminLogin := "audit-admin"
+	adminPassword := createAdmin(t, env, adminLogin, "superadmin")
+
+	b := newBrowser(t, inst.URL)
+	audited := 0
+	b.seen = func(p *tab, name string) {
+		t.Helper()
+		audited++
+		for _, problem := range tabEval[[]string](p, "audit "+name, auditJS) {
+			t.Errorf("%s (%s): %s", name, p.path(), problem)
+		}
+	}
+	user := b.newTab("user")
+	admin := b.newTab("admin")
+
+	user.portalSignIn(s.Alias, s.Login, s.Password, nil)
+	user.expect("Welcome, " + s.FirstName)
+	user.arrived("portal-home")
+	user.click(`.action-list a[href$="/actions/register-token"]`)
+	user.expect("Register new token")
+	user.arrived("register-token")
+	user.do("choose TOTP", chromedp.Click(chromedp.CSS(`input[name=type][value=totp]`)))
+	user.click(`main form button[type=submit]`)
+	user.expect("Register new token")
+	if user.count("img.qr") != 1 {
+		user.fatalf("no QR code")
+	}
+	user.arrived("register-token-qr")
+	user.open("/selfservice/" + s.Alias + "/actions/register-token?restart=1")
+	user.portalSignOut()
+
+	user.click(`p.restore-link a`)
+	user.expect("Restore access")
+	user.arrived("restore")
+	user.fill("#login", s.Login)
+	user.check(`input[name=forgot_password]`, true)
+	user.click(`main form button[type=submit]`)
+	user.arrived("restore-prove")
+	user.click(`main form button[type=submit]`)
+	user.arrived("restore-new-password")
+	user.fill("#new_password", "Fresh-Password-For-Audit-9")
+	user.click(`main form button[type=submit]`)
+	user.expectNotice("Your request has been sent")
+	user.arrived("restore-sent")
+
+	admin.adminSignIn(adminLogin, adminPassword)
+	admin.open("/admin/users")
+	admin.expect("Users")
+	admin.arrived("users")
+	admin.click(`table a[href^="/admin/users/"]`)
+	admin.expect("User ")
+	admin.arrived("user-detail")
+	admin.open("/admin/issues")
+	admin.expect("User Issues")
+	if admin.count("table.issues tbody tr") == 0 {
+		t.Fatal("User Issues is empty: the audit needs a request")
+	}
+	admin.arrived("user-issues")
+	admin.click(`table.issues td.row-actions a`)
+	admin.expect("Request of " + s.Login)
+	admin.arrived("issue")
+	admin.open(fmt.Sprintf("/admin/resources/%d?tab=selfservice", s.ResourceID))
+	admin.expect("Resource " + s.Resource)
+	admin.arrived("self-service-tab")
+	admin.open("/admin/resources")
+	admin.arrived("resources")
+
+	// A page of each kind was audited.
+	if audited < 14 {
+		t.Fatalf("audited %d pages", audited)
+	}
+	// The audit itself finds what it should: a page that breaks every rule.
+	admin.open("/admin/")
+	admin.do("break the page", chromedp.Evaluate[chromedp.Void](`(() => {
+		document.documentElement.removeAttribute('lang');
+		document.querySelector('main').insertAdjacentHTML('beforeend',
+			'<h1>Second</h1><input id="unlabelled"><img src="/favicon.ico"><button></button><a href="/"></a><p id="pale">Pale text</p>');
+		// Through the CSSOM: the Content-Security-Policy refuses style attributes.
+		document.getElementById('pale').style.color = '#aaa';
+	})()`))
+	got := strings.Join(tabEval[[]string](admin, "audit the broken page", auditJS), "\n")
+	for _, rule := range []string{"lang:", "h1:", "label:", "alt:", "name: button", "name: a", "contrast: p#pale"} {
+		if !strings.Contains(got, rule) {
+			t.Errorf("the audit misses %q in a broken page; it found:\n%s", rule, got)
+		}
+	}
+}

@@ -1,0 +1,83 @@
+// Package jobs holds the periodic background work of tokenportal, run by the
+// River client that also delivers mail (workflow/notify.NewQueue): for now
+// the purge of activities older than the retention, and of throttle
+// counters, one-time codes and remembered devices long expired.
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"tokenportal/workflow"
+	"tokenportal/workflow/notify"
+)
+
+// PurgeActivitiesID names the periodic purge among River's periodic jobs.
+const PurgeActivitiesID = "purge_activities"
+
+// PurgeInterval is how often old activities are deleted.
+const PurgeInterval = time.Hour
+
+// purgeTimeout bounds one purge run; what is left is deleted by the next.
+const purgeTimeout = 30 * time.Minute
+
+// PurgeActivitiesArgs is the job that deletes activities older than the
+// retention.
+type PurgeActivitiesArgs struct{}
+
+// Kind names the job for the queue.
+func (PurgeActivitiesArgs) Kind() string { return "purge_activities" }
+
+// InsertOpts keep at most one purge waiting or running: a slow purge is not
+// joined by the next hour's.
+func (PurgeActivitiesArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+	}}}
+}
+
+// PurgeActivitiesWorker runs PurgeActivitiesArgs.
+type PurgeActivitiesWorker struct {
+	river.WorkerDefaults[PurgeActivitiesArgs]
+	Svc *workflow.Service
+	Log *slog.Logger
+}
+
+// Work deletes the activities older than the retention, in batches of
+// workflow.PurgeBatch rows, so that no statement holds locks for long.
+func (w *PurgeActivitiesWorker) Work(ctx context.Context, job *river.Job[PurgeActivitiesArgs]) error {
+	n, err := w.Svc.PurgeActivities(ctx)
+	if n > 0 || err != nil {
+		w.Log.InfoContext(ctx, "old activities deleted", "rows", n, "err", err)
+	}
+	if err != nil {
+		return err
+	}
+	// The same hourly run prunes expired counters, codes and devices.
+	n, err = w.Svc.PurgeExpired(ctx)
+	if n > 0 || err != nil {
+		w.Log.InfoContext(ctx, "expired rows deleted", "rows", n, "err", err)
+	}
+	return err
+}
+
+// Timeout lets a purge of a long backlog run longer than a mail delivery.
+func (w *PurgeActivitiesWorker) Timeout(*river.Job[PurgeActivitiesArgs]) time.Duration {
+	return purgeTimeout
+}
+
+// Option registers the purge worker and its periodic job (hourly, and once
+// when a client becomes the leader) with the queue of notify.NewQueue.
+func Option(svc *workflow.Service, log *slog.Logger) notify.QueueOption {
+	return func(c *river.Config) {
+		river.AddWorker(c.Workers, &PurgeActivitiesWorker{Svc: svc, Log: log})
+		c.PeriodicJobs = append(c.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(PurgeInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return PurgeActivitiesArgs{}, nil },
+			&river.PeriodicJobOpts{ID: PurgeActivitiesID, RunOnStart: true}))
+	}
+}
