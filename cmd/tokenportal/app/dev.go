@@ -155,13 +155,14 @@ tokenportal is running in dev mode.
   Demo portal    %s/selfservice/%s
                  login %s   password %s
 
+  Mail           nothing is sent in dev mode: see %s/dev/mail
   Database       %s
   Health         %s/healthz   %s/readyz
 
 Press Ctrl-C to stop.`,
 		base, demo.AdminLogin, pw(demo.AdminKnown, demo.AdminPassword),
 		base, demo.Alias, demo.UserLogin, pw(demo.UserKnown, demo.UserPassword),
-		db, base, base)
+		base, db, base, base)
 	return nil
 }
 
