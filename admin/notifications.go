@@ -88,33 +88,7 @@ func (h *Handler) saveNotifications(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var ids []int64
-	badID := false
-	for _, v := range raw {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || !slices.ContainsFunc(choices, func(r views.ResourceChoice) bool { return r.ID == id }) {
-			badID = true
-			continue
-		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-
-	var all bool
-	var resources []int64
-	switch {
-	case sub != subscribeNone && sub != subscribeAll && sub != subscribeSome:
-		err = invalid("subscribe", "Choose when you want to be mailed.")
-	case sub == subscribeSome && badID:
-		err = invalid("resource_id", "Tick only resources from this list.")
-	case sub == subscribeSome && len(ids) == 0:
-		err = invalid("resource_id", "Tick the resources you want mail about, or choose another option.")
-	case sub == subscribeAll:
-		all = true
-	case sub == subscribeSome:
-		resources = ids
-	}
+	ids, all, resources, err := readSubscription(sub, raw, choices, "you want to be mailed")
 	if err == nil {
 		err = h.Svc.SetIssueSubscription(c.Request.Context(), a, email, all, resources, meta(c))
 	}
@@ -127,4 +101,35 @@ func (h *Handler) saveNotifications(c *gin.Context) {
 		return
 	}
 	h.done(c, "/admin/notifications", "Your notification settings were saved.")
+}
+
+// readSubscription reads the subscription form shared by the Notifications
+// page and the settings' recipients: the choice (none, all, some) and the
+// ticked resources, which must be among choices. who completes the message
+// "Choose when … ".
+func readSubscription(sub string, raw []string, choices []views.ResourceChoice, who string) (ids []int64, all bool, resources []int64, err error) {
+	badID := false
+	for _, v := range raw {
+		id, perr := strconv.ParseInt(v, 10, 64)
+		if perr != nil || !slices.ContainsFunc(choices, func(r views.ResourceChoice) bool { return r.ID == id }) {
+			badID = true
+			continue
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	switch {
+	case sub != subscribeNone && sub != subscribeAll && sub != subscribeSome:
+		err = invalid("subscribe", "Choose when "+who+".")
+	case sub == subscribeSome && badID:
+		err = invalid("resource_id", "Tick only resources from this list.")
+	case sub == subscribeSome && len(ids) == 0:
+		err = invalid("resource_id", "Tick the resources to mail about, or choose another option.")
+	case sub == subscribeAll:
+		all = true
+	case sub == subscribeSome:
+		resources = ids
+	}
+	return ids, all, resources, err
 }

@@ -8,7 +8,6 @@ import (
 	"net/mail"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -432,32 +431,7 @@ func (h *Handler) saveRecipient(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var ids []int64
-	badID := false
-	for _, v := range c.PostFormArray("resource_id") {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || !slices.ContainsFunc(choices, func(r views.ResourceChoice) bool { return r.ID == id }) {
-			badID = true
-			continue
-		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	var all bool
-	var resources []int64
-	switch {
-	case sub != subscribeNone && sub != subscribeAll && sub != subscribeSome:
-		err = invalid("subscribe", "Choose when "+a.Login+" is mailed.")
-	case sub == subscribeSome && badID:
-		err = invalid("resource_id", "Tick only resources from this list.")
-	case sub == subscribeSome && len(ids) == 0:
-		err = invalid("resource_id", "Tick the resources to mail about, or choose another option.")
-	case sub == subscribeAll:
-		all = true
-	case sub == subscribeSome:
-		resources = ids
-	}
+	ids, all, resources, err := readSubscription(sub, c.PostFormArray("resource_id"), choices, a.Login+" is mailed")
 	if err == nil {
 		err = h.Svc.SetAdminIssueSubscription(c.Request.Context(), a, email, all, resources, current(c), meta(c))
 	}
