@@ -67,7 +67,8 @@ func (f *fixture) dropPassword(t *testing.T) {
 func (f *fixture) signInByCode(t *testing.T) *apptest.Browser {
 	t.Helper()
 	b := f.env.Browser()
-	p := b.Post(f.path("/login"), apptest.Form("login", f.user.Login))
+	b.Post(f.path("/login"), apptest.Form("login", f.user.Login))
+	p := b.Post(f.path("/login"), apptest.Form("send_code", "1"))
 	if p.Doc.Find(`input[name="email_code"]`).Length() != 1 {
 		t.Fatalf("no email code step: %s", p.Text("main"))
 	}

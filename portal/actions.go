@@ -17,6 +17,10 @@ type action struct {
 	// sensitive actions need a sign-in or re-authentication within the
 	// last 10 minutes (SPEC §5: 3, 4, 7, 9, 10, 12).
 	sensitive bool
+	// stepUp actions add, replace or remove a token: a session that signed
+	// in without a second factor (trusted network, remembered device) must
+	// prove one first, unless the user has no usable token.
+	stepUp    bool
 	get, post gin.HandlerFunc
 }
 
@@ -57,6 +61,10 @@ func (h *Handler) action(c *gin.Context) {
 	}
 	if a.sensitive && !h.recent(c) {
 		c.Redirect(http.StatusSeeOther, base(c)+"/reauth?next="+url.QueryEscape("/actions/"+id))
+		return
+	}
+	if a.stepUp && !h.Sessions.GetBool(c.Request.Context(), keySecondFactor) && workflow.HasUsableToken(tokens) {
+		c.Redirect(http.StatusSeeOther, base(c)+"/step-up?next="+url.QueryEscape("/actions/"+id))
 		return
 	}
 	c.Set("tokens", tokens)
@@ -139,6 +147,35 @@ func (h *Handler) reauth(c *gin.Context) {
 		_ = views.Render(c.Writer, c.Request, workflow.HTTPStatus(err), views.ReauthPage(h.chrome(c, "Confirm it is you"), v))
 		return
 	}
+	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
+	c.Redirect(http.StatusSeeOther, safeNext(c, next))
+}
+
+// stepUpPage asks a session without a proven second factor for an OTP or
+// a recovery code before a token action (action.stepUp).
+func (h *Handler) stepUpPage(c *gin.Context) {
+	sentTo, err := h.Svc.StepUpStart(c.Request.Context(), portalOf(c), userOf(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	v := views.StepUp{Next: c.Query("next"), CodeSentTo: sentTo}
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.StepUpPage(h.chrome(c, "Confirm with your token"), v))
+}
+
+func (h *Handler) stepUp(c *gin.Context) {
+	ctx := c.Request.Context()
+	next := c.PostForm("next")
+	if err := h.Svc.StepUp(ctx, portalOf(c), userOf(c), c.PostForm("otp"), meta(c)); err != nil {
+		msg := "That code is not right. Enter the current code of your token, or one of your recovery codes."
+		if workflow.IsFault(err) {
+			msg = workflow.ErrorMessage(err)
+		}
+		v := views.StepUp{Next: next, Form: views.Form{Errors: map[string]string{"otp": msg}}}
+		_ = views.Render(c.Writer, c.Request, workflow.HTTPStatus(err), views.StepUpPage(h.chrome(c, "Confirm with your token"), v))
+		return
+	}
+	h.Sessions.Put(ctx, keySecondFactor, true)
 	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
 	c.Redirect(http.StatusSeeOther, safeNext(c, next))
 }

@@ -28,12 +28,15 @@ type Handler struct {
 
 // Session keys of the portal.
 const (
-	keyAlias   = "alias"
-	keyUserID  = "user_id"
-	keyAuthAt  = "auth_at"
-	keyFlow    = "flow"
-	keyRestore = "restore"
-	keyFlash   = "flash"
+	keyAlias  = "alias"
+	keyUserID = "user_id"
+	keyAuthAt = "auth_at"
+	// keySecondFactor is set when the session proved a second factor (at
+	// sign-in or by a step-up).
+	keySecondFactor = "second_factor"
+	keyFlow         = "flow"
+	keyRestore      = "restore"
+	keyFlash        = "flash"
 )
 
 // reauthAfter is how long a sign-in counts as recent for sensitive actions.
@@ -54,6 +57,8 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 	in.GET("/home", h.home)
 	in.GET("/reauth", h.reauthPage)
 	in.POST("/reauth", h.reauth)
+	in.GET("/step-up", h.stepUpPage)
+	in.POST("/step-up", h.stepUp)
 	in.GET("/actions/:action", h.action)
 	in.POST("/actions/:action", h.action)
 }

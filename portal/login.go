@@ -53,14 +53,17 @@ func (h *Handler) login(c *gin.Context) {
 	if ck, err := c.Request.Cookie(deviceCookie); err == nil {
 		device = ck.Value
 	}
-	switch f.Step {
-	case workflow.StepPassword:
+	switch {
+	case f.Step == workflow.StepPassword && c.PostForm("send_code") != "":
+		// "Email me a sign-in code instead", offered to everyone.
+		f, err = h.Svc.LoginRequestCode(ctx, p, f, m)
+	case f.Step == workflow.StepPassword:
 		f, err = h.Svc.LoginFirstFactor(ctx, p, f, c.PostForm("password"), device, m)
-	case workflow.StepEmailCode:
+	case f.Step == workflow.StepEmailCode:
 		f, err = h.Svc.LoginFirstFactor(ctx, p, f, c.PostForm("email_code"), device, m)
-	case workflow.StepNewPassword:
+	case f.Step == workflow.StepNewPassword:
 		f, err = h.Svc.LoginNewPassword(ctx, p, f, c.PostForm("new_password"), device, m)
-	case workflow.StepOTP:
+	case f.Step == workflow.StepOTP:
 		f, err = h.Svc.LoginSecondFactor(ctx, p, f, c.PostForm("otp"), m)
 	default:
 		err = workflow.ErrLoginFailed
@@ -116,6 +119,7 @@ func (h *Handler) complete(c *gin.Context, f workflow.LoginFlow) {
 	h.Sessions.Put(ctx, keyAlias, p.Alias)
 	h.Sessions.Put(ctx, keyUserID, u.ID)
 	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
+	h.Sessions.Put(ctx, keySecondFactor, f.SecondFactor)
 	if c.PostForm("remember") == "1" && f.SecondFactor && p.RememberDeviceDays > 0 {
 		token, expires, err := h.Svc.RememberDevice(ctx, p, u, m)
 		if err != nil {

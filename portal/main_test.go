@@ -179,6 +179,7 @@ func mustURL(s string) *url.URL {
 // queuedCode opens the newest queued message to address and returns its code.
 func queuedCode(t *testing.T, f *fixture, to string) string {
 	t.Helper()
+	f.env.WorkCodeRequests(t)
 	var args []byte
 	err := f.env.App.Pool.QueryRow(context.Background(),
 		`SELECT args FROM river_job WHERE kind = 'message' AND args->>'to' = $1 ORDER BY id DESC LIMIT 1`, to).Scan(&args)

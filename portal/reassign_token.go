@@ -8,6 +8,7 @@ import "github.com/gin-gonic/gin"
 // the same transaction.
 func init() {
 	register("reassign-token", action{
+		stepUp:    true,
 		sensitive: true,
 		get:       method(func(h *Handler, c *gin.Context) { h.enrolPage(c, "reassign-token", true) }),
 		post:      method(func(h *Handler, c *gin.Context) { h.enrol(c, "reassign-token", true) }),

@@ -12,7 +12,7 @@ import (
 // register-existing-token (SPEC §5.2): serial and code of a stock token on
 // this resource make it the user's. Every failure gets the same answer.
 func init() {
-	register("register-existing-token", action{get: method((*Handler).claimTokenPage), post: method((*Handler).claimToken)})
+	register("register-existing-token", action{stepUp: true, get: method((*Handler).claimTokenPage), post: method((*Handler).claimToken)})
 }
 
 func (h *Handler) claimTokenPage(c *gin.Context) {

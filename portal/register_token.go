@@ -8,7 +8,8 @@ import "github.com/gin-gonic/gin"
 // the user's first token come 8 recovery codes, shown once.
 func init() {
 	register("register-token", action{
-		get:  method(func(h *Handler, c *gin.Context) { h.enrolPage(c, "register-token", false) }),
-		post: method(func(h *Handler, c *gin.Context) { h.enrol(c, "register-token", false) }),
+		stepUp: true,
+		get:    method(func(h *Handler, c *gin.Context) { h.enrolPage(c, "register-token", false) }),
+		post:   method(func(h *Handler, c *gin.Context) { h.enrol(c, "register-token", false) }),
 	})
 }

@@ -154,7 +154,9 @@ func TestRestoreUnknownLoginLooksTheSame(t *testing.T) {
 		}
 		return n
 	}
-	issues, acts, jobs := count("SELECT count(*) FROM user_issues"), count("SELECT count(*) FROM activities"), count("SELECT count(*) FROM river_job")
+	f.env.WorkCodeRequests(t) // earlier tests' requests
+	issues, acts := count("SELECT count(*) FROM user_issues"), count("SELECT count(*) FROM activities")
+	messages, requests := count("SELECT count(*) FROM river_job WHERE kind = 'message'"), count("SELECT count(*) FROM river_job WHERE kind = 'code_request'")
 
 	walk := func(login string) []string {
 		b := f.env.Browser()
@@ -176,8 +178,14 @@ func TestRestoreUnknownLoginLooksTheSame(t *testing.T) {
 	if n := count("SELECT count(*) FROM activities"); n != acts {
 		t.Fatalf("an unknown login wrote %d activities", n-acts)
 	}
-	if n := count("SELECT count(*) FROM river_job"); n != jobs {
-		t.Fatalf("an unknown login queued %d messages", n-jobs)
+	// The same work as for a real login (SPEC §4.2, equal time): one code
+	// request is queued; the queue decides that nobody gets a code.
+	if n := count("SELECT count(*) FROM river_job WHERE kind = 'code_request'") - requests; n != 1 {
+		t.Fatalf("an unknown login queued %d code requests, want 1", n)
+	}
+	f.env.WorkCodeRequests(t)
+	if n := count("SELECT count(*) FROM river_job WHERE kind = 'message'"); n != messages {
+		t.Fatalf("an unknown login queued %d messages", n-messages)
 	}
 	known := walk(f.user.Login)
 	for i := range unknown {

@@ -124,10 +124,13 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 	c.Redirect(http.StatusSeeOther, base(c)+"/actions/"+id)
 }
 
-// registered ends a registration: the recovery codes of a first token are
+// registered ends a registration (the confirmed token counts as the
+// session's second factor from now on): the recovery codes of a first token are
 // shown in this response only, so they never wait in the session; otherwise
 // the user goes home with a message.
 func (h *Handler) registered(c *gin.Context, reg workflow.Registered) {
+	// The user just proved a code of the new token in this session.
+	h.Sessions.Put(c.Request.Context(), keySecondFactor, true)
 	if len(reg.RecoveryCodes) > 0 {
 		c.Header("Cache-Control", "no-store")
 		_ = views.Render(c.Writer, c.Request, http.StatusOK, views.TokenRegisteredPage(h.chrome(c, "Token registered"),

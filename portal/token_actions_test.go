@@ -144,13 +144,21 @@ func TestPINOfEmailToken(t *testing.T) {
 	b.Post(f.path("/login"), apptest.Form("password", f.password))
 	wantPage(t, b.Post(f.path("/login"), apptest.Form("otp", queuedCode(t, f, f.user.Email))), http.StatusOK, "/home")
 
+	// Within 30 s of the sign-in's code no new one is sent (the code
+	// limiter); then it is.
 	p := b.Post(f.act("set-pin"), apptest.Form("serial", tok.Serial, "send", "1"))
+	if p.Status != http.StatusTooManyRequests || !strings.Contains(p.Text("main"), "less than 30 seconds ago") {
+		t.Fatalf("send at once: %d %s", p.Status, p.Text("main"))
+	}
+	f.env.Clock.Advance(workflow.CodeResendAfter)
+	p = b.Post(f.act("set-pin"), apptest.Form("serial", tok.Serial, "send", "1"))
 	if p.Status != http.StatusOK || !strings.Contains(p.Text("main"), "We sent a code") || checked(p, "serial") != tok.Serial {
 		t.Fatalf("send: %d %s", p.Status, p.Text("main"))
 	}
 	p = b.Post(f.act("set-pin"), apptest.Form("serial", tok.Serial, "pin", "2468", "pin_position", "before", "otp", queuedCode(t, f, f.user.Email)))
 	wantHome(t, p, "has a PIN")
 
+	f.env.Clock.Advance(workflow.CodeResendAfter)
 	b.Post(f.act("remove-pin"), apptest.Form("serial", tok.Serial, "send", "1"))
 	p = b.Post(f.act("remove-pin"), apptest.Form("serial", tok.Serial, "otp", "2468"+queuedCode(t, f, f.user.Email)))
 	wantHome(t, p, "no PIN")

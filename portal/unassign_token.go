@@ -11,7 +11,7 @@ import (
 // unassign-token (SPEC §5.4): a token leaves this resource and stays the
 // user's.
 func init() {
-	register("unassign-token", action{sensitive: true, get: method((*Handler).unassignTokenPage), post: method((*Handler).unassignToken)})
+	register("unassign-token", action{sensitive: true, stepUp: true, get: method((*Handler).unassignTokenPage), post: method((*Handler).unassignToken)})
 }
 
 func (h *Handler) unassignTokenPage(c *gin.Context) {

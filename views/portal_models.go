@@ -32,6 +32,13 @@ type Home struct {
 	Actions []string
 }
 
+// StepUp is the page that asks for a second factor before a token action.
+type StepUp struct {
+	Next       string
+	CodeSentTo string // masked, when the user's token sends its codes
+	Form       Form
+}
+
 // Reauth asks a signed-in user to confirm who they are again.
 type Reauth struct {
 	Next     string

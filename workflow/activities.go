@@ -47,7 +47,7 @@ var ActivityEvents = []string{
 	EventTokenReset, EventTokenDeleted, EventTokenChecked, EventRecoveryCodesCreated, EventDeviceRemembered,
 	EventDeviceRevoked, "NotificationsChanged", EventActivityRetentionChanged,
 	EventAdminUpdated, EventAdminDisabled, EventAdminEnabled, EventAdminPasswordReset, EventAdminTOTPReset,
-	EventAPIKeyRevoked, EventSettingsChanged, EventTestMessageSent,
+	EventAPIKeyRevoked, EventSettingsChanged, EventTestMessageSent, EventRestoreProofFailed, EventSecondFactorStepUp,
 }
 
 // eventPattern is the shape of an event name (the activities.event CHECK).

@@ -24,57 +24,6 @@ const AdminIssuer = "tokenportal admin"
 
 var loginPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$`)
 
-func ipKey(ip string) string { return "login-fail-ip:" + ip }
-
-// checkIP refuses requests from an address that failed too often recently.
-func (s *Service) checkIP(ctx context.Context, ip string) error {
-	if ip == "" {
-		return nil
-	}
-	n, err := s.Store.RateCount(ctx, ipKey(ip), s.Limits.IPWindow, s.Now())
-	if err != nil {
-		return Internal(err)
-	}
-	if n >= s.Limits.IPFailures {
-		return ErrLoginFailed
-	}
-	return nil
-}
-
-// failure describes a failed sign-in for failLogin.
-type failure struct {
-	scope   string // what the login name counts against: "admin", "portal:<resource id>"
-	login   string // as typed
-	account func(now time.Time) error
-	act     Activity
-}
-
-// failLogin counts a failed sign-in everywhere it counts (the client IP, the
-// login name whether or not it exists, the account when there is one),
-// writes the attempt to the log, waits the progressive delay and returns
-// ErrLoginFailed.
-func (s *Service) failLogin(ctx context.Context, f failure, m Meta) error {
-	now := s.Now()
-	if m.IP != "" {
-		if _, err := s.Store.HitRate(ctx, ipKey(m.IP), s.Limits.IPWindow, now); err != nil {
-			s.Log.ErrorContext(ctx, "rate limit not counted", "err", err)
-		}
-	}
-	n, err := s.Store.HitRate(ctx, "login-fail:"+f.scope+":"+strings.ToLower(f.login), s.Limits.LockFor, now)
-	if err != nil {
-		s.Log.ErrorContext(ctx, "rate limit not counted", "err", err)
-	}
-	if f.account != nil {
-		if err := f.account(now); err != nil {
-			s.Log.ErrorContext(ctx, "failed sign-in not counted on the account", "err", err)
-		}
-	}
-	f.act.IP, f.act.UserAgent = m.IP, m.UserAgent
-	s.record(ctx, f.act)
-	s.Sleep(ctx, s.failureDelay(n))
-	return ErrLoginFailed
-}
-
 // adminFailed is failLogin for the admin console.
 func (s *Service) adminFailed(ctx context.Context, login string, a *Admin, stage string, m Meta) error {
 	f := failure{scope: "admin", login: login,

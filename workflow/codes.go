@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -15,7 +16,45 @@ const (
 	CodeDigits   = 6
 	CodeTTL      = 10 * time.Minute
 	CodeAttempts = 5
+	// One limiter for every path that sends a code (portal, restore,
+	// validate): at most one new code per CodeResendAfter and CodesPerHour
+	// per user. A code sent earlier stays valid for its CodeTTL.
+	CodeResendAfter = 30 * time.Second
+	CodesPerHour    = 10
 )
+
+// Answers when the code limiter holds a new code back; the code sent
+// earlier still works.
+var (
+	ErrCodeTooSoon  = &Error{Code: CodeTooMany, Message: "A code was sent less than 30 seconds ago. Please use that code, or wait a moment and ask again."}
+	ErrCodeTooOften = &Error{Code: CodeTooMany, Message: "Ten codes were sent in the last hour. Please use the last code you received, or try again later."}
+)
+
+// codeHeldBack reports whether err is the code limiter holding a code back.
+func codeHeldBack(err error) bool {
+	return errors.Is(err, ErrCodeTooSoon) || errors.Is(err, ErrCodeTooOften)
+}
+
+// allowCode counts a code about to be sent to userID, through st so that a
+// code that is not sent after all does not count. Bursts are stopped
+// before they touch the hourly budget.
+func (s *Service) allowCode(ctx context.Context, st Store, userID int64) error {
+	now, id := s.Now(), strconv.FormatInt(userID, 10)
+	n, err := st.HitRate(ctx, "code-burst:"+id, CodeResendAfter, now)
+	if err != nil {
+		return Internal(err)
+	}
+	if n > 1 {
+		return ErrCodeTooSoon
+	}
+	if n, err = st.HitRate(ctx, "code-hour:"+id, time.Hour, now); err != nil {
+		return Internal(err)
+	}
+	if n > CodesPerHour {
+		return ErrCodeTooOften
+	}
+	return nil
+}
 
 // Purposes of one-time codes.
 const (
@@ -48,8 +87,13 @@ func (s *Service) codeHash(userID int64, purpose, code string) []byte {
 }
 
 // sendCode stores a new code and queues it to target through st, so both
-// commit with the caller's transaction.
+// commit with the caller's transaction. The code limiter may hold it back
+// (ErrCodeTooSoon, ErrCodeTooOften): callers that must not tell whether a
+// code went out treat that as sent.
 func (s *Service) sendCode(ctx context.Context, st Store, c OneTimeCode, channel, lang string) error {
+	if err := s.allowCode(ctx, st, c.UserID); err != nil {
+		return err
+	}
 	code := newCode()
 	c.Hash = s.codeHash(c.UserID, c.Purpose, code)
 	c.Target = truncate(c.Target, 254)
@@ -98,7 +142,8 @@ func (s *Service) OpenMessage(m Message) (Message, error) {
 	return m, nil
 }
 
-// checkCode spends an attempt on the user's newest code for purpose.
+// checkCode checks code against the user's live codes for purpose: a match
+// uses the code up, a miss spends an attempt of each.
 func (s *Service) checkCode(ctx context.Context, userID int64, purpose string, tokenID *int64, code string) (CodeResult, error) {
 	return s.checkCodeIn(ctx, s.Store, userID, purpose, tokenID, code)
 }
@@ -148,7 +193,7 @@ func (s *Service) checkTokenCode(ctx context.Context, st Store, t Token, pass st
 	if !ok {
 		return OutcomeMalformed, nil
 	}
-	if t.HasPIN() && !s.Hasher.Compare(t.PINHash, pin) {
+	if t.HasPIN() && !s.checkPIN(ctx, t, pin) {
 		return OutcomeWrongPIN, nil
 	}
 	r, err := s.checkCodeIn(ctx, st, *t.UserID, PurposeToken, &t.ID, code)
@@ -161,4 +206,59 @@ func (s *Service) checkTokenCode(ctx context.Context, st Store, t Token, pass st
 		return OutcomeWrong, nil
 	}
 	return OutcomeAccepted, nil
+}
+
+// CodeRequest asks for a code to be emailed to whoever is behind a login on
+// a resource: a sign-in code (PurposeLogin) or the proof of a restore-access
+// request (PurposeRestore). It is queued for every login typed, known or
+// not, so the request does the same work whoever is behind the login; the
+// queue worker decides whether anybody gets a code (SendRequestedCode).
+type CodeRequest struct {
+	Purpose    string `json:"purpose"`
+	ResourceID int64  `json:"resource_id"`
+	Login      string `json:"login"`
+}
+
+// Kind names the job for the queue.
+func (CodeRequest) Kind() string { return "code_request" }
+
+// requestCode queues r; see CodeRequest.
+func (s *Service) requestCode(ctx context.Context, r CodeRequest) error {
+	if err := s.Store.EnqueueCodeRequest(ctx, r); err != nil {
+		return Internal(err)
+	}
+	return nil
+}
+
+// SendRequestedCode carries out a CodeRequest: a code goes to the email on
+// record of an enabled user assigned to the resource; a sign-in code only
+// to a user without a password who is not locked. Anybody else gets
+// nothing, and neither does a user the code limiter protects.
+func (s *Service) SendRequestedCode(ctx context.Context, r CodeRequest) error {
+	u, err := s.Store.UserByLogin(ctx, r.Login)
+	if ErrorCode(err) == CodeNotFound {
+		return nil
+	} else if err != nil {
+		return Internal(err)
+	}
+	assigned, err := s.Store.IsAssigned(ctx, r.ResourceID, u.ID)
+	if err != nil {
+		return Internal(err)
+	}
+	switch {
+	case !assigned, u.Disabled, u.Email == "":
+		return nil
+	case r.Purpose == PurposeLogin && (u.PasswordHash != "" || u.Locked(s.Now())):
+		return nil
+	case r.Purpose != PurposeLogin && r.Purpose != PurposeRestore:
+		return nil
+	}
+	err = s.Store.Tx(ctx, func(st Store) error {
+		return s.sendCode(ctx, st, OneTimeCode{Purpose: r.Purpose, UserID: u.ID, ResourceID: &r.ResourceID, Target: u.Email}, ChannelEmail, u.Language)
+	})
+	if codeHeldBack(err) {
+		s.Log.InfoContext(ctx, "requested code held back by the limiter", "user", u.ID, "purpose", r.Purpose)
+		return nil
+	}
+	return err
 }

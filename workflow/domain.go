@@ -180,6 +180,8 @@ const (
 	EventIssueVerified             = "IssueVerified"
 	EventIssueDeleted              = "IssueDeleted"
 	EventIssueWithdrawn            = "IssueWithdrawn"
+	EventRestoreProofFailed        = "RestoreProofFailed"
+	EventSecondFactorStepUp        = "SecondFactorStepUp"
 	EventDeviceRemembered          = "DeviceRemembered"
 	EventDeviceRevoked             = "DeviceRevoked"
 )

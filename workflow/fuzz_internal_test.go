@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"slices"
@@ -79,10 +80,7 @@ func FuzzMatch(f *testing.F) {
 		f.Fatal(err)
 	}
 	s := NewService(nil, sealer, 4, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	pinHash, err := s.Hasher.Hash("1234")
-	if err != nil {
-		f.Fatal(err)
-	}
+	pinHash := s.pinHash(0, "1234") // the fuzzed token has id 0
 	f.Fuzz(func(t *testing.T, pass string, mode uint8, counter uint16) {
 		// mode: bit 0 TOTP or HOTP, bits 1-2 no PIN, PIN before or after.
 		tok := Token{Serial: "FUZZ1", Type: "hotp", Enabled: true, Algorithm: "SHA1", Digits: 6, Period: 30,
@@ -99,7 +97,7 @@ func FuzzMatch(f *testing.F) {
 		if err := s.sealSecret(&tok, secret); err != nil {
 			t.Fatal(err)
 		}
-		step, outcome, err := s.match(tok, pass, now)
+		step, outcome, err := s.match(context.Background(), tok, pass, now)
 		if err != nil {
 			t.Fatalf("match(%q): %v", pass, err)
 		}

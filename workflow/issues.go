@@ -29,6 +29,9 @@ type RestoreFlow struct {
 	Token      string    `json:"et,omitempty"`
 	Password   string    `json:"ep,omitempty"`
 	Email      string    `json:"ee,omitempty"`
+	// Counted is set once the request counted against the per-login and
+	// per-address limits, which come before any proof is checked.
+	Counted bool `json:"n,omitempty"`
 }
 
 // Expired reports whether the flow took too long.
@@ -42,8 +45,9 @@ func (f RestoreFlow) LostItem(item string) bool { return slices.Contains(f.Lost,
 var ErrTooManyRequests = Errorf(CodeTooMany, "Too many requests. Please try again in an hour, or call your helpdesk.")
 
 // RestoreStart takes the login and what is lost. Whoever is behind the
-// login, the next page is the same; a code is emailed only when the user has
-// an address on record and did not declare it lost.
+// login, the next page is the same and the same work is done: a code
+// request is queued unless email was declared lost, and the queue mails a
+// code only to a user with an address on record (CodeRequest).
 func (s *Service) RestoreStart(ctx context.Context, p Portal, login string, lost []string, m Meta) (RestoreFlow, error) {
 	login = truncate(strings.TrimSpace(login), 128)
 	f := map[string]string{}
@@ -77,30 +81,54 @@ func (s *Service) RestoreStart(ctx context.Context, p Portal, login string, lost
 			rf.UserID = u.ID
 		}
 	}
-	if rf.UserID != 0 && u.Email != "" && !rf.LostItem(LostEmail) {
-		// At most five codes an hour per user, so nobody floods a mailbox.
-		n, err := s.Store.HitRate(ctx, "restore-code:"+strconv.FormatInt(u.ID, 10), time.Hour, s.Now())
-		if err != nil {
-			return RestoreFlow{}, Internal(err)
-		}
-		if n <= 5 {
-			err := s.Store.Tx(ctx, func(st Store) error {
-				return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeRestore, UserID: u.ID, ResourceID: &p.ResourceID, Target: u.Email}, ChannelEmail, u.Language)
-			})
-			if err != nil {
-				return RestoreFlow{}, err
-			}
+	if !rf.LostItem(LostEmail) {
+		if err := s.requestCode(ctx, CodeRequest{Purpose: PurposeRestore, ResourceID: p.ResourceID, Login: login}); err != nil {
+			return RestoreFlow{}, err
 		}
 	}
 	return rf, nil
 }
 
+// restoreLimit counts a restore-access request against the per-login and
+// per-address limits, once per request and before any proof is checked, so
+// that nobody can use the form to guess a password or code.
+func (s *Service) restoreLimit(ctx context.Context, p Portal, rf *RestoreFlow, m Meta) error {
+	if rf.Counted {
+		return nil
+	}
+	now := s.Now()
+	sum := sha256.Sum256([]byte(strings.ToLower(rf.Login)))
+	n, err := s.Store.HitRate(ctx, "restore-login:"+strconv.FormatInt(p.ResourceID, 10)+":"+hex.EncodeToString(sum[:8]), time.Hour, now)
+	if err != nil {
+		return Internal(err)
+	}
+	if n > s.Limits.RestorePerLogin {
+		return ErrTooManyRequests
+	}
+	if m.IP != "" {
+		n, err := s.Store.HitRate(ctx, "restore-ip:"+ipBucket(m.IP), time.Hour, now)
+		if err != nil {
+			return Internal(err)
+		}
+		if n > s.Limits.RestorePerIP {
+			return ErrTooManyRequests
+		}
+	}
+	rf.Counted = true
+	return nil
+}
+
 // RestoreProve records the proof of every authenticator not declared lost:
 // verified or failed, absent when the user never had it. The answer never
 // says which proofs were right: the next page is the same either way.
+// Proofs leave the user's tokens as they are (no failcount, no used code,
+// no lock), and each failed proof is recorded (RestoreProofFailed).
 func (s *Service) RestoreProve(ctx context.Context, p Portal, rf RestoreFlow, password, emailCode, pass string, m Meta) (RestoreFlow, error) {
 	if rf.Step != RestoreStepProve {
 		return rf, Errorf(CodeConflict, "Please start again.")
+	}
+	if err := s.restoreLimit(ctx, p, &rf, m); err != nil {
+		return rf, err
 	}
 	var u User
 	if rf.UserID != 0 {
@@ -135,21 +163,55 @@ func (s *Service) RestoreProve(ctx context.Context, p Portal, rf RestoreFlow, pa
 			}
 			live = enabledTokens(tokens)
 		}
-		ok := false
-		if len(live) > 0 && strings.TrimSpace(pass) != "" {
-			o, err := s.verifyAny(ctx, u, live, strings.TrimSpace(pass), nil)
-			if err != nil {
-				return rf, err
-			}
-			ok = o == OutcomeAccepted
+		ok, err := s.proveToken(ctx, live, strings.TrimSpace(pass))
+		if err != nil {
+			return rf, err
 		}
 		rf.Token = evidence(len(live) > 0, ok)
+	}
+	if u.ID != 0 {
+		s.recordFailedProofs(ctx, p, u, rf, m)
 	}
 	if rf.LostItem(LostPassword) || rf.LostItem(LostEmail) {
 		rf.Step = RestoreStepNew
 		return rf, nil
 	}
 	return rf, s.restoreCreate(ctx, p, &rf, "", "", m)
+}
+
+// proveToken reports whether pass is a current code of one of the tokens
+// live, without touching them: a restore proof neither uses the code up nor
+// counts a wrong one, so the form cannot lock anybody's token. Codes sent
+// by email or SMS are not asked for here (the email proof covers the
+// mailbox), so only tokens that show their own codes can be proven.
+func (s *Service) proveToken(ctx context.Context, live []Token, pass string) (bool, error) {
+	if pass == "" || len(pass) > 64 {
+		return false, nil
+	}
+	now := s.Now()
+	for _, t := range live {
+		if t.Type == "email" || t.Type == "sms" {
+			continue
+		}
+		_, o, err := s.match(ctx, t, pass, now)
+		if err != nil {
+			return false, err
+		}
+		if o == OutcomeAccepted {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// recordFailedProofs writes one RestoreProofFailed per failed proof.
+func (s *Service) recordFailedProofs(ctx context.Context, p Portal, u User, rf RestoreFlow, m Meta) {
+	for _, proof := range []struct{ name, evidence string }{{"password", rf.Password}, {"email", rf.Email}, {"token", rf.Token}} {
+		if proof.evidence == EvidenceFailed {
+			s.record(ctx, Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventRestoreProofFailed,
+				IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"proof": proof.name, "lost": rf.Lost}})
+		}
+	}
 }
 
 func evidence(has, ok bool) string {
@@ -169,6 +231,9 @@ func (s *Service) RestoreFinish(ctx context.Context, p Portal, rf RestoreFlow, n
 	}
 	if rf.Token == "" { // every authenticator was declared lost: no proof step
 		rf.Token, rf.Password, rf.Email = EvidenceLost, EvidenceLost, EvidenceLost
+	}
+	if err := s.restoreLimit(ctx, p, &rf, m); err != nil {
+		return rf, err
 	}
 	f := map[string]string{}
 	hash := ""
@@ -200,27 +265,10 @@ func (s *Service) RestoreFinish(ctx context.Context, p Portal, rf RestoreFlow, n
 
 // restoreCreate stores the request (a newer one replaces the user's open
 // one), writes IssueCreated and mails the subscribed admins, in one
-// transaction. For nobody it stores and sends nothing; the limits count the
-// same way for everybody.
+// transaction. For nobody it stores and sends nothing. The limits were
+// counted before (restoreLimit).
 func (s *Service) restoreCreate(ctx context.Context, p Portal, rf *RestoreFlow, newPasswordHash, newEmail string, m Meta) error {
 	now := s.Now()
-	sum := sha256.Sum256([]byte(strings.ToLower(rf.Login)))
-	n, err := s.Store.HitRate(ctx, "restore-login:"+strconv.FormatInt(p.ResourceID, 10)+":"+hex.EncodeToString(sum[:8]), time.Hour, now)
-	if err != nil {
-		return Internal(err)
-	}
-	if n > s.Limits.RestorePerLogin {
-		return ErrTooManyRequests
-	}
-	if m.IP != "" {
-		n, err := s.Store.HitRate(ctx, "restore-ip:"+m.IP, time.Hour, now)
-		if err != nil {
-			return Internal(err)
-		}
-		if n > s.Limits.RestorePerIP {
-			return ErrTooManyRequests
-		}
-	}
 	rf.Step = RestoreStepDone
 	if rf.UserID == 0 {
 		return nil

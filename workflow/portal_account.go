@@ -3,7 +3,6 @@ package workflow
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -20,10 +19,6 @@ type PendingCode struct {
 	ExpiresAt time.Time
 	Attempts  int
 }
-
-// emailCodesPerHour bounds the codes change-email sends, so nobody fills a
-// stranger's mailbox from the portal.
-const emailCodesPerHour = 5
 
 var (
 	// ErrEmailCodeExpired and ErrEmailCodeUsedUp end an email change; the
@@ -153,20 +148,17 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Portal, u User, newE
 	case strings.EqualFold(email, u.Email):
 		return Invalid(map[string]string{"new_email": "This is already your email address."})
 	}
-	n, err := s.Store.HitRate(ctx, "email-change-code:"+strconv.FormatInt(u.ID, 10), time.Hour, s.Now())
-	if err != nil {
-		return Internal(err)
-	}
-	if n > emailCodesPerHour {
-		return Invalid(map[string]string{"new_email": "You asked for too many codes. Please try again in an hour."})
-	}
-	return s.Store.Tx(ctx, func(st Store) error {
+	err := s.Store.Tx(ctx, func(st Store) error {
 		if err := s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeEmailChange, UserID: u.ID, ResourceID: &p.ResourceID, Target: email},
 			ChannelEmail, u.Language); err != nil {
 			return err
 		}
 		return st.AddActivity(ctx, s.accountActivity(u, p, EventUserEmailChangeRequest, m, map[string]any{"new_email": email}))
 	})
+	if codeHeldBack(err) {
+		return Invalid(map[string]string{"new_email": ErrorMessage(err)})
+	}
+	return err
 }
 
 // PendingEmailChange returns the address an email change waits to confirm,
@@ -380,20 +372,14 @@ func (s *Service) ReauthByEmail(ctx context.Context, p Portal, u User) (bool, er
 }
 
 // SendReauthCode emails a sign-in code for Reauthenticate and returns the
-// masked address. Like at sign-in, at most ten codes an hour go out; the
-// last one sent stays valid.
+// masked address. When the code limiter holds a new code back, the last one
+// sent stays valid.
 func (s *Service) SendReauthCode(ctx context.Context, p Portal, u User) (string, error) {
-	n, err := s.Store.HitRate(ctx, "login-code:"+strconv.FormatInt(u.ID, 10), time.Hour, s.Now())
-	if err != nil {
-		return "", Internal(err)
-	}
-	if n <= 10 {
-		err = s.Store.Tx(ctx, func(st Store) error {
-			return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeLogin, UserID: u.ID, ResourceID: &p.ResourceID, Target: u.Email}, ChannelEmail, u.Language)
-		})
-		if err != nil {
-			return "", err
-		}
+	err := s.Store.Tx(ctx, func(st Store) error {
+		return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeLogin, UserID: u.ID, ResourceID: &p.ResourceID, Target: u.Email}, ChannelEmail, u.Language)
+	})
+	if err != nil && !codeHeldBack(err) {
+		return "", err
 	}
 	return maskEmail(u.Email), nil
 }

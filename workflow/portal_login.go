@@ -42,6 +42,9 @@ type LoginFlow struct {
 	// SecondFactor is set when an OTP or recovery code was checked, so the
 	// browser may be remembered.
 	SecondFactor bool `json:"f,omitempty"`
+	// NewPasswordHash is the password chosen at StepNewPassword; it
+	// replaces the expired one only when the sign-in completes.
+	NewPasswordHash string `json:"np,omitempty"`
 }
 
 // Expired reports whether the flow took too long.
@@ -72,9 +75,9 @@ func (s *Service) loginFailed(ctx context.Context, p Portal, f LoginFlow, stage 
 }
 
 // LoginStart takes the login name. Whoever is behind it (nobody, a user not
-// assigned to the resource, a disabled or locked account), the flow goes on
-// the same way and fails only at the first factor, with the same message.
-// A user without a password gets a code by email instead.
+// assigned to the resource, a disabled or locked account, a user without a
+// password), the next step is the same password page (SPEC §4.2), and a
+// failure comes only at the end, with the same message.
 func (s *Service) LoginStart(ctx context.Context, p Portal, login string, m Meta) (LoginFlow, error) {
 	login = strings.TrimSpace(login)
 	if login == "" {
@@ -97,25 +100,21 @@ func (s *Service) LoginStart(ctx context.Context, p Portal, login string, m Meta
 			f.UserID = u.ID
 		}
 	}
-	if f.UserID != 0 && u.PasswordHash == "" && u.Email != "" && !u.Disabled && !u.Locked(s.Now()) {
-		f.Step = StepEmailCode
-		f.CodeSentTo = maskEmail(u.Email)
-		// Ten codes an hour at most: nobody can flood a mailbox by typing
-		// a login; the last code sent stays valid.
-		n, err := s.Store.HitRate(ctx, "login-code:"+strconv.FormatInt(u.ID, 10), time.Hour, s.Now())
-		if err != nil {
-			return LoginFlow{}, Internal(err)
-		}
-		if n > 10 {
-			return f, nil
-		}
-		err = s.Store.Tx(ctx, func(st Store) error {
-			return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeLogin, UserID: u.ID, ResourceID: &p.ResourceID, Target: u.Email}, ChannelEmail, u.Language)
-		})
-		if err != nil {
-			return LoginFlow{}, err
-		}
+	return f, nil
+}
+
+// LoginRequestCode is "email me a sign-in code instead", offered on the
+// password page to everyone: the request is queued whoever is behind the
+// login (the queue mails a code only to a user with an email on record and
+// no password), and everyone is asked for the code next.
+func (s *Service) LoginRequestCode(ctx context.Context, p Portal, f LoginFlow, m Meta) (LoginFlow, error) {
+	if f.Step != StepPassword {
+		return f, ErrLoginFailed
 	}
+	if err := s.requestCode(ctx, CodeRequest{Purpose: PurposeLogin, ResourceID: p.ResourceID, Login: f.Login}); err != nil {
+		return f, err
+	}
+	f.Step = StepEmailCode
 	return f, nil
 }
 
@@ -144,7 +143,8 @@ func (s *Service) LoginFirstFactor(ctx context.Context, p Portal, f LoginFlow, s
 		if err != nil {
 			return f, err
 		}
-		ok = r.Matched
+		// A user with a password must use it (SPEC §4.2).
+		ok = r.Matched && u.PasswordHash == ""
 	}
 	if !ok || u.Disabled || u.Locked(s.Now()) {
 		return f, s.loginFailed(ctx, p, f, string(f.Step), m)
@@ -169,8 +169,9 @@ func (s *Service) LoginFirstFactor(ctx context.Context, p Portal, f LoginFlow, s
 	return s.secondFactorStep(ctx, p, f, u, device, m)
 }
 
-// LoginNewPassword replaces a password that is too old (or temporary)
-// during sign-in, under the password policy, then goes on.
+// LoginNewPassword takes the replacement of a password that is too old,
+// under the password policy, and goes on; the password changes only when
+// the sign-in completes (LoginComplete), never before the second factor.
 func (s *Service) LoginNewPassword(ctx context.Context, p Portal, f LoginFlow, newPassword, device string, m Meta) (LoginFlow, error) {
 	if f.Step != StepNewPassword {
 		return f, ErrLoginFailed
@@ -188,20 +189,22 @@ func (s *Service) LoginNewPassword(ctx context.Context, p Portal, f LoginFlow, n
 	if err != nil {
 		return f, Internal(err)
 	}
-	err = s.Store.Tx(ctx, func(st Store) error {
-		if err := st.SetUserPassword(ctx, u.ID, hash, s.Now()); err != nil {
-			return err
-		}
-		if err := st.AddActivity(ctx, s.stamp(Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
-			Event: EventUserPasswordChange, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"reason": "expired"}})); err != nil {
-			return err
-		}
-		return s.passwordChangedMail(ctx, st, p, u)
-	})
-	if err != nil {
-		return f, err
-	}
+	// Kept in the flow: nothing changes before the second factor passes.
+	f.NewPasswordHash = hash
 	return s.secondFactorStep(ctx, p, f, u, device, m)
+}
+
+// replaceExpiredPassword commits the password chosen during the sign-in,
+// with its activity and mail, in the sign-in's transaction.
+func (s *Service) replaceExpiredPassword(ctx context.Context, st Store, p Portal, u User, hash string, now time.Time, m Meta) error {
+	if err := st.SetUserPassword(ctx, u.ID, hash, now); err != nil {
+		return err
+	}
+	if err := st.AddActivity(ctx, Activity{At: now, Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+		Event: EventUserPasswordChange, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"reason": "expired"}}); err != nil {
+		return Internal(err)
+	}
+	return s.passwordChangedMail(ctx, st, p, u)
 }
 
 func userActor(u User) Actor { return Actor{Type: ActorUser, ID: u.ID, Name: u.Login} }
@@ -229,9 +232,9 @@ func (s *Service) secondFactorStep(ctx context.Context, p Portal, f LoginFlow, u
 	}
 	live := enabledTokens(tokens)
 	trusted := p.Trusted(m.IP)
-	if len(live) == 0 {
-		// Also users whose tokens an approved lost-token request disabled:
-		// that is how they get in to register a new one.
+	if len(live) == 0 && !heldBack(tokens) {
+		// No token, or only tokens an approved lost-token request
+		// disabled: that is how they get in to register a new one.
 		if p.DenyWithoutTokenOutsideTrusted && !trusted {
 			return f, s.loginFailed(ctx, p, f, "no token outside trusted networks", m)
 		}
@@ -253,18 +256,67 @@ func (s *Service) secondFactorStep(ctx context.Context, p Portal, f LoginFlow, u
 		}
 	}
 	f.Step = StepOTP
-	if onlySent(live) {
-		t := live[0]
-		if err := s.SendTokenCode(ctx, t, u); err != nil {
-			return f, err
-		}
-		if t.Type == "sms" {
-			f.CodeSentTo = maskPhone(u.Phone)
-		} else {
-			f.CodeSentTo = maskEmail(u.Email)
+	f.CodeSentTo, err = s.sendSecondFactorCode(ctx, u, live)
+	return f, err
+}
+
+// sendSecondFactorCode sends the code of a user whose tokens all send
+// their codes (email, SMS) and returns where it went, masked; "" when the
+// tokens show their own codes. When the code limiter holds a new code
+// back, the one sent before still works.
+func (s *Service) sendSecondFactorCode(ctx context.Context, u User, live []Token) (string, error) {
+	if !onlySent(live) {
+		return "", nil
+	}
+	t := live[0]
+	if err := s.SendTokenCode(ctx, t, u); err != nil && !codeHeldBack(err) {
+		return "", err
+	}
+	if t.Type == "sms" {
+		return maskPhone(u.Phone), nil
+	}
+	return maskEmail(u.Email), nil
+}
+
+// HasUsableToken reports whether tokens hold an enabled token: a session
+// of such a user must have proven a second factor before it adds,
+// replaces or removes a token (StepUp).
+func HasUsableToken(tokens []Token) bool { return len(enabledTokens(tokens)) > 0 }
+
+// StepUpStart prepares the step-up of a session that signed in without a
+// second factor (trusted network, remembered device): a code is sent when
+// the user's tokens send theirs; it returns where it went, masked.
+func (s *Service) StepUpStart(ctx context.Context, p Portal, u User) (string, error) {
+	tokens, err := s.Store.UserTokens(ctx, u.ID, p.ResourceID)
+	if err != nil {
+		return "", Internal(err)
+	}
+	return s.sendSecondFactorCode(ctx, u, enabledTokens(tokens))
+}
+
+// StepUp proves a second factor in a session that signed in without one:
+// an OTP of an enabled token or a recovery code, with the rules and the
+// failure counting of the sign-in's second step.
+func (s *Service) StepUp(ctx context.Context, p Portal, u User, pass string, m Meta) error {
+	f := LoginFlow{ResourceID: p.ResourceID, Login: u.Login, UserID: u.ID, Step: StepOTP}
+	if _, err := s.LoginSecondFactor(ctx, p, f, pass, m); err != nil {
+		return err
+	}
+	s.record(ctx, Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventSecondFactorStepUp,
+		IP: m.IP, UserAgent: m.UserAgent})
+	return nil
+}
+
+// heldBack reports whether one of tokens was disabled other than by an
+// approved lost-token request (by an admin, mostly): that never waives the
+// second factor. Only a recovery code gets such a user in.
+func heldBack(tokens []Token) bool {
+	for _, t := range tokens {
+		if !t.Enabled && t.DisabledReason != DisabledLost {
+			return true
 		}
 	}
-	return f, nil
+	return false
 }
 
 func enabledTokens(tokens []Token) []Token {
@@ -368,6 +420,11 @@ func (s *Service) LoginComplete(ctx context.Context, p Portal, f LoginFlow, m Me
 	err = s.Store.Tx(ctx, func(st Store) error {
 		if err := st.RecordUserLogin(ctx, u.ID); err != nil {
 			return Internal(err)
+		}
+		if f.NewPasswordHash != "" {
+			if err := s.replaceExpiredPassword(ctx, st, p, u, f.NewPasswordHash, now, m); err != nil {
+				return err
+			}
 		}
 		withdrawn, err := st.WithdrawIssues(ctx, u.ID, p.ResourceID, now)
 		if err != nil {

@@ -22,8 +22,6 @@ const (
 	// claimAttempts per claimWindow stop guessing of stock serials.
 	claimAttempts = 10
 	claimWindow   = 15 * time.Minute
-	// sentCodes per hour that one user can have sent by the token actions.
-	sentCodes = 10
 )
 
 // Answers of the token actions.
@@ -34,7 +32,6 @@ var (
 	ErrTooManyTokens = &Error{Code: CodeConflict, Message: "You already have as many tokens for this resource as you may have."}
 	ErrEnrolExpired  = &Error{Code: CodeInvalid, Message: "The registration took too long. Please start again."}
 	ErrTokenChanged  = &Error{Code: CodeConflict, Message: "The token changed meanwhile. Please look at your tokens and try again."}
-	errTooManyCodes  = &Error{Code: CodeTooMany, Message: "Too many codes were sent. Please wait an hour and try again."}
 )
 
 // ActionTokens are the tokens among tokens that portal action id works on:
@@ -205,26 +202,10 @@ func (s *Service) startEnrolment(ctx context.Context, p Portal, u User, typ stri
 		channel, target = ChannelSMS, u.Phone
 		e.SentTo = maskPhone(u.Phone)
 	}
-	if err := s.limitSentCodes(ctx, u); err != nil {
-		return e, err
-	}
 	err := s.Store.Tx(ctx, func(st Store) error {
 		return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeEnrol, UserID: u.ID, ResourceID: &p.ResourceID, Target: target}, channel, u.Language)
 	})
 	return e, err
-}
-
-// limitSentCodes counts a code sent at a user's request: nobody can flood
-// a mailbox or phone from a portal.
-func (s *Service) limitSentCodes(ctx context.Context, u User) error {
-	n, err := s.Store.HitRate(ctx, "portal-codes:"+strconv.FormatInt(u.ID, 10), time.Hour, s.Now())
-	if err != nil {
-		return Internal(err)
-	}
-	if n > sentCodes {
-		return errTooManyCodes
-	}
-	return nil
 }
 
 // Enrolment shows a TOTP/HOTP enrolment for the user's app: the otpauth://
@@ -500,9 +481,6 @@ func (s *Service) SendActionCode(ctx context.Context, p Portal, u User, id, seri
 	if t.Type != "email" && t.Type != "sms" {
 		return "", Invalid(map[string]string{"serial": "This token shows its codes itself; nothing needs to be sent."})
 	}
-	if err := s.limitSentCodes(ctx, u); err != nil {
-		return "", err
-	}
 	if err := s.SendTokenCode(ctx, t, u); err != nil {
 		return "", err
 	}
@@ -540,10 +518,7 @@ func (s *Service) SetPIN(ctx context.Context, p Portal, u User, serial, pin, pos
 	if err := s.confirmHolder(ctx, t, code); err != nil {
 		return t, err
 	}
-	hash, err := s.Hasher.Hash(pin)
-	if err != nil {
-		return t, Internal(err)
-	}
+	hash := s.pinHash(t.ID, pin)
 	err = s.Store.Tx(ctx, func(st Store) error {
 		if ok, err := st.SetTokenPIN(ctx, t.ID, hash, position); err != nil {
 			return Internal(err)

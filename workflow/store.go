@@ -148,6 +148,8 @@ type Store interface {
 	// clears the PIN of a token that has one.
 	SetTokenPIN(ctx context.Context, tokenID int64, hash, position string) (bool, error)
 	RemoveTokenPIN(ctx context.Context, tokenID int64) (bool, error)
+	// RehashTokenPIN replaces the PIN hash old by new, only if it is still old.
+	RehashTokenPIN(ctx context.Context, tokenID int64, old, new string) (bool, error)
 
 	// Portal sign-in.
 	UserTokens(ctx context.Context, userID, resourceID int64) ([]Token, error)
@@ -219,8 +221,9 @@ type Store interface {
 
 	// One-time codes (email/SMS).
 	CreateCode(ctx context.Context, c *OneTimeCode) error
-	// UseCode spends one attempt on the newest live code of the user for
-	// purpose (and token, when given) and marks it used when hash matches.
+	// UseCode checks hash against the live codes of the user for purpose
+	// (and token, when given): a match uses the code (and retires the
+	// others), a miss spends an attempt of each.
 	UseCode(ctx context.Context, userID int64, purpose string, tokenID *int64, hash []byte, now time.Time, maxAttempts int) (CodeResult, error)
 	// PendingCode is the newest unused code of the user for purpose, expired
 	// or not; NotFound when there is none.
@@ -246,6 +249,8 @@ type Store interface {
 
 	// Enqueue queues a mail or SMS for delivery, in the current transaction.
 	Enqueue(ctx context.Context, m Message) error
+	// EnqueueCodeRequest queues a request for a one-time code.
+	EnqueueCodeRequest(ctx context.Context, r CodeRequest) error
 
 	// AddActivity appends to the activity log.
 	AddActivity(ctx context.Context, a Activity) error

@@ -65,6 +65,7 @@ func (s *Service) validateUnknown(ctx context.Context, resourceID int64, login, 
 
 // verifyAny checks pass against a user's usable tokens and commits the
 // result (see VerifyTokenCode). act, when not nil, is the activity to write.
+// Each token's PIN is checked once.
 func (s *Service) verifyAny(ctx context.Context, u User, live []Token, pass string, act *Activity) (Outcome, error) {
 	// The code belongs to at most one software token: find it without side
 	// effects, then commit on that one.
@@ -77,10 +78,12 @@ func (s *Service) verifyAny(ctx context.Context, u User, live []Token, pass stri
 			}
 			continue
 		}
-		if _, outcome, err := s.match(t, pass, now); err != nil {
+		step, outcome, err := s.match(ctx, t, pass, now)
+		if err != nil {
 			return "", err
-		} else if outcome == OutcomeAccepted || outcome == OutcomeReplayed || len(live) == 1 {
-			return s.VerifyTokenCode(ctx, t, pass, true, act)
+		}
+		if outcome == OutcomeAccepted || outcome == OutcomeReplayed || len(live) == 1 {
+			return s.commitMatch(ctx, t, step, outcome, now, true, act)
 		}
 	}
 	if sent != nil {
@@ -93,29 +96,52 @@ func (s *Service) verifyAny(ctx context.Context, u User, live []Token, pass stri
 	}
 	if act != nil {
 		act.At = now
-		act.Details = withDetail(act.Details, "result", false)
-		act.Details = withDetail(act.Details, "reason", string(OutcomeWrong))
+		refused(act, OutcomeWrong)
 	}
 	return OutcomeWrong, s.failTokens(ctx, ids, act)
 }
 
+// maxPINLength is the longest PIN a portal may ask for.
+const maxPINLength = 8
+
 // validateSent checks the code of an email or SMS token. An empty pass, or
-// the PIN alone, asks for a code: one is sent and the answer is false.
+// the PIN alone, asks for a code: one is sent (within the code limiter) and
+// the answer is false. Neither sending nor holding a code back counts as a
+// failure.
 func (s *Service) validateSent(ctx context.Context, u User, t Token, pass string, act *Activity) (Outcome, error) {
-	if pass == "" || (t.HasPIN() && len(pass) <= 8 && s.Hasher.Compare(t.PINHash, pass)) {
-		err := s.Store.Tx(ctx, func(st Store) error {
-			if err := s.sendTokenCode(ctx, st, t, u); err != nil || act == nil {
-				return err
-			}
-			act.At = s.Now()
-			act.Details = withDetail(act.Details, "result", false)
-			act.Details = withDetail(act.Details, "reason", "code sent")
-			act.Details = withDetail(act.Details, "serial", t.Serial)
-			return wrapInternal(st.AddActivity(ctx, *act))
-		})
-		return OutcomeNoCode, err
+	if pass != "" && (!t.HasPIN() || len(pass) > maxPINLength) {
+		return s.VerifyTokenCode(ctx, t, pass, true, act)
 	}
-	return s.VerifyTokenCode(ctx, t, pass, true, act)
+	if pass != "" && !s.checkPIN(ctx, t, pass) {
+		stampVerify(act, t, s.Now())
+		refused(act, OutcomeWrongPIN)
+		return OutcomeWrongPIN, s.failTokens(ctx, []int64{t.ID}, act)
+	}
+	note := func(reason string) {
+		if act != nil {
+			stampVerify(act, t, s.Now())
+			act.Details = withDetail(act.Details, "result", false)
+			act.Details = withDetail(act.Details, "reason", reason)
+		}
+	}
+	err := s.Store.Tx(ctx, func(st Store) error {
+		if err := s.sendTokenCode(ctx, st, t, u); err != nil || act == nil {
+			return err
+		}
+		note("code sent")
+		return wrapInternal(st.AddActivity(ctx, *act))
+	})
+	if codeHeldBack(err) {
+		note("code not sent: " + ErrorMessage(err))
+		if act != nil {
+			s.record(ctx, *act)
+		}
+		err = nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return OutcomeNoCode, nil
 }
 
 // expired reports whether a user's account is past its validity.

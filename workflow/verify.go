@@ -78,9 +78,10 @@ func splitPIN(t Token, pass string) (pin, code string, ok bool) {
 	return pass[codeLen:], pass[:codeLen], true
 }
 
-// match checks pass against a software token without changing anything. It
-// returns the matched step (TOTP) or counter (HOTP).
-func (s *Service) match(t Token, pass string, now time.Time) (int64, Outcome, error) {
+// match checks pass against a software token without changing the token
+// (a PIN still stored as bcrypt is rehashed). It returns the matched step
+// (TOTP) or counter (HOTP). The PIN is checked once.
+func (s *Service) match(ctx context.Context, t Token, pass string, now time.Time) (int64, Outcome, error) {
 	switch {
 	case !t.Enabled:
 		return 0, OutcomeDisabled, nil
@@ -89,13 +90,9 @@ func (s *Service) match(t Token, pass string, now time.Time) (int64, Outcome, er
 	}
 	pin, code, ok := splitPIN(t, pass)
 	if !ok || !otp.WellFormed(code, t.Params()) {
-		if t.HasPIN() && ok {
-			// Spend the same bcrypt time as a real PIN check.
-			s.Hasher.Compare(t.PINHash, pin)
-		}
 		return 0, OutcomeMalformed, nil
 	}
-	if t.HasPIN() && !s.Hasher.Compare(t.PINHash, pin) {
+	if t.HasPIN() && !s.checkPIN(ctx, t, pin) {
 		return 0, OutcomeWrongPIN, nil
 	}
 	secret, err := s.openSecret(t)
@@ -132,18 +129,30 @@ func (s *Service) match(t Token, pass string, now time.Time) (int64, Outcome, er
 // countFailure is set. act, when not nil, is written in the same statement
 // with the result added to its details.
 func (s *Service) VerifyTokenCode(ctx context.Context, t Token, pass string, countFailure bool, act *Activity) (Outcome, error) {
+	if t.Type == "email" || t.Type == "sms" {
+		stampVerify(act, t, s.Now())
+		return s.verifySentCode(ctx, t, pass, countFailure, act)
+	}
 	now := s.Now()
+	step, outcome, err := s.match(ctx, t, pass, now)
+	if err != nil {
+		return "", err
+	}
+	return s.commitMatch(ctx, t, step, outcome, now, countFailure, act)
+}
+
+// stampVerify dates act (when not nil) and names the token in it.
+func stampVerify(act *Activity, t Token, now time.Time) {
 	if act != nil {
 		act.At = now
 		act.Details = withDetail(act.Details, "serial", t.Serial)
 	}
-	if t.Type == "email" || t.Type == "sms" {
-		return s.verifySentCode(ctx, t, pass, countFailure, act)
-	}
-	step, outcome, err := s.match(t, pass, now)
-	if err != nil {
-		return "", err
-	}
+}
+
+// commitMatch commits what match found on a software token: the accepted
+// step (or a replay, when another request took it first), or a failure.
+func (s *Service) commitMatch(ctx context.Context, t Token, step int64, outcome Outcome, now time.Time, countFailure bool, act *Activity) (Outcome, error) {
+	stampVerify(act, t, now)
 	if outcome == OutcomeAccepted {
 		ok, err := s.Store.AcceptTokenStep(ctx, t.ID, step, t.Type == "hotp", now, act)
 		if err != nil {
@@ -169,8 +178,13 @@ func (s *Service) VerifyTokenCode(ctx context.Context, t Token, pass string, cou
 // failcount limits guessing: a replayed code was right once and is no guess,
 // so it does not count (a burst of double submissions must not lock the
 // owner out); it is refused and logged all the same.
+// "No code sent, or it expired" is no guess either: it never counts.
 func countsAsFailure(countFailure bool, o Outcome) bool {
-	return countFailure && o != OutcomeAccepted && o != OutcomeDisabled && o != OutcomeLocked && o != OutcomeReplayed
+	switch o {
+	case OutcomeAccepted, OutcomeDisabled, OutcomeLocked, OutcomeReplayed, OutcomeNoCode:
+		return false
+	}
+	return countFailure
 }
 
 // refused notes in act (when not nil) why a code was refused.

@@ -1,7 +1,7 @@
-// Package jobs holds the periodic background work of tokenportal, run by the
-// River client that also delivers mail (workflow/notify.NewQueue): for now
-// the purge of activities older than the retention, and of throttle
-// counters, one-time codes and remembered devices long expired.
+// Package jobs holds the background work of tokenportal, run by the River
+// client that also delivers mail (workflow/notify.NewQueue): the requested
+// one-time codes, the purge of activities older than the retention, and of
+// throttle counters, one-time codes and remembered devices long expired.
 package jobs
 
 import (
@@ -71,11 +71,32 @@ func (w *PurgeActivitiesWorker) Timeout(*river.Job[PurgeActivitiesArgs]) time.Du
 	return purgeTimeout
 }
 
-// Option registers the purge worker and its periodic job (hourly, and once
-// when a client becomes the leader) with the queue of notify.NewQueue.
+// CodeRequestWorker runs workflow.CodeRequest: whether a code goes out is
+// decided here, off the request, so the request takes the same time for
+// every login.
+type CodeRequestWorker struct {
+	river.WorkerDefaults[workflow.CodeRequest]
+	Svc *workflow.Service
+	Log *slog.Logger
+}
+
+// Work sends the code, unless the request waited longer than a code would
+// live: nobody is waiting for it any more.
+func (w *CodeRequestWorker) Work(ctx context.Context, job *river.Job[workflow.CodeRequest]) error {
+	if time.Since(job.CreatedAt) > workflow.CodeTTL {
+		w.Log.WarnContext(ctx, "code request too old; dropped", "job", job.ID)
+		return nil
+	}
+	return w.Svc.SendRequestedCode(ctx, job.Args)
+}
+
+// Option registers the code request worker, the purge worker and its
+// periodic job (hourly, and once when a client becomes the leader) with the
+// queue of notify.NewQueue.
 func Option(svc *workflow.Service, log *slog.Logger) notify.QueueOption {
 	return func(c *river.Config) {
 		river.AddWorker(c.Workers, &PurgeActivitiesWorker{Svc: svc, Log: log})
+		river.AddWorker(c.Workers, &CodeRequestWorker{Svc: svc, Log: log})
 		c.PeriodicJobs = append(c.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(PurgeInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return PurgeActivitiesArgs{}, nil },
 			&river.PeriodicJobOpts{ID: PurgeActivitiesID, RunOnStart: true}))

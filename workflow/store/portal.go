@@ -19,12 +19,15 @@ func (db *DB) UserTokens(ctx context.Context, userID, resourceID int64) ([]workf
 	return pgx.CollectRows(rows, scanTokenRow)
 }
 
-// RecordUserFailure counts one failed sign-in in a single statement.
+// RecordUserFailure counts one failed sign-in in a single statement and
+// locks at the threshold. Attempts while locked neither count nor extend
+// the lock; the first failure after it ended starts the count again.
 func (db *DB) RecordUserFailure(ctx context.Context, id int64, now time.Time, lockAfter int, lockFor time.Duration) error {
 	_, err := db.q.Exec(ctx, `UPDATE users SET
-		failed_logins = failed_logins + 1,
-		locked_until = CASE WHEN failed_logins + 1 >= $3 THEN $2::timestamptz + $4::interval ELSE locked_until END
-		WHERE id = $1`, id, now, lockAfter, lockFor)
+		failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END,
+		locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END) >= $3
+			THEN $2::timestamptz + $4::interval END
+		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)`, id, now, lockAfter, lockFor)
 	return err
 }
 

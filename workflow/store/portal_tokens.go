@@ -51,6 +51,13 @@ func (db *DB) SetTokenPIN(ctx context.Context, tokenID int64, hash, position str
 	return err == nil && tag.RowsAffected() == 1, err
 }
 
+// RehashTokenPIN replaces a PIN hash of the old form by the new one, only
+// if it was not changed meanwhile.
+func (db *DB) RehashTokenPIN(ctx context.Context, tokenID int64, old, new string) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE tokens SET pin_hash = $3 WHERE id = $1 AND pin_hash = $2`, tokenID, old, new)
+	return tag.RowsAffected() == 1, err
+}
+
 // RemoveTokenPIN clears the PIN of a token that has one.
 func (db *DB) RemoveTokenPIN(ctx context.Context, tokenID int64) (bool, error) {
 	tag, err := db.q.Exec(ctx, `UPDATE tokens SET pin_hash = NULL, pin_position = 'after'

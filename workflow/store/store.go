@@ -109,11 +109,15 @@ func ptrTime(t *time.Time) *time.Time {
 // first: a mail server may be down that long without a message being lost).
 const messageAttempts = 20
 
-// Enqueue queues a mail or SMS. Inside Tx the job commits or rolls back with
-// the change that caused it.
-func (db *DB) Enqueue(ctx context.Context, m workflow.Message) error {
-	args := workflow.MessageJob{Message: m}
-	opts := &river.InsertOpts{MaxAttempts: messageAttempts}
+// EnqueueCodeRequest queues a request for a one-time code (see
+// workflow.CodeRequest); a few quick retries are enough.
+func (db *DB) EnqueueCodeRequest(ctx context.Context, r workflow.CodeRequest) error {
+	return db.insertJob(ctx, r, &river.InsertOpts{MaxAttempts: 3})
+}
+
+// insertJob inserts a job; inside Tx it commits or rolls back with the
+// transaction.
+func (db *DB) insertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
 	var err error
 	if tx, ok := db.q.(pgx.Tx); ok {
 		_, err = db.jobs.InsertTx(ctx, tx, args, opts)
@@ -121,4 +125,10 @@ func (db *DB) Enqueue(ctx context.Context, m workflow.Message) error {
 		_, err = db.jobs.Insert(ctx, args, opts)
 	}
 	return err
+}
+
+// Enqueue queues a mail or SMS. Inside Tx the job commits or rolls back with
+// the change that caused it.
+func (db *DB) Enqueue(ctx context.Context, m workflow.Message) error {
+	return db.insertJob(ctx, workflow.MessageJob{Message: m}, &river.InsertOpts{MaxAttempts: messageAttempts})
 }

@@ -7,6 +7,8 @@ package apptest
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/jackc/pgx/v5"
 
 	"tokenportal/cmd/tokenportal/app"
 	"tokenportal/workflow"
@@ -204,4 +207,34 @@ func (e *Env) StartQueue(t testing.TB) {
 		_ = e.App.Queue.Stop(sctx)
 		cancel()
 	})
+}
+
+// WorkCodeRequests carries out the queued code requests (workflow.CodeRequest)
+// at once, as the queue worker would, for tests that do not run the queue.
+// Each job is taken with SKIP LOCKED, so a running queue and this never do
+// the same request twice. It returns how many requests it carried out.
+func (e *Env) WorkCodeRequests(t testing.TB) int {
+	t.Helper()
+	ctx := context.Background()
+	n := 0
+	for {
+		var args []byte
+		err := e.App.Pool.QueryRow(ctx, `DELETE FROM river_job WHERE id = (
+			SELECT id FROM river_job WHERE kind = 'code_request' AND state = 'available'
+			ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING args`).Scan(&args)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return n
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r workflow.CodeRequest
+		if err := json.Unmarshal(args, &r); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Svc.SendRequestedCode(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
 }
