@@ -116,8 +116,11 @@ func New(t testing.TB, cfg *app.Config) *Env {
 type Browser struct {
 	env    *Env
 	Client *http.Client
-	// UserAgent and ForwardedFor are sent with every request when set.
-	UserAgent string
+	// UserAgent and ForwardedFor are sent with every request when set
+	// (ForwardedFor counts only on an app whose TrustedProxies hold the
+	// loopback address).
+	UserAgent    string
+	ForwardedFor string
 }
 
 // Browser returns a new browser with an empty cookie jar.
@@ -145,6 +148,9 @@ func (b *Browser) Do(req *http.Request) *Page {
 	b.env.T.Helper()
 	if b.UserAgent != "" {
 		req.Header.Set("User-Agent", b.UserAgent)
+	}
+	if b.ForwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", b.ForwardedFor)
 	}
 	resp, err := b.Client.Do(req)
 	if err != nil {
