@@ -67,7 +67,7 @@ func itoa(n int) string {
 	}
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -98,7 +98,7 @@ func newFixture(t *testing.T) *fixture {
 var rfcSecret = []byte("12345678901234567890")
 
 // token stores a software token of the fixture's user on its resource.
-func (f *fixture) token(t *testing.T, typ string, mod func(*workflow.Token)) workflow.Token {
+func (f *fixture) token(t testing.TB, typ string, mod func(*workflow.Token)) workflow.Token {
 	t.Helper()
 	tok := workflow.Token{Serial: unique("T"), Type: typ, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: -1,
 		Enabled: true, UserID: &f.user.ID, ResourceID: &f.resource.ID}
