@@ -148,6 +148,9 @@ func (h *Handler) reauth(c *gin.Context) {
 		return
 	}
 	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
+	if u.PasswordHash == "" && !byEmail {
+		h.Sessions.Put(ctx, keySecondFactor, true) // confirmed with a token's code
+	}
 	c.Redirect(http.StatusSeeOther, safeNext(c, next))
 }
 
