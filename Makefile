@@ -73,6 +73,10 @@ FUZZ_TARGETS := \
 	./admin:FuzzAdminTokens \
 	./admin:FuzzAdminIssues \
 	./admin:FuzzAdminSignIn \
+	./admin:FuzzAdminAccounts \
+	./admin:FuzzAdminAPIKeys \
+	./admin:FuzzAdminSettings \
+	./admin:FuzzAdminRetention \
 	./admin:FuzzAPIUsers \
 	./admin:FuzzAPIPortal \
 	./admin:FuzzAPIValidate

@@ -52,7 +52,8 @@ type activityQuery struct {
 }
 
 // readActivityQuery reads user, event, resource_id, from and to. The user
-// is a login (exact, without regard to case) or a user id.
+// is a login (exact, without regard to case) or a user id; one that names
+// no user is no error, it selects no activities.
 func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 	ctx := c.Request.Context()
 	q := activityQuery{values: map[string]string{}, errors: map[string]string{}, params: url.Values{}}
@@ -71,7 +72,10 @@ func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 			q.errors["user"] = "The user could not be looked up. Please try again."
 			h.Log.ErrorContext(ctx, "activity filter: user lookup failed", "err", err)
 		case err != nil:
-			q.errors["user"] = "There is no user with this login or id."
+			// A login or id of nobody selects nothing, the same answer as a
+			// user without activities (for an owner: without any on their
+			// resources), so the filter tells no one which logins exist.
+			q.filter.NoUser = true
 		default:
 			q.filter.UserID = id
 		}

@@ -225,6 +225,8 @@ func TestActivitiesFilters(t *testing.T) {
 		{"from before the window", url.Values{"user": {uid}, "from": {date(150 * day)}, "to": {date(80 * day)}}, []int{5}},
 		{"range outside the window", url.Values{"user": {uid}, "to": {date(95 * day)}}, nil},
 		{"event nobody had", url.Values{"user": {uid}, "event": {workflow.EventTokenPinSet}}, nil},
+		{"unknown user", url.Values{"user": {"nobody-" + tag}}, nil},
+		{"unknown user id", url.Values{"user": {"999999999"}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -257,7 +259,6 @@ func TestActivitiesFilters(t *testing.T) {
 		query url.Values
 		field string
 	}{
-		{"unknown user", url.Values{"user": {"nobody-" + tag}}, "user"},
 		{"not an event", url.Values{"event": {"drop table"}}, "event"},
 		{"malformed date", url.Values{"from": {"yesterday"}}, "from"},
 		{"end before start", url.Values{"from": {date(day)}, "to": {date(2 * day)}}, "to"},
@@ -571,5 +572,82 @@ func TestActivityRetentionForm(t *testing.T) {
 	h := signIn(t, env, workflow.RoleHelpdesk)
 	if h.Get("/admin/activities").Doc.Find("#retention_days").Length() != 0 {
 		t.Error("the helpdesk is offered the retention")
+	}
+}
+
+// TestActivitiesUserFilterRevealsNoLogins: an owner filters the activities
+// by (a) a login nobody has, (b) the login of a user of another resource,
+// with activities there, and (c) the login of a user of their own resource
+// without activities. Each tab, the export and the API (by user id) answer
+// all three exactly alike, apart from showing the filter again, so the
+// filter tells an owner nothing of the users outside their resources
+// (before, (a) answered 422 "There is no user with this login or id").
+func TestActivitiesUserFilterRevealsNoLogins(t *testing.T) {
+	env := apptest.New(t, nil)
+	tag := apiTag(t)
+	mine, theirs := newResource(t, env, "Probe mine "+tag), newResource(t, env, "Probe theirs "+tag)
+	quiet, busy := newUser(t, env, "probe-quiet-"+tag), newUser(t, env, "probe-busy-"+tag)
+	for _, a := range []struct{ r, u int64 }{{mine.ID, quiet.ID}, {theirs.ID, busy.ID}} {
+		if err := env.Svc.AssignUser(context.Background(), a.r, a.u, workflow.SystemActor, workflow.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forgetActivities(t, env, mine.ID, theirs.ID, quiet.ID, busy.ID)
+	now := env.Clock.Now()
+	copyActivities(t, env, []act{
+		{at: now.Add(-time.Hour), user: busy.ID, resource: theirs.ID, event: workflow.EventUserLogin},
+		{at: now.Add(-2 * time.Hour), user: busy.ID, event: workflow.EventUserLoginChange}, // no resource
+	})
+	b, owner := signInAs(t, env, workflow.RoleOwner)
+	if _, err := env.App.Pool.Exec(context.Background(), "INSERT INTO resource_owners (resource_id, admin_id) VALUES ($1, $2)", mine.ID, owner.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The helpdesk sees the busy user's activities: there is something to hide.
+	if n := len(detailedRows(signIn(t, env, workflow.RoleHelpdesk).Get("/admin/activities?user=" + busy.Login))); n != 2 {
+		t.Fatalf("the helpdesk sees %d activities of the busy user, want 2", n)
+	}
+
+	probes := []struct{ name, login string }{
+		{"unknown login", "probe-nobody-" + tag},
+		{"login of another resource", busy.Login},
+		{"own login without activities", quiet.Login},
+	}
+	answer := func(path, login string) (int, string) {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		p := b.Get(path + sep + url.Values{"user": {login}}.Encode())
+		body := strings.ReplaceAll(p.Body, url.QueryEscape(login), "LOGIN")
+		return p.Status, strings.ReplaceAll(body, login, "LOGIN")
+	}
+	for _, path := range []string{"/admin/activities", "/admin/activities?tab=grouped", "/admin/activities.csv"} {
+		t.Run(path, func(t *testing.T) {
+			_, want := answer(path, quiet.Login)
+			for _, pr := range probes {
+				status, got := answer(path, pr.login)
+				if status != http.StatusOK || strings.Contains(got, "There is no user") {
+					t.Fatalf("%s: status %d, want 200 and no word of whether the user exists:\n%.2000s", pr.name, status, got)
+				}
+				if got != want {
+					t.Fatalf("%s answers differently from a login without activities:\n%s\n---- want ----\n%s", pr.name, got, want)
+				}
+			}
+		})
+	}
+
+	// The API filters by user id: an owner key answers alike too.
+	key := apiNewKey(t, env, workflow.RoleOwner, mine.ID)
+	var want string
+	for i, id := range []int64{999999999, busy.ID, quiet.ID} {
+		status, body := apiDo(t, env, http.MethodGet, "/api/v1/activities?user_id="+strconv.FormatInt(id, 10), key, nil)
+		if status != http.StatusOK {
+			t.Fatalf("API, %s: status %d", probes[i].name, status)
+		}
+		if i == 0 {
+			want = string(body)
+		} else if string(body) != want {
+			t.Fatalf("API, %s: %s, but %s: %s", probes[i].name, body, probes[0].name, want)
+		}
 	}
 }

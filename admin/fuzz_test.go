@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 
 	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/workflow"
+	"tokenportal/workflow/notify/smtptest"
 	"tokenportal/workflow/otp"
 )
 
@@ -52,18 +54,20 @@ func newFuzzConsole(f *testing.F) *fuzzConsole {
 
 // fuzzObjects are the objects of one input.
 type fuzzObjects struct {
-	uid, rid, iid int64
-	login, serial string
+	uid, rid, iid, aid, kid int64
+	login, serial           string
 }
 
 func (o fuzzObjects) fill(s string) string {
-	return strings.NewReplacer("{uid}", strconv.FormatInt(o.uid, 10), "{rid}", strconv.FormatInt(o.rid, 10),
-		"{iid}", strconv.FormatInt(o.iid, 10), "{serial}", o.serial, "{login}", o.login).Replace(s)
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	return strings.NewReplacer("{uid}", id(o.uid), "{rid}", id(o.rid), "{iid}", id(o.iid), "{aid}", id(o.aid), "{kid}", id(o.kid),
+		"{serial}", o.serial, "{login}", o.login).Replace(s)
 }
 
 // objects makes a user assigned to a new resource, with an HOTP token
 // (RFC 4226 seed) of theirs on it and an open request to restore access
-// (lost token and email).
+// (lost token and email); an owner of the resource ({aid}) and a validate
+// key bound to it ({kid}).
 func (fc *fuzzConsole) objects(t testing.TB) fuzzObjects {
 	t.Helper()
 	ctx, svc, by := context.Background(), fc.env.Svc, workflow.SystemActor
@@ -91,7 +95,16 @@ func (fc *fuzzConsole) objects(t testing.TB) fuzzObjects {
 	if _, err := svc.Store.CreateIssue(ctx, &is, fc.env.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	return fuzzObjects{uid: u.ID, rid: r.ID, iid: is.ID, login: n, serial: serial}
+	a, err := svc.CreateAdmin(ctx, workflow.NewAdmin{Login: "owner-" + n, Email: "owner-" + n + "@example.com", Role: workflow.RoleOwner,
+		Password: adminPassword, Resources: []int64{r.ID}}, by, workflow.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, k, err := svc.CreateAPIKey(ctx, workflow.NewAPIKey{Name: "key " + n, Role: workflow.RoleValidate, ResourceID: &r.ID}, by, workflow.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fuzzObjects{uid: u.ID, rid: r.ID, iid: is.ID, aid: a.ID, kid: k.ID, login: n, serial: serial}
 }
 
 // fresh returns the objects for an input: new ones every 16 inputs, which
@@ -200,6 +213,15 @@ func rawQuery(s string) string {
 
 // fuzzConsoleArea fuzzes the routes of one console area.
 func fuzzConsoleArea(f *testing.F, routes []fuzzRoute, seeds []string) {
+	fuzzConsoleRefusals(f, routes, seeds, nil, nil)
+}
+
+// fuzzConsoleRefusals is fuzzConsoleArea that, given tables, also holds a
+// refused request (4xx) to its promise: the page says what is wrong, and
+// the rows of tables are as they were before it. prepare, when set, runs
+// before each request.
+func fuzzConsoleRefusals(f *testing.F, routes []fuzzRoute, seeds []string, tables []string,
+	prepare func(t *testing.T, b *apptest.Raw, rt fuzzRoute)) {
 	for i := range routes {
 		for _, s := range seeds {
 			f.Add(uint8(i), s)
@@ -208,8 +230,58 @@ func fuzzConsoleArea(f *testing.F, routes []fuzzRoute, seeds []string) {
 	fc := newFuzzConsole(f)
 	b := fc.signIn(f)
 	f.Fuzz(func(t *testing.T, route uint8, input string) {
-		send(t, b, routes[int(route)%len(routes)], fc.fresh(t), input, nil)
+		rt, o := routes[int(route)%len(routes)], fc.fresh(t)
+		if prepare != nil {
+			prepare(t, b, rt)
+		}
+		before := fc.rows(t, tables)
+		resp, body := send(t, b, rt, o, input, nil)
+		if tables == nil || resp.StatusCode < 400 {
+			return
+		}
+		if !errorShown(t, body) {
+			t.Fatalf("%s %s %q answered %d without saying what is wrong:\n%.2000s", rt.method, rt.path, input, resp.StatusCode, body)
+		}
+		if after := fc.rows(t, tables); after != before {
+			t.Fatalf("%s %s %q answered %d but changed the stored rows:\nbefore %s\nafter  %s", rt.method, rt.path, input, resp.StatusCode, before, after)
+		}
 	})
+}
+
+// withUnusable adds to seeds the text no form should take, in each of
+// fields: NUL, bytes that are not UTF-8, and strings far over any limit.
+func withUnusable(seeds []string, fields ...string) []string {
+	out := slices.Clone(seeds)
+	for _, name := range fields {
+		out = append(out, name+"=a%00b", name+"=%FF%FEx", name+"="+strings.Repeat("x", 20000), name+"="+strings.Repeat("%C3%A9", 3000))
+	}
+	return out
+}
+
+// rows is the text of every row of tables, in a stable order.
+func (fc *fuzzConsole) rows(t *testing.T, tables []string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, table := range tables {
+		var js string
+		if err := fc.env.App.Pool.QueryRow(context.Background(),
+			`SELECT coalesce(json_agg(r ORDER BY r::text), '[]')::text FROM `+table+` r`).Scan(&js); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(table + ": " + js + "\n")
+	}
+	return b.String()
+}
+
+// errorShown reports whether an error page, a form's error message or a
+// field error with text is on the page.
+func errorShown(t *testing.T, body []byte) bool {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(doc.Find(".notice.error, .field-error, main.narrow .card p").Text()) != ""
 }
 
 func FuzzAdminUsers(f *testing.F) {
@@ -285,6 +357,93 @@ func FuzzAdminIssues(f *testing.F) {
 		"email=admin%40example.com&subscribe=some&resource_id={rid}&resource_id={rid}", "subscribe=all", "subscribe=none&email=x",
 		"subscribe=some&resource_id=abc",
 	})
+}
+
+// FuzzAdminAccounts fills the forms of the Admin accounts area; {aid} is an
+// owner of {rid}. A refused form changes no admin, ownership or
+// subscription.
+func FuzzAdminAccounts(f *testing.F) {
+	fuzzConsoleRefusals(f, []fuzzRoute{
+		{"POST", "/admin/admins", "form"},
+		{"POST", "/admin/admins/{aid}", "form"},
+		{"POST", "/admin/admins/{aid}/disable", "form"},
+		{"POST", "/admin/admins/{aid}/enable", "form"},
+		{"POST", "/admin/admins/{aid}/reset-totp", "form"},
+		{"POST", "/admin/admins/{aid}/reset-password", "form"},
+		{"GET", "/admin/admins/", "segment"},
+	}, withUnusable([]string{
+		"login=fz-new-{rid}&email=new%40example.com&role=owner&resource_id={rid}&password=plum-orbit-canvas-71",
+		"login=fz-gen-{rid}&role=helpdesk", "login=owner-{login}&role=superadmin", "login=a+b&role=root", "login=&password=short",
+		"login=fz-long-{rid}&role=helpdesk&password=" + strings.Repeat("plum-orbit-", 10),
+		"email=owner%40example.com&role=owner&resource_id={rid}&resource_id={rid}", "email=x&role=owner&resource_id=-1&resource_id=99999999999999999999",
+		"role=superadmin&email=", "role=owner", "role=validate", "email=a%40b%0D%0ABcc%3A+c%40d&role=helpdesk", "{aid}", "0", "x",
+	}, "login", "email", "role", "password"), []string{"admins", "resource_owners", "issue_subscriptions"}, nil)
+}
+
+// FuzzAdminAPIKeys fills the forms of the API keys area; {kid} is a validate
+// key bound to {rid}. A refused form creates or revokes no key.
+func FuzzAdminAPIKeys(f *testing.F) {
+	fuzzConsoleRefusals(f, []fuzzRoute{
+		{"POST", "/admin/apikeys", "form"},
+		{"POST", "/admin/apikeys/{kid}/revoke", "form"},
+		{"GET", "/admin/apikeys/{kid}/revoke", "query"},
+	}, withUnusable([]string{
+		"name=VPN+gateway&role=validate&resource={rid}", "name=Owner+{rid}&role=owner&resource={rid}", "name=Owner&role=owner&resource=",
+		"name=Sync&role=helpdesk&resource={rid}", "name=&role=superadmin", "name=+++&role=validate", "name=x&role=nope",
+		"name=x&role=validate&resource=abc", "name=x&role=validate&resource=999999999", "confirm=1", "",
+	}, "name", "role", "resource"), []string{"api_keys"}, nil)
+}
+
+// FuzzAdminSettings fills the forms of the Settings area: mail, SMS gateway,
+// a notification recipient ({aid}) and a mail template (save, preview,
+// test). Test messages go to an SMTP server of the fuzz target: the mail
+// settings are set to it before each, so a server an earlier input stored
+// is never dialled. A refused form changes no setting or subscription.
+func FuzzAdminSettings(f *testing.F) {
+	smtpServer := url.Values{"smtp_url": {smtptest.Start(f).URL()}}.Encode()
+	routes := []fuzzRoute{
+		{"POST", "/admin/settings/mail", "form"},
+		{"POST", "/admin/settings/mail/clear", "form"},
+		{"POST", "/admin/settings/mail/test", "form"},
+		{"POST", "/admin/settings/sms", "form"},
+		{"POST", "/admin/settings/sms/clear", "form"},
+		{"POST", "/admin/settings/recipients/{aid}", "form"},
+		{"GET", "/admin/settings/recipients/", "segment"},
+		{"POST", "/admin/settings/templates/code/en", "form"},
+		{"POST", "/admin/settings/templates/issue-created/de/preview", "form"},
+		{"POST", "/admin/settings/templates/code/nl/test", "form"},
+		{"POST", "/admin/settings/templates/code/en/reset", "form"},
+	}
+	seeds := withUnusable([]string{
+		"smtp_url=smtp%3A%2F%2Fuser%3Apa55%40mail.example.com%3A587%3Fstarttls%3Dalways&mail_from=tokenportal+%3Cnoreply%40example.com%3E",
+		"smtp_url=http%3A%2F%2Fmail.example.com&mail_from=a%40example.com", "smtp_url=smtps%3A%2F%2Fmail.example.com%3Asmtp", "smtp_url=&mail_from=",
+		"mail_from=a%40example.com%0D%0ABcc%3A+x%40example.com", "sms_gateway_url=https%3A%2F%2Fuser%3Apw%40sms.example.com%2Fsend%3Fto%3D",
+		"sms_gateway_url=ftp%3A%2F%2Fsms.example.com", "to=me%40example.com", "to=nobody", "to=a%40b%2C+c%40d",
+		"email=owner%40example.com&subscribe=some&resource_id={rid}", "email=&subscribe=all", "subscribe=some&resource_id=abc", "subscribe=x",
+		"subject=Code+%7B%7B.code%7D%7D&body=Your+code+is+%7B%7B.code%7D%7D.", "subject=%7B%7B&body=x", "subject=x&body=%7B%7B.nope.deeper%7D%7D",
+		"subject=x&body=%7B%7Btemplate+%22y%22%7D%7D", "{aid}",
+	}, "smtp_url", "mail_from", "sms_gateway_url", "to", "email", "subject", "body")
+	fuzzConsoleRefusals(f, routes, seeds, []string{"settings", "issue_subscriptions"}, func(t *testing.T, b *apptest.Raw, rt fuzzRoute) {
+		if strings.HasSuffix(rt.path, "/test") {
+			if resp, body := b.PostForm(t, "/admin/settings/mail", smtpServer); resp.Request.URL.Path != "/admin/settings" {
+				t.Fatalf("mail settings not set: %d %.500s", resp.StatusCode, body)
+			}
+		}
+	})
+}
+
+// FuzzAdminRetention fills the retention form and the filters of the
+// Activities page. A refused retention changes no setting.
+func FuzzAdminRetention(f *testing.F) {
+	fuzzConsoleRefusals(f, []fuzzRoute{
+		{"POST", "/admin/activities/retention", "form"},
+		{"GET", "/admin/activities", "query"},
+	}, withUnusable([]string{
+		"retention_days=365", "retention_days=30", "retention_days=0", "retention_days=-1", "retention_days=99999999999999999999",
+		"retention_days=1e3", "retention_days=+400", "retention_days=%EF%BC%93%EF%BC%96%EF%BC%95", "retention_days=",
+		"user={login}&event=UserLogin&resource_id={rid}&from=2026-01-01&to=2026-12-31", "user={uid}&tab=grouped&after=3:{uid}",
+		"user=nobody&before=2026-01-01T00:00:00Z_5", "event=nope&resource_id=-1&from=2026-02-30&to=yesterday", "tab=grouped&after=x",
+	}, "retention_days", "user"), []string{"settings"}, nil)
 }
 
 // FuzzAdminSignIn fills the three forms of the console's sign-in: login and

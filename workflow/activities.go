@@ -97,6 +97,8 @@ type ActivityFilter struct {
 	// Before is the cursor of the last row of the previous page.
 	Before *ActivityCursor
 	Limit  int
+	// NoUser is a filter by a user who does not exist: it matches nothing.
+	NoUser bool
 }
 
 // ActivityRow is an activity with what a list shows about it.
@@ -186,8 +188,11 @@ func (s *Service) SetActivityRetention(ctx context.Context, days int, by Actor, 
 // activityBounds narrows f to what may be shown: nothing older than the
 // retention and, when maxAge is set, than maxAge. It reports false when the
 // filter can match nothing (an owner without resources, a resource outside
-// the owner's).
+// the owner's, a user who does not exist).
 func (s *Service) activityBounds(ctx context.Context, f *ActivityFilter, maxAge time.Duration) (bool, error) {
+	if f.NoUser {
+		return false, nil
+	}
 	days, err := s.ActivityRetention(ctx)
 	if err != nil {
 		return false, err

@@ -108,6 +108,7 @@ func (a *App) router() (http.Handler, error) {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
+	r.MaxMultipartMemory = multipartMemory
 	trusted := make([]string, 0, len(a.Config.TrustedProxies))
 	for _, p := range a.Config.TrustedProxies {
 		trusted = append(trusted, p.String())
@@ -120,7 +121,7 @@ func (a *App) router() (http.Handler, error) {
 	r.ForwardedByClientIP = len(trusted) > 0
 	r.RemoteIPHeaders = []string{"X-Forwarded-For", "X-Real-IP"}
 
-	r.Use(recovery(a.Log), requestLog(a.Log), securityHeaders(a.Config.HTTPS()), deadline)
+	r.Use(recovery(a.Log), requestLog(a.Log), securityHeaders(a.Config.HTTPS()), deadline, removeUploads)
 	healthz, readyz := health(a.Store)
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readyz)

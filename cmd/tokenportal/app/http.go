@@ -64,12 +64,17 @@ func bodyLimit(n int64) gin.HandlerFunc {
 // file larger than maxFormBody.
 const adminImportPath = "/admin/tokens/import"
 
+// uploadRoute reports whether r posts to the console's token upload.
+func uploadRoute(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == adminImportPath
+}
+
 // adminBodyLimit is bodyLimit for the console: maxFormBody everywhere but
 // the token upload, which gets maxImportBody.
 func adminBodyLimit() gin.HandlerFunc {
 	forms, files := bodyLimit(maxFormBody), bodyLimit(maxImportBody)
 	return func(c *gin.Context) {
-		if c.Request.Method == http.MethodPost && c.Request.URL.Path == adminImportPath {
+		if uploadRoute(c.Request) {
 			files(c)
 			return
 		}

@@ -10,9 +10,10 @@ import (
 	"tokenportal/views"
 )
 
-// multipartMemory is what gin keeps of a multipart form in memory (its
-// default MaxMultipartMemory); the rest goes to temporary files.
-const multipartMemory = 32 << 20
+// multipartMemory is what a multipart form keeps in memory (gin's
+// MaxMultipartMemory too); the rest of its files goes to temporary files,
+// which removeUploads deletes when the request ends.
+const multipartMemory = 1 << 20
 
 // storableText refuses a request whose path, query or (with forms) form
 // fields hold text PostgreSQL cannot store or compare — a NUL character or
@@ -20,6 +21,10 @@ const multipartMemory = 32 << 20
 // handler passes it to a query that would fail with a 500. No browser sends
 // such text; fuzzing the forms found it (testdata/fuzz). The JSON API reads
 // its bodies itself (admin's apiDecode checks them): forms is false there.
+// The console's token upload is not read here either: it runs before the
+// session is known, and that body is read only by its handler, once the
+// admin is signed in and may import (an anonymous upload of 10 MiB is
+// refused unread); its fields are ids and hex, which the handler parses.
 // A User-Agent that is not UTF-8 is repaired instead: it is only recorded.
 func storableText(forms bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -31,7 +36,7 @@ func storableText(forms bool) gin.HandlerFunc {
 		for _, vs := range req.URL.Query() {
 			ok = ok && storableAll(vs)
 		}
-		if ok && forms && (req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch) {
+		if ok && forms && !uploadRoute(req) && (req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch) {
 			ct := req.Header.Get("Content-Type")
 			switch {
 			case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
@@ -59,6 +64,17 @@ func storableText(forms bool) gin.HandlerFunc {
 		}
 		_ = views.Render(c.Writer, req, http.StatusBadRequest, views.ErrorPage(http.StatusBadRequest, "Bad request", msg))
 		c.Abort()
+	}
+}
+
+// removeUploads deletes the temporary files of a multipart form when the
+// request ends. net/http does so only for the request it handed in, and
+// middleware here replaces c.Request (WithContext), so the files of a form
+// parsed on the copy would stay on disk.
+func removeUploads(c *gin.Context) {
+	c.Next()
+	if f := c.Request.MultipartForm; f != nil {
+		_ = f.RemoveAll()
 	}
 }
 
