@@ -122,7 +122,7 @@ func TestAPIActivities(t *testing.T) {
 		{"user, back to the retention", url.Values{"user_id": {vid}}, []int{1000, 1001, 1002}},
 		{"event", url.Values{"user_id": {vid}, "event": {workflow.EventUserLogin}}, []int{1001, 1002}},
 		{"resource", url.Values{"user_id": {vid}, "resource_id": {rid}}, []int{1000, 1002}},
-		{"since date", url.Values{"user_id": {vid}, "since": {now.Add(-5*day - time.Hour).Format(time.DateOnly)}}, []int{1000}},
+		{"since date", url.Values{"user_id": {vid}, "since": {now.Add(-5 * day).Format(time.DateOnly)}}, []int{1000}}, // the day of 1000, from midnight
 		{"since and until", url.Values{"user_id": {vid}, "since": {now.Add(-300 * day).Format(time.RFC3339)},
 			"until": {now.Add(-5*day - time.Second).Format(time.RFC3339)}}, []int{1001, 1002}},
 	}
