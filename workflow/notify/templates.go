@@ -213,17 +213,21 @@ func executeOne(name, l, text string, data map[string]string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var sb strings.Builder
-	if err := t.Execute(&sb, data); err != nil {
+	out, err := run(t, data)
+	if err != nil {
 		return "", fmt.Errorf("template %s (%s): %w", name, l, err)
 	}
-	return sb.String(), nil
+	return out, nil
 }
 
-// parse compiles a text with the functions of language l. Missing data keys
-// render as empty text.
+// parse compiles a text with the functions of language l, refusing what
+// could make it render without bound (checkTree). Missing data keys render
+// as empty text.
 func parse(name, l, text string) (*template.Template, error) {
 	t, err := template.New(name).Option("missingkey=zero").Funcs(funcs(l)).Parse(text)
+	if err == nil {
+		err = checkTree(t)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("template %s (%s): %w", name, l, err)
 	}
