@@ -337,7 +337,7 @@ func (s *Service) handleIssue(ctx context.Context, id int64, status string, by A
 		event := EventIssueDeleted
 		if status == IssueVerified {
 			event = EventIssueVerified
-			if details["effects"], err = s.applyIssue(ctx, st, is, now); err != nil {
+			if details["effects"], err = s.applyIssue(ctx, st, is, by, m, now); err != nil {
 				return err
 			}
 		}
@@ -365,27 +365,44 @@ func (s *Service) handleIssue(ctx context.Context, id int64, status string, by A
 	return is, err
 }
 
-// applyIssue makes the changes an approved request asks for.
-func (s *Service) applyIssue(ctx context.Context, st Store, is Issue, now time.Time) (map[string]any, error) {
+// applyIssue makes the changes an approved request asks for, and writes
+// for each the event the same change writes wherever else it happens.
+func (s *Service) applyIssue(ctx context.Context, st Store, is Issue, by Actor, m Meta, now time.Time) (map[string]any, error) {
 	effects := map[string]any{}
+	var acts []Activity
+	change := func(event string, resourceID *int64, details map[string]any) {
+		details["issue"] = is.ID
+		acts = append(acts, Activity{At: now, Actor: by, UserID: &is.UserID, ResourceID: resourceID, Event: event,
+			IP: m.IP, UserAgent: m.UserAgent, Details: details})
+	}
 	if slices.Contains(is.Lost, LostToken) {
 		serials, err := st.DisableLostTokens(ctx, is.UserID, is.ResourceID)
 		if err != nil {
 			return nil, err
 		}
 		effects["disabled_tokens"] = serials
+		for _, serial := range serials {
+			change(EventTokenDisabled, &is.ResourceID, map[string]any{"serial": serial, "reason": DisabledLost})
+		}
 	}
 	if slices.Contains(is.Lost, LostPassword) && is.NewPasswordHash != "" {
 		if err := st.SetUserPassword(ctx, is.UserID, is.NewPasswordHash, now); err != nil {
 			return nil, err
 		}
 		effects["password"] = "replaced"
+		change(EventUserPasswordChange, &is.ResourceID, map[string]any{"reason": "restore"})
 	}
 	if slices.Contains(is.Lost, LostEmail) && is.NewEmail != "" {
 		if err := st.SetUserEmail(ctx, is.UserID, is.NewEmail); err != nil {
 			return nil, err
 		}
 		effects["email"] = is.NewEmail
+		change(EventUserEmailChange, &is.ResourceID, map[string]any{"old_email": is.UserEmail, "new_email": is.NewEmail})
+	}
+	for _, a := range acts {
+		if err := st.AddActivity(ctx, a); err != nil {
+			return nil, err
+		}
 	}
 	return effects, nil
 }
