@@ -289,7 +289,7 @@ func (h *Handler) deleteIssue(c *gin.Context) {
 		h.issueFailed(c, id, err)
 		return
 	}
-	h.done(c, "/admin/issues", "Request of "+is.Login+" deleted; nothing else was changed.")
+	h.done(c, "/admin/issues", "Request of "+is.Login+" deleted; nothing else was changed; "+toldSummary(is)+".")
 }
 
 // issueFailed answers a failed verify or delete: a request handled first
@@ -314,14 +314,13 @@ func verifiedSummary(is workflow.Issue) string {
 	if slices.Contains(is.Lost, workflow.LostEmail) {
 		done = append(done, "the email address is now "+is.NewEmail)
 	}
-	to := is.UserEmail
-	if is.NewEmail != "" {
-		to = is.NewEmail
+	return strings.Join(append(done, toldSummary(is)), "; ")
+}
+
+// toldSummary says where the user was told of the outcome of a request.
+func toldSummary(is workflow.Issue) string {
+	if to := workflow.OutcomeContactsText(is); to != "" {
+		return "the user is told " + to
 	}
-	if to != "" {
-		done = append(done, "the user is mailed at "+to)
-	} else {
-		done = append(done, "the user has no email address, so nobody was mailed")
-	}
-	return strings.Join(done, "; ")
+	return "the user has no email address or phone number on record, so nobody was told"
 }

@@ -199,9 +199,9 @@ func (s *Service) RestoreFinish(ctx context.Context, p Portal, rf RestoreFlow, n
 }
 
 // restoreCreate stores the request (a newer one replaces the user's open
-// one), writes IssueCreated and mails the subscribed admins, in one
-// transaction. For nobody it stores and sends nothing; the limits count the
-// same way for everybody.
+// one), writes IssueCreated, mails the subscribed admins and tells the
+// person on record, in one transaction. For nobody it stores and sends
+// nothing; the limits count the same way for everybody.
 func (s *Service) restoreCreate(ctx context.Context, p Portal, rf *RestoreFlow, newPasswordHash, newEmail string, m Meta) error {
 	now := s.Now()
 	sum := sha256.Sum256([]byte(strings.ToLower(rf.Login)))
@@ -262,7 +262,7 @@ func (s *Service) restoreCreate(ctx context.Context, p Portal, rf *RestoreFlow, 
 				return err
 			}
 		}
-		return nil
+		return s.tellIssueFiled(ctx, st, p, u, is)
 	})
 }
 
@@ -293,7 +293,11 @@ func IssueEffects(is Issue, tokens []Token) []string {
 		}
 		e = append(e, "Change the user's email address from "+from+" to "+is.NewEmail+".")
 	}
-	e = append(e, "Mail the user that their request was approved.")
+	if to := OutcomeContactsText(is); to != "" {
+		e = append(e, "Tell the user that their request was approved, "+to+".")
+	} else {
+		e = append(e, "The user has no email address or phone number on record, so nobody is told.")
+	}
 	return e
 }
 
@@ -305,13 +309,15 @@ func errIssueHandled(is Issue) error {
 // VerifyIssue approves a request and applies it, in one transaction: lost
 // token → the user's enabled tokens on the resource disabled (still
 // assigned); forgotten password → the requested one; lost email → the
-// requested address. The user is mailed the outcome, at the new address
-// when it changed. Of two concurrent handlings exactly one succeeds.
+// requested address. The person on record is told the outcome (mail to the
+// address on record and, on an email change, to the new one; SMS to the
+// phone on record). Of two concurrent handlings exactly one succeeds.
 func (s *Service) VerifyIssue(ctx context.Context, id int64, by Actor, m Meta) (Issue, error) {
 	return s.handleIssue(ctx, id, IssueVerified, by, m)
 }
 
-// DeleteIssue marks a request deleted; nothing else changes.
+// DeleteIssue marks a request deleted and tells the person on record, as
+// VerifyIssue does; nothing else changes.
 func (s *Service) DeleteIssue(ctx context.Context, id int64, by Actor, m Meta) (Issue, error) {
 	return s.handleIssue(ctx, id, IssueDeleted, by, m)
 }
@@ -345,22 +351,11 @@ func (s *Service) handleIssue(ctx context.Context, id int64, status string, by A
 			IP: m.IP, UserAgent: m.UserAgent, Details: details}); err != nil {
 			return err
 		}
-		if status != IssueVerified {
-			return nil
-		}
-		to := is.UserEmail
-		if is.NewEmail != "" {
-			to = is.NewEmail
-		}
-		if to == "" {
-			return nil
-		}
 		u, err := st.UserByID(ctx, is.UserID)
 		if err != nil {
 			return err
 		}
-		return s.enqueue(ctx, st, Message{Channel: ChannelEmail, To: to, Template: "issue_outcome", Lang: u.Language,
-			Data: map[string]string{"login": u.Login, "resource": is.ResourceName, "lost": strings.Join(is.Lost, ","), "outcome": IssueVerified}})
+		return s.tellIssueOutcome(ctx, st, is, u)
 	})
 	return is, err
 }
