@@ -22,6 +22,10 @@ type apiIssue struct {
 	ResourceID     int64             `json:"resource_id"`
 	Lost           []string          `json:"lost"`
 	Authenticators map[string]string `json:"authenticators"` // token, password, email → verified, failed, lost, absent
+	NewEmail       string            `json:"new_email"`      // the address asked for; "" unless email access was lost
+	IP             string            `json:"ip"`             // where the request was filed from
+	UserAgent      string            `json:"user_agent"`     // the browser it was filed with
+	Replaces       *int64            `json:"replaces"`       // the open request it replaced; null when none
 	Status         string            `json:"status"`
 	CreatedAt      time.Time         `json:"created_at"`
 	HandledAt      *time.Time        `json:"handled_at"`
@@ -33,10 +37,15 @@ func apiIssueOut(is workflow.Issue) apiIssue {
 	if lost == nil {
 		lost = []string{}
 	}
+	var replaces *int64
+	if is.Replaces != 0 {
+		replaces = &is.Replaces
+	}
 	return apiIssue{
 		ID: is.ID, UserID: is.UserID, Login: is.Login, ResourceID: is.ResourceID, Lost: lost,
 		Authenticators: map[string]string{"token": is.Token, "password": is.Password, "email": is.Email},
-		Status:         is.Status, CreatedAt: is.CreatedAt.UTC(), HandledAt: apiTime(is.HandledAt), HandledBy: is.HandledBy,
+		NewEmail:       is.NewEmail, IP: is.IP, UserAgent: is.UserAgent, Replaces: replaces,
+		Status: is.Status, CreatedAt: is.CreatedAt.UTC(), HandledAt: apiTime(is.HandledAt), HandledBy: is.HandledBy,
 	}
 }
 

@@ -168,12 +168,19 @@ func issueRow(is workflow.Issue, now time.Time) views.IssueRow {
 		Age: views.Age(now, is.CreatedAt), Created: views.TimeUTC(is.CreatedAt), CreatedISO: is.CreatedAt.UTC().Format(time.RFC3339),
 		Status: issueStatus(is.Status), Open: is.Status == workflow.IssueOpen,
 	}
+	r.Requested = requestedOf(is)
+	return r
+}
+
+// requestedOf says what a request asks for, in words.
+func requestedOf(is workflow.Issue) []string {
+	var words []string
 	for _, item := range []string{workflow.LostToken, workflow.LostPassword, workflow.LostEmail} {
 		if slices.Contains(is.Lost, item) {
-			r.Requested = append(r.Requested, requestedWords[item])
+			words = append(words, requestedWords[item])
 		}
 	}
-	return r
+	return words
 }
 
 // issue loads the request of the :id parameter as far as the signed-in
@@ -202,9 +209,14 @@ func (h *Handler) issuePage(c *gin.Context) {
 	if !ok {
 		return
 	}
+	review, err := h.Svc.ReviewIssue(c.Request.Context(), is, issueScope(current(c)))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	d := views.IssueDetail{
 		IssueRow: issueRow(is, h.Svc.Now()), UserAgent: is.UserAgent, NewEmail: is.NewEmail, NewPassword: is.NewPasswordHash != "",
-		CanHandle: may(c, helpdesk),
+		CanHandle: may(c, helpdesk), Replaces: is.Replaces, Review: issueReview(is, review),
 	}
 	if is.Status == workflow.IssueOpen {
 		tokens, err := h.Svc.Store.UserTokens(c.Request.Context(), is.UserID, is.ResourceID)
@@ -217,6 +229,30 @@ func (h *Handler) issuePage(c *gin.Context) {
 		d.HandledBy, d.Handled = handledBy(is), views.TimeUTCOr(is.HandledAt, "an unknown date")
 	}
 	h.page(c, http.StatusOK, views.IssuePage(h.chrome(c, "issues"), d))
+}
+
+// issueReview shapes what the helpdesk needs to judge a request for the page.
+func issueReview(is workflow.Issue, r workflow.IssueReview) views.IssueReview {
+	v := views.IssueReview{
+		NoProof: r.NoProof, Network: r.Prefix, Browser: r.Browser,
+		NetworkSeen: r.PrefixSeen, BrowserSeen: r.BrowserSeen, PairSeen: r.PairSeen,
+		NetworkLast: views.TimeUTCOr(r.PrefixLastSeen, ""), BrowserLast: views.TimeUTCOr(r.BrowserLastSeen, ""),
+		NoHistory: r.KnownEnvironments == 0,
+	}
+	if r.NewEmailDomain != "" {
+		v.EmailChange = &views.EmailChange{From: is.UserEmail, To: is.NewEmail, FromDomain: r.OldEmailDomain, ToDomain: r.NewEmailDomain,
+			DomainChanged: r.EmailDomainChanged, WasAbsent: r.EmailWasMissing}
+	}
+	for _, e := range r.Earlier {
+		row := views.EarlierIssue{ID: e.ID, Resource: e.ResourceName, Requested: requestedOf(e), Status: issueStatus(e.Status),
+			Filed: views.TimeUTC(e.CreatedAt), Handled: views.TimeUTCOr(e.HandledAt, "")}
+		if e.ReplacedBy != 0 {
+			row.Status = views.Status{Label: "replaced by a newer request", Kind: "plain"}
+		}
+		v.Earlier = append(v.Earlier, row)
+	}
+	v.SignIns = views.SignInRows(r.SignIns)
+	return v
 }
 
 // handledBy names who closed a request.
@@ -253,7 +289,7 @@ func (h *Handler) deleteIssue(c *gin.Context) {
 		h.issueFailed(c, id, err)
 		return
 	}
-	h.done(c, "/admin/issues", "Request of "+is.Login+" deleted; nothing else was changed.")
+	h.done(c, "/admin/issues", "Request of "+is.Login+" deleted; nothing else was changed; "+toldSummary(is)+".")
 }
 
 // issueFailed answers a failed verify or delete: a request handled first
@@ -278,14 +314,13 @@ func verifiedSummary(is workflow.Issue) string {
 	if slices.Contains(is.Lost, workflow.LostEmail) {
 		done = append(done, "the email address is now "+is.NewEmail)
 	}
-	to := is.UserEmail
-	if is.NewEmail != "" {
-		to = is.NewEmail
+	return strings.Join(append(done, toldSummary(is)), "; ")
+}
+
+// toldSummary says where the user was told of the outcome of a request.
+func toldSummary(is workflow.Issue) string {
+	if to := workflow.OutcomeContactsText(is); to != "" {
+		return "the user is told " + to
 	}
-	if to != "" {
-		done = append(done, "the user is mailed at "+to)
-	} else {
-		done = append(done, "the user has no email address, so nobody was mailed")
-	}
-	return strings.Join(done, "; ")
+	return "the user has no email address or phone number on record, so nobody was told"
 }

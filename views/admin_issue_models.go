@@ -78,7 +78,48 @@ type IssueDetail struct {
 	CanHandle   bool
 	HandledBy   string // who verified, deleted or withdrew it
 	Handled     string // when
+	Replaces    int64  // the request this one replaced; 0 when none
+	Review      IssueReview
 }
+
+// ReplacesHref is the address of the request this one replaced.
+func (d IssueDetail) ReplacesHref() string { return IssueHref(d.Replaces) }
+
+// IssueReview is what helps the helpdesk tell a real request from a
+// fraudulent one (issue #11).
+type IssueReview struct {
+	NoProof     bool         // none of the authenticators the user still has was proved
+	EmailChange *EmailChange // the request changes the email address
+	Network     string       // the network of the request's address (192.0.2.0/24)
+	Browser     string       // its browser family
+	// Whether a sign-in of the user came from that network, that browser,
+	// and both together; when, the last time.
+	NetworkSeen, BrowserSeen, PairSeen bool
+	NetworkLast, BrowserLast           string
+	NoHistory                          bool // no sign-in environments on record to compare with
+	Earlier                            []EarlierIssue
+	SignIns                            []SignInRow
+}
+
+// EmailChange is the change of address a request asks for.
+type EmailChange struct {
+	From, To                 string // From is empty when there is no address on record
+	FromDomain, ToDomain     string
+	DomainChanged, WasAbsent bool
+}
+
+// EarlierIssue is one of the user's earlier requests.
+type EarlierIssue struct {
+	ID        int64
+	Resource  string
+	Requested []string
+	Status    Status // replaced, withdrawn, verified, deleted, open
+	Filed     string
+	Handled   string // "" while open
+}
+
+// Href is the address of the request's page.
+func (e EarlierIssue) Href() string { return IssueHref(e.ID) }
 
 // IssueStatuses are the choices of the status filter.
 var IssueStatuses = []Option{

@@ -194,6 +194,8 @@ var templateLabels = map[string]string{
 	"new_environment":  "Sign-in from a new device or place",
 	"issue_created":    "New restore-access request (to admins)",
 	"issue_outcome":    "Restore-access request handled (to the user)",
+	"issue_filed":      "Restore-access request filed in the user's name (to the user)",
+	"phone_changed":    "Phone number changed (to the email address)",
 }
 
 // TemplateLabel names a mail template for people.

@@ -66,9 +66,17 @@ func NewEnvironmentPage(p workflow.Portal, env workflow.Environment) Environment
 		v.Devices = append(v.Devices, DeviceRow{ID: d.ID, Browser: workflow.BrowserLabel(d.UserAgent), IP: orDash(d.IP),
 			Created: TimeUTC(d.CreatedAt), LastUsed: TimeUTCOr(d.LastUsedAt, "never"), Expires: TimeUTC(d.ExpiresAt)})
 	}
-	for _, s := range env.SignIns {
-		v.SignIns = append(v.SignIns, SignInRow{At: TimeUTC(s.At), IP: orDash(s.IP), Browser: workflow.BrowserLabel(s.UserAgent),
+	v.SignIns = SignInRows(env.SignIns)
+	return v
+}
+
+// SignInRows shapes sign-ins for a page (the portal's environment page, the
+// admin's issue page).
+func SignInRows(list []workflow.SignIn) []SignInRow {
+	var rows []SignInRow
+	for _, s := range list {
+		rows = append(rows, SignInRow{At: TimeUTC(s.At), IP: orDash(s.IP), Browser: workflow.BrowserLabel(s.UserAgent),
 			Resource: orDash(s.Resource)})
 	}
-	return v
+	return rows
 }

@@ -327,6 +327,8 @@ type Issue struct {
 	IP                     string
 	UserAgent              string
 	CreatedAt              time.Time
+	Replaces               int64 // the open request this one replaced; 0 when none
+	ReplacedBy             int64 // the newer request that replaced this one; 0 when none
 
 	// Joined for display.
 	Login, FirstName, LastName, UserEmail, UserPhone, ResourceName, HandledByLogin string

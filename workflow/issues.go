@@ -264,9 +264,9 @@ func (s *Service) RestoreFinish(ctx context.Context, p Portal, rf RestoreFlow, n
 }
 
 // restoreCreate stores the request (a newer one replaces the user's open
-// one), writes IssueCreated and mails the subscribed admins, in one
-// transaction. For nobody it stores and sends nothing. The limits were
-// counted before (restoreLimit).
+// one), writes IssueCreated, mails the subscribed admins and tells the
+// person on record, in one transaction. For nobody it stores and sends
+// nothing. The limits were counted before (restoreLimit).
 func (s *Service) restoreCreate(ctx context.Context, p Portal, rf *RestoreFlow, newPasswordHash, newEmail string, m Meta) error {
 	now := s.Now()
 	rf.Step = RestoreStepDone
@@ -310,7 +310,7 @@ func (s *Service) restoreCreate(ctx context.Context, p Portal, rf *RestoreFlow, 
 				return err
 			}
 		}
-		return nil
+		return s.tellIssueFiled(ctx, st, p, u, is)
 	})
 }
 
@@ -341,7 +341,11 @@ func IssueEffects(is Issue, tokens []Token) []string {
 		}
 		e = append(e, "Change the user's email address from "+from+" to "+is.NewEmail+".")
 	}
-	e = append(e, "Mail the user that their request was approved.")
+	if to := OutcomeContactsText(is); to != "" {
+		e = append(e, "Tell the user that their request was approved, "+to+".")
+	} else {
+		e = append(e, "The user has no email address or phone number on record, so nobody is told.")
+	}
 	return e
 }
 
@@ -353,13 +357,15 @@ func errIssueHandled(is Issue) error {
 // VerifyIssue approves a request and applies it, in one transaction: lost
 // token → the user's enabled tokens on the resource disabled (still
 // assigned); forgotten password → the requested one; lost email → the
-// requested address. The user is mailed the outcome, at the new address
-// when it changed. Of two concurrent handlings exactly one succeeds.
+// requested address. The person on record is told the outcome (mail to the
+// address on record and, on an email change, to the new one; SMS to the
+// phone on record). Of two concurrent handlings exactly one succeeds.
 func (s *Service) VerifyIssue(ctx context.Context, id int64, by Actor, m Meta) (Issue, error) {
 	return s.handleIssue(ctx, id, IssueVerified, by, m)
 }
 
-// DeleteIssue marks a request deleted; nothing else changes.
+// DeleteIssue marks a request deleted and tells the person on record, as
+// VerifyIssue does; nothing else changes.
 func (s *Service) DeleteIssue(ctx context.Context, id int64, by Actor, m Meta) (Issue, error) {
 	return s.handleIssue(ctx, id, IssueDeleted, by, m)
 }
@@ -385,7 +391,7 @@ func (s *Service) handleIssue(ctx context.Context, id int64, status string, by A
 		event := EventIssueDeleted
 		if status == IssueVerified {
 			event = EventIssueVerified
-			if details["effects"], err = s.applyIssue(ctx, st, is, now); err != nil {
+			if details["effects"], err = s.applyIssue(ctx, st, is, by, m, now); err != nil {
 				return err
 			}
 		}
@@ -393,47 +399,53 @@ func (s *Service) handleIssue(ctx context.Context, id int64, status string, by A
 			IP: m.IP, UserAgent: m.UserAgent, Details: details}); err != nil {
 			return err
 		}
-		if status != IssueVerified {
-			return nil
-		}
-		to := is.UserEmail
-		if is.NewEmail != "" {
-			to = is.NewEmail
-		}
-		if to == "" {
-			return nil
-		}
 		u, err := st.UserByID(ctx, is.UserID)
 		if err != nil {
 			return err
 		}
-		return s.enqueue(ctx, st, Message{Channel: ChannelEmail, To: to, Template: "issue_outcome", Lang: u.Language,
-			Data: map[string]string{"login": u.Login, "resource": is.ResourceName, "lost": strings.Join(is.Lost, ","), "outcome": IssueVerified}})
+		return s.tellIssueOutcome(ctx, st, is, u)
 	})
 	return is, err
 }
 
-// applyIssue makes the changes an approved request asks for.
-func (s *Service) applyIssue(ctx context.Context, st Store, is Issue, now time.Time) (map[string]any, error) {
+// applyIssue makes the changes an approved request asks for, and writes
+// for each the event the same change writes wherever else it happens.
+func (s *Service) applyIssue(ctx context.Context, st Store, is Issue, by Actor, m Meta, now time.Time) (map[string]any, error) {
 	effects := map[string]any{}
+	var acts []Activity
+	change := func(event string, resourceID *int64, details map[string]any) {
+		details["issue"] = is.ID
+		acts = append(acts, Activity{At: now, Actor: by, UserID: &is.UserID, ResourceID: resourceID, Event: event,
+			IP: m.IP, UserAgent: m.UserAgent, Details: details})
+	}
 	if slices.Contains(is.Lost, LostToken) {
 		serials, err := st.DisableLostTokens(ctx, is.UserID, is.ResourceID)
 		if err != nil {
 			return nil, err
 		}
 		effects["disabled_tokens"] = serials
+		for _, serial := range serials {
+			change(EventTokenDisabled, &is.ResourceID, map[string]any{"serial": serial, "reason": DisabledLost})
+		}
 	}
 	if slices.Contains(is.Lost, LostPassword) && is.NewPasswordHash != "" {
 		if err := st.SetUserPassword(ctx, is.UserID, is.NewPasswordHash, now); err != nil {
 			return nil, err
 		}
 		effects["password"] = "replaced"
+		change(EventUserPasswordChange, &is.ResourceID, map[string]any{"reason": "restore"})
 	}
 	if slices.Contains(is.Lost, LostEmail) && is.NewEmail != "" {
 		if err := st.SetUserEmail(ctx, is.UserID, is.NewEmail); err != nil {
 			return nil, err
 		}
 		effects["email"] = is.NewEmail
+		change(EventUserEmailChange, &is.ResourceID, map[string]any{"old_email": is.UserEmail, "new_email": is.NewEmail})
+	}
+	for _, a := range acts {
+		if err := st.AddActivity(ctx, a); err != nil {
+			return nil, err
+		}
 	}
 	return effects, nil
 }

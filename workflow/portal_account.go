@@ -245,7 +245,8 @@ func plural(n int, one, many string) string {
 }
 
 // ChangePhone sets or (empty) removes the phone number (action 11), in
-// E.164. A user with an SMS token cannot remove the number it needs.
+// E.164, and tells the email address on record. A user with an SMS token
+// cannot remove the number it needs.
 func (s *Service) ChangePhone(ctx context.Context, p Portal, u User, phone string, m Meta) (User, bool, error) {
 	if len(phone) > 64 {
 		return u, false, Invalid(map[string]string{"phone": "Use at most 64 characters."})
@@ -272,7 +273,10 @@ func (s *Service) ChangePhone(ctx context.Context, p Portal, u User, phone strin
 		if err := st.SetUserPhone(ctx, u.ID, n); err != nil {
 			return err
 		}
-		return st.AddActivity(ctx, s.accountActivity(u, p, EventUserPhoneChange, m, map[string]any{"old_phone": u.Phone, "new_phone": n}))
+		if err := st.AddActivity(ctx, s.accountActivity(u, p, EventUserPhoneChange, m, map[string]any{"old_phone": u.Phone, "new_phone": n})); err != nil {
+			return err
+		}
+		return s.tellPhoneChanged(ctx, st, u, n, p.ResourceName, u.Email)
 	})
 	if err != nil {
 		return u, false, err

@@ -246,6 +246,9 @@ type Store interface {
 	RevokeDevices(ctx context.Context, userID, resourceID, deviceID int64, now time.Time) ([]int64, error)
 	// UserSignIns lists the user's newest completed sign-ins (UserLogin).
 	UserSignIns(ctx context.Context, userID int64, limit int) ([]SignIn, error)
+	// UserEnvironments lists every environment (IP prefix + browser family)
+	// the user signed in from, the most recently seen first.
+	UserEnvironments(ctx context.Context, userID int64) ([]SeenEnvironment, error)
 
 	// Enqueue queues a mail or SMS for delivery, in the current transaction.
 	Enqueue(ctx context.Context, m Message) error
@@ -317,6 +320,7 @@ type TokenFilter struct {
 type IssueFilter struct {
 	Status     string  // open, verified, deleted, withdrawn; "" = all
 	ResourceID int64   // 0 = all
+	UserID     int64   // 0 = all
 	Resources  []int64 // when not nil: only these resources (owners)
 	Before     int64
 	Limit      int

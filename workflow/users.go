@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"regexp"
 	"slices"
@@ -190,9 +191,53 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, by Act
 		if err := st.UpdateUser(ctx, &u); err != nil {
 			return err
 		}
-		return st.AddActivity(ctx, s.stamp(userActivity(by, m, u, EventUserUpdated, map[string]any{"changed": changedFields(before, u)})))
+		if err := st.AddActivity(ctx, s.stamp(userActivity(by, m, u, EventUserUpdated, map[string]any{"changed": changedFields(before, u)}))); err != nil {
+			return err
+		}
+		return s.contactChanged(ctx, st, before, u, by, m)
 	})
 	return u, err
+}
+
+// contactChanged records an administrator's change of a user's password,
+// email address or phone number with the events the same change writes in
+// the portal, and tells the person on record: a new address at the old
+// one, a new phone number at the address on record before the change.
+func (s *Service) contactChanged(ctx context.Context, st Store, before, u User, by Actor, m Meta) error {
+	var acts []Activity
+	if before.PasswordHash != u.PasswordHash {
+		acts = append(acts, userActivity(by, m, u, EventUserPasswordChange, map[string]any{"reason": "admin"}))
+	}
+	if before.Email != u.Email {
+		acts = append(acts, userActivity(by, m, u, EventUserEmailChange, map[string]any{"old_email": before.Email, "new_email": u.Email}))
+	}
+	if before.Phone != u.Phone {
+		acts = append(acts, userActivity(by, m, u, EventUserPhoneChange, map[string]any{"old_phone": before.Phone, "new_phone": u.Phone}))
+	}
+	for _, a := range acts {
+		if err := st.AddActivity(ctx, s.stamp(a)); err != nil {
+			return err
+		}
+	}
+	if before.Email != u.Email && before.Email != "" {
+		err := s.tellUser(ctx, st, u, "email_changed", map[string]string{"login": u.Login, "new_email": u.Email}, []string{before.Email}, "")
+		if err != nil {
+			return err
+		}
+	}
+	if before.Phone != u.Phone {
+		return s.tellPhoneChanged(ctx, st, u, u.Phone, "", cmp.Or(before.Email, u.Email))
+	}
+	return nil
+}
+
+// tellPhoneChanged tells the address to (the one on record) that the phone
+// number of u is now phone (masked; empty: removed).
+func (s *Service) tellPhoneChanged(ctx context.Context, st Store, u User, phone, resource, to string) error {
+	if phone != "" {
+		phone = maskPhone(phone)
+	}
+	return s.tellUser(ctx, st, u, "phone_changed", map[string]string{"login": u.Login, "phone": phone, "resource": resource}, []string{to}, "")
 }
 
 // changedFields names what an update changed, for the activity log (never

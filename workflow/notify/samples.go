@@ -26,7 +26,14 @@ var samples = map[string]map[string]string{
 	},
 	TemplateIssueOutcome: {
 		"login": "jdoe", "resource": "Demo VPN", "lost": LostToken + "," + LostEmail, "outcome": OutcomeVerified,
+		"new_email": "jane.doe@example.org", "to_new": "",
 	},
+	TemplateIssueFiled: {
+		"login": "jdoe", "resource": "Demo VPN", "lost": LostToken + "," + LostPassword + "," + LostEmail,
+		"new_email": "jane.doe@example.org", "ip": "203.0.113.7", "browser": "Firefox on Linux",
+		"time": "2026-03-01 09:15 UTC", "url": "https://portal.example.com/selfservice/demo/login",
+	},
+	TemplatePhoneChanged: {"login": "jdoe", "phone": "••••5678", "resource": "Demo VPN"},
 }
 
 // SampleData returns example Data for a template (a copy; empty for an

@@ -32,8 +32,17 @@ const (
 	// [login, name, resource, lost, url].
 	TemplateIssueCreated = "issue_created"
 	// TemplateIssueOutcome tells the user what the helpdesk did with the
-	// request [login, resource, lost, outcome].
+	// request, at the address on record and at the new one it asked for
+	// [login, resource, lost, outcome, new_email, to_new]; to_new is set on
+	// the copy to the new address. Its SMS form goes to the phone on record.
 	TemplateIssueOutcome = "issue_outcome"
+	// TemplateIssueFiled tells the person on record (mail and SMS) that a
+	// restore-access request was filed in their name, and how to stop it
+	// [login, resource, lost, new_email, ip, browser, time, url].
+	TemplateIssueFiled = "issue_filed"
+	// TemplatePhoneChanged tells the address on record that the phone
+	// number changed [login, phone (masked; empty when removed), resource].
+	TemplatePhoneChanged = "phone_changed"
 )
 
 // Purposes of a one-time code (Data["purpose"] of TemplateCode). They are
@@ -53,8 +62,12 @@ const (
 )
 
 // OutcomeVerified is Data["outcome"] of TemplateIssueOutcome when the helpdesk
-// verified the request (also assumed when empty); other text is shown as given.
-const OutcomeVerified = "verified"
+// verified the request (also assumed when empty), OutcomeDeleted when it
+// deleted it; other text is shown as given.
+const (
+	OutcomeVerified = "verified"
+	OutcomeDeleted  = "deleted"
+)
 
 // Languages are the languages of the built-in templates; the first is the
 // fallback for any other language.
@@ -213,17 +226,21 @@ func executeOne(name, l, text string, data map[string]string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var sb strings.Builder
-	if err := t.Execute(&sb, data); err != nil {
+	out, err := run(t, data)
+	if err != nil {
 		return "", fmt.Errorf("template %s (%s): %w", name, l, err)
 	}
-	return sb.String(), nil
+	return out, nil
 }
 
-// parse compiles a text with the functions of language l. Missing data keys
-// render as empty text.
+// parse compiles a text with the functions of language l, refusing what
+// could make it render without bound (checkTree). Missing data keys render
+// as empty text.
 func parse(name, l, text string) (*template.Template, error) {
 	t, err := template.New(name).Option("missingkey=zero").Funcs(funcs(l)).Parse(text)
+	if err == nil {
+		err = checkTree(t)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("template %s (%s): %w", name, l, err)
 	}
@@ -674,44 +691,149 @@ Naar het verzoek: {{.}}{{end}}
 
 	TemplateIssueOutcome: {
 		"en": {
-			Subject: `{{if verified .outcome}}Your access has been restored{{else}}Your request to restore access{{end}}`,
+			Subject: `{{if verified .outcome}}Your access has been restored{{else if eq .outcome "deleted"}}Your request to restore access was declined{{else}}Your request to restore access{{end}}`,
 			Body: `Hello{{with .login}} {{.}}{{end}},
 
 {{if verified .outcome}}The helpdesk has verified your identity and processed your request to restore access{{with .resource}} to {{.}}{{end}}.{{if .lost}}
 {{end}}{{if has .lost "token"}}
 - Your tokens{{with .resource}} for {{.}}{{end}} have been disabled. You can now sign in without a one-time code; please register a new token right away.{{end}}{{if has .lost "password"}}
 - The new password you chose in your request is now active.{{end}}{{if has .lost "email"}}
-- Your new email address is now on record; this message was sent to it.{{end}}{{else}}The helpdesk has handled your request to restore access{{with .resource}} to {{.}}{{end}}: {{.outcome}}{{end}}
+- {{if .to_new}}Your new email address is now on record; this message was sent to it.{{else}}Your email address was changed{{with .new_email}} to {{.}}{{end}}; this is the last message sent to this address.{{end}}{{end}}{{else if eq .outcome "deleted"}}The helpdesk has declined the request to restore access{{with .resource}} to {{.}}{{end}} that was filed in your name. Nothing was changed.{{else}}The helpdesk has handled your request to restore access{{with .resource}} to {{.}}{{end}}: {{.outcome}}{{end}}
 
 If you did not make this request, contact your helpdesk right away.
 
 ` + footerEN,
+			SMS: `{{if verified .outcome}}Your request to restore access{{with .resource}} to {{.}}{{end}} was approved.{{else}}The request to restore access{{with .resource}} to {{.}}{{end}} filed in your name was declined.{{end}} Not you? Call your helpdesk.`,
 		},
 		"de": {
-			Subject: `{{if verified .outcome}}Ihr Zugang wurde wiederhergestellt{{else}}Ihre Anfrage zur Wiederherstellung des Zugangs{{end}}`,
+			Subject: `{{if verified .outcome}}Ihr Zugang wurde wiederhergestellt{{else if eq .outcome "deleted"}}Ihre Anfrage zur Wiederherstellung des Zugangs wurde abgelehnt{{else}}Ihre Anfrage zur Wiederherstellung des Zugangs{{end}}`,
 			Body: `Guten Tag{{with .login}} {{.}}{{end}},
 
 {{if verified .outcome}}der Helpdesk hat Ihre Identität geprüft und Ihre Anfrage zur Wiederherstellung des Zugangs{{with .resource}} zu {{.}}{{end}} bearbeitet.{{if .lost}}
 {{end}}{{if has .lost "token"}}
 - Ihre Tokens{{with .resource}} für {{.}}{{end}} wurden deaktiviert. Sie können sich jetzt ohne Einmalcode anmelden; bitte registrieren Sie gleich ein neues Token.{{end}}{{if has .lost "password"}}
 - Das neue Passwort aus Ihrer Anfrage ist jetzt aktiv.{{end}}{{if has .lost "email"}}
-- Ihre neue E-Mail-Adresse ist jetzt hinterlegt; diese Nachricht wurde an sie gesendet.{{end}}{{else}}der Helpdesk hat Ihre Anfrage zur Wiederherstellung des Zugangs{{with .resource}} zu {{.}}{{end}} bearbeitet: {{.outcome}}{{end}}
+- {{if .to_new}}Ihre neue E-Mail-Adresse ist jetzt hinterlegt; diese Nachricht wurde an sie gesendet.{{else}}Ihre E-Mail-Adresse wurde{{with .new_email}} auf {{.}}{{end}} geändert; dies ist die letzte Nachricht an diese Adresse.{{end}}{{end}}{{else if eq .outcome "deleted"}}der Helpdesk hat die in Ihrem Namen gestellte Anfrage zur Wiederherstellung des Zugangs{{with .resource}} zu {{.}}{{end}} abgelehnt. Es wurde nichts geändert.{{else}}der Helpdesk hat Ihre Anfrage zur Wiederherstellung des Zugangs{{with .resource}} zu {{.}}{{end}} bearbeitet: {{.outcome}}{{end}}
 
 Falls Sie diese Anfrage nicht gestellt haben, wenden Sie sich bitte umgehend an Ihren Helpdesk.
 
 ` + footerDE,
+			SMS: `{{if verified .outcome}}Ihre Anfrage zur Wiederherstellung des Zugangs{{with .resource}} zu {{.}}{{end}} wurde bestätigt.{{else}}Die Anfrage zur Wiederherstellung des Zugangs{{with .resource}} zu {{.}}{{end}} in Ihrem Namen wurde abgelehnt.{{end}} Nicht Sie? Rufen Sie Ihren Helpdesk an.`,
 		},
 		"nl": {
-			Subject: `{{if verified .outcome}}Uw toegang is hersteld{{else}}Uw verzoek om toegangsherstel{{end}}`,
+			Subject: `{{if verified .outcome}}Uw toegang is hersteld{{else if eq .outcome "deleted"}}Uw verzoek om toegangsherstel is afgewezen{{else}}Uw verzoek om toegangsherstel{{end}}`,
 			Body: `Beste {{with .login}}{{.}}{{else}}gebruiker{{end}},
 
 {{if verified .outcome}}De helpdesk heeft uw identiteit gecontroleerd en uw verzoek om herstel van de toegang{{with .resource}} tot {{.}}{{end}} verwerkt.{{if .lost}}
 {{end}}{{if has .lost "token"}}
 - Uw tokens{{with .resource}} voor {{.}}{{end}} zijn uitgeschakeld. U kunt nu inloggen zonder eenmalige code; registreer meteen een nieuw token.{{end}}{{if has .lost "password"}}
 - Het nieuwe wachtwoord uit uw verzoek is nu actief.{{end}}{{if has .lost "email"}}
-- Uw nieuwe e-mailadres is nu vastgelegd; dit bericht is daarnaartoe verzonden.{{end}}{{else}}De helpdesk heeft uw verzoek om herstel van de toegang{{with .resource}} tot {{.}}{{end}} behandeld: {{.outcome}}{{end}}
+- {{if .to_new}}Uw nieuwe e-mailadres is nu vastgelegd; dit bericht is daarnaartoe verzonden.{{else}}Uw e-mailadres is gewijzigd{{with .new_email}} in {{.}}{{end}}; dit is het laatste bericht aan dit adres.{{end}}{{end}}{{else if eq .outcome "deleted"}}De helpdesk heeft het verzoek om herstel van de toegang{{with .resource}} tot {{.}}{{end}} dat op uw naam is ingediend, afgewezen. Er is niets gewijzigd.{{else}}De helpdesk heeft uw verzoek om herstel van de toegang{{with .resource}} tot {{.}}{{end}} behandeld: {{.outcome}}{{end}}
 
 Heeft u dit verzoek niet gedaan? Neem dan direct contact op met uw helpdesk.
+
+` + footerNL,
+			SMS: `{{if verified .outcome}}Uw verzoek om herstel van de toegang{{with .resource}} tot {{.}}{{end}} is goedgekeurd.{{else}}Het verzoek om herstel van de toegang{{with .resource}} tot {{.}}{{end}} op uw naam is afgewezen.{{end}} Was u dit niet? Bel uw helpdesk.`,
+		},
+	},
+
+	TemplateIssueFiled: {
+		"en": {
+			Subject: `Someone asked to restore access to your account`,
+			Body: `Hello{{with .login}} {{.}}{{end}},
+
+A request to restore access to your account{{with .resource}} for {{.}}{{end}} was just filed in your name. The helpdesk will review it.
+
+The request asks for:{{if has .lost "token"}}
+- your tokens{{with .resource}} for {{.}}{{end}} to be disabled (reported lost){{end}}{{if has .lost "password"}}
+- your password to be replaced by one the requester chose (reported forgotten){{end}}{{if has .lost "email"}}
+- your email address to be changed{{with .new_email}} to {{.}}{{end}} (access reported lost){{end}}
+
+  Time:       {{.time}}
+  IP address: {{.ip}}
+  Browser:    {{.browser}}
+
+If this was you, there is nothing to do; the helpdesk will be in touch.
+
+If this was not you, simply sign in{{with .url}} at {{.}}{{end}}: that cancels the request. Then call your helpdesk, because someone is trying to take over your account.
+
+` + footerEN,
+			SMS: `{{with .resource}}{{.}}: {{end}}someone asked to restore access to your account {{.login}}. Not you? Sign in to cancel it and call your helpdesk.`,
+		},
+		"de": {
+			Subject: `Jemand möchte den Zugang zu Ihrem Konto wiederherstellen`,
+			Body: `Guten Tag{{with .login}} {{.}}{{end}},
+
+soeben wurde in Ihrem Namen beantragt, den Zugang zu Ihrem Konto{{with .resource}} für {{.}}{{end}} wiederherzustellen. Der Helpdesk prüft die Anfrage.
+
+Beantragt wurde:{{if has .lost "token"}}
+- die Deaktivierung Ihrer Tokens{{with .resource}} für {{.}}{{end}} (als verloren gemeldet){{end}}{{if has .lost "password"}}
+- ein neues Passwort, das die anfragende Person gewählt hat (Ihr Passwort als vergessen gemeldet){{end}}{{if has .lost "email"}}
+- die Änderung Ihrer E-Mail-Adresse{{with .new_email}} auf {{.}}{{end}} (Zugriff als verloren gemeldet){{end}}
+
+  Zeit:       {{.time}}
+  IP-Adresse: {{.ip}}
+  Browser:    {{.browser}}
+
+Wenn Sie das waren, ist nichts weiter zu tun; der Helpdesk meldet sich bei Ihnen.
+
+Wenn nicht, melden Sie sich einfach an{{with .url}} unter {{.}}{{end}}: Damit wird die Anfrage zurückgezogen. Rufen Sie danach Ihren Helpdesk an, denn jemand versucht, Ihr Konto zu übernehmen.
+
+` + footerDE,
+			SMS: `{{with .resource}}{{.}}: {{end}}Jemand möchte den Zugang zu Ihrem Konto {{.login}} wiederherstellen. Nicht Sie? Melden Sie sich an, um das abzubrechen, und rufen Sie Ihren Helpdesk an.`,
+		},
+		"nl": {
+			Subject: `Iemand wil de toegang tot uw account herstellen`,
+			Body: `Beste {{with .login}}{{.}}{{else}}gebruiker{{end}},
+
+Zojuist is op uw naam een verzoek ingediend om de toegang tot uw account{{with .resource}} voor {{.}}{{end}} te herstellen. De helpdesk beoordeelt het verzoek.
+
+Er wordt gevraagd om:{{if has .lost "token"}}
+- uw tokens{{with .resource}} voor {{.}}{{end}} uit te schakelen (als kwijt gemeld){{end}}{{if has .lost "password"}}
+- uw wachtwoord te vervangen door een wachtwoord dat de aanvrager heeft gekozen (als vergeten gemeld){{end}}{{if has .lost "email"}}
+- uw e-mailadres te wijzigen{{with .new_email}} in {{.}}{{end}} (toegang als kwijt gemeld){{end}}
+
+  Tijd:     {{.time}}
+  IP-adres: {{.ip}}
+  Browser:  {{.browser}}
+
+Was u dit zelf, dan hoeft u niets te doen; de helpdesk neemt contact met u op.
+
+Was u dit niet? Log dan gewoon in{{with .url}} via {{.}}{{end}}: daarmee wordt het verzoek ingetrokken. Bel daarna uw helpdesk, want iemand probeert uw account over te nemen.
+
+` + footerNL,
+			SMS: `{{with .resource}}{{.}}: {{end}}iemand wil de toegang tot uw account {{.login}} herstellen. Was u dit niet? Log in om dat te annuleren en bel uw helpdesk.`,
+		},
+	},
+
+	TemplatePhoneChanged: {
+		"en": {
+			Subject: `Your phone number was changed`,
+			Body: `Hello{{with .login}} {{.}}{{end}},
+
+{{if .phone}}The phone number of your account{{with .resource}} for {{.}}{{end}} was changed to {{.phone}}. Text messages for your account go to the new number from now on.{{else}}The phone number of your account{{with .resource}} for {{.}}{{end}} was removed.{{end}}
+
+If you made this change, or asked your helpdesk to, there is nothing to do. If not, contact your helpdesk right away: someone else may be using your account.
+
+` + footerEN,
+		},
+		"de": {
+			Subject: `Ihre Telefonnummer wurde geändert`,
+			Body: `Guten Tag{{with .login}} {{.}}{{end}},
+
+{{if .phone}}die Telefonnummer Ihres Kontos{{with .resource}} für {{.}}{{end}} wurde auf {{.phone}} geändert. SMS für Ihr Konto gehen ab jetzt an die neue Nummer.{{else}}die Telefonnummer Ihres Kontos{{with .resource}} für {{.}}{{end}} wurde entfernt.{{end}}
+
+Wenn Sie die Änderung selbst vorgenommen oder bei Ihrem Helpdesk veranlasst haben, ist nichts weiter zu tun. Andernfalls wenden Sie sich bitte umgehend an Ihren Helpdesk: Möglicherweise nutzt jemand anderes Ihr Konto.
+
+` + footerDE,
+		},
+		"nl": {
+			Subject: `Uw telefoonnummer is gewijzigd`,
+			Body: `Beste {{with .login}}{{.}}{{else}}gebruiker{{end}},
+
+{{if .phone}}Het telefoonnummer van uw account{{with .resource}} voor {{.}}{{end}} is gewijzigd in {{.phone}}. Sms-berichten voor uw account gaan voortaan naar het nieuwe nummer.{{else}}Het telefoonnummer van uw account{{with .resource}} voor {{.}}{{end}} is verwijderd.{{end}}
+
+Heeft u dit zelf gedaan of uw helpdesk erom gevraagd, dan hoeft u niets te doen. Zo niet, neem dan direct contact op met uw helpdesk: mogelijk gebruikt iemand anders uw account.
 
 ` + footerNL,
 		},

@@ -19,7 +19,7 @@ var sampleData = map[string]string{
 	"new_email": "jane@example.org", "serial": "TOTP0001A2B3", "type": "totp",
 	"ip": "203.0.113.7", "browser": "Firefox 140 on Linux", "time": "2026-03-01 09:15 UTC",
 	"lost": "token,password,email", "url": "https://portal.example.com/admin/issues/42",
-	"outcome": notify.OutcomeVerified,
+	"outcome": notify.OutcomeVerified, "phone": "••••5678",
 }
 
 // shown are the sample values that appear as given (others are translated).
@@ -35,7 +35,9 @@ var uses = map[string][]string{
 	notify.TemplateTokenRemoved:    {"login", "serial", "resource"},
 	notify.TemplateNewEnvironment:  {"login", "resource", "ip", "browser", "time"},
 	notify.TemplateIssueCreated:    {"login", "name", "resource", "url"},
-	notify.TemplateIssueOutcome:    {"login", "resource"},
+	notify.TemplateIssueOutcome:    {"login", "resource", "new_email"},
+	notify.TemplateIssueFiled:      {"login", "resource", "new_email", "ip", "browser", "time", "url"},
+	notify.TemplatePhoneChanged:    {"login", "resource", "phone"},
 }
 
 func TestTemplatesRender(t *testing.T) {
@@ -128,6 +130,20 @@ func TestTemplateTranslations(t *testing.T) {
 			[]string{"Your access has been restored", "Your tokens for VPN have been disabled"}},
 		{"issue outcome other", workflow.Message{Template: "issue_outcome", Lang: "de", Data: map[string]string{"lost": "password", "outcome": "abgelehnt"}},
 			[]string{"bearbeitet: abgelehnt"}},
+		{"issue outcome deleted", workflow.Message{Template: "issue_outcome", Lang: "de", Data: map[string]string{"lost": "email", "outcome": notify.OutcomeDeleted, "resource": "VPN"}},
+			[]string{"Ihre Anfrage zur Wiederherstellung des Zugangs wurde abgelehnt", "in Ihrem Namen gestellte Anfrage", "zu VPN abgelehnt. Es wurde nichts geändert."}},
+		{"issue outcome at the old address", workflow.Message{Template: "issue_outcome", Lang: "en", Data: map[string]string{"lost": "email", "new_email": "x@example.org"}},
+			[]string{"Your email address was changed to x@example.org; this is the last message sent to this address."}},
+		{"issue outcome at the new address", workflow.Message{Template: "issue_outcome", Lang: "nl", Data: map[string]string{"lost": "email", "new_email": "x@example.org", "to_new": "yes"}},
+			[]string{"Uw nieuwe e-mailadres is nu vastgelegd"}},
+		{"issue outcome SMS deleted", workflow.Message{Channel: workflow.ChannelSMS, Template: "issue_outcome", Lang: "en", Data: map[string]string{"outcome": notify.OutcomeDeleted, "resource": "VPN"}},
+			[]string{"The request to restore access to VPN filed in your name was declined. Not you? Call your helpdesk."}},
+		{"issue filed", workflow.Message{Template: "issue_filed", Lang: "nl", Data: map[string]string{"lost": "token,email", "new_email": "x@example.org", "resource": "VPN"}},
+			[]string{"Iemand wil de toegang tot uw account herstellen", "- uw tokens voor VPN uit te schakelen", "- uw e-mailadres te wijzigen in x@example.org", "Log dan gewoon in"}},
+		{"issue filed SMS", workflow.Message{Channel: workflow.ChannelSMS, Template: "issue_filed", Lang: "de", Data: map[string]string{"login": "jdoe", "resource": "VPN"}},
+			[]string{"VPN: Jemand möchte den Zugang zu Ihrem Konto jdoe wiederherstellen. Nicht Sie?"}},
+		{"phone removed", workflow.Message{Template: "phone_changed", Lang: "en", Data: map[string]string{"phone": ""}},
+			[]string{"Your phone number was changed", "was removed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

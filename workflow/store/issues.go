@@ -12,7 +12,8 @@ import (
 
 const issueColumns = `i.id, i.user_id, i.resource_id, i.lost, i.evidence_token, i.evidence_password, i.evidence_email,
 	coalesce(i.new_password_hash, ''), coalesce(i.new_email, ''), i.status, i.handled_by, i.handled_at,
-	coalesce(host(i.ip), ''), i.user_agent, i.created_at,
+	coalesce(host(i.ip), ''), i.user_agent, i.created_at, coalesce(i.replaces, 0),
+	coalesce((SELECT n.id FROM user_issues n WHERE n.replaces = i.id ORDER BY n.id LIMIT 1), 0),
 	u.login, u.first_name, u.last_name, u.email, u.phone, r.name, coalesce(a.login, '')`
 
 const issueJoins = ` FROM user_issues i JOIN users u ON u.id = i.user_id JOIN resources r ON r.id = i.resource_id
@@ -21,12 +22,13 @@ const issueJoins = ` FROM user_issues i JOIN users u ON u.id = i.user_id JOIN re
 func scanIssue(row pgx.CollectableRow) (workflow.Issue, error) {
 	var i workflow.Issue
 	err := row.Scan(&i.ID, &i.UserID, &i.ResourceID, &i.Lost, &i.Token, &i.Password, &i.Email, &i.NewPasswordHash, &i.NewEmail,
-		&i.Status, &i.HandledBy, &i.HandledAt, &i.IP, &i.UserAgent, &i.CreatedAt,
+		&i.Status, &i.HandledBy, &i.HandledAt, &i.IP, &i.UserAgent, &i.CreatedAt, &i.Replaces, &i.ReplacedBy,
 		&i.Login, &i.FirstName, &i.LastName, &i.UserEmail, &i.UserPhone, &i.ResourceName, &i.HandledByLogin)
 	return i, err
 }
 
-// CreateIssue stores a restore-access request, replacing an open one.
+// CreateIssue stores a restore-access request, replacing an open one; the
+// new request remembers which one it replaced.
 func (db *DB) CreateIssue(ctx context.Context, is *workflow.Issue, now time.Time) (int64, error) {
 	var replaced int64
 	err := db.q.QueryRow(ctx, `UPDATE user_issues SET status = 'withdrawn', handled_at = $3
@@ -39,11 +41,11 @@ func (db *DB) CreateIssue(ctx context.Context, is *workflow.Issue, now time.Time
 		ip = &is.IP
 	}
 	err = db.q.QueryRow(ctx, `INSERT INTO user_issues (user_id, resource_id, lost, evidence_token, evidence_password, evidence_email,
-			new_password_hash, new_email, ip, user_agent, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::inet, $10, $11) RETURNING id`,
+			new_password_hash, new_email, ip, user_agent, created_at, replaces)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::inet, $10, $11, nullif($12, 0)) RETURNING id`,
 		is.UserID, is.ResourceID, is.Lost, is.Token, is.Password, is.Email, nullString(is.NewPasswordHash), nullString(is.NewEmail),
-		ip, truncateUA(is.UserAgent), now).Scan(&is.ID)
-	is.Status, is.CreatedAt = workflow.IssueOpen, now
+		ip, truncateUA(is.UserAgent), now, replaced).Scan(&is.ID)
+	is.Status, is.CreatedAt, is.Replaces = workflow.IssueOpen, now, replaced
 	return replaced, mapErr(err, "The request")
 }
 
@@ -67,6 +69,9 @@ func (db *DB) ListIssues(ctx context.Context, f workflow.IssueFilter) ([]workflo
 	}
 	if f.ResourceID != 0 {
 		where = append(where, "i.resource_id = "+arg(f.ResourceID))
+	}
+	if f.UserID != 0 {
+		where = append(where, "i.user_id = "+arg(f.UserID))
 	}
 	if f.Resources != nil {
 		where = append(where, "i.resource_id = ANY("+arg(f.Resources)+")")
@@ -169,4 +174,19 @@ func (db *DB) SetSubscriptions(ctx context.Context, adminID int64, all bool, res
 func (db *DB) SetAdminEmail(ctx context.Context, id int64, email string) error {
 	_, err := db.q.Exec(ctx, `UPDATE admins SET email = $2 WHERE id = $1`, id, email)
 	return err
+}
+
+// UserEnvironments lists the environments the user signed in from, the
+// most recently seen first.
+func (db *DB) UserEnvironments(ctx context.Context, userID int64) ([]workflow.SeenEnvironment, error) {
+	rows, err := db.q.Query(ctx, `SELECT ip_prefix::text, browser, first_seen, last_seen FROM user_environments
+		WHERE user_id = $1 ORDER BY last_seen DESC, ip_prefix, browser`, userID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.SeenEnvironment, error) {
+		var e workflow.SeenEnvironment
+		err := r.Scan(&e.Prefix, &e.Browser, &e.FirstSeen, &e.LastSeen)
+		return e, err
+	})
 }
