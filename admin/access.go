@@ -28,7 +28,7 @@ func (h *Handler) allow(roles ...workflow.Role) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		h.denied(c, workflow.Actor{Type: workflow.ActorAdmin, ID: a.ID, Name: a.Login})
+		h.denied(c, a.Actor())
 		_ = views.Render(c.Writer, c.Request, http.StatusForbidden, views.ErrorPage(403, "Not allowed",
 			"Your role ("+string(a.Role)+") may not do this. Ask a superadmin if you need it."))
 		c.Abort()
@@ -43,7 +43,7 @@ func (h *Handler) apiAllow(roles ...workflow.Role) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		h.denied(c, keyActor(k))
+		h.denied(c, k.Actor())
 		h.apiError(c, workflow.Errorf(workflow.CodeForbidden, "This API key's role (%s) may not do this.", k.Role))
 	}
 }
@@ -59,14 +59,6 @@ func currentKey(c *gin.Context) workflow.APIKey {
 	return v.(workflow.APIKey)
 }
 
-func keyActor(k workflow.APIKey) workflow.Actor {
-	return workflow.Actor{Type: workflow.ActorAPIKey, ID: k.ID, Name: k.Name}
-}
-
-func adminActor(a workflow.Admin) workflow.Actor {
-	return workflow.Actor{Type: workflow.ActorAdmin, ID: a.ID, Name: a.Login}
-}
-
 // Owner scoping (SPEC §2): an owner sees the resources they own and the
 // users, tokens and requests on them, nothing else. Other admins see
 // everything.
@@ -78,6 +70,6 @@ func scopeOf(c *gin.Context) []int64 { return issueScope(current(c)) }
 // hidden answers a thing outside an owner's resources as not found, as if
 // it did not exist, and records the attempt.
 func (h *Handler) hidden(c *gin.Context) {
-	h.denied(c, adminActor(current(c)))
+	h.denied(c, current(c).Actor())
 	h.fail(c, errNotFound)
 }

@@ -98,7 +98,7 @@ func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 			if !inScope(q.filter.Resources, id) {
 				// An owner asking for another resource's activities sees
 				// none; the attempt is recorded.
-				h.denied(c, adminActor(current(c)))
+				h.denied(c, current(c).Actor())
 			}
 		}
 	}
@@ -128,7 +128,7 @@ func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 // resolveUser finds the user a filter names: a login first, then an id.
 func (h *Handler) resolveUser(c *gin.Context, s string) (int64, error) {
 	ctx := c.Request.Context()
-	if len(s) <= 128 {
+	if len(s) <= workflow.MaxLoginLength {
 		u, err := h.Svc.Store.UserByLogin(ctx, s)
 		if err == nil {
 			return u.ID, nil
@@ -467,7 +467,7 @@ func (h *Handler) saveRetention(c *gin.Context) {
 		err = invalid("retention_days", "Enter a whole number of days from "+strconv.Itoa(workflow.MinRetentionDays)+
 			" to "+strconv.Itoa(workflow.MaxRetentionDays)+".")
 	} else {
-		err = h.Svc.SetActivityRetention(c.Request.Context(), days, adminActor(current(c)), meta(c))
+		err = h.Svc.SetActivityRetention(c.Request.Context(), days, current(c).Actor(), meta(c))
 	}
 	if err != nil {
 		if formError(err) {

@@ -121,7 +121,7 @@ func (h *Handler) createAdmin(c *gin.Context) {
 	acct, values := postedAccount(c)
 	login := c.PostForm("login")
 	values["login"] = login
-	a, password, err := h.Svc.CreateAdminAccount(c.Request.Context(), login, c.PostForm("password"), acct, adminActor(current(c)), meta(c))
+	a, password, err := h.Svc.CreateAdminAccount(c.Request.Context(), login, c.PostForm("password"), acct, current(c).Actor(), meta(c))
 	if err != nil {
 		if !formError(err) {
 			h.fail(c, err)
@@ -201,7 +201,7 @@ func (h *Handler) updateAdmin(c *gin.Context) {
 		return
 	}
 	acct, values := postedAccount(c)
-	updated, err := h.Svc.UpdateAdminAccount(c.Request.Context(), a.ID, acct, adminActor(current(c)), meta(c))
+	updated, err := h.Svc.UpdateAdminAccount(c.Request.Context(), a.ID, acct, current(c).Actor(), meta(c))
 	if err != nil {
 		if !formError(err) {
 			h.fail(c, err)
@@ -225,7 +225,7 @@ func (h *Handler) switchAdmin(disable bool) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		_, err := h.Svc.SetAdminDisabled(c.Request.Context(), a.ID, disable, adminActor(current(c)), meta(c))
+		_, err := h.Svc.SetAdminDisabled(c.Request.Context(), a.ID, disable, current(c).Actor(), meta(c))
 		if workflow.ErrorCode(err) == workflow.CodeConflict {
 			h.renderAdmin(c, a, http.StatusConflict, views.Form{Values: map[string]string{"email": a.Email, "role": string(a.Role)},
 				Message: workflow.ErrorMessage(err)}, a.OwnedResource)
@@ -270,7 +270,7 @@ func (h *Handler) resetAdminTOTP(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, err := h.Svc.ResetAdminTOTP(c.Request.Context(), a.ID, adminActor(current(c)), meta(c)); err != nil {
+	if _, err := h.Svc.ResetAdminTOTP(c.Request.Context(), a.ID, current(c).Actor(), meta(c)); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -301,7 +301,7 @@ func (h *Handler) resetAdminPassword(c *gin.Context) {
 	if !ok {
 		return
 	}
-	updated, password, err := h.Svc.ResetAdminPassword(c.Request.Context(), a.ID, adminActor(current(c)), meta(c))
+	updated, password, err := h.Svc.ResetAdminPassword(c.Request.Context(), a.ID, current(c).Actor(), meta(c))
 	if err != nil {
 		h.fail(c, err)
 		return

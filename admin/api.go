@@ -285,7 +285,7 @@ func (h *Handler) apiResourceAllowed(c *gin.Context, resourceID int64) bool {
 	if own, bound := apiOwnerResource(k); !bound || own == resourceID {
 		return true
 	}
-	h.denied(c, keyActor(k))
+	h.denied(c, k.Actor())
 	h.apiError(c, workflow.Errorf(workflow.CodeForbidden, "This API key may only manage its own resource."))
 	return false
 }
@@ -293,7 +293,7 @@ func (h *Handler) apiResourceAllowed(c *gin.Context, resourceID int64) bool {
 // apiHidden answers a thing outside an owner key's resource as not found,
 // and records the attempt.
 func (h *Handler) apiHidden(c *gin.Context, what string) {
-	h.denied(c, keyActor(currentKey(c)))
+	h.denied(c, currentKey(c).Actor())
 	h.apiError(c, workflow.Errorf(workflow.CodeNotFound, "%s was not found.", what))
 }
 

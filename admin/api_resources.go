@@ -39,7 +39,7 @@ func (h *Handler) apiCreateResource(c *gin.Context) {
 		return
 	}
 	r, err := h.Svc.CreateResource(c.Request.Context(), workflow.ResourceInput{Name: in.Name, Description: in.Description},
-		keyActor(currentKey(c)), meta(c))
+		currentKey(c).Actor(), meta(c))
 	if err != nil {
 		h.apiError(c, err)
 		return
@@ -100,7 +100,7 @@ func (h *Handler) apiAssignUser(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.Svc.AssignUser(c.Request.Context(), id, userID, keyActor(currentKey(c)), meta(c)); err != nil {
+	if err := h.Svc.AssignUser(c.Request.Context(), id, userID, currentKey(c).Actor(), meta(c)); err != nil {
 		h.apiError(c, err)
 		return
 	}
@@ -123,7 +123,7 @@ func (h *Handler) apiUnassignUser(c *gin.Context) {
 		h.apiError(c, err)
 		return
 	}
-	if err := h.Svc.UnassignUser(ctx, id, userID, keyActor(currentKey(c)), meta(c)); err != nil {
+	if err := h.Svc.UnassignUser(ctx, id, userID, currentKey(c).Actor(), meta(c)); err != nil {
 		h.apiError(c, err)
 		return
 	}
@@ -235,7 +235,7 @@ func (h *Handler) apiPutPortal(c *gin.Context) {
 	if body.PINLength != nil {
 		in.PINLength = *body.PINLength
 	}
-	p, err := h.Svc.SavePortal(c.Request.Context(), id, in, keyActor(currentKey(c)), meta(c))
+	p, err := h.Svc.SavePortal(c.Request.Context(), id, in, currentKey(c).Actor(), meta(c))
 	if err != nil {
 		h.apiError(c, err)
 		return

@@ -35,14 +35,14 @@ type apiToken struct {
 
 func apiTokenOut(t workflow.Token) apiToken {
 	out := apiToken{
-		Serial: t.Serial, Type: t.Type, Enabled: t.Enabled, DisabledReason: t.DisabledReason, UserID: t.UserID,
+		Serial: t.Serial, Type: string(t.Type), Enabled: t.Enabled, DisabledReason: t.DisabledReason, UserID: t.UserID,
 		UserLogin: t.UserLogin, ResourceID: t.ResourceID, Failcount: t.Failcount, Locked: t.Locked(), HasPIN: t.HasPIN(),
 		Digits: t.Digits, Description: t.Description, CreatedAt: t.CreatedAt.UTC(), LastUsedAt: apiTime(t.LastUsedAt),
 	}
-	if t.Type == "totp" || t.Type == "hotp" {
+	if t.Type.Shows() {
 		out.Algorithm = t.Algorithm
 	}
-	if t.Type == "totp" {
+	if t.Type == workflow.TokenTOTP {
 		out.Period = t.Period
 	}
 	return out
@@ -139,7 +139,7 @@ func (h *Handler) apiGetToken(c *gin.Context) {
 
 func (h *Handler) apiSetTokenEnabled(enabled bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		t, err := h.Svc.SetTokenEnabled(c.Request.Context(), c.Param("serial"), enabled, keyActor(currentKey(c)), meta(c))
+		t, err := h.Svc.SetTokenEnabled(c.Request.Context(), c.Param("serial"), enabled, currentKey(c).Actor(), meta(c))
 		if err != nil {
 			h.apiError(c, err)
 			return
@@ -150,7 +150,7 @@ func (h *Handler) apiSetTokenEnabled(enabled bool) gin.HandlerFunc {
 
 // apiResetToken resets the failcount, which unlocks the token.
 func (h *Handler) apiResetToken(c *gin.Context) {
-	t, err := h.Svc.ResetTokenFailcount(c.Request.Context(), c.Param("serial"), keyActor(currentKey(c)), meta(c))
+	t, err := h.Svc.ResetTokenFailcount(c.Request.Context(), c.Param("serial"), currentKey(c).Actor(), meta(c))
 	if err != nil {
 		h.apiError(c, err)
 		return
@@ -175,7 +175,7 @@ func (h *Handler) apiCheckToken(c *gin.Context) {
 		h.apiError(c, workflow.Invalid(map[string]string{"otp": "Use at most 64 characters."}))
 		return
 	}
-	r, err := h.Svc.CheckOTP(c.Request.Context(), c.Param("serial"), strings.TrimSpace(*in.OTP), keyActor(currentKey(c)), meta(c))
+	r, err := h.Svc.CheckOTP(c.Request.Context(), c.Param("serial"), strings.TrimSpace(*in.OTP), currentKey(c).Actor(), meta(c))
 	if err != nil {
 		h.apiError(c, err)
 		return
@@ -194,7 +194,7 @@ func (h *Handler) apiAssignToken(c *gin.Context) {
 	if !h.apiDecode(c, &in) {
 		return
 	}
-	t, err := h.Svc.AssignToken(c.Request.Context(), c.Param("serial"), in.ResourceID, in.UserID, keyActor(currentKey(c)), meta(c))
+	t, err := h.Svc.AssignToken(c.Request.Context(), c.Param("serial"), in.ResourceID, in.UserID, currentKey(c).Actor(), meta(c))
 	if err != nil {
 		h.apiError(c, err)
 		return
@@ -239,7 +239,7 @@ func (h *Handler) apiImportTokens(c *gin.Context) {
 		h.apiBadRequest(c, "The file could not be read.", nil)
 		return
 	}
-	res, err := h.Svc.ImportTokens(ctx, data, key, resourceID, keyActor(currentKey(c)), meta(c))
+	res, err := h.Svc.ImportTokens(ctx, data, key, resourceID, currentKey(c).Actor(), meta(c))
 	if err != nil {
 		h.apiError(c, err)
 		return

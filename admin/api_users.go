@@ -122,7 +122,7 @@ func (h *Handler) apiCreateUser(c *gin.Context) {
 	if in.ValidUntil != nil {
 		ui.ValidUntil = strings.TrimSpace(*in.ValidUntil)
 	}
-	u, err := h.Svc.CreateUser(c.Request.Context(), ui, keyActor(currentKey(c)), meta(c))
+	u, err := h.Svc.CreateUser(c.Request.Context(), ui, currentKey(c).Actor(), meta(c))
 	if err != nil {
 		h.apiError(c, err)
 		return
@@ -315,7 +315,7 @@ func (h *Handler) apiPatchUser(c *gin.Context) {
 			}
 		}
 		if len(f) > 0 {
-			h.denied(c, keyActor(k))
+			h.denied(c, k.Actor())
 			h.apiError(c, &workflow.Error{Code: workflow.CodeForbidden, Fields: f,
 				Message: "This API key's role (" + string(k.Role) + ") may only change first_name, last_name, email, phone and language."})
 			return
@@ -365,7 +365,7 @@ func (h *Handler) apiPatchUser(c *gin.Context) {
 		in.ClearPassword = true
 	}
 
-	u, err := h.Svc.UpdateUser(c.Request.Context(), u.ID, in, keyActor(k), meta(c))
+	u, err := h.Svc.UpdateUser(c.Request.Context(), u.ID, in, k.Actor(), meta(c))
 	if err != nil {
 		h.apiError(c, err)
 		return
@@ -381,7 +381,7 @@ func (h *Handler) apiDeleteUser(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.Svc.DeleteUser(c.Request.Context(), id, keyActor(currentKey(c)), meta(c)); err != nil {
+	if err := h.Svc.DeleteUser(c.Request.Context(), id, currentKey(c).Actor(), meta(c)); err != nil {
 		h.apiError(c, err)
 		return
 	}

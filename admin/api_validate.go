@@ -44,11 +44,11 @@ func (h *Handler) apiValidate(c *gin.Context) {
 	}
 	k := currentKey(c)
 	if k.Role == workflow.RoleValidate && k.ResourceID != nil && *k.ResourceID != *in.ResourceID {
-		h.denied(c, keyActor(k))
+		h.denied(c, k.Actor())
 		c.JSON(http.StatusOK, gin.H{"result": false})
 		return
 	}
-	ok, err := h.Svc.Validate(c.Request.Context(), *in.ResourceID, *in.Login, *in.Pass, keyActor(k), meta(c))
+	ok, err := h.Svc.Validate(c.Request.Context(), *in.ResourceID, *in.Login, *in.Pass, k.Actor(), meta(c))
 	if err != nil {
 		h.apiError(c, err)
 		return

@@ -91,7 +91,7 @@ func (h *Handler) createAPIKey(c *gin.Context) {
 	var key string
 	var k workflow.APIKey
 	if err == nil {
-		key, k, err = h.Svc.CreateAPIKey(c.Request.Context(), n, adminActor(current(c)), meta(c))
+		key, k, err = h.Svc.CreateAPIKey(c.Request.Context(), n, current(c).Actor(), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
@@ -155,7 +155,7 @@ func (h *Handler) revokeAPIKey(c *gin.Context) {
 	if !ok {
 		return
 	}
-	k, err := h.Svc.RevokeAPIKey(c.Request.Context(), id, adminActor(current(c)), meta(c))
+	k, err := h.Svc.RevokeAPIKey(c.Request.Context(), id, current(c).Actor(), meta(c))
 	if workflow.ErrorCode(err) == workflow.CodeConflict {
 		h.done(c, "/admin/apikeys", workflow.ErrorMessage(err))
 		return

@@ -197,7 +197,7 @@ func (h *Handler) issue(c *gin.Context) (workflow.Issue, bool) {
 		return is, false
 	}
 	if a := current(c); !inScope(issueScope(a), is.ResourceID) {
-		h.denied(c, adminActor(a))
+		h.denied(c, a.Actor())
 		h.fail(c, errNotFound)
 		return is, false
 	}
@@ -271,7 +271,7 @@ func (h *Handler) verifyIssue(c *gin.Context) {
 	if !ok {
 		return
 	}
-	is, err := h.Svc.VerifyIssue(c.Request.Context(), id, adminActor(current(c)), meta(c))
+	is, err := h.Svc.VerifyIssue(c.Request.Context(), id, current(c).Actor(), meta(c))
 	if err != nil {
 		h.issueFailed(c, id, err)
 		return
@@ -284,7 +284,7 @@ func (h *Handler) deleteIssue(c *gin.Context) {
 	if !ok {
 		return
 	}
-	is, err := h.Svc.DeleteIssue(c.Request.Context(), id, adminActor(current(c)), meta(c))
+	is, err := h.Svc.DeleteIssue(c.Request.Context(), id, current(c).Actor(), meta(c))
 	if err != nil {
 		h.issueFailed(c, id, err)
 		return

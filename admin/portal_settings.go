@@ -206,7 +206,7 @@ func (h *Handler) savePortal(c *gin.Context) {
 		f = readPortalForm(c)
 	}
 
-	saved, err := h.Svc.SavePortal(ctx, r.ID, f.in, adminActor(current(c)), meta(c))
+	saved, err := h.Svc.SavePortal(ctx, r.ID, f.in, current(c).Actor(), meta(c))
 	if err != nil {
 		if !formError(err) {
 			h.fail(c, err)
@@ -267,7 +267,7 @@ func moveOutcome(saved workflow.Portal, f portalForm) string {
 // refusePortal answers 403, as allow does, to an owner changing the portal
 // of a resource they do not own.
 func (h *Handler) refusePortal(c *gin.Context) {
-	h.denied(c, adminActor(current(c)))
+	h.denied(c, current(c).Actor())
 	h.page(c, http.StatusForbidden, views.ErrorPage(http.StatusForbidden, "Not allowed",
 		"You may change the self-service settings of the resources you own only. Ask a superadmin if you need it."))
 }

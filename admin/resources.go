@@ -68,7 +68,7 @@ func resourceForm(c *gin.Context) (workflow.ResourceInput, map[string]string) {
 
 func (h *Handler) createResource(c *gin.Context) {
 	in, values := resourceForm(c)
-	r, err := h.Svc.CreateResource(c.Request.Context(), in, adminActor(current(c)), meta(c))
+	r, err := h.Svc.CreateResource(c.Request.Context(), in, current(c).Actor(), meta(c))
 	if err != nil {
 		if formError(err) {
 			h.renderResources(c, workflow.HTTPStatus(err), failedForm(err, values))
@@ -168,7 +168,7 @@ func (h *Handler) updateResource(c *gin.Context) {
 		return
 	}
 	in, values := resourceForm(c)
-	updated, err := h.Svc.UpdateResource(c.Request.Context(), r.ID, in, adminActor(current(c)), meta(c))
+	updated, err := h.Svc.UpdateResource(c.Request.Context(), r.ID, in, current(c).Actor(), meta(c))
 	if err != nil {
 		if formError(err) {
 			h.renderResource(c, r, "details", workflow.HTTPStatus(err), failedForm(err, values), views.Form{})
@@ -219,7 +219,7 @@ func (h *Handler) deleteResource(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.Svc.DeleteResource(c.Request.Context(), r.ID, adminActor(current(c)), meta(c)); err != nil {
+	if err := h.Svc.DeleteResource(c.Request.Context(), r.ID, current(c).Actor(), meta(c)); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -241,7 +241,7 @@ func (h *Handler) assignResourceUser(c *gin.Context) {
 		err = invalid("login", "There is no user with this login.")
 	}
 	if err == nil {
-		err = h.Svc.AssignUser(ctx, r.ID, u.ID, adminActor(current(c)), meta(c))
+		err = h.Svc.AssignUser(ctx, r.ID, u.ID, current(c).Actor(), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
@@ -286,7 +286,7 @@ func (h *Handler) removeResourceUser(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.Svc.UnassignUser(c.Request.Context(), r.ID, u.ID, adminActor(current(c)), meta(c)); err != nil {
+	if err := h.Svc.UnassignUser(c.Request.Context(), r.ID, u.ID, current(c).Actor(), meta(c)); err != nil {
 		h.fail(c, err)
 		return
 	}

@@ -87,7 +87,7 @@ func tokenRows(ts []workflow.Token) []views.TokenRow {
 
 func tokenRow(t workflow.Token) views.TokenRow {
 	r := views.TokenRow{
-		Serial: t.Serial, Type: t.Type, Owner: t.UserLogin, Resource: t.ResourceName, Enabled: t.Enabled,
+		Serial: t.Serial, Type: string(t.Type), Owner: t.UserLogin, Resource: t.ResourceName, Enabled: t.Enabled,
 		Disabled: disabledReason(t.DisabledReason), Failcount: t.Failcount, Locked: t.Locked(), PIN: t.HasPIN(),
 		LastUsed: views.TimeUTCOr(t.LastUsedAt, "never"),
 	}
@@ -138,7 +138,7 @@ func (h *Handler) importTokens(c *gin.Context) {
 	}
 	var res workflow.ImportResult
 	if err == nil {
-		res, err = h.Svc.ImportTokens(c.Request.Context(), data, psk, resourceID, adminActor(current(c)), meta(c))
+		res, err = h.Svc.ImportTokens(c.Request.Context(), data, psk, resourceID, current(c).Actor(), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
@@ -275,7 +275,7 @@ func (h *Handler) checkToken(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	res, err := h.Svc.CheckOTP(ctx, t.Serial, code, adminActor(current(c)), meta(c))
+	res, err := h.Svc.CheckOTP(ctx, t.Serial, code, current(c).Actor(), meta(c))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -295,7 +295,7 @@ func (h *Handler) switchToken(enabled bool) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		if _, err := h.Svc.SetTokenEnabled(c.Request.Context(), t.Serial, enabled, adminActor(current(c)), meta(c)); err != nil {
+		if _, err := h.Svc.SetTokenEnabled(c.Request.Context(), t.Serial, enabled, current(c).Actor(), meta(c)); err != nil {
 			h.fail(c, err)
 			return
 		}
@@ -312,7 +312,7 @@ func (h *Handler) resetToken(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, err := h.Svc.ResetTokenFailcount(c.Request.Context(), t.Serial, adminActor(current(c)), meta(c)); err != nil {
+	if _, err := h.Svc.ResetTokenFailcount(c.Request.Context(), t.Serial, current(c).Actor(), meta(c)); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -344,7 +344,7 @@ func (h *Handler) assignToken(c *gin.Context) {
 	}
 	placed := t
 	if err == nil {
-		placed, err = h.Svc.AssignToken(ctx, t.Serial, resourceID, userID, adminActor(current(c)), meta(c))
+		placed, err = h.Svc.AssignToken(ctx, t.Serial, resourceID, userID, current(c).Actor(), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
@@ -377,7 +377,7 @@ func (h *Handler) deleteTokenPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	effects := []string{"Token " + t.Serial + " (" + t.Type + ") is deleted for good, with its stored seed and PIN."}
+	effects := []string{"Token " + t.Serial + " (" + string(t.Type) + ") is deleted for good, with its stored seed and PIN."}
 	if t.UserLogin != "" {
 		effects = append(effects, t.UserLogin+" can no longer sign in with it.")
 	}
@@ -396,7 +396,7 @@ func (h *Handler) deleteToken(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.Svc.DeleteToken(c.Request.Context(), t.Serial, adminActor(current(c)), meta(c)); err != nil {
+	if err := h.Svc.DeleteToken(c.Request.Context(), t.Serial, current(c).Actor(), meta(c)); err != nil {
 		h.fail(c, err)
 		return
 	}

@@ -133,7 +133,7 @@ func userValues(u workflow.User) map[string]string {
 
 func (h *Handler) createUser(c *gin.Context) {
 	in, values := userForm(c)
-	u, err := h.Svc.CreateUser(c.Request.Context(), in, adminActor(current(c)), meta(c))
+	u, err := h.Svc.CreateUser(c.Request.Context(), in, current(c).Actor(), meta(c))
 	if err != nil {
 		if formError(err) {
 			h.page(c, workflow.HTTPStatus(err), views.UserNewPage(h.chrome(c, "users"), views.UserNew{Form: failedForm(err, values)}))
@@ -239,7 +239,7 @@ func (h *Handler) updateUser(c *gin.Context) {
 	if !ok {
 		return
 	}
-	by, m := adminActor(current(c)), meta(c)
+	by, m := current(c).Actor(), meta(c)
 	var (
 		values  map[string]string
 		updated workflow.User
@@ -283,7 +283,7 @@ func (h *Handler) assignUser(c *gin.Context) {
 		err = invalid("resource_id", "There is no such resource.")
 	}
 	if err == nil {
-		err = h.Svc.AssignUser(ctx, resourceID, u.ID, adminActor(current(c)), meta(c))
+		err = h.Svc.AssignUser(ctx, resourceID, u.ID, current(c).Actor(), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
@@ -372,7 +372,7 @@ func (h *Handler) unassignUser(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.Svc.UnassignUser(c.Request.Context(), r.ID, u.ID, adminActor(current(c)), meta(c)); err != nil {
+	if err := h.Svc.UnassignUser(c.Request.Context(), r.ID, u.ID, current(c).Actor(), meta(c)); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -384,7 +384,7 @@ func (h *Handler) unlockUser(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.Svc.UnlockUser(c.Request.Context(), u.ID, adminActor(current(c)), meta(c)); err != nil {
+	if err := h.Svc.UnlockUser(c.Request.Context(), u.ID, current(c).Actor(), meta(c)); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -413,7 +413,7 @@ func (h *Handler) reset2FAPage(c *gin.Context) {
 		if t.ResourceName != "" {
 			where = "on " + t.ResourceName
 		}
-		effects = append(effects, "Token "+t.Serial+" ("+t.Type+", "+where+") is disabled and unassigned: it goes back to stock, without its PIN.")
+		effects = append(effects, "Token "+t.Serial+" ("+string(t.Type)+", "+where+") is disabled and unassigned: it goes back to stock, without its PIN.")
 	}
 	if total > len(tokens) {
 		effects = append(effects, "And "+plural(total-len(tokens), "more token", "more tokens")+" the same way.")
@@ -433,7 +433,7 @@ func (h *Handler) reset2FA(c *gin.Context) {
 	if !ok {
 		return
 	}
-	serials, err := h.Svc.ResetUser2FA(c.Request.Context(), u.ID, adminActor(current(c)), meta(c))
+	serials, err := h.Svc.ResetUser2FA(c.Request.Context(), u.ID, current(c).Actor(), meta(c))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -475,7 +475,7 @@ func (h *Handler) deleteUser(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.Svc.DeleteUser(c.Request.Context(), u.ID, adminActor(current(c)), meta(c)); err != nil {
+	if err := h.Svc.DeleteUser(c.Request.Context(), u.ID, current(c).Actor(), meta(c)); err != nil {
 		h.fail(c, err)
 		return
 	}

@@ -95,7 +95,7 @@ func (f *fixture) path(p string) string { return "/selfservice/" + f.portal.Alia
 // giveToken stores a software token with rfcSecret for the user on the resource.
 func (f *fixture) giveToken(t *testing.T, typ string, mod func(*workflow.Token)) workflow.Token {
 	t.Helper()
-	tok := workflow.Token{Serial: tag("T"), Type: typ, Enabled: true, UserID: &f.user.ID, ResourceID: &f.resource.ID}
+	tok := workflow.Token{Serial: tag("T"), Type: workflow.TokenType(typ), Enabled: true, UserID: &f.user.ID, ResourceID: &f.resource.ID}
 	if mod != nil {
 		mod(&tok)
 	}

@@ -7,7 +7,7 @@ import "tokenportal/workflow"
 // TokenOption is a token a person can pick on an action's page.
 type TokenOption struct {
 	Serial      string
-	Type        string
+	Type        workflow.TokenType
 	Enabled     bool
 	HasPIN      bool
 	PINPosition string // before, after
@@ -24,7 +24,7 @@ func TokenOptions(tokens []workflow.Token) []TokenOption {
 
 // Sent reports whether the token's codes are sent to the person (email,
 // SMS) rather than shown by the token.
-func (t TokenOption) Sent() bool { return t.Type == "email" || t.Type == "sms" }
+func (t TokenOption) Sent() bool { return t.Type.Sent() }
 
 // EnrolStart is the first page of register-token and reassign-token: the
 // type of the new token and, when exchanging, the token to replace.
@@ -40,7 +40,7 @@ type EnrolStart struct {
 // the QR code and the secret to set up the app, for email/SMS after sending.
 type EnrolConfirm struct {
 	Action  string
-	Type    string
+	Type    workflow.TokenType
 	Replace string // serial of the token being replaced, if any
 	QRData  string // data:image/png;base64,… of the otpauth URI
 	Secret  string // base32
@@ -50,13 +50,13 @@ type EnrolConfirm struct {
 }
 
 // Software reports whether the new token is an app or device with a seed.
-func (e EnrolConfirm) Software() bool { return e.Type == "totp" || e.Type == "hotp" }
+func (e EnrolConfirm) Software() bool { return e.Type.Shows() }
 
 // TokenRegistered is the page after a token was registered or claimed; it
 // shows the recovery codes that come with a first token, once.
 type TokenRegistered struct {
 	Serial        string
-	Type          string
+	Type          workflow.TokenType
 	Replaced      string
 	RecoveryCodes []string
 }

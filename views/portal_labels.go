@@ -14,11 +14,11 @@ var tokenTypeLabels = map[string]string{
 }
 
 // TokenTypeLabel names a token type for people.
-func TokenTypeLabel(t string) string {
-	if l, ok := tokenTypeLabels[t]; ok {
+func TokenTypeLabel[T ~string](t T) string {
+	if l, ok := tokenTypeLabels[string(t)]; ok {
 		return l
 	}
-	return t
+	return string(t)
 }
 
 func yesNo(b bool) string {

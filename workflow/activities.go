@@ -28,27 +28,7 @@ const (
 // enough that no statement holds its locks for long.
 const PurgeBatch = 10_000
 
-// EventActivityRetentionChanged records a change of the retention.
-const EventActivityRetentionChanged = "ActivityRetentionChanged"
 
-// ActivityEvents are the events the log knows, for the filters: those of
-// SPEC §3 first, then the others the product writes.
-var ActivityEvents = []string{
-	EventUserLogin, EventUserLoginAttempt, EventUserLogoff, EventUserPasswordChangeRequest, EventUserPasswordChange,
-	EventUserEmailChangeRequest, EventUserEmailChange, EventUserPhoneChange, EventUserLoginChange, EventUserNameChange,
-	EventTokenRegistered, EventTokenClaimed, EventTokenReassigned, EventTokenUnassigned, EventTokenSynced,
-	EventTokenPinSet, EventTokenPinRemoved, EventTokenEnabled, EventTokenDisabled, EventRecoveryCodeUsed,
-	EventIssueCreated, EventIssueVerified, EventIssueDeleted, EventIssueWithdrawn, EventAdminLogin, EventAdminLoginFail,
-	EventPortalChanged, EventAccessDenied, EventValidate,
-
-	EventAdminLogoff, EventAdminTOTPEnrol, EventAdminCreated, EventAPIKeyCreated, EventUserCreated, EventUserUpdated,
-	EventUserDeleted, EventUserAssigned, EventUserUnassigned, EventUserUnlocked, EventUser2FAReset,
-	EventResourceCreated, EventResourceUpdated, EventResourceDeleted, EventTokensImported, EventTokenAssigned,
-	EventTokenReset, EventTokenDeleted, EventTokenChecked, EventRecoveryCodesCreated, EventDeviceRemembered,
-	EventDeviceRevoked, "NotificationsChanged", EventActivityRetentionChanged,
-	EventAdminUpdated, EventAdminDisabled, EventAdminEnabled, EventAdminPasswordReset, EventAdminTOTPReset,
-	EventAPIKeyRevoked, EventSettingsChanged, EventTestMessageSent, EventRestoreProofFailed, EventSecondFactorStepUp,
-}
 
 // eventPattern is the shape of an event name (the activities.event CHECK).
 var eventPattern = regexp.MustCompile(`^[A-Z][A-Za-z]{2,40}$`)

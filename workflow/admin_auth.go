@@ -108,7 +108,7 @@ func (s *Service) completeAdminLogin(ctx context.Context, st Store, a Admin, m M
 	if err := st.RecordAdminLogin(ctx, a.ID, now); err != nil {
 		return Internal(err)
 	}
-	err := st.AddActivity(ctx, Activity{At: now, Actor: Actor{Type: ActorAdmin, ID: a.ID, Name: a.Login},
+	err := st.AddActivity(ctx, Activity{At: now, Actor: a.Actor(),
 		Event: EventAdminLogin, IP: m.IP, UserAgent: m.UserAgent, Details: details})
 	if err != nil {
 		s.Log.ErrorContext(ctx, "admin login not recorded: refused", "admin", a.ID, "err", err)
@@ -181,7 +181,7 @@ func (s *Service) EnrolAdminTOTP(ctx context.Context, adminID int64, secret []by
 		if !ok {
 			return Errorf(CodeConflict, "An authenticator is already enrolled for this account. Please sign in again.")
 		}
-		if err := st.AddActivity(ctx, Activity{At: s.Now(), Actor: Actor{Type: ActorAdmin, ID: a.ID, Name: a.Login},
+		if err := st.AddActivity(ctx, Activity{At: s.Now(), Actor: a.Actor(),
 			Event: EventAdminTOTPEnrol, IP: m.IP, UserAgent: m.UserAgent}); err != nil {
 			return ErrLoginNotRecorded
 		}
@@ -192,7 +192,7 @@ func (s *Service) EnrolAdminTOTP(ctx context.Context, adminID int64, secret []by
 
 // AdminLogoff records that an admin signed out.
 func (s *Service) AdminLogoff(ctx context.Context, a Admin, m Meta) {
-	s.record(ctx, Activity{Actor: Actor{Type: ActorAdmin, ID: a.ID, Name: a.Login}, Event: EventAdminLogoff, IP: m.IP, UserAgent: m.UserAgent})
+	s.record(ctx, Activity{Actor: a.Actor(), Event: EventAdminLogoff, IP: m.IP, UserAgent: m.UserAgent})
 }
 
 // NewAdmin is the input of CreateAdmin.

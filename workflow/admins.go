@@ -12,16 +12,6 @@ import (
 // superadmins): creating, changing, disabling and resetting admins,
 // listing and revoking keys.
 
-// Event names of changes to admin accounts and API keys (the activities
-// table takes letters only).
-const (
-	EventAdminUpdated       = "AdminUpdated"
-	EventAdminDisabled      = "AdminDisabled"
-	EventAdminEnabled       = "AdminEnabled"
-	EventAdminTOTPReset     = "AdminTOTPReset"
-	EventAdminPasswordReset = "AdminPasswordReset"
-	EventAPIKeyRevoked      = "APIKeyRevoked"
-)
 
 // APIKeyRow is a key in the console, with the names it refers to.
 type APIKeyRow struct {

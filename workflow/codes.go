@@ -169,7 +169,7 @@ func (s *Service) SendTokenCode(ctx context.Context, t Token, u User) error {
 // sendTokenCode is SendTokenCode through st.
 func (s *Service) sendTokenCode(ctx context.Context, st Store, t Token, u User) error {
 	channel, target := ChannelEmail, u.Email
-	if t.Type == "sms" {
+	if t.Type == TokenSMS {
 		channel, target = ChannelSMS, u.Phone
 	}
 	if target == "" {

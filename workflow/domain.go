@@ -101,8 +101,34 @@ var Actions = []string{
 	"change-email", "change-phone", "change-login", "change-name", "manage-environment",
 }
 
-// TokenTypes are the kinds of token the product knows.
-var TokenTypes = []string{"totp", "hotp", "email", "sms"}
+// TokenType is the kind of a token.
+type TokenType string
+
+// The kinds of token the product knows.
+const (
+	TokenTOTP  TokenType = "totp"  // an app or key fob showing time-based codes
+	TokenHOTP  TokenType = "hotp"  // an app or key fob showing counter-based codes
+	TokenEmail TokenType = "email" // a code sent by email
+	TokenSMS   TokenType = "sms"   // a code sent by SMS
+)
+
+// TokenTypes are the names of the kinds of token, for settings and forms.
+var TokenTypes = []string{string(TokenTOTP), string(TokenHOTP), string(TokenEmail), string(TokenSMS)}
+
+// Sent reports whether tokens of type t get their codes sent (email, SMS)
+// rather than showing them (TOTP, HOTP).
+func (t TokenType) Sent() bool { return t == TokenEmail || t == TokenSMS }
+
+// Shows reports whether tokens of type t show their own codes from a seed.
+func (t TokenType) Shows() bool { return t == TokenTOTP || t == TokenHOTP }
+
+// Channel is how codes of a sent type travel: ChannelEmail or ChannelSMS.
+func (t TokenType) Channel() string {
+	if t == TokenSMS {
+		return ChannelSMS
+	}
+	return ChannelEmail
+}
 
 // PortalAction is one of the 14 actions with its switch.
 type PortalAction struct {
@@ -128,63 +154,6 @@ type Portal struct {
 	UpdatedAt                      time.Time
 }
 
-// Event names of the activity log (SPEC §3).
-const (
-	EventUserLogin        = "UserLogin"
-	EventUserLoginAttempt = "UserLoginAttempt"
-	EventUserLogoff       = "UserLogoff"
-	EventAdminLogin       = "AdminLogin"
-	EventAdminLoginFail   = "AdminLoginAttempt"
-	EventAdminLogoff      = "AdminLogoff"
-	EventAdminTOTPEnrol   = "AdminTOTPEnrolled"
-	EventAdminCreated     = "AdminCreated"
-	EventAPIKeyCreated    = "APIKeyCreated"
-	EventAccessDenied     = "AccessDenied"
-	EventPortalChanged    = "PortalChanged"
-	EventUserCreated      = "UserCreated"
-	EventResourceCreated  = "ResourceCreated"
-	EventUserAssigned     = "UserAssigned"
-	EventUserUnassigned   = "UserUnassigned"
-	EventUserUpdated      = "UserUpdated"
-	EventUserDeleted      = "UserDeleted"
-	EventUserUnlocked     = "UserUnlocked"
-	EventUser2FAReset     = "UserTwoFactorReset" // letters only: the activities.event CHECK
-	EventResourceUpdated  = "ResourceUpdated"
-	EventResourceDeleted  = "ResourceDeleted"
-	EventTokensImported   = "TokensImported"
-	EventTokenAssigned    = "TokenAssigned"
-	EventTokenEnabled     = "TokenEnabled"
-	EventTokenDisabled    = "TokenDisabled"
-	EventTokenReset       = "TokenFailcountReset"
-	EventTokenDeleted     = "TokenDeleted"
-	EventTokenChecked     = "TokenChecked"
-	EventTokenSynced      = "TokenSynced"
-	EventValidate         = "Validate"
-
-	EventUserPasswordChangeRequest = "UserPasswordChangeRequest"
-	EventUserPasswordChange        = "UserPasswordChange"
-	EventUserEmailChangeRequest    = "UserEmailChangeRequest"
-	EventUserEmailChange           = "UserEmailChange"
-	EventUserPhoneChange           = "UserPhoneChange"
-	EventUserLoginChange           = "UserLoginChange"
-	EventUserNameChange            = "UserNameChange"
-	EventTokenRegistered           = "TokenRegistered"
-	EventTokenClaimed              = "TokenClaimed"
-	EventTokenReassigned           = "TokenReassigned"
-	EventTokenUnassigned           = "TokenUnassigned"
-	EventTokenPinSet               = "TokenPinSet"
-	EventTokenPinRemoved           = "TokenPinRemoved"
-	EventRecoveryCodeUsed          = "RecoveryCodeUsed"
-	EventRecoveryCodesCreated      = "RecoveryCodesCreated"
-	EventIssueCreated              = "IssueCreated"
-	EventIssueVerified             = "IssueVerified"
-	EventIssueDeleted              = "IssueDeleted"
-	EventIssueWithdrawn            = "IssueWithdrawn"
-	EventRestoreProofFailed        = "RestoreProofFailed"
-	EventSecondFactorStepUp        = "SecondFactorStepUp"
-	EventDeviceRemembered          = "DeviceRemembered"
-	EventDeviceRevoked             = "DeviceRevoked"
-)
 
 // Actor types of an activity.
 const (
@@ -200,6 +169,15 @@ type Actor struct {
 	ID   int64
 	Name string
 }
+
+// Actor is the user as the author of an activity.
+func (u User) Actor() Actor { return Actor{Type: ActorUser, ID: u.ID, Name: u.Login} }
+
+// Actor is the admin as the author of an activity.
+func (a Admin) Actor() Actor { return Actor{Type: ActorAdmin, ID: a.ID, Name: a.Login} }
+
+// Actor is the key as the author of an activity.
+func (k APIKey) Actor() Actor { return Actor{Type: ActorAPIKey, ID: k.ID, Name: k.Name} }
 
 // SystemActor is the product itself (seeding, the command line, jobs).
 var SystemActor = Actor{Type: ActorSystem, Name: "system"}
@@ -240,7 +218,7 @@ func (a Activity) DetailsJSON() []byte {
 type Token struct {
 	ID             int64
 	Serial         string
-	Type           string // totp, hotp, email, sms
+	Type           TokenType
 	Secret         []byte // sealed seed; nil for email and SMS tokens
 	KeyID          string
 	Algorithm      string // SHA1, SHA256, SHA512

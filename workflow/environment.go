@@ -165,7 +165,7 @@ func (s *Service) RevokeDevices(ctx context.Context, p Portal, u User, deviceID 
 		if n = len(ids); n == 0 {
 			return nil
 		}
-		return st.AddActivity(ctx, s.stamp(Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+		return st.AddActivity(ctx, s.stamp(Activity{Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID,
 			Event: EventDeviceRevoked, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"devices": ids}}))
 	})
 	if err != nil {

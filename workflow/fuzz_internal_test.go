@@ -24,7 +24,7 @@ func FuzzSplitPIN(f *testing.F) {
 		f.Add(s, uint8(2), true)
 	}
 	f.Fuzz(func(t *testing.T, pass string, kind uint8, before bool) {
-		tok := Token{Type: []string{"totp", "hotp", "email", "sms"}[kind%4], Digits: 6 + 2*int(kind/4%2), PINHash: "x", PINPosition: "after"}
+		tok := Token{Type: []TokenType{TokenTOTP, TokenHOTP, TokenEmail, TokenSMS}[kind%4], Digits: 6 + 2*int(kind/4%2), PINHash: "x", PINPosition: "after"}
 		if before {
 			tok.PINPosition = "before"
 		}

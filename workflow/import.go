@@ -35,9 +35,9 @@ func (s *Service) ImportTokens(ctx context.Context, data []byte, preSharedKey []
 	res := ImportResult{Serials: make([]string, 0, len(parsed))}
 	err = s.Store.Tx(ctx, func(st Store) error {
 		for _, p := range parsed {
-			t := Token{Serial: p.Serial, Type: p.Type, Algorithm: p.Algorithm, Digits: p.Digits, Period: p.Period,
+			t := Token{Serial: p.Serial, Type: TokenType(p.Type), Algorithm: p.Algorithm, Digits: p.Digits, Period: p.Period,
 				Counter: int64(p.Counter), LastStep: -1, Enabled: true, ResourceID: resourceID, PINPosition: "after"}
-			if p.Type == "hotp" && p.Counter > 0 {
+			if t.Type == TokenHOTP && p.Counter > 0 {
 				t.LastStep = int64(p.Counter) - 1
 			}
 			if err := s.sealSecret(&t, p.Secret); err != nil {

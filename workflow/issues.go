@@ -49,7 +49,7 @@ var ErrTooManyRequests = Errorf(CodeTooMany, "Too many requests. Please try agai
 // request is queued unless email was declared lost, and the queue mails a
 // code only to a user with an address on record (CodeRequest).
 func (s *Service) RestoreStart(ctx context.Context, p Portal, login string, lost []string, m Meta) (RestoreFlow, error) {
-	login = truncate(strings.TrimSpace(login), 128)
+	login = truncate(strings.TrimSpace(login), MaxLoginLength)
 	f := map[string]string{}
 	if login == "" {
 		f["login"] = "Enter your login."
@@ -190,7 +190,7 @@ func (s *Service) proveToken(ctx context.Context, live []Token, pass string) (bo
 	}
 	now := s.Now()
 	for _, t := range live {
-		if t.Type == "email" || t.Type == "sms" {
+		if t.Type.Sent() {
 			continue
 		}
 		_, o, err := s.match(ctx, t, pass, now)
@@ -208,7 +208,7 @@ func (s *Service) proveToken(ctx context.Context, live []Token, pass string) (bo
 func (s *Service) recordFailedProofs(ctx context.Context, p Portal, u User, rf RestoreFlow, m Meta) {
 	for _, proof := range []struct{ name, evidence string }{{"password", rf.Password}, {"email", rf.Email}, {"token", rf.Token}} {
 		if proof.evidence == EvidenceFailed {
-			s.record(ctx, Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventRestoreProofFailed,
+			s.record(ctx, Activity{Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventRestoreProofFailed,
 				IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"proof": proof.name, "lost": rf.Lost}})
 		}
 	}
@@ -286,7 +286,7 @@ func (s *Service) restoreCreate(ctx context.Context, p Portal, rf *RestoreFlow, 
 		if err != nil {
 			return err
 		}
-		actor := userActor(u)
+		actor := u.Actor()
 		if replaced != 0 {
 			if err := st.AddActivity(ctx, Activity{At: now, Actor: actor, UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventIssueWithdrawn,
 				IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"issue": replaced, "replaced_by": is.ID}}); err != nil {
@@ -453,7 +453,7 @@ func (s *Service) applyIssue(ctx context.Context, st Store, is Issue, by Actor, 
 // SetIssueSubscription chooses which new issues an admin is mailed about:
 // all resources, some, or none (all false and no resources).
 func (s *Service) SetIssueSubscription(ctx context.Context, a Admin, email string, all bool, resources []int64, m Meta) error {
-	return s.setIssueSubscription(ctx, a, email, all, resources, Actor{Type: ActorAdmin, ID: a.ID, Name: a.Login}, m)
+	return s.setIssueSubscription(ctx, a, email, all, resources, a.Actor(), m)
 }
 
 // setIssueSubscription sets a's subscription on behalf of by.
@@ -476,7 +476,7 @@ func (s *Service) setIssueSubscription(ctx context.Context, a Admin, email strin
 		if by.Type != ActorAdmin || by.ID != a.ID {
 			details["admin_id"], details["admin"] = a.ID, a.Login
 		}
-		return st.AddActivity(ctx, s.stamp(Activity{Actor: by, Event: "NotificationsChanged",
+		return st.AddActivity(ctx, s.stamp(Activity{Actor: by, Event: EventNotificationsChanged,
 			IP: m.IP, UserAgent: m.UserAgent, Details: details}))
 	})
 }

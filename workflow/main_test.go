@@ -100,7 +100,7 @@ var rfcSecret = []byte("12345678901234567890")
 // token stores a software token of the fixture's user on its resource.
 func (f *fixture) token(t testing.TB, typ string, mod func(*workflow.Token)) workflow.Token {
 	t.Helper()
-	tok := workflow.Token{Serial: unique("T"), Type: typ, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: -1,
+	tok := workflow.Token{Serial: unique("T"), Type: workflow.TokenType(typ), Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: -1,
 		Enabled: true, UserID: &f.user.ID, ResourceID: &f.resource.ID}
 	if mod != nil {
 		mod(&tok)

@@ -39,7 +39,7 @@ func (s *Service) passwordChangedMail(ctx context.Context, st Store, p Portal, u
 
 // accountActivity is the activity of an account change the user made.
 func (s *Service) accountActivity(u User, p Portal, event string, m Meta, details map[string]any) Activity {
-	return s.stamp(Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: event,
+	return s.stamp(Activity{Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID, Event: event,
 		IP: m.IP, UserAgent: m.UserAgent, Details: details})
 }
 
@@ -264,7 +264,7 @@ func (s *Service) ChangePhone(ctx context.Context, p Portal, u User, phone strin
 			return u, false, Internal(err)
 		}
 		for _, t := range enabledTokens(tokens) {
-			if t.Type == "sms" {
+			if t.Type == TokenSMS {
 				return u, false, Invalid(map[string]string{"phone": "Your SMS token needs a phone number; you can change it, but not remove it."})
 			}
 		}
@@ -293,7 +293,7 @@ func (s *Service) ChangeLogin(ctx context.Context, p Portal, u User, newLogin st
 	case login == "":
 		return u, Invalid(map[string]string{"new_login": "Enter your new login."})
 	case !userLoginPattern.MatchString(login):
-		return u, Invalid(map[string]string{"new_login": "Use 1 to 128 letters, digits and . _ @ + - (starting with a letter or digit)."})
+		return u, Invalid(map[string]string{"new_login": loginRule})
 	case login == u.Login:
 		return u, Invalid(map[string]string{"new_login": "This is already your login."})
 	}

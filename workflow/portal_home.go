@@ -32,7 +32,7 @@ func ActionApplies(id string, p Portal, u User, tokens []Token) bool {
 			continue
 		}
 		enabled++
-		if t.Type == "totp" || t.Type == "hotp" {
+		if t.Type.Shows() {
 			software++
 		}
 		if t.HasPIN() {

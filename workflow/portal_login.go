@@ -62,7 +62,7 @@ func portalScope(resourceID int64) string { return "portal:" + strconv.FormatInt
 // loginFailed fails a sign-in: counters, UserLoginAttempt, delay.
 func (s *Service) loginFailed(ctx context.Context, p Portal, f LoginFlow, stage string, m Meta) error {
 	fl := failure{scope: portalScope(p.ResourceID), login: f.Login,
-		act: Activity{Actor: Actor{Type: ActorUser, Name: truncate(f.Login, 128)}, ResourceID: &p.ResourceID,
+		act: Activity{Actor: Actor{Type: ActorUser, Name: truncate(f.Login, MaxLoginLength)}, ResourceID: &p.ResourceID,
 			Event: EventUserLoginAttempt, Details: map[string]any{"stage": stage}}}
 	if f.UserID != 0 {
 		id := f.UserID
@@ -83,9 +83,7 @@ func (s *Service) LoginStart(ctx context.Context, p Portal, login string, m Meta
 	if login == "" {
 		return LoginFlow{}, Invalid(map[string]string{"login": "Enter your login."})
 	}
-	if len(login) > 128 {
-		login = truncate(login, 128)
-	}
+	login = truncate(login, MaxLoginLength)
 	f := LoginFlow{ResourceID: p.ResourceID, Login: login, Step: StepPassword, Started: s.Now()}
 	u, err := s.Store.UserByLogin(ctx, login)
 	if err != nil && ErrorCode(err) != CodeNotFound {
@@ -150,7 +148,7 @@ func (s *Service) LoginFirstFactor(ctx context.Context, p Portal, f LoginFlow, s
 		return f, s.loginFailed(ctx, p, f, string(f.Step), m)
 	}
 	now := s.Now()
-	if s.expired(u) {
+	if u.Expired(s.Now()) {
 		return f, ErrAccountExpired
 	}
 	if f.Step == StepPassword && u.TemporaryUntil != nil && !now.Before(*u.TemporaryUntil) {
@@ -200,7 +198,7 @@ func (s *Service) replaceExpiredPassword(ctx context.Context, st Store, p Portal
 	if err := st.SetUserPassword(ctx, u.ID, hash, now); err != nil {
 		return err
 	}
-	if err := st.AddActivity(ctx, Activity{At: now, Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+	if err := st.AddActivity(ctx, Activity{At: now, Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID,
 		Event: EventUserPasswordChange, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"reason": "expired"}}); err != nil {
 		return Internal(err)
 	}
@@ -272,7 +270,7 @@ func (s *Service) sendSecondFactorCode(ctx context.Context, u User, live []Token
 	if err := s.SendTokenCode(ctx, t, u); err != nil && !codeHeldBack(err) {
 		return "", err
 	}
-	if t.Type == "sms" {
+	if t.Type == TokenSMS {
 		return maskPhone(u.Phone), nil
 	}
 	return maskEmail(u.Email), nil
@@ -302,7 +300,7 @@ func (s *Service) StepUp(ctx context.Context, p Portal, u User, pass string, m M
 	if _, err := s.LoginSecondFactor(ctx, p, f, pass, m); err != nil {
 		return err
 	}
-	s.record(ctx, Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventSecondFactorStepUp,
+	s.record(ctx, Activity{Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventSecondFactorStepUp,
 		IP: m.IP, UserAgent: m.UserAgent})
 	return nil
 }
@@ -332,7 +330,7 @@ func enabledTokens(tokens []Token) []Token {
 // onlySent reports whether every token sends its code (email, SMS).
 func onlySent(tokens []Token) bool {
 	for _, t := range tokens {
-		if t.Type != "email" && t.Type != "sms" {
+		if !t.Type.Sent() {
 			return false
 		}
 	}
@@ -367,7 +365,7 @@ func (s *Service) LoginSecondFactor(ctx context.Context, p Portal, f LoginFlow, 
 			if err != nil {
 				return Internal(err)
 			}
-			return wrapInternal(st.AddActivity(ctx, s.stamp(Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+			return wrapInternal(st.AddActivity(ctx, s.stamp(Activity{Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID,
 				Event: EventRecoveryCodeUsed, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"left": left}})))
 		})
 		if err != nil {
@@ -431,12 +429,12 @@ func (s *Service) LoginComplete(ctx context.Context, p Portal, f LoginFlow, m Me
 			return Internal(err)
 		}
 		for _, id := range withdrawn {
-			if err := st.AddActivity(ctx, Activity{At: now, Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+			if err := st.AddActivity(ctx, Activity{At: now, Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID,
 				Event: EventIssueWithdrawn, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"issue": id}}); err != nil {
 				return Internal(err)
 			}
 		}
-		err = st.AddActivity(ctx, Activity{At: now, Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+		err = st.AddActivity(ctx, Activity{At: now, Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID,
 			Event: EventUserLogin, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"second_factor": f.SecondFactor}})
 		if err != nil {
 			s.Log.ErrorContext(ctx, "user login not recorded: refused", "user", u.ID, "err", err)
@@ -496,7 +494,7 @@ func maskPhone(p string) string {
 
 // UserLogoff records that a user signed out of a portal.
 func (s *Service) UserLogoff(ctx context.Context, p Portal, u User, m Meta) {
-	s.record(ctx, Activity{Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventUserLogoff, IP: m.IP, UserAgent: m.UserAgent})
+	s.record(ctx, Activity{Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID, Event: EventUserLogoff, IP: m.IP, UserAgent: m.UserAgent})
 }
 
 // Reauthenticate confirms a signed-in user again before a sensitive action:

@@ -53,7 +53,7 @@ func actionTakes(id string, t Token) bool {
 	case "unassign-token":
 		return true
 	case "sync-token":
-		return t.Enabled && (t.Type == "totp" || t.Type == "hotp")
+		return t.Enabled && (t.Type.Shows())
 	case "set-pin":
 		return t.Enabled && !t.HasPIN()
 	case "remove-pin":
@@ -80,7 +80,7 @@ func (s *Service) actionToken(ctx context.Context, p Portal, u User, id, serial 
 
 // portalActivity is an activity of u on p's resource about token serial.
 func (s *Service) portalActivity(p Portal, u User, m Meta, event, serial string, details map[string]any) Activity {
-	return Activity{At: s.Now(), Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID, Event: event,
+	return Activity{At: s.Now(), Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID, Event: event,
 		IP: m.IP, UserAgent: m.UserAgent, Details: withDetail(details, "serial", serial)}
 }
 
@@ -105,7 +105,7 @@ func outcomeMessage(o Outcome) string {
 // reassign-token): the token exists only once the user has entered a code of
 // it. It waits in the portal session, sealed to the user and resource.
 type Enrolment struct {
-	Type    string    `json:"t"`
+	Type    TokenType `json:"t"`
 	Secret  []byte    `json:"s,omitempty"` // the new TOTP/HOTP seed
 	Replace string    `json:"r,omitempty"` // serial of the token it replaces
 	SentTo  string    `json:"m,omitempty"` // where the email/SMS code went, masked
@@ -113,7 +113,7 @@ type Enrolment struct {
 }
 
 // Software reports whether the new token is an app or device with a seed.
-func (e Enrolment) Software() bool { return e.Type == "totp" || e.Type == "hotp" }
+func (e Enrolment) Software() bool { return e.Type.Shows() }
 
 // Expired reports whether the user took too long to confirm.
 func (e Enrolment) Expired(now time.Time) bool { return now.Sub(e.Started) > enrolmentTTL }
@@ -171,15 +171,16 @@ func (s *Service) StartReassign(ctx context.Context, p Portal, u User, serial, t
 func (s *Service) startEnrolment(ctx context.Context, p Portal, u User, typ string, replace *string) (Enrolment, error) {
 	f := map[string]string{}
 	typ = strings.TrimSpace(typ)
+	tt := TokenType(typ)
 	switch {
 	case !slices.Contains(p.TokenTypes, typ):
 		f["type"] = "Choose one of the token types offered."
-	case typ == "email" && u.Email == "":
+	case tt == TokenEmail && u.Email == "":
 		f["type"] = "There is no email address on record to send codes to. Add one first, or choose another type."
-	case typ == "sms" && u.Phone == "":
+	case tt == TokenSMS && u.Phone == "":
 		f["type"] = "There is no phone number on record to send codes to. Add one first, or choose another type."
 	}
-	e := Enrolment{Type: typ, Started: s.Now()}
+	e := Enrolment{Type: tt, Started: s.Now()}
 	if replace != nil {
 		old, err := s.actionToken(ctx, p, u, "reassign-token", *replace)
 		if ErrorCode(err) == CodeInvalid {
@@ -196,14 +197,14 @@ func (s *Service) startEnrolment(ctx context.Context, p Portal, u User, typ stri
 		e.Secret = otp.NewSecret(otp.SHA1)
 		return e, nil
 	}
-	channel, target := ChannelEmail, u.Email
+	target := u.Email
 	e.SentTo = maskEmail(u.Email)
-	if typ == "sms" {
-		channel, target = ChannelSMS, u.Phone
+	if tt == TokenSMS {
+		target = u.Phone
 		e.SentTo = maskPhone(u.Phone)
 	}
 	err := s.Store.Tx(ctx, func(st Store) error {
-		return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeEnrol, UserID: u.ID, ResourceID: &p.ResourceID, Target: target}, channel, u.Language)
+		return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeEnrol, UserID: u.ID, ResourceID: &p.ResourceID, Target: target}, tt.Channel(), u.Language)
 	})
 	return e, err
 }
@@ -212,7 +213,7 @@ func (s *Service) startEnrolment(ctx context.Context, p Portal, u User, typ stri
 // URI (issuer the resource, account the login), its QR code and the seed
 // in base32.
 func (s *Service) Enrolment(p Portal, u User, e Enrolment) (TOTPEnrolment, error) {
-	uri := otp.URI(e.Type, p.ResourceName, u.Login, e.Secret, otp.Default, 0)
+	uri := otp.URI(string(e.Type), p.ResourceName, u.Login, e.Secret, otp.Default, 0)
 	png, err := otp.QRCodePNG(uri, 240)
 	if err != nil {
 		return TOTPEnrolment{}, Internal(err)
@@ -243,7 +244,7 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 			return Registered{}, Invalid(map[string]string{"otp": fmt.Sprintf("Enter the %d-digit code your app or token shows.", otp.Default.Digits)})
 		}
 		ok := false
-		if e.Type == "totp" {
+		if e.Type == TokenTOTP {
 			t.LastStep, ok = otp.VerifyTOTP(e.Secret, code, s.Now(), otp.Default, 0, totpWindow, -1)
 		} else {
 			var c uint64
@@ -320,12 +321,12 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 // address) that a token was registered or removed, in the transaction of
 // the change: a stranger who got into the portal cannot add or drop a token
 // unnoticed.
-func (s *Service) tokenMail(ctx context.Context, st Store, p Portal, u User, template, serial, typ string) error {
+func (s *Service) tokenMail(ctx context.Context, st Store, p Portal, u User, template, serial string, typ TokenType) error {
 	if u.Email == "" {
 		return nil
 	}
 	return s.enqueue(ctx, st, Message{Channel: ChannelEmail, To: u.Email, Template: template, Lang: u.Language,
-		Data: map[string]string{"login": u.Login, "serial": serial, "type": typ, "resource": p.ResourceName}})
+		Data: map[string]string{"login": u.Login, "serial": serial, "type": string(typ), "resource": p.ResourceName}})
 }
 
 // firstTokenCodes makes the recovery codes that come with a user's first
@@ -338,7 +339,7 @@ func (s *Service) firstTokenCodes(ctx context.Context, st Store, p Portal, u Use
 	if err != nil {
 		return nil, err
 	}
-	err = st.AddActivity(ctx, Activity{At: s.Now(), Actor: userActor(u), UserID: &u.ID, ResourceID: &p.ResourceID,
+	err = st.AddActivity(ctx, Activity{At: s.Now(), Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID,
 		Event: EventRecoveryCodesCreated, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"count": len(codes)}})
 	if err != nil {
 		return nil, Internal(err)
@@ -347,10 +348,10 @@ func (s *Service) firstTokenCodes(ctx context.Context, st Store, p Portal, u Use
 }
 
 // serialPrefixes start the serials of tokens registered in the portal.
-var serialPrefixes = map[string]string{"totp": "TOTP", "hotp": "HOTP", "email": "MAIL", "sms": "SMS"}
+var serialPrefixes = map[TokenType]string{TokenTOTP: "TOTP", TokenHOTP: "HOTP", TokenEmail: "MAIL", TokenSMS: "SMS"}
 
 // newSerial names a token registered in the portal: TOTP-7KQ2M9XH.
-func newSerial(typ string) string {
+func newSerial(typ TokenType) string {
 	return serialPrefixes[typ] + "-" + RandomString(8, unambiguous)
 }
 
@@ -385,7 +386,7 @@ func (s *Service) ClaimToken(ctx context.Context, p Portal, u User, serial, code
 		return Registered{}, Internal(err)
 	}
 	if err != nil || t.UserID != nil || t.ResourceID == nil || *t.ResourceID != p.ResourceID || !t.Enabled ||
-		(t.Type != "totp" && t.Type != "hotp") {
+		(!t.Type.Shows()) {
 		return Registered{}, ErrClaimNotRight
 	}
 	o, err := s.VerifyTokenCode(ctx, t, code, true, nil)
@@ -460,7 +461,7 @@ func (s *Service) SyncToken(ctx context.Context, p Portal, u User, serial, otp1,
 			return err
 		}
 		d := map[string]any{"type": t.Type, "failcount": t.Failcount}
-		if t.Type == "hotp" {
+		if t.Type == TokenHOTP {
 			d["counter"] = synced.Counter
 		} else {
 			d["drift"] = synced.Drift
@@ -478,13 +479,13 @@ func (s *Service) SendActionCode(ctx context.Context, p Portal, u User, id, seri
 	if err != nil {
 		return "", err
 	}
-	if t.Type != "email" && t.Type != "sms" {
+	if !t.Type.Sent() {
 		return "", Invalid(map[string]string{"serial": "This token shows its codes itself; nothing needs to be sent."})
 	}
 	if err := s.SendTokenCode(ctx, t, u); err != nil {
 		return "", err
 	}
-	if t.Type == "sms" {
+	if t.Type == TokenSMS {
 		return maskPhone(u.Phone), nil
 	}
 	return maskEmail(u.Email), nil

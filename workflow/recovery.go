@@ -65,7 +65,7 @@ func (s *Service) NewRecoveryCodes(ctx context.Context, u User, m Meta) ([]strin
 		if codes, err = s.newRecoveryCodes(ctx, st, u.ID); err != nil {
 			return err
 		}
-		return st.AddActivity(ctx, s.stamp(Activity{Actor: userActor(u), UserID: &u.ID, Event: EventRecoveryCodesCreated, IP: m.IP, UserAgent: m.UserAgent}))
+		return st.AddActivity(ctx, s.stamp(Activity{Actor: u.Actor(), UserID: &u.ID, Event: EventRecoveryCodesCreated, IP: m.IP, UserAgent: m.UserAgent}))
 	})
 	return codes, err
 }

@@ -73,13 +73,18 @@ func (s *Service) failureDelay(n int) time.Duration {
 	return min(d, s.Limits.MaxDelay)
 }
 
-// record writes an activity that is not security-critical: a failure is
-// logged and the operation goes on.
-func (s *Service) record(ctx context.Context, a Activity) {
+// stamp sets the time of an activity from the service clock.
+func (s *Service) stamp(a Activity) Activity {
 	if a.At.IsZero() {
 		a.At = s.Now()
 	}
-	if err := s.Store.AddActivity(ctx, a); err != nil {
+	return a
+}
+
+// record writes an activity that is not security-critical: a failure is
+// logged and the operation goes on.
+func (s *Service) record(ctx context.Context, a Activity) {
+	if err := s.Store.AddActivity(ctx, s.stamp(a)); err != nil {
 		s.Log.ErrorContext(ctx, "activity not recorded", "event", a.Event, "err", err)
 	}
 }

@@ -25,12 +25,6 @@ const (
 	settingTemplate = "template:"
 )
 
-// Events of the settings page. Details name what changed, never a value
-// that could be a secret.
-const (
-	EventSettingsChanged = "SettingsChanged"
-	EventTestMessageSent = "TestMessageSent"
-)
 
 // MaskedPassword replaces the password of a URL shown on a page; a form
 // that sends it back unchanged keeps the stored password.
@@ -251,21 +245,21 @@ func (s *Service) SetTemplateOverride(ctx context.Context, id TemplateID, t Temp
 // RecordTestMessage writes the activity of a test message sent from the
 // settings page.
 func (s *Service) RecordTestMessage(ctx context.Context, template, lang, to string, sent bool, by Admin, m Meta) {
-	s.record(ctx, Activity{Actor: adminActorOf(by), Event: EventTestMessageSent, IP: m.IP, UserAgent: m.UserAgent,
+	s.record(ctx, Activity{Actor: by.Actor(), Event: EventTestMessageSent, IP: m.IP, UserAgent: m.UserAgent,
 		Details: map[string]any{"template": template, "lang": lang, "to": to, "sent": sent}})
 }
 
 // SetAdminIssueSubscription is SetIssueSubscription done by a superadmin for
 // another admin from the settings page; the activity names both.
 func (s *Service) SetAdminIssueSubscription(ctx context.Context, target Admin, email string, all bool, resources []int64, by Admin, m Meta) error {
-	return s.setIssueSubscription(ctx, target, email, all, resources, adminActorOf(by), m)
+	return s.setIssueSubscription(ctx, target, email, all, resources, by.Actor(), m)
 }
 
 func (s *Service) putSetting(ctx context.Context, st Store, key string, v any, changed []string, by Admin, m Meta) error {
 	if err := st.PutSetting(ctx, key, v, &by.ID); err != nil {
 		return err
 	}
-	return st.AddActivity(ctx, s.stamp(Activity{Actor: adminActorOf(by), Event: EventSettingsChanged, IP: m.IP, UserAgent: m.UserAgent,
+	return st.AddActivity(ctx, s.stamp(Activity{Actor: by.Actor(), Event: EventSettingsChanged, IP: m.IP, UserAgent: m.UserAgent,
 		Details: map[string]any{"key": key, "action": "set", "fields": changed}}))
 }
 
@@ -276,11 +270,11 @@ func (s *Service) clearSetting(ctx context.Context, st Store, key string, by Adm
 	if err != nil || !gone {
 		return err
 	}
-	return st.AddActivity(ctx, s.stamp(Activity{Actor: adminActorOf(by), Event: EventSettingsChanged, IP: m.IP, UserAgent: m.UserAgent,
+	return st.AddActivity(ctx, s.stamp(Activity{Actor: by.Actor(), Event: EventSettingsChanged, IP: m.IP, UserAgent: m.UserAgent,
 		Details: map[string]any{"key": key, "action": "cleared"}}))
 }
 
-func adminActorOf(a Admin) Actor { return Actor{Type: ActorAdmin, ID: a.ID, Name: a.Login} }
+func adminActorOf(a Admin) Actor { return a.Actor() }
 
 // sealURL splits the password off raw and seals it, bound to the setting.
 func (s *Service) sealURL(key, raw string) (storedURL, error) {

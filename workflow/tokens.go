@@ -128,7 +128,7 @@ func (s *Service) CheckOTP(ctx context.Context, serial, pass string, by Actor, m
 		return CheckResult{}, err
 	}
 	r := CheckResult{Valid: outcome == OutcomeAccepted, Outcome: outcome}
-	if outcome == OutcomeWrong && (t.Type == "totp" || t.Type == "hotp") {
+	if outcome == OutcomeWrong && (t.Type.Shows()) {
 		r.Hint = s.driftHint(t, pass)
 	}
 	return r, nil
@@ -149,7 +149,7 @@ func (s *Service) StoreToken(ctx context.Context, st Store, t *Token, secret []b
 	if t.LastStep == 0 && t.Counter == 0 {
 		t.LastStep = -1
 	}
-	if t.Type == "totp" || t.Type == "hotp" {
+	if t.Type.Shows() {
 		if err := t.Params().Validate(); err != nil {
 			return Errorf(CodeInvalid, "%s", err.Error())
 		}

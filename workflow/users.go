@@ -5,6 +5,7 @@ import (
 	"context"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,8 +14,15 @@ import (
 // Languages users may have; mails are written in them.
 var Languages = []string{"en", "de", "nl"}
 
+// MaxLoginLength is the longest login of a user, in characters; longer
+// input is cut to it wherever a login is typed.
+const MaxLoginLength = 128
+
+// loginRule says what a user's login may be.
+var loginRule = "Use 1 to " + strconv.Itoa(MaxLoginLength) + " letters, digits and . _ @ + - (starting with a letter or digit)."
+
 var (
-	userLoginPattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._@+\-]{0,127}$`)
+	userLoginPattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._@+\-]{0,` + strconv.Itoa(MaxLoginLength-1) + `}$`)
 	phonePattern     = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 )
 
@@ -69,7 +77,7 @@ func (in UserInput) validate() (UserInput, map[string]string) {
 	in.LastName = strings.TrimSpace(in.LastName)
 	in.Email = strings.TrimSpace(in.Email)
 	if !userLoginPattern.MatchString(in.Login) {
-		f["login"] = "Use 1 to 128 letters, digits and . _ @ + - (starting with a letter or digit)."
+		f["login"] = loginRule
 	}
 	if utf8.RuneCountInString(in.FirstName) > 100 || strings.ContainsAny(in.FirstName, "\r\n\t") {
 		f["first_name"] = "Use at most 100 characters, on one line."
@@ -351,12 +359,4 @@ func (s *Service) ResetUser2FA(ctx context.Context, id int64, by Actor, m Meta) 
 		return st.AddActivity(ctx, s.stamp(userActivity(by, m, u, EventUser2FAReset, map[string]any{"tokens": serials})))
 	})
 	return serials, err
-}
-
-// stamp sets the time of an activity from the service clock.
-func (s *Service) stamp(a Activity) Activity {
-	if a.At.IsZero() {
-		a.At = s.Now()
-	}
-	return a
 }

@@ -19,7 +19,7 @@ func (s *Service) Validate(ctx context.Context, resourceID int64, login, pass st
 	if login == "" {
 		return false, nil
 	}
-	if len(login) > 128 || len(pass) > 64 {
+	if len(login) > MaxLoginLength || len(pass) > 64 {
 		s.validateUnknown(ctx, resourceID, login, "too long", by, m)
 		return false, nil
 	}
@@ -38,7 +38,7 @@ func (s *Service) Validate(ctx context.Context, resourceID int64, login, pass st
 			live = append(live, t)
 		}
 	}
-	if u.Disabled || s.expired(u) || len(live) == 0 {
+	if u.Disabled || u.Expired(s.Now()) || len(live) == 0 {
 		act.At = s.Now()
 		act.Details["result"] = false
 		act.Details["reason"] = "no usable token"
@@ -54,7 +54,7 @@ func (s *Service) Validate(ctx context.Context, resourceID int64, login, pass st
 // exists.
 func (s *Service) validateUnknown(ctx context.Context, resourceID int64, login, reason string, by Actor, m Meta) {
 	a := Activity{Actor: by, Event: EventValidate, IP: m.IP, UserAgent: m.UserAgent,
-		Details: map[string]any{"login": truncate(login, 128), "result": false, "reason": reason}}
+		Details: map[string]any{"login": truncate(login, MaxLoginLength), "result": false, "reason": reason}}
 	if _, err := s.Store.ResourceByID(ctx, resourceID); err == nil {
 		a.ResourceID = &resourceID
 	} else {
@@ -72,7 +72,7 @@ func (s *Service) verifyAny(ctx context.Context, u User, live []Token, pass stri
 	now := s.Now()
 	var sent *Token
 	for _, t := range live {
-		if t.Type == "email" || t.Type == "sms" {
+		if t.Type.Sent() {
 			if sent == nil {
 				sent = &t
 			}
@@ -144,11 +144,6 @@ func (s *Service) validateSent(ctx context.Context, u User, t Token, pass string
 	return OutcomeNoCode, nil
 }
 
-// expired reports whether a user's account is past its validity.
-func (s *Service) expired(u User) bool {
-	return u.ValidUntil != nil && !s.Now().Before(u.ValidUntil.AddDate(0, 0, 1))
-}
-
 // driftHint looks for a code far outside the window, so the helpdesk can
 // tell the user to resync or fix their phone's clock.
 func (s *Service) driftHint(t Token, pass string) string {
@@ -160,7 +155,7 @@ func (s *Service) driftHint(t Token, pass string) string {
 	if err != nil {
 		return ""
 	}
-	if t.Type == "hotp" {
+	if t.Type == TokenHOTP {
 		if c, ok := otp.VerifyHOTP(secret, code, uint64(t.Counter)+hotpLookahead+1, hotpResyncSpan, t.Params()); ok {
 			return "The code matches counter " + itoa64(int64(c)) + ", " + itoa64(int64(c)-t.Counter) + " ahead of the server: synchronise the token."
 		}

@@ -66,7 +66,7 @@ func splitPIN(t Token, pass string) (pin, code string, ok bool) {
 		return "", pass, true
 	}
 	codeLen := t.Digits
-	if t.Type == "email" || t.Type == "sms" {
+	if t.Type.Sent() {
 		codeLen = CodeDigits
 	}
 	if len(pass) <= codeLen {
@@ -100,7 +100,7 @@ func (s *Service) match(ctx context.Context, t Token, pass string, now time.Time
 		return 0, "", err
 	}
 	switch t.Type {
-	case "totp":
+	case TokenTOTP:
 		step, ok := otp.VerifyTOTP(secret, code, now, t.Params(), t.Drift, totpWindow, t.LastStep)
 		if ok {
 			return step, OutcomeAccepted, nil
@@ -109,7 +109,7 @@ func (s *Service) match(ctx context.Context, t Token, pass string, now time.Time
 		if _, used := otp.VerifyTOTP(secret, code, now, t.Params(), t.Drift, totpWindow, -1); used {
 			return 0, OutcomeReplayed, nil
 		}
-	case "hotp":
+	case TokenHOTP:
 		c, ok := otp.VerifyHOTP(secret, code, uint64(t.Counter), hotpLookahead, t.Params())
 		if ok {
 			return int64(c), OutcomeAccepted, nil
@@ -129,7 +129,7 @@ func (s *Service) match(ctx context.Context, t Token, pass string, now time.Time
 // countFailure is set. act, when not nil, is written in the same statement
 // with the result added to its details.
 func (s *Service) VerifyTokenCode(ctx context.Context, t Token, pass string, countFailure bool, act *Activity) (Outcome, error) {
-	if t.Type == "email" || t.Type == "sms" {
+	if t.Type.Sent() {
 		stampVerify(act, t, s.Now())
 		return s.verifySentCode(ctx, t, pass, countFailure, act)
 	}
@@ -154,7 +154,7 @@ func stampVerify(act *Activity, t Token, now time.Time) {
 func (s *Service) commitMatch(ctx context.Context, t Token, step int64, outcome Outcome, now time.Time, countFailure bool, act *Activity) (Outcome, error) {
 	stampVerify(act, t, now)
 	if outcome == OutcomeAccepted {
-		ok, err := s.Store.AcceptTokenStep(ctx, t.ID, step, t.Type == "hotp", now, act)
+		ok, err := s.Store.AcceptTokenStep(ctx, t.ID, step, t.Type == TokenHOTP, now, act)
 		if err != nil {
 			return "", Internal(err)
 		}
@@ -253,7 +253,7 @@ func (s *Service) Resync(ctx context.Context, t Token, otp1, otp2 string) error 
 // same transaction; it returns the token as stored.
 func (s *Service) resync(ctx context.Context, st Store, t Token, otp1, otp2 string) (Token, error) {
 	bad := Invalid(map[string]string{"otp2": "These two codes do not follow each other on this token. Enter two codes shown one after the other."})
-	if t.Type != "totp" && t.Type != "hotp" {
+	if !t.Type.Shows() {
 		return t, Errorf(CodeInvalid, "Only TOTP and HOTP tokens can be synchronised.")
 	}
 	otp1, otp2 = strings.TrimSpace(otp1), strings.TrimSpace(otp2)
@@ -273,7 +273,7 @@ func (s *Service) resync(ctx context.Context, st Store, t Token, otp1, otp2 stri
 		return t, err
 	}
 	var from, to int64
-	if t.Type == "hotp" {
+	if t.Type == TokenHOTP {
 		from, to = t.Counter, t.Counter+hotpResyncSpan
 	} else {
 		now := otp.Step(s.Now(), t.Period)
@@ -286,7 +286,7 @@ func (s *Service) resync(ctx context.Context, st Store, t Token, otp1, otp2 stri
 			continue
 		}
 		counter, drift := t.Counter, t.Drift
-		if t.Type == "hotp" {
+		if t.Type == TokenHOTP {
 			counter = c + 2
 		} else {
 			drift = c + 1 - otp.Step(s.Now(), t.Period)

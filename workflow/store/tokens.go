@@ -145,7 +145,7 @@ func (db *DB) ValidationTokens(ctx context.Context, resourceID int64, login stri
 		if id == nil {
 			continue // assigned, no token
 		}
-		t.ID, t.Serial, t.Type, t.Secret, t.KeyID, t.Algorithm = *id, *serial, *typ, secret, *keyID, *alg
+		t.ID, t.Serial, t.Type, t.Secret, t.KeyID, t.Algorithm = *id, *serial, workflow.TokenType(*typ), secret, *keyID, *alg
 		t.Digits, t.Period, t.Counter, t.LastStep, t.Drift = *digits, *period, *counter, *lastStep, *drift
 		t.PINHash, t.PINPosition, t.Enabled, t.DisabledReason, t.Failcount = *pin, *pinPos, *enabled, *reason, *failcount
 		t.Description, t.CreatedAt = *desc, *created
