@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -27,8 +28,6 @@ const (
 // PurgeBatch is how many rows one statement of PurgeActivities deletes: small
 // enough that no statement holds its locks for long.
 const PurgeBatch = 10_000
-
-
 
 // eventPattern is the shape of an event name (the activities.event CHECK).
 var eventPattern = regexp.MustCompile(`^[A-Z][A-Za-z]{2,40}$`)
@@ -291,4 +290,29 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 		return n, Internal(err)
 	}
 	return n, nil
+}
+
+// Activity is one row of the activity log.
+type Activity struct {
+	ID         int64
+	At         time.Time
+	Actor      Actor
+	UserID     *int64
+	ResourceID *int64
+	Event      string
+	IP         string
+	UserAgent  string
+	Details    map[string]any
+}
+
+// DetailsJSON encodes Details for storage; nil becomes {}.
+func (a Activity) DetailsJSON() []byte {
+	if len(a.Details) == 0 {
+		return []byte("{}")
+	}
+	b, err := json.Marshal(a.Details)
+	if err != nil {
+		return []byte("{}")
+	}
+	return b
 }

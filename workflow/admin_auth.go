@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -21,8 +19,6 @@ var ErrLoginNotRecorded = &Error{Code: CodeUnavailable, Message: "Login failed: 
 
 // AdminIssuer is the issuer shown in authenticator apps for admin accounts.
 const AdminIssuer = "tokenportal admin"
-
-var loginPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$`)
 
 // adminFailed is failLogin for the admin console.
 func (s *Service) adminFailed(ctx context.Context, login string, a *Admin, stage string, m Meta) error {
@@ -194,76 +190,3 @@ func (s *Service) EnrolAdminTOTP(ctx context.Context, adminID int64, secret []by
 func (s *Service) AdminLogoff(ctx context.Context, a Admin, m Meta) {
 	s.record(ctx, Activity{Actor: a.Actor(), Event: EventAdminLogoff, IP: m.IP, UserAgent: m.UserAgent})
 }
-
-// NewAdmin is the input of CreateAdmin.
-type NewAdmin struct {
-	Login    string
-	Email    string
-	Role     Role
-	Password string
-	// Resources an owner owns (ignored for the other roles).
-	Resources []int64
-}
-
-// Validate checks the fields of a new admin account.
-func (n NewAdmin) Validate() map[string]string {
-	f := map[string]string{}
-	if !loginPattern.MatchString(n.Login) {
-		f["login"] = "Use 1 to 64 letters, digits and . _ @ + - (starting with a letter or digit)."
-	}
-	if n.Email != "" && !validEmail(n.Email) {
-		f["email"] = "Enter a valid email address, like name@example.com."
-	}
-	if !slices.Contains(AdminRoles, n.Role) {
-		f["role"] = "Choose superadmin, helpdesk or owner."
-	}
-	if p := CheckPassword(n.Password, n.Login, "", n.Email); !p.OK() {
-		f["password"] = strings.TrimSpace(p.Message + " " + strings.Join(p.Hints, " "))
-	}
-	return f
-}
-
-// CreateAdmin adds an admin account; TOTP is enrolled at its first sign-in.
-func (s *Service) CreateAdmin(ctx context.Context, n NewAdmin, by Actor, m Meta) (Admin, error) {
-	n.Login = strings.TrimSpace(n.Login)
-	n.Email = strings.TrimSpace(n.Email)
-	if f := n.Validate(); len(f) > 0 {
-		return Admin{}, Invalid(f)
-	}
-	hash, err := s.Hasher.Hash(n.Password)
-	if err != nil {
-		return Admin{}, Internal(err)
-	}
-	a := Admin{Login: n.Login, Email: n.Email, Role: n.Role, PasswordHash: hash, Language: "en"}
-	if n.Role == RoleOwner {
-		a.OwnedResource = n.Resources
-	}
-	err = s.Store.Tx(ctx, func(st Store) error {
-		if err := st.CreateAdmin(ctx, &a); err != nil {
-			return err
-		}
-		details := map[string]any{"admin": a.Login, "admin_id": a.ID, "role": string(a.Role)}
-		if len(a.OwnedResource) > 0 {
-			if err := st.SetAdminResources(ctx, a.ID, a.OwnedResource); err != nil {
-				return err
-			}
-			details["resources"] = a.OwnedResource
-		}
-		return st.AddActivity(ctx, Activity{At: s.Now(), Actor: by, Event: EventAdminCreated, IP: m.IP, UserAgent: m.UserAgent,
-			Details: details})
-	})
-	return a, err
-}
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
-}
-
-var emailPattern = regexp.MustCompile(`^[^\s@<>()",;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$`)
-
-// validEmail accepts the addresses people actually have; delivery proves the rest.
-func validEmail(s string) bool { return len(s) <= 254 && emailPattern.MatchString(s) }

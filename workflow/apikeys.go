@@ -151,3 +151,20 @@ func (c *keyCache) forget() {
 	c.gen++
 	c.mu.Unlock()
 }
+
+// APIKey authenticates a program calling /api/v1.
+type APIKey struct {
+	ID         int64
+	Name       string
+	Prefix     string
+	KeyHash    []byte
+	Role       Role
+	ResourceID *int64
+	CreatedBy  *int64
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// Actor is the key as the author of an activity.
+func (k APIKey) Actor() Actor { return Actor{Type: ActorAPIKey, ID: k.ID, Name: k.Name} }

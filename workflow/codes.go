@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -104,42 +103,6 @@ func (s *Service) sendCode(ctx context.Context, st Store, c OneTimeCode, channel
 	msg := Message{Channel: channel, To: c.Target, Template: "code", Lang: lang,
 		Data: map[string]string{"code": code, "minutes": strconv.Itoa(int(CodeTTL / time.Minute)), "purpose": c.Purpose}}
 	return s.enqueue(ctx, st, msg)
-}
-
-// enqueue queues m through st with its Data sealed: one-time codes must not
-// lie readable in the job table while they wait for delivery.
-func (s *Service) enqueue(ctx context.Context, st Store, m Message) error {
-	plain, err := json.Marshal(m.Data)
-	if err != nil {
-		return Internal(err)
-	}
-	if m.Sealed, m.KeyID, err = s.Sealer.Seal(plain, messageContext(m)); err != nil {
-		return Internal(err)
-	}
-	m.Data = nil
-	if err := st.Enqueue(ctx, m); err != nil {
-		return Internal(err)
-	}
-	return nil
-}
-
-func messageContext(m Message) string { return "message:" + m.Channel + ":" + m.To + ":" + m.Template }
-
-// OpenMessage restores the Data of a queued message for delivery.
-func (s *Service) OpenMessage(m Message) (Message, error) {
-	if m.Sealed == nil {
-		return m, nil
-	}
-	plain, err := s.Sealer.Open(m.Sealed, m.KeyID, messageContext(m))
-	if err != nil {
-		return m, err
-	}
-	m.Data = map[string]string{}
-	if err := json.Unmarshal(plain, &m.Data); err != nil {
-		return m, err
-	}
-	m.Sealed, m.KeyID = nil, ""
-	return m, nil
 }
 
 // checkCode checks code against the user's live codes for purpose: a match

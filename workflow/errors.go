@@ -153,3 +153,11 @@ func HTTPStatus(err error) int {
 		return http.StatusInternalServerError
 	}
 }
+
+// wrapInternal makes a store failure an internal error.
+func wrapInternal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return Internal(err)
+}

@@ -387,6 +387,3 @@ func (s *Service) SendReauthCode(ctx context.Context, p Portal, u User) (string,
 	}
 	return maskEmail(u.Email), nil
 }
-
-// MaskEmail shows enough of an address to recognise it: j***@example.com.
-func MaskEmail(e string) string { return maskEmail(e) }

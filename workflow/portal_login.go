@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -203,23 +202,6 @@ func (s *Service) replaceExpiredPassword(ctx context.Context, st Store, p Portal
 		return Internal(err)
 	}
 	return s.passwordChangedMail(ctx, st, p, u)
-}
-
-func userActor(u User) Actor { return Actor{Type: ActorUser, ID: u.ID, Name: u.Login} }
-
-// Trusted reports whether ip is in one of the portal's trusted networks.
-func (p Portal) Trusted(ip string) bool {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return false
-	}
-	a = a.Unmap()
-	for _, n := range p.TrustedNetworks {
-		if pfx, err := netip.ParsePrefix(n); err == nil && pfx.Contains(a) {
-			return true
-		}
-	}
-	return false
 }
 
 // secondFactorStep decides whether the OTP is needed (SPEC §4.4).
@@ -473,23 +455,6 @@ func (s *Service) RememberDevice(ctx context.Context, p Portal, u User, m Meta) 
 func deviceHash(token string) []byte {
 	sum := sha256.Sum256([]byte("remembered-device:" + token))
 	return sum[:]
-}
-
-// maskEmail shows enough of an address to recognise it: j***@example.com.
-func maskEmail(e string) string {
-	at := strings.LastIndexByte(e, '@')
-	if at < 1 {
-		return "your email address"
-	}
-	return e[:1] + "***" + e[at:]
-}
-
-// maskPhone shows the last digits of a number: ******5678.
-func maskPhone(p string) string {
-	if len(p) < 4 {
-		return "your phone"
-	}
-	return strings.Repeat("•", 4) + p[len(p)-4:]
 }
 
 // UserLogoff records that a user signed out of a portal.

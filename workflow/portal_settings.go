@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // PortalInput is what an administrator sets on a resource's self-service
@@ -245,4 +246,50 @@ func portalChanges(a, b Portal) []string {
 	add("max_tokens_per_user", a.MaxTokensPerUser != b.MaxTokensPerUser)
 	add("pin_length", a.PINLength != b.PINLength)
 	return c
+}
+
+// Action ids of the self-service portal (SPEC §5), in their default order.
+var Actions = []string{
+	"register-token", "register-existing-token", "reassign-token", "unassign-token",
+	"sync-token", "set-pin", "remove-pin", "create-password", "change-password",
+	"change-email", "change-phone", "change-login", "change-name", "manage-environment",
+}
+
+// PortalAction is one of the 14 actions with its switch.
+type PortalAction struct {
+	ID      string
+	Enabled bool
+}
+
+// Portal holds a resource's self-service settings (SPEC §3).
+type Portal struct {
+	ResourceID                     int64
+	ResourceName                   string
+	Alias                          string
+	Enabled                        bool
+	Actions                        []PortalAction // all 14, in display order
+	TokenTypes                     []string
+	TrustedNetworks                []string // CIDR
+	OTPOutsideTrusted              bool
+	DenyWithoutTokenOutsideTrusted bool
+	RequireToken                   bool
+	RememberDeviceDays             int
+	MaxTokensPerUser               int
+	PINLength                      int
+	UpdatedAt                      time.Time
+}
+
+// Trusted reports whether ip is in one of the portal's trusted networks.
+func (p Portal) Trusted(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, n := range p.TrustedNetworks {
+		if pfx, err := netip.ParsePrefix(n); err == nil && pfx.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -74,4 +75,21 @@ func (s *Service) DeleteResource(ctx context.Context, id int64, by Actor, m Meta
 		return st.AddActivity(ctx, s.stamp(Activity{Actor: by, Event: EventResourceDeleted, IP: m.IP, UserAgent: m.UserAgent,
 			Details: map[string]any{"name": r.Name, "id": id}}))
 	})
+}
+
+// ResourceFilter selects a page of resources, ordered by name; After is the
+// lower-cased name of the last row of the previous page.
+type ResourceFilter struct {
+	Query     string  // prefix of the name
+	Resources []int64 // when not nil: only these (an owner's)
+	After     string
+	Limit     int
+}
+
+// Resource is something protected by password + OTP: a VPN, Citrix, an app.
+type Resource struct {
+	ID          int64
+	Name        string
+	Description string
+	CreatedAt   time.Time
 }

@@ -25,7 +25,6 @@ const (
 	settingTemplate = "template:"
 )
 
-
 // MaskedPassword replaces the password of a URL shown on a page; a form
 // that sends it back unchanged keeps the stored password.
 const MaskedPassword = "xxxxx"

@@ -2,6 +2,11 @@ package workflow
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"tokenportal/workflow/otp"
 )
 
 func tokenActivity(by Actor, m Meta, t Token, event string, details map[string]any) Activity {
@@ -162,3 +167,193 @@ func (s *Service) StoreToken(ctx context.Context, st Store, t *Token, secret []b
 	}
 	return st.CreateToken(ctx, t)
 }
+
+// driftHint looks for a code far outside the window, so the helpdesk can
+// tell the user to resync or fix their phone's clock.
+func (s *Service) driftHint(t Token, pass string) string {
+	_, code, ok := splitPIN(t, pass)
+	if !ok || !otp.WellFormed(code, t.Params()) {
+		return ""
+	}
+	secret, err := s.openSecret(t)
+	if err != nil {
+		return ""
+	}
+	if t.Type == TokenHOTP {
+		if c, ok := otp.VerifyHOTP(secret, code, uint64(t.Counter)+hotpLookahead+1, hotpResyncSpan, t.Params()); ok {
+			return "The code matches counter " + itoa64(int64(c)) + ", " + itoa64(int64(c)-t.Counter) + " ahead of the server: synchronise the token."
+		}
+		return ""
+	}
+	now := otp.Step(s.Now(), t.Period)
+	span := int64(resyncSpan.Seconds()) / int64(t.Period)
+	for d := int64(2); d <= span; d++ {
+		for _, step := range []int64{now + t.Drift + d, now + t.Drift - d} {
+			if otp.Code(secret, uint64(step), t.Params()) == code {
+				return "The token's clock is " + itoa64(d*int64(t.Period)/60) + " minutes off: synchronise the token or correct the device's time."
+			}
+		}
+	}
+	return ""
+}
+
+func tokenContext(serial string) string { return "token:" + strings.ToLower(serial) }
+
+// openSecret decrypts a token's seed. A failure is an error that is logged
+// and shown as an internal error: it means a wrong SECRET_KEY or tampering.
+func (s *Service) openSecret(t Token) ([]byte, error) {
+	secret, err := s.Sealer.Open(t.Secret, t.KeyID, tokenContext(t.Serial))
+	if err != nil {
+		s.Log.Error("token secret cannot be decrypted", "serial", t.Serial, "key_id", t.KeyID, "err", err)
+		return nil, Internal(fmt.Errorf("token %s: %w", t.Serial, err))
+	}
+	return secret, nil
+}
+
+// sealSecret encrypts a token's seed for storage.
+func (s *Service) sealSecret(t *Token, secret []byte) error {
+	sealed, keyID, err := s.Sealer.Seal(secret, tokenContext(t.Serial))
+	if err != nil {
+		return Internal(err)
+	}
+	t.Secret, t.KeyID = sealed, keyID
+	return nil
+}
+
+// Resync realigns a token that drifted, from two consecutive codes: HOTP
+// searches 1000 counters ahead, TOTP one hour either side. The failcount is
+// reset. Codes older than the last accepted one are refused.
+func (s *Service) Resync(ctx context.Context, t Token, otp1, otp2 string) error {
+	_, err := s.resync(ctx, s.Store, t, otp1, otp2)
+	return err
+}
+
+// resync is Resync through st, so a caller can write its activity in the
+// same transaction; it returns the token as stored.
+func (s *Service) resync(ctx context.Context, st Store, t Token, otp1, otp2 string) (Token, error) {
+	bad := Invalid(map[string]string{"otp2": "These two codes do not follow each other on this token. Enter two codes shown one after the other."})
+	if !t.Type.Shows() {
+		return t, Errorf(CodeInvalid, "Only TOTP and HOTP tokens can be synchronised.")
+	}
+	otp1, otp2 = strings.TrimSpace(otp1), strings.TrimSpace(otp2)
+	p := t.Params()
+	f := map[string]string{}
+	if !otp.WellFormed(otp1, p) {
+		f["otp1"] = fmt.Sprintf("Enter the %d-digit code the token shows.", p.Digits)
+	}
+	if !otp.WellFormed(otp2, p) {
+		f["otp2"] = fmt.Sprintf("Enter the next %d-digit code the token shows.", p.Digits)
+	}
+	if len(f) > 0 {
+		return t, Invalid(f)
+	}
+	secret, err := s.openSecret(t)
+	if err != nil {
+		return t, err
+	}
+	var from, to int64
+	if t.Type == TokenHOTP {
+		from, to = t.Counter, t.Counter+hotpResyncSpan
+	} else {
+		now := otp.Step(s.Now(), t.Period)
+		span := int64(resyncSpan / time.Second / time.Duration(t.Period))
+		from, to = now-span, now+span
+	}
+	from = max(from, t.LastStep+1)
+	for c := from; c < to; c++ {
+		if otp.Code(secret, uint64(c), p) != otp1 || otp.Code(secret, uint64(c+1), p) != otp2 {
+			continue
+		}
+		counter, drift := t.Counter, t.Drift
+		if t.Type == TokenHOTP {
+			counter = c + 2
+		} else {
+			drift = c + 1 - otp.Step(s.Now(), t.Period)
+		}
+		ok, err := st.ResyncToken(ctx, t.ID, c+1, counter, drift)
+		if err != nil {
+			return t, Internal(err)
+		}
+		if !ok {
+			return t, bad
+		}
+		t.LastStep, t.Counter, t.Drift, t.Failcount = c+1, counter, drift, 0
+		return t, nil
+	}
+	return t, bad
+}
+
+// TokenType is the kind of a token.
+type TokenType string
+
+// The kinds of token the product knows.
+const (
+	TokenTOTP  TokenType = "totp"  // an app or key fob showing time-based codes
+	TokenHOTP  TokenType = "hotp"  // an app or key fob showing counter-based codes
+	TokenEmail TokenType = "email" // a code sent by email
+	TokenSMS   TokenType = "sms"   // a code sent by SMS
+)
+
+// TokenTypes are the names of the kinds of token, for settings and forms.
+var TokenTypes = []string{string(TokenTOTP), string(TokenHOTP), string(TokenEmail), string(TokenSMS)}
+
+// Sent reports whether tokens of type t get their codes sent (email, SMS)
+// rather than showing them (TOTP, HOTP).
+func (t TokenType) Sent() bool { return t == TokenEmail || t == TokenSMS }
+
+// Shows reports whether tokens of type t show their own codes from a seed.
+func (t TokenType) Shows() bool { return t == TokenTOTP || t == TokenHOTP }
+
+// Channel is how codes of a sent type travel: ChannelEmail or ChannelSMS.
+func (t TokenType) Channel() string {
+	if t == TokenSMS {
+		return ChannelSMS
+	}
+	return ChannelEmail
+}
+
+// Token is an OTP token: software (TOTP/HOTP, with a sealed seed) or a code
+// sent by email or SMS.
+type Token struct {
+	ID             int64
+	Serial         string
+	Type           TokenType
+	Secret         []byte // sealed seed; nil for email and SMS tokens
+	KeyID          string
+	Algorithm      string // SHA1, SHA256, SHA512
+	Digits         int
+	Period         int
+	Counter        int64 // HOTP: the next expected counter
+	LastStep       int64 // last accepted TOTP step or HOTP counter; -1 when none
+	Drift          int64 // TOTP steps the token runs ahead (+) or behind (-)
+	PINHash        string
+	PINPosition    string // before, after
+	Enabled        bool
+	DisabledReason string // admin, lost, reassigned
+	Failcount      int
+	UserID         *int64
+	ResourceID     *int64
+	Description    string
+	CreatedAt      time.Time
+	LastUsedAt     *time.Time
+
+	// Joined for display.
+	UserLogin    string
+	ResourceName string
+}
+
+// HasPIN reports whether the token asks for a PIN with the OTP.
+func (t Token) HasPIN() bool { return t.PINHash != "" }
+
+// Locked reports whether too many wrong codes locked the token.
+func (t Token) Locked() bool { return t.Failcount >= MaxFailcount }
+
+// MaxFailcount wrong codes lock a token until resync or admin reset (SPEC §8).
+const MaxFailcount = 10
+
+// Disabled reasons.
+const (
+	DisabledByAdmin    = "admin"
+	DisabledLost       = "lost"
+	DisabledReassigned = "reassigned"
+)

@@ -360,3 +360,25 @@ func (s *Service) ResetUser2FA(ctx context.Context, id int64, by Actor, m Meta) 
 	})
 	return serials, err
 }
+
+// ContactInput is the part of a user the helpdesk may change (SPEC §2):
+// names, email, phone and language.
+type ContactInput struct {
+	FirstName string
+	LastName  string
+	Email     string
+	Phone     string
+	Language  string
+}
+
+// UpdateUserContact changes a user's contact data and language and leaves
+// everything else (login, password, validity, disabled) as it is.
+func (s *Service) UpdateUserContact(ctx context.Context, id int64, c ContactInput, by Actor, m Meta) (User, error) {
+	u, err := s.Store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	in := u.Input()
+	in.FirstName, in.LastName, in.Email, in.Phone, in.Language = c.FirstName, c.LastName, c.Email, c.Phone, c.Language
+	return s.UpdateUser(ctx, id, in, by, m)
+}

@@ -2,12 +2,14 @@ package workflow
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"tokenportal/workflow/otp"
 )
+
+// The one implementation of the second factor, used by the portal's sign-in
+// and step-up, the token actions, restore access and validate: the window,
+// replay protection, PIN, failcount and lockout of SPEC §8.
 
 // Windows of SPEC §8 and the resync ranges of SPEC §5.5.
 const (
@@ -34,29 +36,6 @@ const (
 // Params are the OTP parameters of a token.
 func (t Token) Params() otp.Params {
 	return otp.Params{Algorithm: otp.Algorithm(t.Algorithm), Digits: t.Digits, Period: t.Period}
-}
-
-func tokenContext(serial string) string { return "token:" + strings.ToLower(serial) }
-
-// openSecret decrypts a token's seed. A failure is an error that is logged
-// and shown as an internal error: it means a wrong SECRET_KEY or tampering.
-func (s *Service) openSecret(t Token) ([]byte, error) {
-	secret, err := s.Sealer.Open(t.Secret, t.KeyID, tokenContext(t.Serial))
-	if err != nil {
-		s.Log.Error("token secret cannot be decrypted", "serial", t.Serial, "key_id", t.KeyID, "err", err)
-		return nil, Internal(fmt.Errorf("token %s: %w", t.Serial, err))
-	}
-	return secret, nil
-}
-
-// sealSecret encrypts a token's seed for storage.
-func (s *Service) sealSecret(t *Token, secret []byte) error {
-	sealed, keyID, err := s.Sealer.Seal(secret, tokenContext(t.Serial))
-	if err != nil {
-		return Internal(err)
-	}
-	t.Secret, t.KeyID = sealed, keyID
-	return nil
 }
 
 // splitPIN separates PIN and code in what a person typed, by the token's
@@ -241,65 +220,83 @@ func withDetail(d map[string]any, k string, v any) map[string]any {
 	return d
 }
 
-// Resync realigns a token that drifted, from two consecutive codes: HOTP
-// searches 1000 counters ahead, TOTP one hour either side. The failcount is
-// reset. Codes older than the last accepted one are refused.
-func (s *Service) Resync(ctx context.Context, t Token, otp1, otp2 string) error {
-	_, err := s.resync(ctx, s.Store, t, otp1, otp2)
-	return err
-}
-
-// resync is Resync through st, so a caller can write its activity in the
-// same transaction; it returns the token as stored.
-func (s *Service) resync(ctx context.Context, st Store, t Token, otp1, otp2 string) (Token, error) {
-	bad := Invalid(map[string]string{"otp2": "These two codes do not follow each other on this token. Enter two codes shown one after the other."})
-	if !t.Type.Shows() {
-		return t, Errorf(CodeInvalid, "Only TOTP and HOTP tokens can be synchronised.")
-	}
-	otp1, otp2 = strings.TrimSpace(otp1), strings.TrimSpace(otp2)
-	p := t.Params()
-	f := map[string]string{}
-	if !otp.WellFormed(otp1, p) {
-		f["otp1"] = fmt.Sprintf("Enter the %d-digit code the token shows.", p.Digits)
-	}
-	if !otp.WellFormed(otp2, p) {
-		f["otp2"] = fmt.Sprintf("Enter the next %d-digit code the token shows.", p.Digits)
-	}
-	if len(f) > 0 {
-		return t, Invalid(f)
-	}
-	secret, err := s.openSecret(t)
-	if err != nil {
-		return t, err
-	}
-	var from, to int64
-	if t.Type == TokenHOTP {
-		from, to = t.Counter, t.Counter+hotpResyncSpan
-	} else {
-		now := otp.Step(s.Now(), t.Period)
-		span := int64(resyncSpan / time.Second / time.Duration(t.Period))
-		from, to = now-span, now+span
-	}
-	from = max(from, t.LastStep+1)
-	for c := from; c < to; c++ {
-		if otp.Code(secret, uint64(c), p) != otp1 || otp.Code(secret, uint64(c+1), p) != otp2 {
+// verifyAny checks pass against a user's usable tokens and commits the
+// result (see VerifyTokenCode). act, when not nil, is the activity to write.
+// Each token's PIN is checked once.
+func (s *Service) verifyAny(ctx context.Context, u User, live []Token, pass string, act *Activity) (Outcome, error) {
+	// The code belongs to at most one software token: find it without side
+	// effects, then commit on that one.
+	now := s.Now()
+	var sent *Token
+	for _, t := range live {
+		if t.Type.Sent() {
+			if sent == nil {
+				sent = &t
+			}
 			continue
 		}
-		counter, drift := t.Counter, t.Drift
-		if t.Type == TokenHOTP {
-			counter = c + 2
-		} else {
-			drift = c + 1 - otp.Step(s.Now(), t.Period)
-		}
-		ok, err := st.ResyncToken(ctx, t.ID, c+1, counter, drift)
+		step, outcome, err := s.match(ctx, t, pass, now)
 		if err != nil {
-			return t, Internal(err)
+			return "", err
 		}
-		if !ok {
-			return t, bad
+		if outcome == OutcomeAccepted || outcome == OutcomeReplayed || len(live) == 1 {
+			return s.commitMatch(ctx, t, step, outcome, now, true, act)
 		}
-		t.LastStep, t.Counter, t.Drift, t.Failcount = c+1, counter, drift, 0
-		return t, nil
 	}
-	return t, bad
+	if sent != nil {
+		return s.validateSent(ctx, u, *sent, pass, act)
+	}
+	// A wrong code counts against each of the user's tokens.
+	ids := make([]int64, len(live))
+	for i, t := range live {
+		ids[i] = t.ID
+	}
+	if act != nil {
+		act.At = now
+		refused(act, OutcomeWrong)
+	}
+	return OutcomeWrong, s.failTokens(ctx, ids, act)
+}
+
+// maxPINLength is the longest PIN a portal may ask for.
+const maxPINLength = 8
+
+// validateSent checks the code of an email or SMS token. An empty pass, or
+// the PIN alone, asks for a code: one is sent (within the code limiter) and
+// the answer is false. Neither sending nor holding a code back counts as a
+// failure.
+func (s *Service) validateSent(ctx context.Context, u User, t Token, pass string, act *Activity) (Outcome, error) {
+	if pass != "" && (!t.HasPIN() || len(pass) > maxPINLength) {
+		return s.VerifyTokenCode(ctx, t, pass, true, act)
+	}
+	if pass != "" && !s.checkPIN(ctx, t, pass) {
+		stampVerify(act, t, s.Now())
+		refused(act, OutcomeWrongPIN)
+		return OutcomeWrongPIN, s.failTokens(ctx, []int64{t.ID}, act)
+	}
+	note := func(reason string) {
+		if act != nil {
+			stampVerify(act, t, s.Now())
+			act.Details = withDetail(act.Details, "result", false)
+			act.Details = withDetail(act.Details, "reason", reason)
+		}
+	}
+	err := s.Store.Tx(ctx, func(st Store) error {
+		if err := s.sendTokenCode(ctx, st, t, u); err != nil || act == nil {
+			return err
+		}
+		note("code sent")
+		return wrapInternal(st.AddActivity(ctx, *act))
+	})
+	if codeHeldBack(err) {
+		note("code not sent: " + ErrorMessage(err))
+		if act != nil {
+			s.record(ctx, *act)
+		}
+		err = nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return OutcomeNoCode, nil
 }

@@ -1,0 +1,258 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"tokenportal/workflow/otp"
+)
+
+// Enrolment of a new token in the portal (register-token, reassign-token):
+// chosen, confirmed with a first code, stored.
+
+// Enrolment is a token chosen but not yet confirmed (register-token,
+// reassign-token): the token exists only once the user has entered a code of
+// it. It waits in the portal session, sealed to the user and resource.
+type Enrolment struct {
+	Type    TokenType `json:"t"`
+	Secret  []byte    `json:"s,omitempty"` // the new TOTP/HOTP seed
+	Replace string    `json:"r,omitempty"` // serial of the token it replaces
+	SentTo  string    `json:"m,omitempty"` // where the email/SMS code went, masked
+	Started time.Time `json:"at"`
+}
+
+// Software reports whether the new token is an app or device with a seed.
+func (e Enrolment) Software() bool { return e.Type.Shows() }
+
+// Expired reports whether the user took too long to confirm.
+func (e Enrolment) Expired(now time.Time) bool { return now.Sub(e.Started) > enrolmentTTL }
+
+func enrolmentContext(p Portal, u User) string {
+	return "portal-enrolment:" + strconv.FormatInt(p.ResourceID, 10) + ":" + strconv.FormatInt(u.ID, 10)
+}
+
+// SealEnrolment protects an enrolment for the session: the seed is never
+// stored readable, and a sealed enrolment opens only for the same user and
+// resource.
+func (s *Service) SealEnrolment(p Portal, u User, e Enrolment) ([]byte, string, error) {
+	plain, err := json.Marshal(e)
+	if err != nil {
+		return nil, "", Internal(err)
+	}
+	sealed, keyID, err := s.Sealer.Seal(plain, enrolmentContext(p, u))
+	if err != nil {
+		return nil, "", Internal(err)
+	}
+	return sealed, keyID, nil
+}
+
+// OpenEnrolment reverses SealEnrolment.
+func (s *Service) OpenEnrolment(p Portal, u User, sealed []byte, keyID string) (Enrolment, error) {
+	var e Enrolment
+	plain, err := s.Sealer.Open(sealed, keyID, enrolmentContext(p, u))
+	if err != nil {
+		return e, err
+	}
+	err = json.Unmarshal(plain, &e)
+	return e, err
+}
+
+// StartEnrolment begins registering an additional token of type typ for u
+// on p (register-token): a fresh seed for TOTP/HOTP, a code sent to the
+// address or phone on record for email/SMS.
+func (s *Service) StartEnrolment(ctx context.Context, p Portal, u User, typ string) (Enrolment, error) {
+	tokens, err := s.Store.UserTokens(ctx, u.ID, p.ResourceID)
+	if err != nil {
+		return Enrolment{}, Internal(err)
+	}
+	if len(enabledTokens(tokens)) >= p.MaxTokensPerUser {
+		return Enrolment{}, ErrTooManyTokens
+	}
+	return s.startEnrolment(ctx, p, u, typ, nil)
+}
+
+// StartReassign begins exchanging u's token serial on p for a new one of
+// type typ (reassign-token); the new one is enrolled as in StartEnrolment.
+func (s *Service) StartReassign(ctx context.Context, p Portal, u User, serial, typ string) (Enrolment, error) {
+	return s.startEnrolment(ctx, p, u, typ, &serial)
+}
+
+func (s *Service) startEnrolment(ctx context.Context, p Portal, u User, typ string, replace *string) (Enrolment, error) {
+	f := map[string]string{}
+	typ = strings.TrimSpace(typ)
+	tt := TokenType(typ)
+	switch {
+	case !slices.Contains(p.TokenTypes, typ):
+		f["type"] = "Choose one of the token types offered."
+	case tt == TokenEmail && u.Email == "":
+		f["type"] = "There is no email address on record to send codes to. Add one first, or choose another type."
+	case tt == TokenSMS && u.Phone == "":
+		f["type"] = "There is no phone number on record to send codes to. Add one first, or choose another type."
+	}
+	e := Enrolment{Type: tt, Started: s.Now()}
+	if replace != nil {
+		old, err := s.actionToken(ctx, p, u, "reassign-token", *replace)
+		if ErrorCode(err) == CodeInvalid {
+			f["serial"] = "Choose the token to replace."
+		} else if err != nil {
+			return e, err
+		}
+		e.Replace = old.Serial
+	}
+	if len(f) > 0 {
+		return e, Invalid(f)
+	}
+	if e.Software() {
+		e.Secret = otp.NewSecret(otp.SHA1)
+		return e, nil
+	}
+	target := u.Email
+	e.SentTo = maskEmail(u.Email)
+	if tt == TokenSMS {
+		target = u.Phone
+		e.SentTo = maskPhone(u.Phone)
+	}
+	err := s.Store.Tx(ctx, func(st Store) error {
+		return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeEnrol, UserID: u.ID, ResourceID: &p.ResourceID, Target: target}, tt.Channel(), u.Language)
+	})
+	return e, err
+}
+
+// Enrolment shows a TOTP/HOTP enrolment for the user's app: the otpauth://
+// URI (issuer the resource, account the login), its QR code and the seed
+// in base32.
+func (s *Service) Enrolment(p Portal, u User, e Enrolment) (TOTPEnrolment, error) {
+	uri := otp.URI(string(e.Type), p.ResourceName, u.Login, e.Secret, otp.Default, 0)
+	png, err := otp.QRCodePNG(uri, 240)
+	if err != nil {
+		return TOTPEnrolment{}, Internal(err)
+	}
+	return TOTPEnrolment{URI: uri, Secret: otp.EncodeSecret(e.Secret), QRPNG: png}, nil
+}
+
+// Registered is the outcome of registering, exchanging or claiming a token.
+type Registered struct {
+	Token    Token
+	Replaced string // serial of the token it replaced, if any
+	// RecoveryCodes come with the user's first token; they are shown once.
+	RecoveryCodes []string
+}
+
+// ConfirmEnrolment checks the first code of the new token and, when it is
+// right, creates the token: owned by u, on p's resource ("token with user"),
+// enabled; a replaced token is disabled and taken off the resource in the
+// same transaction. The confirming TOTP step or HOTP counter counts as used.
+func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enrolment, code string, m Meta) (Registered, error) {
+	if e.Expired(s.Now()) {
+		return Registered{}, ErrEnrolExpired
+	}
+	code = strings.TrimSpace(code)
+	t := Token{Serial: newSerial(e.Type), Type: e.Type, Enabled: true, UserID: &u.ID, ResourceID: &p.ResourceID}
+	if e.Software() {
+		if !otp.WellFormed(code, otp.Default) {
+			return Registered{}, Invalid(map[string]string{"otp": fmt.Sprintf("Enter the %d-digit code your app or token shows.", otp.Default.Digits)})
+		}
+		ok := false
+		if e.Type == TokenTOTP {
+			t.LastStep, ok = otp.VerifyTOTP(e.Secret, code, s.Now(), otp.Default, 0, totpWindow, -1)
+		} else {
+			var c uint64
+			c, ok = otp.VerifyHOTP(e.Secret, code, 0, hotpLookahead, otp.Default)
+			t.LastStep, t.Counter = int64(c), int64(c)+1
+		}
+		if !ok {
+			return Registered{}, Invalid(map[string]string{"otp": "That code is not right. Check that the device's clock is correct and enter the code it shows now."})
+		}
+	} else {
+		if code == "" {
+			return Registered{}, Invalid(map[string]string{"otp": "Enter the code we sent you."})
+		}
+		r, err := s.checkCode(ctx, u.ID, PurposeEnrol, nil, code)
+		switch {
+		case err != nil:
+			return Registered{}, err
+		case !r.Live:
+			return Registered{}, Invalid(map[string]string{"otp": "This code has expired or was tried too often. Send a new code."})
+		case !r.Matched:
+			return Registered{}, Invalid(map[string]string{"otp": "That code is not right."})
+		}
+	}
+	var reg Registered
+	err := s.Store.Tx(ctx, func(st Store) error {
+		onResource, anywhere, err := st.LockUserTokens(ctx, u.ID, p.ResourceID)
+		if err != nil {
+			return Internal(err)
+		}
+		event, details := EventTokenRegistered, map[string]any{"type": t.Type}
+		if e.Replace != "" {
+			old, err := st.TokenBySerial(ctx, e.Replace)
+			if err != nil {
+				return ErrTokenChanged
+			}
+			// Only while it is still u's enabled token on this resource.
+			if ok, err := st.RetireToken(ctx, old.ID, u.ID, p.ResourceID); err != nil {
+				return Internal(err)
+			} else if !ok {
+				return ErrTokenChanged
+			}
+			onResource--
+			event, reg.Replaced = EventTokenReassigned, old.Serial
+			details["old_serial"] = old.Serial
+		}
+		if onResource >= p.MaxTokensPerUser {
+			return ErrTooManyTokens
+		}
+		if err := s.StoreToken(ctx, st, &t, e.Secret); err != nil {
+			return err
+		}
+		if err := st.AddActivity(ctx, s.portalActivity(p, u, m, event, t.Serial, details)); err != nil {
+			return Internal(err)
+		}
+		if e.Replace != "" {
+			if err := s.tokenMail(ctx, st, p, u, "token_removed", reg.Replaced, ""); err != nil {
+				return err
+			}
+		}
+		if err := s.tokenMail(ctx, st, p, u, "token_registered", t.Serial, t.Type); err != nil {
+			return err
+		}
+		reg.RecoveryCodes, err = s.firstTokenCodes(ctx, st, p, u, anywhere, m)
+		return err
+	})
+	if err != nil {
+		return Registered{}, err
+	}
+	reg.Token = t
+	return reg, nil
+}
+
+// firstTokenCodes makes the recovery codes that come with a user's first
+// token: anywhere is how many enabled tokens they had before this one.
+func (s *Service) firstTokenCodes(ctx context.Context, st Store, p Portal, u User, anywhere int, m Meta) ([]string, error) {
+	if anywhere > 0 {
+		return nil, nil
+	}
+	codes, err := s.newRecoveryCodes(ctx, st, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	err = st.AddActivity(ctx, Activity{At: s.Now(), Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID,
+		Event: EventRecoveryCodesCreated, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"count": len(codes)}})
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return codes, nil
+}
+
+// serialPrefixes start the serials of tokens registered in the portal.
+var serialPrefixes = map[TokenType]string{TokenTOTP: "TOTP", TokenHOTP: "HOTP", TokenEmail: "MAIL", TokenSMS: "SMS"}
+
+// newSerial names a token registered in the portal: TOTP-7KQ2M9XH.
+func newSerial(typ TokenType) string {
+	return serialPrefixes[typ] + "-" + RandomString(8, unambiguous)
+}

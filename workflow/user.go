@@ -1,0 +1,56 @@
+package workflow
+
+import (
+	"time"
+)
+
+// The user of a portal and what can be said of one.
+
+// Locked reports whether failed sign-ins locked the user at now.
+func (u User) Locked(now time.Time) bool { return u.LockedUntil != nil && now.Before(*u.LockedUntil) }
+
+// Expired reports whether the account is past its valid-until date at now;
+// the date itself is the last valid day.
+func (u User) Expired(now time.Time) bool {
+	return u.ValidUntil != nil && !now.Before(u.ValidUntil.AddDate(0, 0, 1))
+}
+
+// Input returns the fields of u as a UserInput that changes nothing, for
+// editing some of them.
+func (u User) Input() UserInput {
+	in := UserInput{
+		Login: u.Login, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone,
+		PasswordNeverExpires: u.PasswordNeverExpires, Disabled: u.Disabled, Language: u.Language,
+	}
+	if u.ValidUntil != nil {
+		in.ValidUntil = u.ValidUntil.Format("2006-01-02")
+	}
+	if u.TemporaryUntil != nil {
+		in.TemporaryUntil = u.TemporaryUntil.UTC().Format(time.RFC3339)
+	}
+	return in
+}
+
+// User is a person who signs in to a resource's self-service portal.
+type User struct {
+	ID                   int64
+	Login                string
+	FirstName            string
+	LastName             string
+	Email                string
+	Phone                string
+	PasswordHash         string // empty: no password
+	PasswordChangedAt    *time.Time
+	PasswordNeverExpires bool
+	ValidUntil           *time.Time
+	TemporaryUntil       *time.Time
+	Disabled             bool
+	Language             string
+	FailedLogins         int
+	LockedUntil          *time.Time
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// Actor is the user as the author of an activity.
+func (u User) Actor() Actor { return Actor{Type: ActorUser, ID: u.ID, Name: u.Login} }
