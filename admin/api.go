@@ -278,6 +278,20 @@ func apiOwnerResource(k workflow.APIKey) (int64, bool) {
 	return *k.ResourceID, true
 }
 
+// apiScopeFilter narrows a list's resource filter (0: all) to an owner
+// key's resource; an owner asking for another resource gets 403 and ok is
+// false. Other roles keep the filter as asked.
+func (h *Handler) apiScopeFilter(c *gin.Context, resourceID int64) (int64, bool) {
+	own, bound := apiOwnerResource(currentKey(c))
+	if !bound {
+		return resourceID, true
+	}
+	if resourceID != 0 && !h.apiResourceAllowed(c, resourceID) {
+		return 0, false
+	}
+	return own, true
+}
+
 // apiResourceAllowed lets an owner key at its own resource only; others
 // get 403 and an AccessDenied activity.
 func (h *Handler) apiResourceAllowed(c *gin.Context, resourceID int64) bool {

@@ -110,11 +110,8 @@ func (h *Handler) apiListActivities(c *gin.Context) {
 		h.apiError(c, workflow.Invalid(fields))
 		return
 	}
-	if own, bound := apiOwnerResource(currentKey(c)); bound {
-		if f.ResourceID != 0 && !h.apiResourceAllowed(c, f.ResourceID) {
-			return
-		}
-		f.ResourceID = own
+	if f.ResourceID, ok = h.apiScopeFilter(c, f.ResourceID); !ok {
+		return
 	}
 	rows, next, err := h.Svc.ListActivities(c.Request.Context(), f, 0)
 	if err != nil {

@@ -75,11 +75,8 @@ func (h *Handler) apiListIssues(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if own, bound := apiOwnerResource(currentKey(c)); bound {
-		if resourceID != 0 && !h.apiResourceAllowed(c, resourceID) {
-			return
-		}
-		resourceID = own
+	if resourceID, ok = h.apiScopeFilter(c, resourceID); !ok {
+		return
 	}
 	list, total, err := h.Svc.Store.ListIssues(c.Request.Context(), workflow.IssueFilter{
 		Status: status, ResourceID: resourceID, Before: before, Limit: limit + 1,

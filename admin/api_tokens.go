@@ -74,7 +74,6 @@ func (h *Handler) apiTokenFor(c *gin.Context) (workflow.Token, bool) {
 // case); q is a prefix of the serial or the owner's login.
 func (h *Handler) apiListTokens(c *gin.Context) {
 	ctx := c.Request.Context()
-	k := currentKey(c)
 	userID, ok := h.apiQueryID(c, "user_id")
 	if !ok {
 		return
@@ -83,11 +82,8 @@ func (h *Handler) apiListTokens(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if own, bound := apiOwnerResource(k); bound {
-		if resourceID != 0 && !h.apiResourceAllowed(c, resourceID) {
-			return
-		}
-		resourceID = own
+	if resourceID, ok = h.apiScopeFilter(c, resourceID); !ok {
+		return
 	}
 	limit, ok := h.apiLimit(c)
 	if !ok {

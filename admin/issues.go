@@ -224,7 +224,7 @@ func (h *Handler) issuePage(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		d.Effects = workflow.IssueEffects(is, tokens)
+		d.Effects = workflow.PlanIssue(is, tokens).Describe(is)
 	} else {
 		d.HandledBy, d.Handled = handledBy(is), views.TimeUTCOr(is.HandledAt, "an unknown date")
 	}

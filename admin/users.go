@@ -245,20 +245,35 @@ func (h *Handler) updateUser(c *gin.Context) {
 		updated workflow.User
 		err     error
 	)
+	in := u.Input()
 	if may(c, superadmin) {
-		var in workflow.UserInput
 		in, values = userForm(c)
-		updated, err = h.Svc.UpdateUser(c.Request.Context(), u.ID, in, by, m)
 	} else {
-		// The helpdesk changes contact data only (SPEC §2); other fields
-		// of the form, if sent, are ignored.
-		in := workflow.ContactInput{FirstName: c.PostForm("first_name"), LastName: c.PostForm("last_name"),
-			Email: c.PostForm("email"), Phone: c.PostForm("phone"), Language: c.PostForm("language")}
+		// The fields sent change, the others stay; the service refuses a
+		// change beyond contact data (SPEC §2) for this role.
 		values = userValues(u)
-		values["first_name"], values["last_name"], values["email"], values["phone"], values["language"] =
-			in.FirstName, in.LastName, in.Email, in.Phone, in.Language
-		updated, err = h.Svc.UpdateUserContact(c.Request.Context(), u.ID, in, by, m)
+		for _, name := range []string{"login", "first_name", "last_name", "email", "phone", "language", "valid_until", "temporary_until"} {
+			if v, ok := c.GetPostForm(name); ok {
+				values[name] = v
+			}
+		}
+		in.Login, in.FirstName, in.LastName, in.Email, in.Phone, in.Language =
+			values["login"], values["first_name"], values["last_name"], values["email"], values["phone"], values["language"]
+		if v, ok := c.GetPostForm("valid_until"); ok {
+			in.ValidUntil = strings.TrimSpace(v)
+		}
+		if v, ok := c.GetPostForm("temporary_until"); ok {
+			in.TemporaryUntil = strings.TrimSpace(v)
+		}
+		in.Password = c.PostForm("password")
+		in.ClearPassword = c.PostForm("clear_password") == "1"
+		for name, dst := range map[string]*bool{"disabled": &in.Disabled, "password_never_expires": &in.PasswordNeverExpires} {
+			if v, ok := c.GetPostForm(name); ok {
+				*dst = v == "1"
+			}
+		}
 	}
+	updated, err = h.Svc.UpdateUserAs(c.Request.Context(), current(c).Role, u.ID, in, by, m)
 	if err != nil {
 		if formError(err) {
 			h.renderUser(c, u, workflow.HTTPStatus(err), failedForm(err, values), views.Form{})

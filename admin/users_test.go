@@ -348,7 +348,13 @@ func TestUserRoles(t *testing.T) {
 	if p.Doc.Find("#login").Length() != 0 || p.Doc.Find("#phone").Length() != 1 || p.Doc.Find(`a[href$="/delete"]`).Length() != 0 {
 		t.Fatal("helpdesk form shows account fields or Delete")
 	}
+	// A form with account fields is refused whole, as the API refuses it.
 	p = help.Post(userPath(u), apptest.Form("login", "hijacked", "disabled", "1", "first_name", "Rolf", "last_name", "Target",
+		"email", "rolf@example.com", "phone", "+49 30 1234567", "language", "de"))
+	if got, _ := env.Svc.Store.UserByID(context.Background(), u.ID); p.Status != 403 || got.Login != "role.target" || got.FirstName == "Rolf" {
+		t.Fatalf("helpdesk edit of account fields: %d, user %+v", p.Status, got)
+	}
+	p = help.Post(userPath(u), apptest.Form("first_name", "Rolf", "last_name", "Target",
 		"email", "rolf@example.com", "phone", "+49 30 1234567", "language", "de"))
 	wantStatus(t, "helpdesk edit", p, 200, userPath(u))
 	got, _ := env.Svc.Store.UserByID(context.Background(), u.ID)

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/workflow"
 )
 
 // change-name (SPEC §5.13): first and last name.
@@ -25,7 +26,8 @@ func (h *Handler) changeNamePage(c *gin.Context) {
 }
 
 func (h *Handler) changeName(c *gin.Context) {
-	_, changed, err := h.Svc.ChangeName(c.Request.Context(), portalOf(c), userOf(c), c.PostForm("first_name"), c.PostForm("last_name"), meta(c))
+	_, changed, err := h.Svc.ChangeName(c.Request.Context(), portalOf(c), userOf(c),
+		workflow.NameInput{First: c.PostForm("first_name"), Last: c.PostForm("last_name")}, meta(c))
 	switch {
 	case err != nil:
 		h.accountFailed(c, err, []string{"first_name", "last_name"}, func(f views.Form) templ.Component { return h.changeNameView(c, f) })

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/workflow"
 )
 
 // change-password (SPEC §5.9, sensitive): the current password and a new
@@ -25,7 +26,8 @@ func (h *Handler) changePasswordPage(c *gin.Context) {
 }
 
 func (h *Handler) changePassword(c *gin.Context) {
-	err := h.Svc.ChangePassword(c.Request.Context(), portalOf(c), userOf(c), c.PostForm("password"), c.PostForm("new_password"), meta(c))
+	err := h.Svc.ChangePassword(c.Request.Context(), portalOf(c), userOf(c),
+		workflow.PasswordChangeInput{Current: c.PostForm("password"), New: c.PostForm("new_password")}, meta(c))
 	if err != nil {
 		h.accountFailed(c, err, nil, func(f views.Form) templ.Component { return h.changePasswordView(c, f) })
 		return

@@ -20,7 +20,7 @@ func (h *Handler) claimTokenPage(c *gin.Context) {
 }
 
 func (h *Handler) claimToken(c *gin.Context) {
-	reg, err := h.Svc.ClaimToken(c.Request.Context(), portalOf(c), userOf(c), c.PostForm("serial"), c.PostForm("otp"), meta(c))
+	reg, err := h.Svc.ClaimToken(c.Request.Context(), portalOf(c), userOf(c), tokenCodeForm(c), meta(c))
 	if err != nil && workflow.IsFault(err) {
 		h.fail(c, err)
 		return

@@ -22,7 +22,7 @@ func (h *Handler) removePIN(c *gin.Context) {
 		h.sendActionCode(c, "remove-pin", views.RemovePINPage)
 		return
 	}
-	t, err := h.Svc.RemovePIN(c.Request.Context(), portalOf(c), userOf(c), c.PostForm("serial"), c.PostForm("otp"), meta(c))
+	t, err := h.Svc.RemovePIN(c.Request.Context(), portalOf(c), userOf(c), tokenCodeForm(c), meta(c))
 	if err != nil {
 		h.tokenFailed(c, "remove-pin", err, views.RemovePINPage, "serial")
 		return

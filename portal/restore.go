@@ -66,9 +66,9 @@ func (h *Handler) restore(c *gin.Context) {
 			return
 		}
 	case f.Step == workflow.RestoreStepProve:
-		f, err = h.Svc.RestoreProve(ctx, p, f, c.PostForm("password"), c.PostForm("email_code"), c.PostForm("otp"), m)
+		f, err = h.Svc.RestoreProve(ctx, p, f, workflow.RestoreProofs{Password: c.PostForm("password"), EmailCode: c.PostForm("email_code"), OTP: c.PostForm("otp")}, m)
 	case f.Step == workflow.RestoreStepNew:
-		f, err = h.Svc.RestoreFinish(ctx, p, f, c.PostForm("new_password"), c.PostForm("new_email"), m)
+		f, err = h.Svc.RestoreFinish(ctx, p, f, workflow.RestoreChoice{Password: c.PostForm("new_password"), Email: c.PostForm("new_email")}, m)
 	default:
 		f = workflow.RestoreFlow{}
 	}

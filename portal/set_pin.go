@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/workflow"
 )
 
 // set-pin (SPEC §5.6): a PIN of pin_length digits, before or after the
@@ -24,11 +25,11 @@ func (h *Handler) setPIN(c *gin.Context) {
 		h.sendActionCode(c, "set-pin", views.SetPINPage)
 		return
 	}
-	t, err := h.Svc.SetPIN(c.Request.Context(), portalOf(c), userOf(c), c.PostForm("serial"), c.PostForm("pin"),
-		c.PostForm("pin_position"), c.PostForm("otp"), meta(c))
+	in := workflow.PINInput{Serial: c.PostForm("serial"), PIN: c.PostForm("pin"), Position: c.PostForm("pin_position"), OTP: c.PostForm("otp")}
+	t, err := h.Svc.SetPIN(c.Request.Context(), portalOf(c), userOf(c), in, meta(c))
 	if err != nil {
 		h.tokenFailed(c, "set-pin", err, views.SetPINPage, "serial", "pin_position")
 		return
 	}
-	h.done(c, base(c)+"/home", "Token "+t.Serial+" has a PIN now: type it "+c.PostForm("pin_position")+" the code when you sign in.")
+	h.done(c, base(c)+"/home", "Token "+t.Serial+" has a PIN now: type it "+in.Position+" the code when you sign in.")
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/workflow"
 )
 
 // sync-token (SPEC §5.5): two consecutive codes realign a TOTP/HOTP token.
@@ -18,7 +19,8 @@ func (h *Handler) syncTokenPage(c *gin.Context) {
 }
 
 func (h *Handler) syncToken(c *gin.Context) {
-	t, err := h.Svc.SyncToken(c.Request.Context(), portalOf(c), userOf(c), c.PostForm("serial"), c.PostForm("otp1"), c.PostForm("otp2"), meta(c))
+	t, err := h.Svc.SyncToken(c.Request.Context(), portalOf(c), userOf(c),
+		workflow.SyncInput{Serial: c.PostForm("serial"), OTP1: c.PostForm("otp1"), OTP2: c.PostForm("otp2")}, meta(c))
 	if err != nil {
 		h.tokenFailed(c, "sync-token", err, views.SyncTokenPage, "serial")
 		return

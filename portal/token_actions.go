@@ -213,3 +213,9 @@ func (h *Handler) sendActionCode(c *gin.Context, id string, page func(views.Port
 	}
 	h.tokenPage(c, id, http.StatusOK, views.Form{Values: formValues(c, "serial")}, to, page)
 }
+
+// tokenCodeForm reads the `serial` and `otp` of register-existing-token
+// and remove-pin.
+func tokenCodeForm(c *gin.Context) workflow.TokenCodeInput {
+	return workflow.TokenCodeInput{Serial: c.PostForm("serial"), OTP: c.PostForm("otp")}
+}

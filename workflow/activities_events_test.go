@@ -116,7 +116,7 @@ func (w *eventWorld) issue(t *testing.T) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.RestoreFinish(bg, w.portal, rf, "amber-walnut-harbour-93", "new-"+w.user.Email, w.m); err != nil {
+	if _, err := w.svc.RestoreFinish(bg, w.portal, rf, workflow.RestoreChoice{Password: "amber-walnut-harbour-93", Email: "new-"+w.user.Email}, w.m); err != nil {
 		t.Fatal(err)
 	}
 	var id int64
@@ -233,17 +233,17 @@ func TestActivityEvents(t *testing.T) {
 		{name: "password change request", event: workflow.EventUserPasswordChangeRequest, actor: byUser, user: true, resource: true,
 			cond: "coalesce(details->>'result', '') <> 'refused'",
 			do: func(t *testing.T, w *eventWorld) {
-				must(t, w.svc.ChangePassword(bg, w.portal, w.user, eventPassword, "amber-walnut-harbour-93", w.m))
+				must(t, w.svc.ChangePassword(bg, w.portal, w.user, workflow.PasswordChangeInput{Current: eventPassword, New: "amber-walnut-harbour-93"}, w.m))
 			},
 			fail: func(t *testing.T, w *eventWorld) {
-				mustFail(t, w.svc.ChangePassword(bg, w.portal, w.user, "not-the-password", "amber-walnut-harbour-93", w.m))
+				mustFail(t, w.svc.ChangePassword(bg, w.portal, w.user, workflow.PasswordChangeInput{Current: "not-the-password", New: "amber-walnut-harbour-93"}, w.m))
 			}},
 		{name: "password change", event: workflow.EventUserPasswordChange, actor: byUser, user: true, resource: true, detail: "reason",
 			do: func(t *testing.T, w *eventWorld) {
-				must(t, w.svc.ChangePassword(bg, w.portal, w.user, eventPassword, "amber-walnut-harbour-93", w.m))
+				must(t, w.svc.ChangePassword(bg, w.portal, w.user, workflow.PasswordChangeInput{Current: eventPassword, New: "amber-walnut-harbour-93"}, w.m))
 			},
 			fail: func(t *testing.T, w *eventWorld) {
-				mustFail(t, w.svc.ChangePassword(bg, w.portal, w.user, eventPassword, "short", w.m))
+				mustFail(t, w.svc.ChangePassword(bg, w.portal, w.user, workflow.PasswordChangeInput{Current: eventPassword, New: "short"}, w.m))
 			}},
 		{name: "email change request", event: workflow.EventUserEmailChangeRequest, actor: byUser, user: true, resource: true, detail: "new_email",
 			do: func(t *testing.T, w *eventWorld) {
@@ -287,11 +287,11 @@ func TestActivityEvents(t *testing.T) {
 			}},
 		{name: "name change", event: workflow.EventUserNameChange, actor: byUser, user: true, resource: true, detail: "first_name",
 			do: func(t *testing.T, w *eventWorld) {
-				_, _, err := w.svc.ChangeName(bg, w.portal, w.user, "Evelyn", "Eventful", w.m)
+				_, _, err := w.svc.ChangeName(bg, w.portal, w.user, workflow.NameInput{First: "Evelyn", Last: "Eventful"}, w.m)
 				must(t, err)
 			},
 			fail: func(t *testing.T, w *eventWorld) {
-				_, _, err := w.svc.ChangeName(bg, w.portal, w.user, "Eve\nlyn", "", w.m)
+				_, _, err := w.svc.ChangeName(bg, w.portal, w.user, workflow.NameInput{First: "Eve\nlyn", Last: ""}, w.m)
 				mustFail(t, err)
 			}},
 		{name: "token registered", event: workflow.EventTokenRegistered, actor: byUser, user: true, resource: true, detail: "serial",
@@ -308,11 +308,11 @@ func TestActivityEvents(t *testing.T) {
 				must(t, w.svc.StoreToken(bg, w.svc.Store, &tok, rfcSecret))
 			},
 			do: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.ClaimToken(bg, w.portal, w.user, "STOCK-"+w.user.Login, otp.Code(rfcSecret, 0, otp.Default), w.m)
+				_, err := w.svc.ClaimToken(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: "STOCK-"+w.user.Login, OTP: otp.Code(rfcSecret, 0, otp.Default)}, w.m)
 				must(t, err)
 			},
 			fail: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.ClaimToken(bg, w.portal, w.user, "STOCK-"+w.user.Login, wrongCode(otp.Code(rfcSecret, 0, otp.Default)), w.m)
+				_, err := w.svc.ClaimToken(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: "STOCK-"+w.user.Login, OTP: wrongCode(otp.Code(rfcSecret, 0, otp.Default))}, w.m)
 				mustFail(t, err)
 			}},
 		{name: "token reassigned", event: workflow.EventTokenReassigned, actor: byUser, user: true, resource: true, detail: "old_serial",
@@ -344,35 +344,35 @@ func TestActivityEvents(t *testing.T) {
 		{name: "token synced", event: workflow.EventTokenSynced, actor: byUser, user: true, resource: true, detail: "counter",
 			setup: func(t *testing.T, w *eventWorld) { w.hotp(t) },
 			do: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.SyncToken(bg, w.portal, w.user, w.onlyToken(t).Serial, otp.Code(rfcSecret, 5, otp.Default), otp.Code(rfcSecret, 6, otp.Default), w.m)
+				_, err := w.svc.SyncToken(bg, w.portal, w.user, workflow.SyncInput{Serial: w.onlyToken(t).Serial, OTP1: otp.Code(rfcSecret, 5, otp.Default), OTP2: otp.Code(rfcSecret, 6, otp.Default)}, w.m)
 				must(t, err)
 			},
 			fail: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.SyncToken(bg, w.portal, w.user, w.onlyToken(t).Serial, otp.Code(rfcSecret, 5, otp.Default), otp.Code(rfcSecret, 7, otp.Default), w.m)
+				_, err := w.svc.SyncToken(bg, w.portal, w.user, workflow.SyncInput{Serial: w.onlyToken(t).Serial, OTP1: otp.Code(rfcSecret, 5, otp.Default), OTP2: otp.Code(rfcSecret, 7, otp.Default)}, w.m)
 				mustFail(t, err)
 			}},
 		{name: "PIN set", event: workflow.EventTokenPinSet, actor: byUser, user: true, resource: true, detail: "position",
 			setup: func(t *testing.T, w *eventWorld) { w.hotp(t) },
 			do: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.SetPIN(bg, w.portal, w.user, w.onlyToken(t).Serial, "1234", "after", otp.Code(rfcSecret, 0, otp.Default), w.m)
+				_, err := w.svc.SetPIN(bg, w.portal, w.user, workflow.PINInput{Serial: w.onlyToken(t).Serial, PIN: "1234", Position: "after", OTP: otp.Code(rfcSecret, 0, otp.Default)}, w.m)
 				must(t, err)
 			},
 			fail: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.SetPIN(bg, w.portal, w.user, w.onlyToken(t).Serial, "1234", "after", wrongCode(otp.Code(rfcSecret, 0, otp.Default)), w.m)
+				_, err := w.svc.SetPIN(bg, w.portal, w.user, workflow.PINInput{Serial: w.onlyToken(t).Serial, PIN: "1234", Position: "after", OTP: wrongCode(otp.Code(rfcSecret, 0, otp.Default))}, w.m)
 				mustFail(t, err)
 			}},
 		{name: "PIN removed", event: workflow.EventTokenPinRemoved, actor: byUser, user: true, resource: true, detail: "serial",
 			setup: func(t *testing.T, w *eventWorld) {
 				w.hotp(t)
-				_, err := w.svc.SetPIN(bg, w.portal, w.user, w.onlyToken(t).Serial, "1234", "after", otp.Code(rfcSecret, 0, otp.Default), w.m)
+				_, err := w.svc.SetPIN(bg, w.portal, w.user, workflow.PINInput{Serial: w.onlyToken(t).Serial, PIN: "1234", Position: "after", OTP: otp.Code(rfcSecret, 0, otp.Default)}, w.m)
 				must(t, err)
 			},
 			do: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.RemovePIN(bg, w.portal, w.user, w.onlyToken(t).Serial, otp.Code(rfcSecret, 1, otp.Default)+"1234", w.m)
+				_, err := w.svc.RemovePIN(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: w.onlyToken(t).Serial, OTP: otp.Code(rfcSecret, 1, otp.Default)+"1234"}, w.m)
 				must(t, err)
 			},
 			fail: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.RemovePIN(bg, w.portal, w.user, w.onlyToken(t).Serial, otp.Code(rfcSecret, 1, otp.Default)+"9999", w.m)
+				_, err := w.svc.RemovePIN(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: w.onlyToken(t).Serial, OTP: otp.Code(rfcSecret, 1, otp.Default)+"9999"}, w.m)
 				mustFail(t, err)
 			}},
 		{name: "token enabled", event: workflow.EventTokenEnabled, actor: byAdmin, user: true, resource: true, detail: "serial",
@@ -410,7 +410,7 @@ func TestActivityEvents(t *testing.T) {
 			fail: func(t *testing.T, w *eventWorld) {
 				rf, err := w.svc.RestoreStart(bg, w.portal, "nobody-"+w.user.Login, []string{workflow.LostToken}, w.m)
 				must(t, err)
-				rf, err = w.svc.RestoreProve(bg, w.portal, rf, "x", "", "", w.m)
+				rf, err = w.svc.RestoreProve(bg, w.portal, rf, workflow.RestoreProofs{Password: "x"}, w.m)
 				must(t, err) // the same pages as for somebody, but nothing is stored
 			}},
 		{name: "issue verified", event: workflow.EventIssueVerified, actor: byAdmin, user: true, resource: true, detail: "effects",

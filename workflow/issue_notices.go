@@ -75,7 +75,13 @@ func OutcomeContactsText(is Issue) string {
 // tellIssueOutcome tells the person on record that the helpdesk verified
 // or deleted a request, at each of OutcomeContacts.
 func (s *Service) tellIssueOutcome(ctx context.Context, st Store, is Issue, u User) error {
-	data := map[string]string{"login": u.Login, "resource": is.ResourceName, "lost": strings.Join(is.Lost, ","),
+	// A verified request tells what changed (PlanIssue, as applied); a
+	// deleted one what was asked.
+	items := is.Lost
+	if is.Status == IssueVerified {
+		items = PlanIssue(is, nil).Items()
+	}
+	data := map[string]string{"login": u.Login, "resource": is.ResourceName, "lost": strings.Join(items, ","),
 		"outcome": is.Status, "new_email": is.NewEmail}
 	emails, phone := OutcomeContacts(is)
 	for _, to := range emails {

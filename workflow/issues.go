@@ -7,32 +7,66 @@ import (
 	"time"
 )
 
-// IssueEffects says exactly what verifying an issue will change, for the
-// confirmation page.
-func IssueEffects(is Issue, tokens []Token) []string {
-	var e []string
-	if slices.Contains(is.Lost, LostToken) {
-		var serials []string
-		for _, t := range tokens {
-			if t.Enabled {
-				serials = append(serials, t.Serial)
-			}
-		}
-		if len(serials) == 0 {
-			e = append(e, "The user has no enabled token on "+is.ResourceName+": no token changes.")
-		} else {
-			e = append(e, "Disable the user's tokens on "+is.ResourceName+" ("+strings.Join(serials, ", ")+"); they stay assigned, so the user can sign in without a token and register a new one.")
+// IssueChanges is what verifying a request changes, described once: the
+// confirmation page shows it (Describe), VerifyIssue applies it and the
+// outcome mail tells it (Items).
+type IssueChanges struct {
+	LostToken bool     // the user's enabled tokens on the resource are disabled
+	Tokens    []string // serials of those tokens, as far as known
+	Password  bool     // the password chosen in the request replaces the current one
+	NewEmail  string   // the address that replaces the one on record; "" for none
+}
+
+// PlanIssue is what verifying is changes, given the user's tokens on the
+// resource.
+func PlanIssue(is Issue, tokens []Token) IssueChanges {
+	c := IssueChanges{LostToken: slices.Contains(is.Lost, LostToken),
+		Password: slices.Contains(is.Lost, LostPassword) && is.NewPasswordHash != ""}
+	if slices.Contains(is.Lost, LostEmail) {
+		c.NewEmail = is.NewEmail
+	}
+	if c.LostToken {
+		for _, t := range enabledTokens(tokens) {
+			c.Tokens = append(c.Tokens, t.Serial)
 		}
 	}
-	if slices.Contains(is.Lost, LostPassword) {
+	return c
+}
+
+// Items names the changes for the outcome mail: token, password, email.
+func (c IssueChanges) Items() []string {
+	var items []string
+	if c.LostToken {
+		items = append(items, LostToken)
+	}
+	if c.Password {
+		items = append(items, LostPassword)
+	}
+	if c.NewEmail != "" {
+		items = append(items, LostEmail)
+	}
+	return items
+}
+
+// Describe says exactly what verifying is will change and who is told, for
+// the confirmation page.
+func (c IssueChanges) Describe(is Issue) []string {
+	var e []string
+	switch {
+	case c.LostToken && len(c.Tokens) == 0:
+		e = append(e, "The user has no enabled token on "+is.ResourceName+": no token changes.")
+	case c.LostToken:
+		e = append(e, "Disable the user's tokens on "+is.ResourceName+" ("+strings.Join(c.Tokens, ", ")+"); they stay assigned, so the user can sign in without a token and register a new one.")
+	}
+	if c.Password {
 		e = append(e, "Replace the user's password with the one they chose in the request.")
 	}
-	if slices.Contains(is.Lost, LostEmail) {
+	if c.NewEmail != "" {
 		from := is.UserEmail
 		if from == "" {
 			from = "(none)"
 		}
-		e = append(e, "Change the user's email address from "+from+" to "+is.NewEmail+".")
+		e = append(e, "Change the user's email address from "+from+" to "+c.NewEmail+".")
 	}
 	if to := OutcomeContactsText(is); to != "" {
 		e = append(e, "Tell the user that their request was approved, "+to+".")
@@ -111,7 +145,8 @@ func (s *Service) applyIssue(ctx context.Context, st Store, is Issue, by Actor, 
 		acts = append(acts, Activity{At: now, Actor: by, UserID: &is.UserID, ResourceID: resourceID, Event: event,
 			IP: m.IP, UserAgent: m.UserAgent, Details: details})
 	}
-	if slices.Contains(is.Lost, LostToken) {
+	c := PlanIssue(is, nil)
+	if c.LostToken {
 		serials, err := st.DisableLostTokens(ctx, is.UserID, is.ResourceID)
 		if err != nil {
 			return nil, err
@@ -121,19 +156,19 @@ func (s *Service) applyIssue(ctx context.Context, st Store, is Issue, by Actor, 
 			change(EventTokenDisabled, &is.ResourceID, map[string]any{"serial": serial, "reason": DisabledLost})
 		}
 	}
-	if slices.Contains(is.Lost, LostPassword) && is.NewPasswordHash != "" {
+	if c.Password {
 		if err := st.SetUserPassword(ctx, is.UserID, is.NewPasswordHash, now); err != nil {
 			return nil, err
 		}
 		effects["password"] = "replaced"
 		change(EventUserPasswordChange, &is.ResourceID, map[string]any{"reason": "restore"})
 	}
-	if slices.Contains(is.Lost, LostEmail) && is.NewEmail != "" {
-		if err := st.SetUserEmail(ctx, is.UserID, is.NewEmail); err != nil {
+	if c.NewEmail != "" {
+		if err := st.SetUserEmail(ctx, is.UserID, c.NewEmail); err != nil {
 			return nil, err
 		}
-		effects["email"] = is.NewEmail
-		change(EventUserEmailChange, &is.ResourceID, map[string]any{"old_email": is.UserEmail, "new_email": is.NewEmail})
+		effects["email"] = c.NewEmail
+		change(EventUserEmailChange, &is.ResourceID, map[string]any{"old_email": is.UserEmail, "new_email": c.NewEmail})
 	}
 	for _, a := range acts {
 		if err := st.AddActivity(ctx, a); err != nil {

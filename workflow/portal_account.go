@@ -93,7 +93,8 @@ const errTooManyAttempts = "Too many failed attempts. Please try again in a few 
 // right; a wrong one counts like a failed sign-in (lockout, per-IP
 // throttle). UserPasswordChangeRequest is written for every submission,
 // UserPasswordChange with the change.
-func (s *Service) ChangePassword(ctx context.Context, p Portal, u User, current, newPassword string, m Meta) error {
+func (s *Service) ChangePassword(ctx context.Context, p Portal, u User, in PasswordChangeInput, m Meta) error {
+	current, newPassword := in.Current, in.New
 	if u.PasswordHash == "" {
 		return Errorf(CodeConflict, "You have no password yet; create one instead.")
 	}
@@ -332,7 +333,8 @@ func validName(s string) bool {
 
 // ChangeName sets the first and last name (action 13). It reports whether
 // anything changed.
-func (s *Service) ChangeName(ctx context.Context, p Portal, u User, first, last string, m Meta) (User, bool, error) {
+func (s *Service) ChangeName(ctx context.Context, p Portal, u User, in NameInput, m Meta) (User, bool, error) {
+	first, last := in.First, in.Last
 	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
 	f := map[string]string{}
 	if !validName(first) {

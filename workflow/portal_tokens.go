@@ -113,7 +113,8 @@ func (s *Service) tokenMail(ctx context.Context, st Store, p Portal, u User, tem
 // current code of it (register-existing-token). Every failure gives the
 // same answer, wrong codes count on the token, and a user has
 // claimAttempts tries per claimWindow.
-func (s *Service) ClaimToken(ctx context.Context, p Portal, u User, serial, code string, m Meta) (Registered, error) {
+func (s *Service) ClaimToken(ctx context.Context, p Portal, u User, in TokenCodeInput, m Meta) (Registered, error) {
+	serial, code := in.Serial, in.OTP
 	serial, code = strings.TrimSpace(serial), strings.TrimSpace(code)
 	f := map[string]string{}
 	if serial == "" {
@@ -204,7 +205,8 @@ func (s *Service) UnassignToken(ctx context.Context, p Portal, u User, serial st
 
 // SyncToken resynchronises one of u's TOTP/HOTP tokens on p from two
 // consecutive codes (see Resync) and records it.
-func (s *Service) SyncToken(ctx context.Context, p Portal, u User, serial, otp1, otp2 string, m Meta) (Token, error) {
+func (s *Service) SyncToken(ctx context.Context, p Portal, u User, in SyncInput, m Meta) (Token, error) {
+	serial, otp1, otp2 := in.Serial, in.OTP1, in.OTP2
 	t, err := s.actionToken(ctx, p, u, "sync-token", serial)
 	if err != nil {
 		return t, err
@@ -249,7 +251,8 @@ func (s *Service) SendActionCode(ctx context.Context, p Portal, u User, id, seri
 // portal's pin_length digits), typed before or after the code from then on.
 // code is a current code of the token, without a PIN: it confirms that the
 // user holds the token, and it is used up.
-func (s *Service) SetPIN(ctx context.Context, p Portal, u User, serial, pin, position, code string, m Meta) (Token, error) {
+func (s *Service) SetPIN(ctx context.Context, p Portal, u User, in PINInput, m Meta) (Token, error) {
+	serial, pin, position, code := in.Serial, in.PIN, in.Position, in.OTP
 	f := map[string]string{}
 	t, err := s.actionToken(ctx, p, u, "set-pin", serial)
 	if ErrorCode(err) == CodeInvalid {
@@ -287,7 +290,8 @@ func (s *Service) SetPIN(ctx context.Context, p Portal, u User, serial, pin, pos
 
 // RemovePIN clears the PIN of one of u's tokens; code is the PIN with a
 // current code, in the token's order, and it is used up.
-func (s *Service) RemovePIN(ctx context.Context, p Portal, u User, serial, code string, m Meta) (Token, error) {
+func (s *Service) RemovePIN(ctx context.Context, p Portal, u User, in TokenCodeInput, m Meta) (Token, error) {
+	serial, code := in.Serial, in.OTP
 	f := map[string]string{}
 	t, err := s.actionToken(ctx, p, u, "remove-pin", serial)
 	if ErrorCode(err) == CodeInvalid {

@@ -127,7 +127,8 @@ func (s *Service) restoreLimit(ctx context.Context, p Portal, rf *RestoreFlow, m
 // says which proofs were right: the next page is the same either way.
 // Proofs leave the user's tokens as they are (no failcount, no used code,
 // no lock), and each failed proof is recorded (RestoreProofFailed).
-func (s *Service) RestoreProve(ctx context.Context, p Portal, rf RestoreFlow, password, emailCode, pass string, m Meta) (RestoreFlow, error) {
+func (s *Service) RestoreProve(ctx context.Context, p Portal, rf RestoreFlow, in RestoreProofs, m Meta) (RestoreFlow, error) {
+	password, emailCode, pass := in.Password, in.EmailCode, in.OTP
 	if rf.Step != RestoreStepProve {
 		return rf, Errorf(CodeConflict, "Please start again.")
 	}
@@ -229,7 +230,8 @@ func evidence(has, ok bool) string {
 }
 
 // RestoreFinish takes the new password and/or email and creates the request.
-func (s *Service) RestoreFinish(ctx context.Context, p Portal, rf RestoreFlow, newPassword, newEmail string, m Meta) (RestoreFlow, error) {
+func (s *Service) RestoreFinish(ctx context.Context, p Portal, rf RestoreFlow, in RestoreChoice, m Meta) (RestoreFlow, error) {
+	newPassword, newEmail := in.Password, in.Email
 	if rf.Step != RestoreStepNew {
 		return rf, Errorf(CodeConflict, "Please start again.")
 	}

@@ -3,6 +3,7 @@ package workflow
 import (
 	"cmp"
 	"context"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -381,4 +382,48 @@ func (s *Service) UpdateUserContact(ctx context.Context, id int64, c ContactInpu
 	in := u.Input()
 	in.FirstName, in.LastName, in.Email, in.Phone, in.Language = c.FirstName, c.LastName, c.Email, c.Phone, c.Language
 	return s.UpdateUser(ctx, id, in, by, m)
+}
+
+// ContactFields are the fields of a user that roles other than superadmin
+// may change (SPEC §2: the helpdesk edits contact data), by their form and
+// API names.
+var ContactFields = []string{"first_name", "last_name", "email", "phone", "language"}
+
+// UpdateUserAs changes user id on behalf of someone with role: a superadmin
+// changes any field, every other role only ContactFields. in holds every
+// field, those not to change as they are (User.Input). A change of another
+// field is refused as a whole — Forbidden, naming the fields — and recorded;
+// the console and the API answer alike.
+func (s *Service) UpdateUserAs(ctx context.Context, role Role, id int64, in UserInput, by Actor, m Meta) (User, error) {
+	if role == RoleSuperadmin {
+		return s.UpdateUser(ctx, id, in, by, m)
+	}
+	u, err := s.Store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	if f := beyondContact(u.Input(), in); len(f) > 0 {
+		s.RecordAccessDenied(ctx, by, "change of a user's "+strings.Join(slices.Sorted(maps.Keys(f)), ", "), m)
+		return User{}, &Error{Code: CodeForbidden, Fields: f,
+			Message: "The role " + string(role) + " may only change " + strings.Join(ContactFields, ", ") + "."}
+	}
+	return s.UpdateUserContact(ctx, id, ContactInput{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email,
+		Phone: in.Phone, Language: in.Language}, by, m)
+}
+
+// beyondContact names the fields other than ContactFields in which in
+// differs from was.
+func beyondContact(was, in UserInput) map[string]string {
+	f := map[string]string{}
+	const msg = "Your role may not change this field."
+	for name, changed := range map[string]bool{
+		"login": in.Login != was.Login, "password": in.Password != "", "remove_password": in.ClearPassword,
+		"password_never_expires": in.PasswordNeverExpires != was.PasswordNeverExpires, "valid_until": in.ValidUntil != was.ValidUntil,
+		"temporary_until": in.TemporaryUntil != was.TemporaryUntil, "disabled": in.Disabled != was.Disabled,
+	} {
+		if changed {
+			f[name] = msg
+		}
+	}
+	return f
 }

@@ -39,7 +39,7 @@ func BenchmarkValidateCases(b *testing.B) {
 	pinned := newFixture(b)
 	tok := pinned.token(b, "hotp", nil)
 	p := workflow.Portal{ResourceID: pinned.resource.ID, PINLength: 4}
-	if _, err := pinned.svc.SetPIN(ctx, p, pinned.user, tok.Serial, "2468", "before", code(0), workflow.Meta{}); err != nil {
+	if _, err := pinned.svc.SetPIN(ctx, p, pinned.user, workflow.PINInput{Serial: tok.Serial, PIN: "2468", Position: "before", OTP: code(0)}, workflow.Meta{}); err != nil {
 		b.Fatal(err)
 	}
 	run("hmac-pin", pinned, pinned.user.Login, func(i uint64) string { return "2468" + code(i+1) })
