@@ -116,7 +116,7 @@ func (w *eventWorld) issue(t *testing.T) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.RestoreFinish(bg, w.portal, rf, workflow.RestoreChoice{Password: "amber-walnut-harbour-93", Email: "new-"+w.user.Email}, w.m); err != nil {
+	if _, err := w.svc.RestoreFinish(bg, w.portal, rf, workflow.RestoreChoice{Password: "amber-walnut-harbour-93", Email: "new-" + w.user.Email}, w.m); err != nil {
 		t.Fatal(err)
 	}
 	var id int64
@@ -308,11 +308,11 @@ func TestActivityEvents(t *testing.T) {
 				must(t, w.svc.StoreToken(bg, w.svc.Store, &tok, rfcSecret))
 			},
 			do: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.ClaimToken(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: "STOCK-"+w.user.Login, OTP: otp.Code(rfcSecret, 0, otp.Default)}, w.m)
+				_, err := w.svc.ClaimToken(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: "STOCK-" + w.user.Login, OTP: otp.Code(rfcSecret, 0, otp.Default)}, w.m)
 				must(t, err)
 			},
 			fail: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.ClaimToken(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: "STOCK-"+w.user.Login, OTP: wrongCode(otp.Code(rfcSecret, 0, otp.Default))}, w.m)
+				_, err := w.svc.ClaimToken(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: "STOCK-" + w.user.Login, OTP: wrongCode(otp.Code(rfcSecret, 0, otp.Default))}, w.m)
 				mustFail(t, err)
 			}},
 		{name: "token reassigned", event: workflow.EventTokenReassigned, actor: byUser, user: true, resource: true, detail: "old_serial",
@@ -368,11 +368,11 @@ func TestActivityEvents(t *testing.T) {
 				must(t, err)
 			},
 			do: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.RemovePIN(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: w.onlyToken(t).Serial, OTP: otp.Code(rfcSecret, 1, otp.Default)+"1234"}, w.m)
+				_, err := w.svc.RemovePIN(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: w.onlyToken(t).Serial, OTP: otp.Code(rfcSecret, 1, otp.Default) + "1234"}, w.m)
 				must(t, err)
 			},
 			fail: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.RemovePIN(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: w.onlyToken(t).Serial, OTP: otp.Code(rfcSecret, 1, otp.Default)+"9999"}, w.m)
+				_, err := w.svc.RemovePIN(bg, w.portal, w.user, workflow.TokenCodeInput{Serial: w.onlyToken(t).Serial, OTP: otp.Code(rfcSecret, 1, otp.Default) + "9999"}, w.m)
 				mustFail(t, err)
 			}},
 		{name: "token enabled", event: workflow.EventTokenEnabled, actor: byAdmin, user: true, resource: true, detail: "serial",

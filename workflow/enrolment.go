@@ -218,10 +218,7 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 				return err
 			}
 		}
-		if err := s.tokenMail(ctx, st, p, u, "token_registered", t.Serial, t.Type); err != nil {
-			return err
-		}
-		reg.RecoveryCodes, err = s.firstTokenCodes(ctx, st, p, u, anywhere, m)
+		reg.RecoveryCodes, err = s.tokenAdded(ctx, st, p, u, t, anywhere, m)
 		return err
 	})
 	if err != nil {
@@ -255,4 +252,13 @@ var serialPrefixes = map[TokenType]string{TokenTOTP: "TOTP", TokenHOTP: "HOTP", 
 // newSerial names a token registered in the portal: TOTP-7KQ2M9XH.
 func newSerial(typ TokenType) string {
 	return serialPrefixes[typ] + "-" + RandomString(8, unambiguous)
+}
+
+// tokenAdded ends a registration or claim in its transaction: the user is
+// mailed, and a first token comes with recovery codes (see firstTokenCodes).
+func (s *Service) tokenAdded(ctx context.Context, st Store, p Portal, u User, t Token, anywhere int, m Meta) ([]string, error) {
+	if err := s.tokenMail(ctx, st, p, u, "token_registered", t.Serial, t.Type); err != nil {
+		return nil, err
+	}
+	return s.firstTokenCodes(ctx, st, p, u, anywhere, m)
 }

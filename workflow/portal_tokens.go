@@ -168,10 +168,7 @@ func (s *Service) ClaimToken(ctx context.Context, p Portal, u User, in TokenCode
 		if err := st.AddActivity(ctx, s.portalActivity(p, u, m, EventTokenClaimed, t.Serial, map[string]any{"type": t.Type})); err != nil {
 			return Internal(err)
 		}
-		if err := s.tokenMail(ctx, st, p, u, "token_registered", t.Serial, t.Type); err != nil {
-			return err
-		}
-		reg.RecoveryCodes, err = s.firstTokenCodes(ctx, st, p, u, anywhere, m)
+		reg.RecoveryCodes, err = s.tokenAdded(ctx, st, p, u, t, anywhere, m)
 		return err
 	})
 	if err != nil {
