@@ -179,12 +179,18 @@ func mustURL(s string) *url.URL {
 // queuedCode opens the newest queued message to address and returns its code.
 func queuedCode(t *testing.T, f *fixture, to string) string {
 	t.Helper()
-	f.env.WorkCodeRequests(t)
 	var args []byte
-	err := f.env.App.Pool.QueryRow(context.Background(),
-		`SELECT args FROM river_job WHERE kind = 'message' AND args->>'to' = $1 ORDER BY id DESC LIMIT 1`, to).Scan(&args)
-	if err != nil {
-		t.Fatalf("no message to %s: %v", to, err)
+	// A running queue may be carrying out the code request meanwhile.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		f.env.WorkCodeRequests(t)
+		err := f.env.App.Pool.QueryRow(context.Background(),
+			`SELECT args FROM river_job WHERE kind = 'message' AND args->>'to' = $1 ORDER BY id DESC LIMIT 1`, to).Scan(&args)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no message to %s: %v", to, err)
+		}
 	}
 	var job workflow.MessageJob
 	if err := json.Unmarshal(args, &job); err != nil {
