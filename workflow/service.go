@@ -63,16 +63,6 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	}
 }
 
-// failureDelay is the progressive delay after the n-th recent failure of a
-// login name: nothing for the first two, then doubling up to the cap.
-func (s *Service) failureDelay(n int) time.Duration {
-	if n <= 2 {
-		return 0
-	}
-	d := 250 * time.Millisecond << min(n-3, 8)
-	return min(d, s.Limits.MaxDelay)
-}
-
 // stamp sets the time of an activity from the service clock.
 func (s *Service) stamp(a Activity) Activity {
 	if a.At.IsZero() {

@@ -75,3 +75,13 @@ func (s *Service) failLogin(ctx context.Context, f failure, m Meta) error {
 	s.Sleep(ctx, s.failureDelay(n))
 	return ErrLoginFailed
 }
+
+// failureDelay is the progressive delay after the n-th recent failure of a
+// login name: nothing for the first two, then doubling up to the cap.
+func (s *Service) failureDelay(n int) time.Duration {
+	if n <= 2 {
+		return 0
+	}
+	d := 250 * time.Millisecond << min(n-3, 8)
+	return min(d, s.Limits.MaxDelay)
+}
