@@ -94,7 +94,7 @@ func (h *Handler) saveNotifications(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderNotifications(c, workflow.HTTPStatus(err), failedForm(err, values), ids)
+			h.renderNotifications(c, views.ErrorStatus(err), views.FailedForm(err, values), ids)
 			return
 		}
 		h.fail(c, err)

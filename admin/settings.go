@@ -2,11 +2,9 @@ package admin
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"net/http"
 	"net/mail"
-	"net/url"
 	"slices"
 	"strings"
 	"unicode"
@@ -173,8 +171,8 @@ func (h *Handler) saveMail(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			form := failedForm(err, f.values())
-			h.renderSettings(c, workflow.HTTPStatus(err), settingsForms{mail: &form})
+			form := views.FailedForm(err, f.values())
+			h.renderSettings(c, views.ErrorStatus(err), settingsForms{mail: &form})
 			return
 		}
 		h.fail(c, err)
@@ -211,8 +209,8 @@ func (h *Handler) saveSMS(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			form := failedForm(err, map[string]string{"sms_gateway_url": raw})
-			h.renderSettings(c, workflow.HTTPStatus(err), settingsForms{sms: &form})
+			form := views.FailedForm(err, map[string]string{"sms_gateway_url": raw})
+			h.renderSettings(c, views.ErrorStatus(err), settingsForms{sms: &form})
 			return
 		}
 		h.fail(c, err)
@@ -240,9 +238,6 @@ func (h *Handler) testMail(c *gin.Context) {
 	h.renderSettings(c, status, settingsForms{test: &t})
 }
 
-// maxTestMessage bounds the error text shown after a failed test.
-const maxTestMessage = 400
-
 // sendTest sends a template with example data to the address of the form
 // now, through the settings in use, and says how it went.
 func (h *Handler) sendTest(c *gin.Context, name, lang, action string) (views.TestSend, int) {
@@ -260,11 +255,11 @@ func (h *Handler) sendTest(c *gin.Context, name, lang, action string) (views.Tes
 		t.Result = &views.TestResult{OK: true, Message: "Captured, not sent (development mode): the message to " + to + " is on the developer mail page."}
 	case err == nil:
 		t.Result = &views.TestResult{OK: true, Message: "Sent to " + to + ". The server accepted the message."}
-	case errors.Is(err, notify.ErrSettings):
-		h.Log.ErrorContext(ctx, "test message: settings unreadable", "err", err)
-		t.Result = &views.TestResult{Message: "Sending failed: the mail settings could not be read. Please try again."}
 	default:
-		t.Result = &views.TestResult{Message: "Sending failed: " + h.redact(ctx, err.Error())}
+		if errors.Is(err, notify.ErrSettings) {
+			h.Log.ErrorContext(ctx, "test message: settings unreadable", "err", err)
+		}
+		t.Result = &views.TestResult{Message: string(h.Notifier.SendProblem(ctx, err))}
 	}
 	return t, http.StatusOK
 }
@@ -273,24 +268,6 @@ func (h *Handler) sendTest(c *gin.Context, name, lang, action string) (views.Tes
 func validAddress(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && strings.Contains(a.Address, "@")
-}
-
-// redact keeps the passwords of the mail and SMS URLs out of a message
-// shown on a page, and bounds it.
-func (h *Handler) redact(ctx context.Context, msg string) string {
-	stored, _ := h.Svc.MessagingSettings(ctx) // what could be read
-	smtpURL, _, sms := h.Notifier.Effective(stored)
-	for _, raw := range []string{stored.SMTPURL, stored.SMSGatewayURL, smtpURL.Value, sms.Value} {
-		if u, err := url.Parse(raw); err == nil && u.User != nil {
-			if p, ok := u.User.Password(); ok && p != "" {
-				msg = strings.ReplaceAll(msg, p, workflow.MaskedPassword)
-			}
-		}
-	}
-	if utf8.RuneCountInString(msg) > maxTestMessage {
-		msg = string([]rune(msg)[:maxTestMessage]) + "…"
-	}
-	return msg
 }
 
 // sentence starts s with a capital letter.
@@ -437,7 +414,7 @@ func (h *Handler) saveRecipient(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderRecipient(c, a, workflow.HTTPStatus(err), failedForm(err, values), ids)
+			h.renderRecipient(c, a, views.ErrorStatus(err), views.FailedForm(err, values), ids)
 			return
 		}
 		h.fail(c, err)
@@ -576,8 +553,8 @@ func (h *Handler) saveTemplate(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			form := failedForm(err, f.values())
-			h.renderTemplate(c, id, workflow.HTTPStatus(err), &form, nil, nil)
+			form := views.FailedForm(err, f.values())
+			h.renderTemplate(c, id, views.ErrorStatus(err), &form, nil, nil)
 			return
 		}
 		h.fail(c, err)
@@ -599,7 +576,7 @@ func (h *Handler) previewTemplate(c *gin.Context) {
 	f := readTemplateForm(c, id)
 	preview, errs := f.Validate(c, h.Notifier)
 	if len(errs) > 0 {
-		form := failedForm(workflow.Invalid(errs), f.values())
+		form := views.FailedForm(workflow.Invalid(errs), f.values())
 		h.renderTemplate(c, id, http.StatusUnprocessableEntity, &form, nil, nil)
 		return
 	}

@@ -171,13 +171,11 @@ func (h *Handler) chrome(c *gin.Context, title string) views.PortalChrome {
 	return ch
 }
 
-// fail renders err as an error page; internals are logged, never shown.
+// fail answers err with the error page and stops the request; internals
+// are logged, never shown.
 func (h *Handler) fail(c *gin.Context, err error) {
-	status := workflow.HTTPStatus(err)
-	if status >= 500 {
-		h.Log.ErrorContext(c.Request.Context(), "portal request failed", "path", c.Request.URL.Path, "err", err)
-	}
-	_ = views.Render(c.Writer, c.Request, status, views.ErrorPage(status, http.StatusText(status), workflow.ErrorMessage(err)))
+	views.Fail(c.Writer, c.Request, h.Log, err)
+	c.Abort()
 }
 
 // done redirects after a successful POST with a message for the next page.
