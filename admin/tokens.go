@@ -119,7 +119,7 @@ func (h *Handler) importTokens(c *gin.Context) {
 	// The file first: reading it parses the multipart body, within its limit.
 	data, err := uploadedFile(c, "file")
 	if errors.As(err, new(*http.MaxBytesError)) {
-		h.page(c, http.StatusRequestEntityTooLarge, views.ErrorPage(413, "Request too large", "The file is too large: at most 10 MiB are accepted."))
+		h.fail(c, workflow.Errorf(workflow.CodeTooLarge, "The file is too large: at most 10 MiB are accepted."))
 		return
 	}
 	values := map[string]string{"resource_id": c.PostForm("resource_id")}
