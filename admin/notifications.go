@@ -27,12 +27,12 @@ const (
 	subscribeSome = "some"
 )
 
-func (h *Handler) notificationsPage(c *gin.Context) {
-	a := current(c)
+// subscriptionForm is the form of a's stored subscription and the resources
+// it ticks, for this page and an admin's recipient page in the settings.
+func (h *Handler) subscriptionForm(c *gin.Context, a workflow.Admin) (views.Form, []int64, error) {
 	all, resources, err := h.Svc.Store.Subscriptions(c.Request.Context(), a.ID)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return views.Form{}, nil, err
 	}
 	sub := subscribeNone
 	switch {
@@ -41,7 +41,16 @@ func (h *Handler) notificationsPage(c *gin.Context) {
 	case len(resources) > 0:
 		sub = subscribeSome
 	}
-	h.renderNotifications(c, http.StatusOK, views.Form{Values: map[string]string{"email": a.Email, "subscribe": sub}}, resources)
+	return views.Form{Values: map[string]string{"email": a.Email, "subscribe": sub}}, resources, nil
+}
+
+func (h *Handler) notificationsPage(c *gin.Context) {
+	f, ticked, err := h.subscriptionForm(c, current(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.renderNotifications(c, http.StatusOK, f, ticked)
 }
 
 // renderNotifications shows the page with the form f and the resources

@@ -100,19 +100,12 @@ func (h *Handler) recipientPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	all, resources, err := h.Svc.Store.Subscriptions(c.Request.Context(), a.ID)
+	f, ticked, err := h.subscriptionForm(c, a)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	sub := subscribeNone
-	switch {
-	case all:
-		sub = subscribeAll
-	case len(resources) > 0:
-		sub = subscribeSome
-	}
-	h.renderRecipient(c, a, http.StatusOK, views.Form{Values: map[string]string{"email": a.Email, "subscribe": sub}}, resources)
+	h.renderRecipient(c, a, http.StatusOK, f, ticked)
 }
 
 func (h *Handler) renderRecipient(c *gin.Context, a workflow.Admin, status int, f views.Form, ticked []int64) {
