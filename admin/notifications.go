@@ -56,7 +56,7 @@ func (h *Handler) notificationsPage(c *gin.Context) {
 // renderNotifications shows the page with the form f and the resources
 // ticked.
 func (h *Handler) renderNotifications(c *gin.Context, status int, f views.Form, ticked []int64) {
-	choices, err := h.subscribable(c)
+	choices, err := h.recipientChoices(c, current(c))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -69,17 +69,16 @@ func (h *Handler) renderNotifications(c *gin.Context, status int, f views.Form, 
 	}))
 }
 
-// subscribable lists the resources the signed-in admin may ask to be
-// mailed about: all, or the owned ones for an owner.
-func (h *Handler) subscribable(c *gin.Context) ([]views.ResourceChoice, error) {
+// recipientChoices are the resources an admin may be mailed about: all, or
+// the ones an owner owns.
+func (h *Handler) recipientChoices(c *gin.Context, a workflow.Admin) ([]views.ResourceChoice, error) {
 	rows, err := h.Svc.Store.ListResources(c.Request.Context())
 	if err != nil {
 		return nil, err
 	}
-	scope := issueScope(current(c))
 	var out []views.ResourceChoice
 	for _, r := range rows {
-		if inScope(scope, r.ID) {
+		if a.Role != workflow.RoleOwner || slices.Contains(a.OwnedResource, r.ID) {
 			out = append(out, views.ResourceChoice{ID: r.ID, Name: r.Name})
 		}
 	}
@@ -92,7 +91,7 @@ func (h *Handler) saveNotifications(c *gin.Context) {
 	raw := c.PostFormArray("resource_id")
 	values := map[string]string{"email": email, "subscribe": sub}
 
-	choices, err := h.subscribable(c)
+	choices, err := h.recipientChoices(c, current(c))
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -79,22 +79,6 @@ func (h *Handler) recipient(c *gin.Context) (workflow.Admin, bool) {
 	return a, true
 }
 
-// recipientChoices are the resources an admin may be mailed about: all, or
-// the ones an owner owns.
-func (h *Handler) recipientChoices(c *gin.Context, a workflow.Admin) ([]views.ResourceChoice, error) {
-	rows, err := h.Svc.Store.ListResources(c.Request.Context())
-	if err != nil {
-		return nil, err
-	}
-	var out []views.ResourceChoice
-	for _, r := range rows {
-		if a.Role != workflow.RoleOwner || slices.Contains(a.OwnedResource, r.ID) {
-			out = append(out, views.ResourceChoice{ID: r.ID, Name: r.Name})
-		}
-	}
-	return out, nil
-}
-
 func (h *Handler) recipientPage(c *gin.Context) {
 	a, ok := h.recipient(c)
 	if !ok {
