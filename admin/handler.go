@@ -86,7 +86,6 @@ func (h *Handler) requireAdmin(c *gin.Context) {
 	a, err := h.Svc.Store.AdminByID(ctx, id)
 	if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
 		h.fail(c, err)
-		c.Abort()
 		return
 	}
 	if err != nil || a.Disabled || h.Sessions.GetString(ctx, keyStamp) != a.SessionStamp() {

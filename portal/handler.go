@@ -85,7 +85,6 @@ func (h *Handler) loadPortal(c *gin.Context) {
 	p, err := h.Svc.Store.PortalByAlias(c.Request.Context(), c.Param("alias"))
 	if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
 		h.fail(c, err)
-		c.Abort()
 		return
 	}
 	if err != nil || !p.Enabled {
@@ -125,7 +124,6 @@ func (h *Handler) requireUser(c *gin.Context) {
 	}
 	if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
 		h.fail(c, err)
-		c.Abort()
 		return
 	}
 	if err != nil || u.Disabled || !assigned {
