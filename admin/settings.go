@@ -67,7 +67,7 @@ func (h *Handler) renderSettings(c *gin.Context, status int, forms settingsForms
 	}
 	switch err := h.Notifier.CheckSettings(stored); {
 	case err != nil:
-		p.Mail.Problem = "The settings in use cannot send: " + err.Error()
+		p.Mail.Problem = "The settings in use cannot send: " + string(notify.SettingsProblem(err))
 	case smtpURL.Value == "" && !p.Capture:
 		p.Mail.Problem = "No SMTP server is set, so no mail can be sent. Enter one below or set SMTP_URL."
 	}

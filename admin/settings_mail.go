@@ -30,7 +30,7 @@ func (f mailForm) Validate(n *notify.Notifier, stored workflow.MessagingSettings
 	errs := map[string]string{}
 	if f.SMTPURL != "" {
 		if err := notify.CheckSMTPURL(f.SMTPURL); err != nil {
-			errs["smtp_url"] = sentence(strings.TrimPrefix(err.Error(), "SMTP_URL: "))
+			errs["smtp_url"] = sentence(strings.TrimPrefix(string(notify.SettingsProblem(err)), "SMTP_URL: "))
 		}
 	}
 	if f.MailFrom != "" {

@@ -79,10 +79,10 @@ func (f templateForm) values() map[string]string {
 func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.TemplatePreview, map[string]string) {
 	errs := map[string]string{}
 	if err := notify.CheckTemplate(f.Subject); err != nil {
-		errs["subject"] = "This subject does not parse: " + err.Error()
+		errs["subject"] = "This subject does not parse: " + string(notify.SettingsProblem(err))
 	}
 	if err := notify.CheckTemplate(f.Body); err != nil {
-		errs["body"] = "This body does not parse: " + err.Error()
+		errs["body"] = "This body does not parse: " + string(notify.SettingsProblem(err))
 	}
 	if len(errs) > 0 {
 		return views.TemplatePreview{}, errs
@@ -91,7 +91,7 @@ func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.Templa
 	subject, body, err := n.Preview(c.Request.Context(), m, workflow.TemplateText{Subject: f.Subject, Body: f.Body})
 	var te *notify.TemplateError
 	if errors.As(err, &te) {
-		errs[te.Part] = "This " + te.Part + " cannot be rendered: " + te.Err.Error()
+		errs[te.Part] = "This " + te.Part + " cannot be rendered: " + string(notify.SettingsProblem(te.Err))
 		return views.TemplatePreview{}, errs
 	}
 	if err != nil {

@@ -42,3 +42,10 @@ func (n *Notifier) SendProblem(ctx context.Context, err error) workflow.SafeText
 	}
 	return workflow.SafeText("Sending failed: " + msg)
 }
+
+// SettingsProblem is the text of an error of CheckSMTPURL, CheckSettings or
+// CheckTemplate, or the cause of a TemplateError: notify's words about a
+// setting or a text the admin gave, to show next to it. Those errors never
+// repeat a URL's password (a URL that does not parse is not quoted), so
+// their text may be shown; other errors are not for this function.
+func SettingsProblem(err error) workflow.SafeText { return workflow.SafeText(err.Error()) }
