@@ -471,8 +471,8 @@ func (h *Handler) saveRetention(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			f := failedForm(err, values)
-			h.renderActivities(c, workflow.HTTPStatus(err), &f)
+			f := views.FailedForm(err, values)
+			h.renderActivities(c, views.ErrorStatus(err), &f)
 			return
 		}
 		h.fail(c, err)

@@ -127,12 +127,12 @@ func (h *Handler) createAdmin(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		f, ferr := h.adminForm(c, failedForm(err, values), acct.Resources)
+		f, ferr := h.adminForm(c, views.FailedForm(err, values), acct.Resources)
 		if ferr != nil {
 			h.fail(c, ferr)
 			return
 		}
-		h.page(c, workflow.HTTPStatus(err), views.AdminNewPage(h.chrome(c, "admins"), f))
+		h.page(c, views.ErrorStatus(err), views.AdminNewPage(h.chrome(c, "admins"), f))
 		return
 	}
 	if c.PostForm("password") != "" {
@@ -207,7 +207,7 @@ func (h *Handler) updateAdmin(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		h.renderAdmin(c, a, workflow.HTTPStatus(err), failedForm(err, values), acct.Resources)
+		h.renderAdmin(c, a, views.ErrorStatus(err), views.FailedForm(err, values), acct.Resources)
 		return
 	}
 	if updated.ID == current(c).ID && updated.Role != workflow.RoleSuperadmin {

@@ -68,35 +68,17 @@ func (h *Handler) APIRoutes(g *gin.RouterGroup) {
 // portalEditors may PUT a portal; owners only their own resource's.
 var portalEditors = []workflow.Role{workflow.RoleSuperadmin, workflow.RoleOwner}
 
-// apiError writes the error body of SPEC §7 with the matching status.
-func (h *Handler) apiError(c *gin.Context, err error) {
-	status := workflow.HTTPStatus(err)
-	if status >= 500 {
-		h.Log.ErrorContext(c.Request.Context(), "api request failed", "path", c.Request.URL.Path, "err", err)
-	}
-	fields := workflow.ErrorFields(err)
-	if fields == nil {
-		fields = map[string]string{}
-	}
-	if status == http.StatusUnauthorized {
-		c.Header("WWW-Authenticate", `Bearer realm="tokenportal"`)
-	}
-	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{
-		"code": string(workflow.ErrorCode(err)), "message": workflow.ErrorMessage(err), "fields": fields,
-	}})
-}
-
 // requireKey authenticates the bearer key and puts it on the context.
 func (h *Handler) requireKey(c *gin.Context) {
 	auth := c.GetHeader("Authorization")
 	scheme, key, _ := strings.Cut(auth, " ")
 	if auth != "" && !strings.EqualFold(scheme, "Bearer") {
-		h.apiError(c, workflow.Errorf(workflow.CodeUnauthenticated, "Use 'Authorization: Bearer <key>'."))
+		h.fail(c, workflow.Errorf(workflow.CodeUnauthenticated, "Use 'Authorization: Bearer <key>'."))
 		return
 	}
 	k, err := h.Svc.AuthenticateAPIKey(c.Request.Context(), strings.TrimSpace(key))
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.Set("apikey", k)
@@ -113,10 +95,7 @@ func (h *Handler) apiWhoami(c *gin.Context) {
 // apiBadRequest answers 400 for a request that cannot be read: malformed
 // JSON, a wrong type, an unknown field, an unparsable query parameter.
 func (h *Handler) apiBadRequest(c *gin.Context, msg string, fields map[string]string) {
-	if fields == nil {
-		fields = map[string]string{}
-	}
-	c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": "bad_request", "message": msg, "fields": fields}})
+	h.fail(c, &workflow.Error{Code: workflow.CodeBadRequest, Message: workflow.SafeText(msg), Fields: fields})
 }
 
 // jsonHasNUL reports whether a string or key of the JSON document doc holds
@@ -165,8 +144,7 @@ func (h *Handler) apiDecode(c *gin.Context, v any) bool {
 	)
 	switch {
 	case errors.As(err, &tooLarge):
-		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": gin.H{"code": "too_large",
-			"message": fmt.Sprintf("The request is too large: at most %d KiB are accepted here.", tooLarge.Limit>>10), "fields": gin.H{}}})
+		h.fail(c, workflow.Errorf(workflow.CodeTooLarge, "The request is too large: at most %d KiB are accepted here.", tooLarge.Limit>>10))
 	case errors.Is(err, io.EOF):
 		h.apiBadRequest(c, "The request body must be a JSON object.", nil)
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
@@ -220,7 +198,7 @@ func jsonTypeName(t reflect.Type) string {
 func (h *Handler) apiPathID(c *gin.Context, name, what string) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		h.apiError(c, workflow.Errorf(workflow.CodeNotFound, "%s was not found.", what))
+		h.fail(c, workflow.Errorf(workflow.CodeNotFound, "%s was not found.", what))
 		return 0, false
 	}
 	return id, true
@@ -260,7 +238,7 @@ func (h *Handler) apiLimit(c *gin.Context) (int, bool) {
 		return 0, false
 	}
 	if n < 1 || n > apiMaxLimit {
-		h.apiError(c, workflow.Invalid(map[string]string{"limit": fmt.Sprintf("Use 1 to %d.", apiMaxLimit)}))
+		h.fail(c, workflow.Invalid(map[string]string{"limit": fmt.Sprintf("Use 1 to %d.", apiMaxLimit)}))
 		return 0, false
 	}
 	return n, true
@@ -300,7 +278,7 @@ func (h *Handler) apiResourceAllowed(c *gin.Context, resourceID int64) bool {
 		return true
 	}
 	h.denied(c, k.Actor())
-	h.apiError(c, workflow.Errorf(workflow.CodeForbidden, "This API key may only manage its own resource."))
+	h.fail(c, workflow.Errorf(workflow.CodeForbidden, "This API key may only manage its own resource."))
 	return false
 }
 
@@ -308,7 +286,7 @@ func (h *Handler) apiResourceAllowed(c *gin.Context, resourceID int64) bool {
 // and records the attempt.
 func (h *Handler) apiHidden(c *gin.Context, what string) {
 	h.denied(c, currentKey(c).Actor())
-	h.apiError(c, workflow.Errorf(workflow.CodeNotFound, "%s was not found.", what))
+	h.fail(c, workflow.Errorf(workflow.CodeNotFound, "%s was not found.", what))
 }
 
 // apiTime formats an optional time for JSON (null when unset).

@@ -107,7 +107,7 @@ func (h *Handler) apiListActivities(c *gin.Context) {
 		fields["until"] = "Must be after since."
 	}
 	if len(fields) > 0 {
-		h.apiError(c, workflow.Invalid(fields))
+		h.fail(c, workflow.Invalid(fields))
 		return
 	}
 	if f.ResourceID, ok = h.apiScopeFilter(c, f.ResourceID); !ok {
@@ -115,7 +115,7 @@ func (h *Handler) apiListActivities(c *gin.Context) {
 	}
 	rows, next, err := h.Svc.ListActivities(c.Request.Context(), f, 0)
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	items := make([]apiActivity, 0, len(rows))

@@ -60,7 +60,7 @@ func (h *Handler) apiListIssues(c *gin.Context) {
 		status = ""
 	case workflow.IssueOpen, workflow.IssueVerified, workflow.IssueDeleted, workflow.IssueWithdrawn:
 	default:
-		h.apiError(c, workflow.Invalid(map[string]string{"status": "Use open, verified, deleted, withdrawn or all."}))
+		h.fail(c, workflow.Invalid(map[string]string{"status": "Use open, verified, deleted, withdrawn or all."}))
 		return
 	}
 	resourceID, ok := h.apiQueryID(c, "resource_id")
@@ -82,7 +82,7 @@ func (h *Handler) apiListIssues(c *gin.Context) {
 		Status: status, ResourceID: resourceID, Before: before, Limit: limit + 1,
 	})
 	if err != nil {
-		h.apiError(c, workflow.Internal(err))
+		h.fail(c, workflow.Internal(err))
 		return
 	}
 	var next any
@@ -105,7 +105,7 @@ func (h *Handler) apiIssueFor(c *gin.Context) (workflow.Issue, bool) {
 	}
 	is, err := h.Svc.Store.IssueByID(c.Request.Context(), id)
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return is, false
 	}
 	if own, bound := apiOwnerResource(currentKey(c)); bound && own != is.ResourceID {
@@ -135,7 +135,7 @@ func (h *Handler) apiHandleIssue(verify bool) gin.HandlerFunc {
 		}
 		is, err := handle(c.Request.Context(), id, currentKey(c).Actor(), meta(c))
 		if err != nil {
-			h.apiError(c, err)
+			h.fail(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, apiIssueOut(is))

@@ -41,7 +41,7 @@ func (h *Handler) apiCreateResource(c *gin.Context) {
 	r, err := h.Svc.CreateResource(c.Request.Context(), workflow.ResourceInput{Name: in.Name, Description: in.Description},
 		currentKey(c).Actor(), meta(c))
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, apiResourceOut(r))
@@ -51,7 +51,7 @@ func (h *Handler) apiCreateResource(c *gin.Context) {
 func (h *Handler) apiListResources(c *gin.Context) {
 	rows, err := h.Svc.Store.ListResources(c.Request.Context())
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	own, bound := apiOwnerResource(currentKey(c))
@@ -83,7 +83,7 @@ func (h *Handler) apiGetResource(c *gin.Context) {
 	}
 	r, err := h.Svc.Store.ResourceByID(c.Request.Context(), id)
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, apiResourceOut(r))
@@ -101,7 +101,7 @@ func (h *Handler) apiAssignUser(c *gin.Context) {
 		return
 	}
 	if err := h.Svc.AssignUser(c.Request.Context(), id, userID, currentKey(c).Actor(), meta(c)); err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"resource_id": id, "user_id": userID, "assigned": true})
@@ -120,11 +120,11 @@ func (h *Handler) apiUnassignUser(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if _, err := h.Svc.Store.ResourceByID(ctx, id); err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	if err := h.Svc.UnassignUser(ctx, id, userID, currentKey(c).Actor(), meta(c)); err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"resource_id": id, "user_id": userID, "assigned": false})
@@ -182,15 +182,15 @@ func (h *Handler) apiGetPortal(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if _, err := h.Svc.Store.ResourceByID(ctx, id); err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	p, err := h.Svc.Store.PortalByResource(ctx, id)
 	if workflow.ErrorCode(err) == workflow.CodeNotFound {
-		h.apiError(c, workflow.Errorf(workflow.CodeNotFound, "This resource has no self-service portal yet."))
+		h.fail(c, workflow.Errorf(workflow.CodeNotFound, "This resource has no self-service portal yet."))
 		return
 	} else if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, apiPortalOut(p))
@@ -237,7 +237,7 @@ func (h *Handler) apiPutPortal(c *gin.Context) {
 	}
 	p, err := h.Svc.SavePortal(c.Request.Context(), id, in, currentKey(c).Actor(), meta(c))
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, apiPortalOut(p))

@@ -59,7 +59,7 @@ func apiTokenVisible(k workflow.APIKey, t workflow.Token) bool {
 func (h *Handler) apiTokenFor(c *gin.Context) (workflow.Token, bool) {
 	t, err := h.Svc.Store.TokenBySerial(c.Request.Context(), strings.TrimSpace(c.Param("serial")))
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return t, false
 	}
 	if !apiTokenVisible(currentKey(c), t) {
@@ -94,7 +94,7 @@ func (h *Handler) apiListTokens(c *gin.Context) {
 		items := []apiToken{}
 		t, err := h.Svc.Store.TokenBySerial(ctx, strings.TrimSpace(serial))
 		if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
-			h.apiError(c, err)
+			h.fail(c, err)
 			return
 		}
 		if err == nil && (userID == 0 || (t.UserID != nil && *t.UserID == userID)) &&
@@ -110,7 +110,7 @@ func (h *Handler) apiListTokens(c *gin.Context) {
 		After: strings.ToLower(c.Query("after")), Limit: limit + 1,
 	})
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	var next any
@@ -137,7 +137,7 @@ func (h *Handler) apiSetTokenEnabled(enabled bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		t, err := h.Svc.SetTokenEnabled(c.Request.Context(), c.Param("serial"), enabled, currentKey(c).Actor(), meta(c))
 		if err != nil {
-			h.apiError(c, err)
+			h.fail(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, apiTokenOut(t))
@@ -148,7 +148,7 @@ func (h *Handler) apiSetTokenEnabled(enabled bool) gin.HandlerFunc {
 func (h *Handler) apiResetToken(c *gin.Context) {
 	t, err := h.Svc.ResetTokenFailcount(c.Request.Context(), c.Param("serial"), currentKey(c).Actor(), meta(c))
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, apiTokenOut(t))
@@ -164,16 +164,16 @@ func (h *Handler) apiCheckToken(c *gin.Context) {
 		return
 	}
 	if in.OTP == nil {
-		h.apiError(c, workflow.Invalid(map[string]string{"otp": "Give the code shown by the token (with its PIN, if it has one)."}))
+		h.fail(c, workflow.Invalid(map[string]string{"otp": "Give the code shown by the token (with its PIN, if it has one)."}))
 		return
 	}
 	if len(*in.OTP) > 64 {
-		h.apiError(c, workflow.Invalid(map[string]string{"otp": "Use at most 64 characters."}))
+		h.fail(c, workflow.Invalid(map[string]string{"otp": "Use at most 64 characters."}))
 		return
 	}
 	r, err := h.Svc.CheckOTP(c.Request.Context(), c.Param("serial"), strings.TrimSpace(*in.OTP), currentKey(c).Actor(), meta(c))
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"valid": r.Valid, "outcome": string(r.Outcome), "hint": r.Hint})
@@ -192,7 +192,7 @@ func (h *Handler) apiAssignToken(c *gin.Context) {
 	}
 	t, err := h.Svc.AssignToken(c.Request.Context(), c.Param("serial"), in.ResourceID, in.UserID, currentKey(c).Actor(), meta(c))
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, apiTokenOut(t))
@@ -210,7 +210,7 @@ func (h *Handler) apiImportTokens(c *gin.Context) {
 			return
 		}
 		if _, err := h.Svc.Store.ResourceByID(ctx, id); err != nil {
-			h.apiError(c, err)
+			h.fail(c, err)
 			return
 		}
 		resourceID = &id
@@ -219,7 +219,7 @@ func (h *Handler) apiImportTokens(c *gin.Context) {
 	if v := strings.TrimSpace(c.GetHeader("X-PSKC-Key")); v != "" {
 		k, err := hex.DecodeString(v)
 		if err != nil || (len(k) != 16 && len(k) != 24 && len(k) != 32) {
-			h.apiError(c, workflow.Invalid(map[string]string{"X-PSKC-Key": "Give the pre-shared AES key as 32, 48 or 64 hexadecimal digits."}))
+			h.fail(c, workflow.Invalid(map[string]string{"X-PSKC-Key": "Give the pre-shared AES key as 32, 48 or 64 hexadecimal digits."}))
 			return
 		}
 		key = k
@@ -228,8 +228,7 @@ func (h *Handler) apiImportTokens(c *gin.Context) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": gin.H{"code": "too_large",
-				"message": "The file is too large: import it in parts.", "fields": gin.H{}}})
+			h.fail(c, workflow.Errorf(workflow.CodeTooLarge, "The file is too large: import it in parts."))
 			return
 		}
 		h.apiBadRequest(c, "The file could not be read.", nil)
@@ -237,7 +236,7 @@ func (h *Handler) apiImportTokens(c *gin.Context) {
 	}
 	res, err := h.Svc.ImportTokens(ctx, data, key, resourceID, currentKey(c).Actor(), meta(c))
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"imported": len(res.Serials), "serials": res.Serials})

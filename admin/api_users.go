@@ -124,7 +124,7 @@ func (h *Handler) apiCreateUser(c *gin.Context) {
 	}
 	u, err := h.Svc.CreateUser(c.Request.Context(), ui, currentKey(c).Actor(), meta(c))
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, h.apiUserOut(u, nil))
@@ -139,13 +139,13 @@ func (h *Handler) apiUserFor(c *gin.Context) (workflow.User, bool) {
 	ctx := c.Request.Context()
 	u, err := h.Svc.Store.UserByID(ctx, id)
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return workflow.User{}, false
 	}
 	if own, bound := apiOwnerResource(currentKey(c)); bound {
 		assigned, err := h.Svc.Store.IsAssigned(ctx, own, u.ID)
 		if err != nil {
-			h.apiError(c, workflow.Internal(err))
+			h.fail(c, workflow.Internal(err))
 			return workflow.User{}, false
 		}
 		if !assigned {
@@ -167,7 +167,7 @@ func (h *Handler) apiGetUser(c *gin.Context) {
 func (h *Handler) apiUserReply(c *gin.Context, status int, u workflow.User) {
 	items, err := h.apiUsersOut(c, []workflow.User{u})
 	if err != nil {
-		h.apiError(c, workflow.Internal(err))
+		h.fail(c, workflow.Internal(err))
 		return
 	}
 	c.JSON(status, items[0])
@@ -192,13 +192,13 @@ func (h *Handler) apiListUsers(c *gin.Context) {
 		switch {
 		case workflow.ErrorCode(err) == workflow.CodeNotFound:
 		case err != nil:
-			h.apiError(c, err)
+			h.fail(c, err)
 			return
 		default:
 			visible := true
 			if resourceID != 0 {
 				if visible, err = h.Svc.Store.IsAssigned(ctx, resourceID, u.ID); err != nil {
-					h.apiError(c, workflow.Internal(err))
+					h.fail(c, workflow.Internal(err))
 					return
 				}
 			}
@@ -208,7 +208,7 @@ func (h *Handler) apiListUsers(c *gin.Context) {
 		}
 		items, err := h.apiUsersOut(c, users)
 		if err != nil {
-			h.apiError(c, workflow.Internal(err))
+			h.fail(c, workflow.Internal(err))
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"items": items, "next_after": nil, "total": len(items)})
@@ -223,7 +223,7 @@ func (h *Handler) apiListUsers(c *gin.Context) {
 		Query: strings.TrimSpace(c.Query("q")), ResourceID: resourceID, After: strings.ToLower(c.Query("after")), Limit: limit + 1,
 	})
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	var next any
@@ -237,7 +237,7 @@ func (h *Handler) apiListUsers(c *gin.Context) {
 	}
 	items, err := h.apiUsersOut(c, users)
 	if err != nil {
-		h.apiError(c, workflow.Internal(err))
+		h.fail(c, workflow.Internal(err))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_after": next, "total": total})
@@ -328,10 +328,10 @@ func (h *Handler) apiPatchUser(c *gin.Context) {
 	}
 	switch {
 	case p.Password.Set && p.RemovePassword.V:
-		h.apiError(c, workflow.Invalid(map[string]string{"remove_password": "Either set a new password or remove it, not both."}))
+		h.fail(c, workflow.Invalid(map[string]string{"remove_password": "Either set a new password or remove it, not both."}))
 		return
 	case p.Password.Set && p.Password.V == "":
-		h.apiError(c, workflow.Invalid(map[string]string{"password": "Give the new password; to remove the password send \"remove_password\": true."}))
+		h.fail(c, workflow.Invalid(map[string]string{"password": "Give the new password; to remove the password send \"remove_password\": true."}))
 		return
 	case p.Password.Set:
 		in.Password = p.Password.V
@@ -341,7 +341,7 @@ func (h *Handler) apiPatchUser(c *gin.Context) {
 
 	u, err := h.Svc.UpdateUserAs(c.Request.Context(), k.Role, u.ID, in, k.Actor(), meta(c))
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	h.apiUserReply(c, http.StatusOK, u)
@@ -356,7 +356,7 @@ func (h *Handler) apiDeleteUser(c *gin.Context) {
 		return
 	}
 	if err := h.Svc.DeleteUser(c.Request.Context(), id, currentKey(c).Actor(), meta(c)); err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"deleted": true, "id": id})

@@ -39,7 +39,7 @@ func (h *Handler) apiValidate(c *gin.Context) {
 		f["pass"] = "Give the code (with the PIN, if the token has one); an empty pass asks for a code by email or SMS."
 	}
 	if len(f) > 0 {
-		h.apiError(c, workflow.Invalid(f))
+		h.fail(c, workflow.Invalid(f))
 		return
 	}
 	k := currentKey(c)
@@ -50,7 +50,7 @@ func (h *Handler) apiValidate(c *gin.Context) {
 	}
 	ok, err := h.Svc.Validate(c.Request.Context(), *in.ResourceID, *in.Login, *in.Pass, k.Actor(), meta(c))
 	if err != nil {
-		h.apiError(c, err)
+		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"result": ok})

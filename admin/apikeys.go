@@ -95,7 +95,7 @@ func (h *Handler) createAPIKey(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderNewAPIKey(c, workflow.HTTPStatus(err), failedForm(err, values))
+			h.renderNewAPIKey(c, views.ErrorStatus(err), views.FailedForm(err, values))
 			return
 		}
 		h.fail(c, err)

@@ -45,11 +45,6 @@ func formError(err error) bool {
 	return code == workflow.CodeInvalid || code == workflow.CodeConflict
 }
 
-// failedForm is the form shown again after err, with the input kept.
-func failedForm(err error, values map[string]string) views.Form {
-	return views.Form{Values: values, Errors: workflow.ErrorFields(err), Message: workflow.ErrorMessage(err)}
-}
-
 // invalid is a field error raised by a handler, shown like the service's.
 func invalid(field, message string) error {
 	return workflow.Invalid(map[string]string{field: message})

@@ -86,7 +86,6 @@ func (h *Handler) requireAdmin(c *gin.Context) {
 	a, err := h.Svc.Store.AdminByID(ctx, id)
 	if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
 		h.fail(c, err)
-		c.Abort()
 		return
 	}
 	if err != nil || a.Disabled || h.Sessions.GetString(ctx, keyStamp) != a.SessionStamp() {
@@ -117,11 +116,9 @@ func (h *Handler) chromeCounted(c *gin.Context, section string, openIssues int) 
 		OpenIssues: openIssues}
 }
 
-// fail renders err as an error page; internals are logged, never shown.
+// fail answers err, as an error page or under /api/ as the API's error
+// body, and stops the request; internals are logged, never shown.
 func (h *Handler) fail(c *gin.Context, err error) {
-	status := workflow.HTTPStatus(err)
-	if status >= 500 {
-		h.Log.ErrorContext(c.Request.Context(), "admin request failed", "path", c.Request.URL.Path, "err", err)
-	}
-	_ = views.Render(c.Writer, c.Request, status, views.ErrorPage(status, http.StatusText(status), workflow.ErrorMessage(err)))
+	views.Fail(c.Writer, c.Request, h.Log, err)
+	c.Abort()
 }

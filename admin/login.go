@@ -27,7 +27,7 @@ func (h *Handler) login(c *gin.Context) {
 	login, password := c.PostForm("login"), c.PostForm("password")
 	a, err := h.Svc.AdminPassword(ctx, login, password, meta(c))
 	if err != nil {
-		_ = views.Render(c.Writer, c.Request, workflow.HTTPStatus(err),
+		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err),
 			views.AdminLoginPage(views.Form{Values: map[string]string{"login": login}, Message: workflow.ErrorMessage(err)}))
 		return
 	}
@@ -85,7 +85,7 @@ func (h *Handler) totp(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if _, err := h.Svc.AdminTOTP(ctx, a.ID, c.PostForm("code"), meta(c)); err != nil {
-		_ = views.Render(c.Writer, c.Request, workflow.HTTPStatus(err), views.AdminTOTPPage(a.Login, views.Form{Message: workflow.ErrorMessage(err)}))
+		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.AdminTOTPPage(a.Login, views.Form{Message: workflow.ErrorMessage(err)}))
 		return
 	}
 	h.signedIn(c, a)

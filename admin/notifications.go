@@ -27,12 +27,12 @@ const (
 	subscribeSome = "some"
 )
 
-func (h *Handler) notificationsPage(c *gin.Context) {
-	a := current(c)
+// subscriptionForm is the form of a's stored subscription and the resources
+// it ticks, for this page and an admin's recipient page in the settings.
+func (h *Handler) subscriptionForm(c *gin.Context, a workflow.Admin) (views.Form, []int64, error) {
 	all, resources, err := h.Svc.Store.Subscriptions(c.Request.Context(), a.ID)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return views.Form{}, nil, err
 	}
 	sub := subscribeNone
 	switch {
@@ -41,13 +41,22 @@ func (h *Handler) notificationsPage(c *gin.Context) {
 	case len(resources) > 0:
 		sub = subscribeSome
 	}
-	h.renderNotifications(c, http.StatusOK, views.Form{Values: map[string]string{"email": a.Email, "subscribe": sub}}, resources)
+	return views.Form{Values: map[string]string{"email": a.Email, "subscribe": sub}}, resources, nil
+}
+
+func (h *Handler) notificationsPage(c *gin.Context) {
+	f, ticked, err := h.subscriptionForm(c, current(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.renderNotifications(c, http.StatusOK, f, ticked)
 }
 
 // renderNotifications shows the page with the form f and the resources
 // ticked.
 func (h *Handler) renderNotifications(c *gin.Context, status int, f views.Form, ticked []int64) {
-	choices, err := h.subscribable(c)
+	choices, err := h.recipientChoices(c, current(c))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -60,17 +69,16 @@ func (h *Handler) renderNotifications(c *gin.Context, status int, f views.Form, 
 	}))
 }
 
-// subscribable lists the resources the signed-in admin may ask to be
-// mailed about: all, or the owned ones for an owner.
-func (h *Handler) subscribable(c *gin.Context) ([]views.ResourceChoice, error) {
+// recipientChoices are the resources an admin may be mailed about: all, or
+// the ones an owner owns.
+func (h *Handler) recipientChoices(c *gin.Context, a workflow.Admin) ([]views.ResourceChoice, error) {
 	rows, err := h.Svc.Store.ListResources(c.Request.Context())
 	if err != nil {
 		return nil, err
 	}
-	scope := issueScope(current(c))
 	var out []views.ResourceChoice
 	for _, r := range rows {
-		if inScope(scope, r.ID) {
+		if a.Role != workflow.RoleOwner || slices.Contains(a.OwnedResource, r.ID) {
 			out = append(out, views.ResourceChoice{ID: r.ID, Name: r.Name})
 		}
 	}
@@ -83,7 +91,7 @@ func (h *Handler) saveNotifications(c *gin.Context) {
 	raw := c.PostFormArray("resource_id")
 	values := map[string]string{"email": email, "subscribe": sub}
 
-	choices, err := h.subscribable(c)
+	choices, err := h.recipientChoices(c, current(c))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -94,7 +102,7 @@ func (h *Handler) saveNotifications(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderNotifications(c, workflow.HTTPStatus(err), failedForm(err, values), ids)
+			h.renderNotifications(c, views.ErrorStatus(err), views.FailedForm(err, values), ids)
 			return
 		}
 		h.fail(c, err)

@@ -71,7 +71,7 @@ func (h *Handler) createResource(c *gin.Context) {
 	r, err := h.Svc.CreateResource(c.Request.Context(), in, current(c).Actor(), meta(c))
 	if err != nil {
 		if formError(err) {
-			h.renderResources(c, workflow.HTTPStatus(err), failedForm(err, values))
+			h.renderResources(c, views.ErrorStatus(err), views.FailedForm(err, values))
 			return
 		}
 		h.fail(c, err)
@@ -171,7 +171,7 @@ func (h *Handler) updateResource(c *gin.Context) {
 	updated, err := h.Svc.UpdateResource(c.Request.Context(), r.ID, in, current(c).Actor(), meta(c))
 	if err != nil {
 		if formError(err) {
-			h.renderResource(c, r, "details", workflow.HTTPStatus(err), failedForm(err, values), views.Form{})
+			h.renderResource(c, r, "details", views.ErrorStatus(err), views.FailedForm(err, values), views.Form{})
 			return
 		}
 		h.fail(c, err)
@@ -245,7 +245,7 @@ func (h *Handler) assignResourceUser(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderResource(c, r, "users", workflow.HTTPStatus(err), views.Form{}, failedForm(err, map[string]string{"login": login}))
+			h.renderResource(c, r, "users", views.ErrorStatus(err), views.Form{}, views.FailedForm(err, map[string]string{"login": login}))
 			return
 		}
 		h.fail(c, err)

@@ -119,7 +119,7 @@ func (h *Handler) importTokens(c *gin.Context) {
 	// The file first: reading it parses the multipart body, within its limit.
 	data, err := uploadedFile(c, "file")
 	if errors.As(err, new(*http.MaxBytesError)) {
-		h.page(c, http.StatusRequestEntityTooLarge, views.ErrorPage(413, "Request too large", "The file is too large: at most 10 MiB are accepted."))
+		h.fail(c, workflow.Errorf(workflow.CodeTooLarge, "The file is too large: at most 10 MiB are accepted."))
 		return
 	}
 	values := map[string]string{"resource_id": c.PostForm("resource_id")}
@@ -142,7 +142,7 @@ func (h *Handler) importTokens(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderTokens(c, workflow.HTTPStatus(err), failedForm(err, values))
+			h.renderTokens(c, views.ErrorStatus(err), views.FailedForm(err, values))
 			return
 		}
 		h.fail(c, err)
@@ -348,11 +348,11 @@ func (h *Handler) assignToken(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			f := failedForm(err, values)
+			f := views.FailedForm(err, values)
 			if msg, ok := f.Errors["user_id"]; ok {
 				f.Errors = map[string]string{"login": msg}
 			}
-			h.renderToken(c, t, workflow.HTTPStatus(err), nil, views.Form{}, f)
+			h.renderToken(c, t, views.ErrorStatus(err), nil, views.Form{}, f)
 			return
 		}
 		h.fail(c, err)

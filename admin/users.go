@@ -136,7 +136,7 @@ func (h *Handler) createUser(c *gin.Context) {
 	u, err := h.Svc.CreateUser(c.Request.Context(), in, current(c).Actor(), meta(c))
 	if err != nil {
 		if formError(err) {
-			h.page(c, workflow.HTTPStatus(err), views.UserNewPage(h.chrome(c, "users"), views.UserNew{Form: failedForm(err, values)}))
+			h.page(c, views.ErrorStatus(err), views.UserNewPage(h.chrome(c, "users"), views.UserNew{Form: views.FailedForm(err, values)}))
 			return
 		}
 		h.fail(c, err)
@@ -276,7 +276,7 @@ func (h *Handler) updateUser(c *gin.Context) {
 	updated, err = h.Svc.UpdateUserAs(c.Request.Context(), current(c).Role, u.ID, in, by, m)
 	if err != nil {
 		if formError(err) {
-			h.renderUser(c, u, workflow.HTTPStatus(err), failedForm(err, values), views.Form{})
+			h.renderUser(c, u, views.ErrorStatus(err), views.FailedForm(err, values), views.Form{})
 			return
 		}
 		h.fail(c, err)
@@ -302,8 +302,8 @@ func (h *Handler) assignUser(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderUser(c, u, workflow.HTTPStatus(err), views.Form{Values: userValues(u)},
-				failedForm(err, map[string]string{"resource_id": c.PostForm("resource_id")}))
+			h.renderUser(c, u, views.ErrorStatus(err), views.Form{Values: userValues(u)},
+				views.FailedForm(err, map[string]string{"resource_id": c.PostForm("resource_id")}))
 			return
 		}
 		h.fail(c, err)

@@ -28,7 +28,7 @@ func (h *Handler) accountFailed(c *gin.Context, err error, keep []string, page f
 	if len(f.Errors) == 0 {
 		f.Message = workflow.ErrorMessage(err)
 	}
-	_ = views.Render(c.Writer, c.Request, workflow.HTTPStatus(err), page(f))
+	_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), page(f))
 }
 
 // accountPath is the path of an action of this portal.

@@ -144,7 +144,7 @@ func (h *Handler) reauth(c *gin.Context) {
 		if byEmail {
 			v.CodeSentTo = workflow.MaskEmail(u.Email)
 		}
-		_ = views.Render(c.Writer, c.Request, workflow.HTTPStatus(err), views.ReauthPage(h.chrome(c, "Confirm it is you"), v))
+		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.ReauthPage(h.chrome(c, "Confirm it is you"), v))
 		return
 	}
 	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
@@ -175,7 +175,7 @@ func (h *Handler) stepUp(c *gin.Context) {
 			msg = workflow.ErrorMessage(err)
 		}
 		v := views.StepUp{Next: next, Form: views.Form{Errors: map[string]string{"otp": msg}}}
-		_ = views.Render(c.Writer, c.Request, workflow.HTTPStatus(err), views.StepUpPage(h.chrome(c, "Confirm with your token"), v))
+		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.StepUpPage(h.chrome(c, "Confirm with your token"), v))
 		return
 	}
 	h.Sessions.Put(ctx, keySecondFactor, true)

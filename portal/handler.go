@@ -85,7 +85,6 @@ func (h *Handler) loadPortal(c *gin.Context) {
 	p, err := h.Svc.Store.PortalByAlias(c.Request.Context(), c.Param("alias"))
 	if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
 		h.fail(c, err)
-		c.Abort()
 		return
 	}
 	if err != nil || !p.Enabled {
@@ -125,7 +124,6 @@ func (h *Handler) requireUser(c *gin.Context) {
 	}
 	if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
 		h.fail(c, err)
-		c.Abort()
 		return
 	}
 	if err != nil || u.Disabled || !assigned {
@@ -171,13 +169,11 @@ func (h *Handler) chrome(c *gin.Context, title string) views.PortalChrome {
 	return ch
 }
 
-// fail renders err as an error page; internals are logged, never shown.
+// fail answers err with the error page and stops the request; internals
+// are logged, never shown.
 func (h *Handler) fail(c *gin.Context, err error) {
-	status := workflow.HTTPStatus(err)
-	if status >= 500 {
-		h.Log.ErrorContext(c.Request.Context(), "portal request failed", "path", c.Request.URL.Path, "err", err)
-	}
-	_ = views.Render(c.Writer, c.Request, status, views.ErrorPage(status, http.StatusText(status), workflow.ErrorMessage(err)))
+	views.Fail(c.Writer, c.Request, h.Log, err)
+	c.Abort()
 }
 
 // done redirects after a successful POST with a message for the next page.

@@ -90,7 +90,7 @@ func (h *Handler) login(c *gin.Context) {
 // message: "Login failed." for every failure, whatever failed.
 func (h *Handler) loginFailed(c *gin.Context, f workflow.LoginFlow, form views.Form, err error) {
 	h.Sessions.Remove(c.Request.Context(), keyFlow)
-	status := workflow.HTTPStatus(err)
+	status := views.ErrorStatus(err)
 	if status >= 500 {
 		h.Log.ErrorContext(c.Request.Context(), "portal sign-in failed", "err", err)
 	}

@@ -26,9 +26,9 @@ func (h *Handler) claimToken(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		f := formError(err)
+		f := views.FailedForm(err, nil)
 		f.Values = formValues(c, "serial")
-		_ = views.Render(c.Writer, c.Request, workflow.HTTPStatus(err), views.ClaimTokenPage(h.chrome(c, views.ActionLabel("register-existing-token")), f))
+		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.ClaimTokenPage(h.chrome(c, views.ActionLabel("register-existing-token")), f))
 		return
 	}
 	h.registered(c, reg)

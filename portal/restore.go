@@ -89,7 +89,7 @@ func (h *Handler) restore(c *gin.Context) {
 // restoreFailed shows the step again with the problem: field errors keep the
 // flow; anything else (too many requests, a fault) ends it.
 func (h *Handler) restoreFailed(c *gin.Context, f workflow.RestoreFlow, values map[string]string, err error) {
-	status := workflow.HTTPStatus(err)
+	status := views.ErrorStatus(err)
 	form := views.Form{Values: values, Errors: workflow.ErrorFields(err)}
 	if workflow.ErrorCode(err) != workflow.CodeInvalid {
 		if status >= 500 {

@@ -77,7 +77,7 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 	if _, confirming := c.GetPostForm("otp"); confirming {
 		e, ok := h.enrolment(c, reassign)
 		if !ok {
-			h.renderEnrolStart(c, id, reassign, http.StatusUnprocessableEntity, views.Form{Message: workflow.ErrEnrolExpired.Message})
+			h.renderEnrolStart(c, id, reassign, http.StatusUnprocessableEntity, views.FailedForm(workflow.ErrEnrolExpired, nil))
 			return
 		}
 		reg, err := h.Svc.ConfirmEnrolment(ctx, p, u, e, c.PostForm("otp"), meta(c))
@@ -85,7 +85,7 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 		case err == nil:
 		case workflow.ErrorCode(err) == workflow.CodeInvalid && len(workflow.ErrorFields(err)) > 0:
 			// A wrong code: the same secret again, nothing stored.
-			h.renderConfirm(c, id, e, workflow.HTTPStatus(err), formError(err))
+			h.renderConfirm(c, id, e, views.ErrorStatus(err), views.FailedForm(err, nil))
 			return
 		case workflow.IsFault(err):
 			h.fail(c, err)
@@ -93,7 +93,7 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 		default:
 			// Too late, or the tokens changed meanwhile: start again.
 			h.dropEnrolment(c)
-			h.renderEnrolStart(c, id, reassign, workflow.HTTPStatus(err), formError(err))
+			h.renderEnrolStart(c, id, reassign, views.ErrorStatus(err), views.FailedForm(err, nil))
 			return
 		}
 		h.dropEnrolment(c)
@@ -116,9 +116,9 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 		return
 	}
 	if err != nil {
-		f := formError(err)
+		f := views.FailedForm(err, nil)
 		f.Values = map[string]string{"type": typ, "serial": serial}
-		h.renderEnrolStart(c, id, reassign, workflow.HTTPStatus(err), f)
+		h.renderEnrolStart(c, id, reassign, views.ErrorStatus(err), f)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, base(c)+"/actions/"+id)
@@ -168,11 +168,6 @@ func (h *Handler) renderConfirm(c *gin.Context, id string, e workflow.Enrolment,
 	_ = views.Render(c.Writer, c.Request, status, views.EnrolConfirmPage(h.chrome(c, views.ActionLabel(id)), v))
 }
 
-// formError is a form showing err: its field errors and message.
-func formError(err error) views.Form {
-	return views.Form{Errors: workflow.ErrorFields(err), Message: workflow.ErrorMessage(err)}
-}
-
 // formValues keeps what was typed into the named fields.
 func formValues(c *gin.Context, names ...string) map[string]string {
 	v := make(map[string]string, len(names))
@@ -198,9 +193,9 @@ func (h *Handler) tokenFailed(c *gin.Context, id string, err error, page func(vi
 		h.fail(c, err)
 		return
 	}
-	f := formError(err)
+	f := views.FailedForm(err, nil)
 	f.Values = formValues(c, fields...)
-	h.tokenPage(c, id, workflow.HTTPStatus(err), f, "", page)
+	h.tokenPage(c, id, views.ErrorStatus(err), f, "", page)
 }
 
 // sendActionCode sends the code of the chosen email/SMS token and shows

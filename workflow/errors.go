@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strings"
 )
 
-// Code classifies an Error; handlers map it to an HTTP status.
+// Code classifies an Error; the handlers' one renderer (views) maps it to an
+// HTTP status.
 type Code string
 
 const (
@@ -22,13 +22,24 @@ const (
 	CodeUnavailable     Code = "unavailable"
 	CodeTooMany         Code = "too_many_requests"
 	CodeInternal        Code = "internal"
+	// CodeBadRequest: the request itself cannot be read (malformed JSON, a
+	// wrong type, text that cannot be stored); CodeTooLarge: its body is
+	// over the limit of the route.
+	CodeBadRequest Code = "bad_request"
+	CodeTooLarge   Code = "too_large"
 )
 
-// Error is the one application error type. Message is safe to show to the
-// person who made the request; Err (the cause) is only ever logged.
+// SafeText is text meant for people: what a page or an API answer may show
+// to whoever made the request. Only values of this type are shown; the text
+// of a foreign error (err.Error()) is logged, never shown, so turning one
+// into SafeText is a decision in plain sight, not a habit.
+type SafeText string
+
+// Error is the one application error type. Message is shown to the person
+// who made the request; Err (the cause) is only ever logged.
 type Error struct {
 	Code    Code
-	Message string
+	Message SafeText
 	// Fields maps form or JSON field names to what is wrong with them.
 	Fields map[string]string
 	Err    error
@@ -45,7 +56,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf builds an Error with a formatted, user-safe message.
 func Errorf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: SafeText(fmt.Sprintf(format, args...))}
 }
 
 // Internal wraps an unexpected failure; the person sees a generic message.
@@ -84,7 +95,7 @@ func IsFault(err error) bool {
 
 // ErrorMessage returns the user-safe message of err; foreign errors get the
 // generic message so internals never reach a page.
-func ErrorMessage(err error) string { return appError(err).Message }
+func ErrorMessage(err error) string { return string(appError(err).Message) }
 
 // ErrorFields returns the field errors of err, if any.
 func ErrorFields(err error) map[string]string { return appError(err).Fields }
@@ -129,29 +140,6 @@ func unreachable(err error) bool {
 	// pgx marks the failures that happened before anything was sent.
 	var retry interface{ SafeToRetry() bool }
 	return errors.As(err, &retry) && retry.SafeToRetry()
-}
-
-// HTTPStatus maps the Code of err to the status both the HTML pages and the
-// JSON API answer with.
-func HTTPStatus(err error) int {
-	switch ErrorCode(err) {
-	case CodeInvalid:
-		return http.StatusUnprocessableEntity
-	case CodeNotFound:
-		return http.StatusNotFound
-	case CodeConflict:
-		return http.StatusConflict
-	case CodeForbidden:
-		return http.StatusForbidden
-	case CodeUnauthenticated:
-		return http.StatusUnauthorized
-	case CodeUnavailable:
-		return http.StatusServiceUnavailable
-	case CodeTooMany:
-		return http.StatusTooManyRequests
-	default:
-		return http.StatusInternalServerError
-	}
 }
 
 // wrapInternal makes a store failure an internal error.

@@ -22,7 +22,7 @@ func (s *Service) ImportTokens(ctx context.Context, data []byte, preSharedKey []
 	if err != nil {
 		var ie *tokenimport.Error
 		if errors.As(err, &ie) {
-			return ImportResult{}, &Error{Code: CodeInvalid, Message: "The file was not imported: " + ie.Error() + ".",
+			return ImportResult{}, &Error{Code: CodeInvalid, Message: SafeText("The file was not imported: " + ie.Error() + "."), // its text is written for people
 				Fields: map[string]string{"file": ie.Error()}, Err: err}
 		}
 		return ImportResult{}, Internal(err)
@@ -46,7 +46,7 @@ func (s *Service) ImportTokens(ctx context.Context, data []byte, preSharedKey []
 			if err := st.CreateToken(ctx, &t); err != nil {
 				if ErrorCode(err) == CodeConflict {
 					msg := "The file was not imported: a token with serial " + p.Serial + " exists already."
-					return &Error{Code: CodeConflict, Message: msg, Fields: map[string]string{"file": msg}, Err: err}
+					return &Error{Code: CodeConflict, Message: SafeText(msg), Fields: map[string]string{"file": msg}, Err: err}
 				}
 				return err
 			}

@@ -180,7 +180,7 @@ func (s *Service) LoginNewPassword(ctx context.Context, p Portal, f LoginFlow, n
 		return f, ErrLoginFailed
 	}
 	if pp := CheckPassword(newPassword, u.Login, u.PasswordHash, u.FirstName, u.LastName, u.Email); !pp.OK() {
-		return f, &Error{Code: CodeInvalid, Message: pp.Message, Fields: map[string]string{"new_password": policyMessage(pp)}}
+		return f, &Error{Code: CodeInvalid, Message: SafeText(pp.Message), Fields: map[string]string{"new_password": policyMessage(pp)}}
 	}
 	hash, err := s.Hasher.Hash(newPassword)
 	if err != nil {

@@ -405,7 +405,7 @@ func (s *Service) UpdateUserAs(ctx context.Context, role Role, id int64, in User
 	if f := beyondContact(u.Input(), in); len(f) > 0 {
 		s.RecordAccessDenied(ctx, by, "change of a user's "+strings.Join(slices.Sorted(maps.Keys(f)), ", "), m)
 		return User{}, &Error{Code: CodeForbidden, Fields: f,
-			Message: "The role " + string(role) + " may only change " + strings.Join(ContactFields, ", ") + "."}
+			Message: SafeText("The role " + string(role) + " may only change " + strings.Join(ContactFields, ", ") + ".")}
 	}
 	return s.UpdateUserContact(ctx, id, ContactInput{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email,
 		Phone: in.Phone, Language: in.Language}, by, m)

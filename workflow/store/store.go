@@ -86,11 +86,11 @@ func mapErr(err error, what string) error {
 		switch pgErr.Code {
 		case "23505": // unique_violation
 			if m, ok := constraintMessages[pgErr.ConstraintName]; ok {
-				return &workflow.Error{Code: workflow.CodeConflict, Message: m[1], Fields: map[string]string{m[0]: m[1]}, Err: err}
+				return &workflow.Error{Code: workflow.CodeConflict, Message: workflow.SafeText(m[1]), Fields: map[string]string{m[0]: m[1]}, Err: err}
 			}
-			return &workflow.Error{Code: workflow.CodeConflict, Message: fmt.Sprintf("%s already exists.", what), Err: err}
+			return &workflow.Error{Code: workflow.CodeConflict, Message: workflow.SafeText(fmt.Sprintf("%s already exists.", what)), Err: err}
 		case "23503": // foreign_key_violation
-			return &workflow.Error{Code: workflow.CodeConflict, Message: fmt.Sprintf("%s refers to something that does not exist or is still in use.", what), Err: err}
+			return &workflow.Error{Code: workflow.CodeConflict, Message: workflow.SafeText(fmt.Sprintf("%s refers to something that does not exist or is still in use.", what)), Err: err}
 		}
 	}
 	return err

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -84,12 +83,7 @@ func adminBodyLimit() gin.HandlerFunc {
 
 // tooLarge answers 413 in the format of the route.
 func tooLarge(c *gin.Context, limit int64) {
-	msg := fmt.Sprintf("The request is too large: at most %d KiB are accepted here.", limit>>10)
-	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
-		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": gin.H{"code": "too_large", "message": msg, "fields": gin.H{}}})
-		return
-	}
-	_ = views.Render(c.Writer, c.Request, http.StatusRequestEntityTooLarge, views.ErrorPage(413, "Request too large", msg))
+	views.Fail(c.Writer, c.Request, nil, workflow.Errorf(workflow.CodeTooLarge, "The request is too large: at most %d KiB are accepted here.", limit>>10))
 	c.Abort()
 }
 
@@ -155,7 +149,7 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 				log.ErrorContext(c.Request.Context(), "panic", "path", c.Request.URL.Path, "panic", p)
 				if !c.Writer.Written() {
 					_ = views.Render(c.Writer, c.Request, http.StatusInternalServerError,
-						views.ErrorPage(500, "Something went wrong", workflow.Internal(nil).Message))
+						views.ErrorPage(500, "Something went wrong", workflow.ErrorMessage(workflow.Internal(nil))))
 				}
 				c.Abort()
 			}
@@ -267,8 +261,8 @@ func health(st workflow.Store) (healthz, readyz gin.HandlerFunc) {
 
 // notFound answers unknown routes: JSON under /api/, an HTML page elsewhere.
 func notFound(c *gin.Context) {
-	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
-		c.JSON(http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "No such endpoint.", "fields": gin.H{}}})
+	if views.APIRoute(c.Request) {
+		views.Fail(c.Writer, c.Request, nil, workflow.Errorf(workflow.CodeNotFound, "No such endpoint."))
 		return
 	}
 	_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.ErrorPage(404, "Page not found",

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/workflow"
 )
 
 // multipartMemory is what a multipart form keeps in memory (gin's
@@ -57,12 +58,8 @@ func storableText(forms bool) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		const msg = "The request contains characters that cannot be used (a NUL character or text that is not UTF-8)."
-		if strings.HasPrefix(req.URL.Path, "/api/") {
-			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": "bad_request", "message": msg, "fields": gin.H{}}})
-			return
-		}
-		_ = views.Render(c.Writer, req, http.StatusBadRequest, views.ErrorPage(http.StatusBadRequest, "Bad request", msg))
+		views.Fail(c.Writer, req, nil, &workflow.Error{Code: workflow.CodeBadRequest,
+			Message: "The request contains characters that cannot be used (a NUL character or text that is not UTF-8)."})
 		c.Abort()
 	}
 }

@@ -1,0 +1,141 @@
+package admin
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+	"tokenportal/workflow"
+	"tokenportal/workflow/notify"
+)
+
+// The Mail and SMS sections of the Settings page: the SMTP server and
+// sender, the SMS gateway, and the mail section's test send.
+
+// mailForm is the Mail section's form.
+type mailForm struct {
+	SMTPURL, MailFrom string
+}
+
+func (f mailForm) values() map[string]string {
+	return map[string]string{"smtp_url": f.SMTPURL, "mail_from": f.MailFrom}
+}
+
+// Validate checks the values the way the notifier will use them: each on
+// its own, and together with the environment's values they fall back to.
+func (f mailForm) Validate(n *notify.Notifier, stored workflow.MessagingSettings) map[string]string {
+	errs := map[string]string{}
+	if f.SMTPURL != "" {
+		if err := notify.CheckSMTPURL(f.SMTPURL); err != nil {
+			errs["smtp_url"] = sentence(strings.TrimPrefix(string(notify.SettingsProblem(err)), "SMTP_URL: "))
+		}
+	}
+	if f.MailFrom != "" {
+		if err := notify.CheckMailFrom(f.MailFrom); err != nil {
+			errs["mail_from"] = "Enter one mail address, optionally with a name, like: tokenportal <noreply@example.com>."
+		}
+	}
+	if len(errs) == 0 {
+		next := stored
+		next.SMTPURL, next.MailFrom = f.SMTPURL, f.MailFrom
+		smtpURL, from, _ := n.Effective(next)
+		if smtpURL.Value != "" && strings.TrimSpace(from.Value) == "" && !n.Capture() {
+			errs["mail_from"] = "Give a sender: mail needs one, and MAIL_FROM is not set in the environment."
+		}
+	}
+	return errs
+}
+
+func (h *Handler) saveMail(c *gin.Context) {
+	ctx := c.Request.Context()
+	f := mailForm{SMTPURL: strings.TrimSpace(c.PostForm("smtp_url")), MailFrom: strings.TrimSpace(c.PostForm("mail_from"))}
+	stored, _, err := h.messaging(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if errs := f.Validate(h.Notifier, stored); len(errs) > 0 {
+		err = workflow.Invalid(errs)
+	} else {
+		err = h.Svc.SetMailSettings(ctx, f.SMTPURL, f.MailFrom, current(c), meta(c))
+	}
+	if err != nil {
+		if formError(err) {
+			form := views.FailedForm(err, f.values())
+			h.renderSettings(c, views.ErrorStatus(err), settingsForms{mail: &form})
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	h.Notifier.Invalidate()
+	msg := "The mail settings were saved; the next mail uses them."
+	if f == (mailForm{}) {
+		msg = "The mail settings were cleared; SMTP_URL and MAIL_FROM from the environment apply."
+	}
+	h.done(c, "/admin/settings#mail", msg)
+}
+
+func (h *Handler) clearMail(c *gin.Context) {
+	if err := h.Svc.SetMailSettings(c.Request.Context(), "", "", current(c), meta(c)); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.Notifier.Invalidate()
+	h.done(c, "/admin/settings#mail", "The mail settings were cleared; SMTP_URL and MAIL_FROM from the environment apply.")
+}
+
+func (h *Handler) saveSMS(c *gin.Context) {
+	ctx := c.Request.Context()
+	raw := strings.TrimSpace(c.PostForm("sms_gateway_url"))
+	var err error
+	if raw != "" {
+		if cerr := notify.CheckSMSGatewayURL(raw); cerr != nil {
+			err = invalid("sms_gateway_url", "Enter an http:// or https:// address, like https://sms.example.com/send.")
+		}
+	}
+	if err == nil {
+		err = h.Svc.SetSMSSettings(ctx, raw, current(c), meta(c))
+	}
+	if err != nil {
+		if formError(err) {
+			form := views.FailedForm(err, map[string]string{"sms_gateway_url": raw})
+			h.renderSettings(c, views.ErrorStatus(err), settingsForms{sms: &form})
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	h.Notifier.Invalidate()
+	msg := "The SMS gateway was saved; the next SMS uses it."
+	if raw == "" {
+		msg = "The SMS gateway setting was cleared; SMS_GATEWAY_URL from the environment applies."
+	}
+	h.done(c, "/admin/settings#sms", msg)
+}
+
+func (h *Handler) clearSMS(c *gin.Context) {
+	if err := h.Svc.SetSMSSettings(c.Request.Context(), "", current(c), meta(c)); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.Notifier.Invalidate()
+	h.done(c, "/admin/settings#sms", "The SMS gateway setting was cleared; SMS_GATEWAY_URL from the environment applies.")
+}
+
+func (h *Handler) testMail(c *gin.Context) {
+	t, status := h.sendTest(c, notify.TemplateTest, current(c).Language, "/admin/settings/mail/test")
+	h.renderSettings(c, status, settingsForms{test: &t})
+}
+
+// sentence starts s with a capital letter.
+func sentence(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}

@@ -1,0 +1,68 @@
+package views_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"tokenportal/views"
+	"tokenportal/workflow"
+)
+
+func TestErrorStatus(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{workflow.Invalid(map[string]string{"x": "y"}), 422},
+		{workflow.Errorf(workflow.CodeNotFound, "No."), 404},
+		{workflow.Errorf(workflow.CodeConflict, "No."), 409},
+		{workflow.Errorf(workflow.CodeForbidden, "No."), 403},
+		{workflow.Errorf(workflow.CodeUnauthenticated, "No."), 401},
+		{workflow.Unavailable(nil), 503},
+		{workflow.Errorf(workflow.CodeTooMany, "No."), 429},
+		{workflow.Errorf(workflow.CodeBadRequest, "No."), 400},
+		{workflow.Errorf(workflow.CodeTooLarge, "No."), 413},
+		{workflow.Internal(nil), 500},
+		{errors.New("boom"), 500},
+	} {
+		if got := views.ErrorStatus(tc.err); got != tc.want {
+			t.Errorf("ErrorStatus(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestFailByRoute: the same error is the API's JSON body under /api/ (the
+// bytes clients have always seen) and the error page elsewhere; a foreign
+// error's text is shown in neither.
+func TestFailByRoute(t *testing.T) {
+	bad := &workflow.Error{Code: workflow.CodeBadRequest, Message: "The field x is not known here.", Fields: map[string]string{"x": "Unknown field."}}
+	w := httptest.NewRecorder()
+	views.Fail(w, httptest.NewRequest(http.MethodPost, "/api/v1/users", nil), nil, bad)
+	want := `{"error":{"code":"bad_request","fields":{"x":"Unknown field."},"message":"The field x is not known here."}}`
+	if w.Code != 400 || w.Body.String() != want || w.Header().Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Fatalf("API: %d %s %q", w.Code, w.Header().Get("Content-Type"), w.Body)
+	}
+
+	w = httptest.NewRecorder()
+	views.Fail(w, httptest.NewRequest(http.MethodGet, "/api/v1/whoami", nil), nil, workflow.Errorf(workflow.CodeUnauthenticated, "Use a key."))
+	if w.Code != 401 || w.Header().Get("WWW-Authenticate") == "" || !strings.Contains(w.Body.String(), `"fields":{}`) {
+		t.Fatalf("API 401: %d %v %q", w.Code, w.Header(), w.Body)
+	}
+
+	w = httptest.NewRecorder()
+	views.Fail(w, httptest.NewRequest(http.MethodPost, "/admin/users", nil), nil, workflow.Errorf(workflow.CodeTooLarge, "Too large."))
+	if w.Code != 413 || !strings.Contains(w.Body.String(), "<h1>Request too large</h1>") || !strings.Contains(w.Body.String(), "Too large.") {
+		t.Fatalf("page: %d %q", w.Code, w.Body)
+	}
+
+	for _, path := range []string{"/api/v1/users", "/selfservice/x"} {
+		w = httptest.NewRecorder()
+		views.Fail(w, httptest.NewRequest(http.MethodGet, path, nil), nil, errors.New("secret detail"))
+		if w.Code != 500 || strings.Contains(w.Body.String(), "secret detail") {
+			t.Fatalf("%s: %d %q", path, w.Code, w.Body)
+		}
+	}
+}
