@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -20,15 +21,6 @@ func (db *DB) AddActivity(ctx context.Context, a workflow.Activity) error {
 	_, err := db.q.Exec(ctx, `INSERT INTO activities (at, actor_type, actor_id, actor_name, user_id, resource_id, event, ip, user_agent, details)
 		VALUES (`+activityPlaceholders(1)+`)`, activityArgs(&a)...)
 	return err
-}
-
-// truncateUA keeps user agents within the column limit without splitting a
-// character.
-func truncateUA(s string) string {
-	if len(s) <= 512 {
-		return s
-	}
-	return strings.ToValidUTF8(s[:512], "")
 }
 
 // activityColumns are the columns of an ActivityRow. Login and resource
@@ -206,4 +198,48 @@ func (db *DB) DeleteActivitiesBefore(ctx context.Context, cutoff time.Time, batc
 		return 0, err
 	}
 	return tag.RowsAffected(), nil
+}
+
+// UserSignIns lists the newest UserLogin activities of a user; the index on
+// activities (user_id, at DESC, id DESC) serves it.
+func (db *DB) UserSignIns(ctx context.Context, userID int64, limit int) ([]workflow.SignIn, error) {
+	rows, err := db.q.Query(ctx, `SELECT a.at, coalesce(host(a.ip), ''), a.user_agent, coalesce(r.name, '')
+		FROM activities a LEFT JOIN resources r ON r.id = a.resource_id
+		WHERE a.user_id = $1 AND a.event = $2
+		ORDER BY a.at DESC, a.id DESC LIMIT $3`, userID, workflow.EventUserLogin, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.SignIn, error) {
+		var s workflow.SignIn
+		err := r.Scan(&s.At, &s.IP, &s.UserAgent, &s.Resource)
+		return s, err
+	})
+}
+
+// activityArgs are the parameters of one activity row; with
+// activityPlaceholders they let a token statement write its activity in the
+// same statement: one round trip, one transaction.
+func activityArgs(a *workflow.Activity) []any {
+	var ip *string
+	if a.IP != "" {
+		ip = &a.IP
+	}
+	var actorID *int64
+	if a.Actor.ID != 0 {
+		actorID = &a.Actor.ID
+	}
+	return []any{a.At, a.Actor.Type, actorID, a.Actor.Name, a.UserID, a.ResourceID, a.Event, ip, truncateUA(a.UserAgent), a.DetailsJSON()}
+}
+
+var activityTypes = []string{"timestamptz", "text", "bigint", "text", "bigint", "bigint", "text", "inet", "text", "jsonb"}
+
+// activityPlaceholders is "$first::timestamptz, $first+1::text, …" for the
+// ten columns of an activity.
+func activityPlaceholders(first int) string {
+	p := make([]string, len(activityTypes))
+	for i, t := range activityTypes {
+		p[i] = fmt.Sprintf("$%d::%s", first+i, t)
+	}
+	return strings.Join(p, ", ")
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,19 +18,6 @@ func userDest(u *workflow.User) []any {
 	return []any{&u.ID, &u.Login, &u.FirstName, &u.LastName, &u.Email, &u.Phone, &u.PasswordHash, &u.PasswordChangedAt,
 		&u.PasswordNeverExpires, &u.ValidUntil, &u.TemporaryUntil, &u.Disabled, &u.Language, &u.FailedLogins, &u.LockedUntil,
 		&u.CreatedAt, &u.UpdatedAt}
-}
-
-func nullString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// likePrefix escapes s for a LIKE prefix match.
-func likePrefix(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(strings.ToLower(s)) + "%"
 }
 
 // CreateUser inserts a user and sets its ID.
@@ -133,14 +121,6 @@ func (db *DB) ListUsers(ctx context.Context, f workflow.UserFilter) ([]workflow.
 	return list, total, err
 }
 
-// limit keeps page sizes sane.
-func limit(n int) int {
-	if n <= 0 || n > 500 {
-		return 50
-	}
-	return n
-}
-
 // UnlockUser clears the failed-login counter and lock.
 func (db *DB) UnlockUser(ctx context.Context, id int64) error {
 	tag, err := db.q.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1`, id)
@@ -170,11 +150,65 @@ func (db *DB) ResetUser2FA(ctx context.Context, userID int64) ([]string, error) 
 	return serials, nil
 }
 
-// Counts returns the headline numbers of the dashboard.
-func (db *DB) Counts(ctx context.Context) (workflow.Counts, error) {
-	var c workflow.Counts
-	err := db.q.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM users), (SELECT count(*) FROM resources), (SELECT count(*) FROM tokens),
-		(SELECT count(*) FROM user_issues WHERE status = 'open')`).Scan(&c.Users, &c.Resources, &c.Tokens, &c.OpenIssues)
-	return c, err
+// setUser updates one or two columns of a user; NotFound when it is gone.
+func (db *DB) setUser(ctx context.Context, sql string, args ...any) error {
+	tag, err := db.q.Exec(ctx, sql, args...)
+	if err == nil && tag.RowsAffected() == 0 {
+		return workflow.Errorf(workflow.CodeNotFound, "The user was not found.")
+	}
+	return mapErr(err, "The user")
+}
+
+// SetUserPhone replaces the phone number (empty = none).
+func (db *DB) SetUserPhone(ctx context.Context, id int64, phone string) error {
+	return db.setUser(ctx, `UPDATE users SET phone = $2, updated_at = now() WHERE id = $1`, id, phone)
+}
+
+// SetUserLogin renames a user; the unique index on lower(login) has the last
+// word when two people want the same login at once.
+func (db *DB) SetUserLogin(ctx context.Context, id int64, login string) error {
+	return db.setUser(ctx, `UPDATE users SET login = $2, updated_at = now() WHERE id = $1`, id, login)
+}
+
+// SetUserName replaces the first and last name.
+func (db *DB) SetUserName(ctx context.Context, id int64, first, last string) error {
+	return db.setUser(ctx, `UPDATE users SET first_name = $2, last_name = $3, updated_at = now() WHERE id = $1`, id, first, last)
+}
+
+// RecordUserFailure counts one failed sign-in in a single statement and
+// locks at the threshold. Attempts while locked neither count nor extend
+// the lock; the first failure after it ended starts the count again.
+func (db *DB) RecordUserFailure(ctx context.Context, id int64, now time.Time, lockAfter int, lockFor time.Duration) error {
+	_, err := db.q.Exec(ctx, `UPDATE users SET
+		failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END,
+		locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END) >= $3
+			THEN $2::timestamptz + $4::interval END
+		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)`, id, now, lockAfter, lockFor)
+	return err
+}
+
+// RecordUserLogin resets the failure count after a complete sign-in.
+func (db *DB) RecordUserLogin(ctx context.Context, id int64) error {
+	_, err := db.q.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND (failed_logins > 0 OR locked_until IS NOT NULL)`, id)
+	return err
+}
+
+// SetUserPassword replaces a user's password.
+func (db *DB) SetUserPassword(ctx context.Context, id int64, hash string, now time.Time) error {
+	changed := &now
+	if hash == "" {
+		changed = nil
+	}
+	tag, err := db.q.Exec(ctx, `UPDATE users SET password_hash = $2, password_changed_at = $3, temporary_until = NULL, updated_at = now()
+		WHERE id = $1`, id, nullString(hash), changed)
+	if err == nil && tag.RowsAffected() == 0 {
+		return workflow.Errorf(workflow.CodeNotFound, "The user was not found.")
+	}
+	return err
+}
+
+// SetUserEmail changes a user's email address.
+func (db *DB) SetUserEmail(ctx context.Context, id int64, email string) error {
+	_, err := db.q.Exec(ctx, `UPDATE users SET email = $2, updated_at = now() WHERE id = $1`, id, email)
+	return err
 }
