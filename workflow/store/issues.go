@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -58,34 +57,26 @@ func (db *DB) IssueByID(ctx context.Context, id int64) (workflow.Issue, error) {
 
 // ListIssues returns a page of issues, newest first, and how many match.
 func (db *DB) ListIssues(ctx context.Context, f workflow.IssueFilter) ([]workflow.Issue, int, error) {
-	where := []string{"true"}
-	args := []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + itoa(len(args))
-	}
+	q := &filter{}
 	if f.Status != "" {
-		where = append(where, "i.status = "+arg(f.Status))
+		q.and("i.status = " + q.arg(f.Status))
 	}
 	if f.ResourceID != 0 {
-		where = append(where, "i.resource_id = "+arg(f.ResourceID))
+		q.and("i.resource_id = " + q.arg(f.ResourceID))
 	}
 	if f.UserID != 0 {
-		where = append(where, "i.user_id = "+arg(f.UserID))
+		q.and("i.user_id = " + q.arg(f.UserID))
 	}
 	if f.Resources != nil {
-		where = append(where, "i.resource_id = ANY("+arg(f.Resources)+")")
+		q.and("i.resource_id = ANY(" + q.arg(f.Resources) + ")")
 	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM user_issues i WHERE `+cond, args...).Scan(&total); err != nil {
+	total, err := db.count(ctx, "user_issues i", q)
+	if err != nil {
 		return nil, 0, err
 	}
-	if f.Before != 0 {
-		cond += " AND i.id < " + arg(f.Before)
-	}
 	// Ids grow with time, so id order is newest first and pages by key.
-	rows, err := db.q.Query(ctx, `SELECT `+issueColumns+issueJoins+` WHERE `+cond+` ORDER BY i.id DESC LIMIT `+arg(limit(f.Limit)), args...)
+	rest := page(q, "i.id", true, f.Before, f.Limit)
+	rows, err := db.q.Query(ctx, `SELECT `+issueColumns+issueJoins+rest, q.args...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -120,31 +120,23 @@ func (db *DB) IsAssigned(ctx context.Context, resourceID, userID int64) (bool, e
 // ListResourcesPage returns one page of resources with their counts and
 // portal, and the number of all that match. Paging is by key (the name).
 func (db *DB) ListResourcesPage(ctx context.Context, f workflow.ResourceFilter) ([]workflow.ResourceRow, int, error) {
-	cond := "true"
-	args := []any{}
+	q := &filter{}
 	if f.Query != "" {
-		args = append(args, likePrefix(f.Query))
-		cond = "lower(r.name) LIKE $1"
+		q.and("lower(r.name) LIKE " + q.arg(likePrefix(f.Query)))
 	}
 	if f.Resources != nil {
-		args = append(args, f.Resources)
-		cond += " AND r.id = ANY($" + itoa(len(args)) + ")"
+		q.and("r.id = ANY(" + q.arg(f.Resources) + ")")
 	}
-	var total int
-	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM resources r WHERE `+cond, args...).Scan(&total); err != nil {
+	total, err := db.count(ctx, "resources r", q)
+	if err != nil {
 		return nil, 0, err
 	}
-	if f.After != "" {
-		args = append(args, f.After)
-		cond += " AND lower(r.name) > $" + itoa(len(args))
-	}
-	args = append(args, limit(f.Limit))
+	rest := page(q, "lower(r.name)", false, f.After, f.Limit)
 	rows, err := db.q.Query(ctx, `SELECT r.id, r.name, r.description, r.created_at,
 			(SELECT count(*) FROM resource_users ru WHERE ru.resource_id = r.id),
 			(SELECT count(*) FROM tokens t WHERE t.resource_id = r.id),
 			coalesce(p.alias, ''), coalesce(p.enabled, false)
-		FROM resources r LEFT JOIN portals p ON p.resource_id = r.id
-		WHERE `+cond+` ORDER BY lower(r.name) LIMIT $`+itoa(len(args)), args...)
+		FROM resources r LEFT JOIN portals p ON p.resource_id = r.id`+rest, q.args...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -163,3 +163,59 @@ func truncateUA(s string) string {
 	}
 	return strings.ToValidUTF8(s[:512], "")
 }
+
+// filter collects the conditions of a query and binds their arguments to
+// placeholders.
+type filter struct {
+	args  []any
+	n     int // placeholders bound (args may begin with a query mode)
+	conds []string
+}
+
+// unplanned returns a filter whose query pgx sends as an unnamed statement:
+// PostgreSQL then plans it for the values at hand. A cached generic plan
+// cannot see that an event or resource is rare, and would scan the whole
+// window by time to find a page of it.
+func unplanned() *filter { return &filter{args: []any{pgx.QueryExecModeExec}} }
+
+// arg binds v and returns its placeholder.
+func (q *filter) arg(v any) string {
+	q.args = append(q.args, v)
+	q.n++
+	return "$" + itoa(q.n)
+}
+
+// and adds a condition.
+func (q *filter) and(cond string) { q.conds = append(q.conds, cond) }
+
+// where is the WHERE clause of the conditions; "" when there are none.
+func (q *filter) where() string {
+	if len(q.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(q.conds, " AND ")
+}
+
+// count counts the rows of from that match q.
+func (db *DB) count(ctx context.Context, from string, q *filter) (int, error) {
+	var n int
+	err := db.q.QueryRow(ctx, `SELECT count(*) FROM `+from+q.where(), q.args...).Scan(&n)
+	return n, err
+}
+
+// page ends a query that reads one page of a list paged by key (a unique
+// expression; the index on it serves every page alike): the WHERE of q, the
+// rows past after in the order of key (ascending, or descending with desc),
+// at most limit(n) of them. The zero after is the first page. Count the
+// rows that match before: page adds the key's condition to q.
+func page[K comparable](q *filter, key string, desc bool, after K, n int) string {
+	op, order := " > ", ""
+	if desc {
+		op, order = " < ", " DESC"
+	}
+	var first K
+	if after != first {
+		q.and(key + op + q.arg(after))
+	}
+	return q.where() + " ORDER BY " + key + order + " LIMIT " + q.arg(limit(n))
+}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,38 +67,29 @@ func (db *DB) TokenBySerial(ctx context.Context, serial string) (workflow.Token,
 
 // ListTokens returns one page of tokens and the number of all that match.
 func (db *DB) ListTokens(ctx context.Context, f workflow.TokenFilter) ([]workflow.Token, int, error) {
-	where := []string{"true"}
-	args := []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + itoa(len(args))
-	}
+	q := &filter{}
 	if f.Query != "" {
-		p := arg(likePrefix(f.Query))
-		where = append(where, "(lower(t.serial) LIKE "+p+" OR t.user_id IN (SELECT id FROM users WHERE lower(login) LIKE "+p+"))")
+		p := q.arg(likePrefix(f.Query))
+		q.and("(lower(t.serial) LIKE " + p + " OR t.user_id IN (SELECT id FROM users WHERE lower(login) LIKE " + p + "))")
 	}
 	if f.UserID != 0 {
-		where = append(where, "t.user_id = "+arg(f.UserID))
+		q.and("t.user_id = " + q.arg(f.UserID))
 	}
 	if f.ResourceID != 0 {
-		where = append(where, "t.resource_id = "+arg(f.ResourceID))
+		q.and("t.resource_id = " + q.arg(f.ResourceID))
 	}
 	if f.Resources != nil {
-		where = append(where, "t.resource_id = ANY("+arg(f.Resources)+")")
+		q.and("t.resource_id = ANY(" + q.arg(f.Resources) + ")")
 	}
 	if f.WithUser {
-		where = append(where, "t.user_id IS NOT NULL")
+		q.and("t.user_id IS NOT NULL")
 	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM tokens t WHERE `+cond, args...).Scan(&total); err != nil {
+	total, err := db.count(ctx, "tokens t", q)
+	if err != nil {
 		return nil, 0, err
 	}
-	if f.After != "" {
-		cond += " AND lower(t.serial) > " + arg(f.After)
-	}
-	rows, err := db.q.Query(ctx, `SELECT `+tokenColumns+`, coalesce(u.login, ''), coalesce(r.name, '') FROM tokens t`+tokenJoins+
-		` WHERE `+cond+` ORDER BY lower(t.serial) LIMIT `+arg(limit(f.Limit)), args...)
+	rest := page(q, "lower(t.serial)", false, f.After, f.Limit)
+	rows, err := db.q.Query(ctx, `SELECT `+tokenColumns+`, coalesce(u.login, ''), coalesce(r.name, '') FROM tokens t`+tokenJoins+rest, q.args...)
 	if err != nil {
 		return nil, 0, err
 	}

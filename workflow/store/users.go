@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -76,40 +75,32 @@ func (db *DB) UserByLogin(ctx context.Context, login string) (workflow.User, err
 // ListUsers returns one page of users and the number of all that match.
 // Paging is by key (the login), so every page costs the same at 100k users.
 func (db *DB) ListUsers(ctx context.Context, f workflow.UserFilter) ([]workflow.UserRow, int, error) {
-	where := []string{"true"}
-	args := []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + itoa(len(args))
-	}
+	q := &filter{}
 	if f.Query != "" {
-		p := arg(likePrefix(f.Query))
-		where = append(where, "(lower(u.login) LIKE "+p+" OR lower(u.last_name) LIKE "+p+" OR lower(u.email) LIKE "+p+")")
+		p := q.arg(likePrefix(f.Query))
+		q.and("(lower(u.login) LIKE " + p + " OR lower(u.last_name) LIKE " + p + " OR lower(u.email) LIKE " + p + ")")
 	}
 	if f.ResourceID != 0 {
-		where = append(where, "EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = "+arg(f.ResourceID)+")")
+		q.and("EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = " + q.arg(f.ResourceID) + ")")
 	}
 	if f.Resources != nil {
-		where = append(where, "EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = ANY("+arg(f.Resources)+"))")
+		q.and("EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = ANY(" + q.arg(f.Resources) + "))")
 	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+cond, args...).Scan(&total); err != nil {
+	total, err := db.count(ctx, "users u", q)
+	if err != nil {
 		return nil, 0, err
 	}
-	if f.After != "" {
-		cond += " AND lower(u.login) > " + arg(f.After)
-	}
+	rest := page(q, "lower(u.login)", false, f.After, f.Limit)
 	// In an owner's view the counts, too, cover their resources only.
 	inResources, onResources := "", ""
 	if f.Resources != nil {
-		p := arg(f.Resources)
+		p := q.arg(f.Resources)
 		inResources, onResources = " AND ru.resource_id = ANY("+p+")", " AND t.resource_id = ANY("+p+")"
 	}
 	rows, err := db.q.Query(ctx, `SELECT `+userColumns+`,
 			(SELECT count(*) FROM resource_users ru WHERE ru.user_id = u.id`+inResources+`),
 			(SELECT count(*) FROM tokens t WHERE t.user_id = u.id`+onResources+`)
-		FROM users u WHERE `+cond+` ORDER BY lower(u.login) LIMIT `+arg(limit(f.Limit)), args...)
+		FROM users u`+rest, q.args...)
 	if err != nil {
 		return nil, 0, err
 	}
