@@ -189,11 +189,7 @@ func (db *DB) UserSignIns(ctx context.Context, userID int64, limit int) ([]workf
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.SignIn, error) {
-		var s workflow.SignIn
-		err := r.Scan(&s.At, &s.IP, &s.UserAgent, &s.Resource)
-		return s, err
-	})
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[workflow.SignIn])
 }
 
 // activityArgs are the parameters of one activity row; with

@@ -46,16 +46,9 @@ func (db *DB) AdminByLogin(ctx context.Context, login string) (workflow.Admin, e
 	return a, mapErr(err, "The admin")
 }
 
-// RecordAdminFailure counts one failed sign-in in a single statement, so
-// concurrent failures all count, and locks at the threshold. Attempts while
-// locked neither count nor extend the lock; after it the count starts again.
+// RecordAdminFailure counts one failed sign-in (see recordFailure).
 func (db *DB) RecordAdminFailure(ctx context.Context, id int64, now time.Time, lockAfter int, lockFor time.Duration) error {
-	_, err := db.q.Exec(ctx, `UPDATE admins SET
-		failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END,
-		locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END) >= $3
-			THEN $2::timestamptz + $4::interval END
-		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)`, id, now, lockAfter, lockFor)
-	return err
+	return db.recordFailure(ctx, "admins", id, now, lockAfter, lockFor)
 }
 
 // RecordAdminLogin resets the failure count after a complete sign-in.

@@ -81,9 +81,5 @@ func (db *DB) UserEnvironments(ctx context.Context, userID int64) ([]workflow.Se
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.SeenEnvironment, error) {
-		var e workflow.SeenEnvironment
-		err := r.Scan(&e.Prefix, &e.Browser, &e.FirstSeen, &e.LastSeen)
-		return e, err
-	})
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[workflow.SeenEnvironment])
 }

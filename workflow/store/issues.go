@@ -70,12 +70,11 @@ func (db *DB) ListIssues(ctx context.Context, f workflow.IssueFilter) ([]workflo
 	if f.Resources != nil {
 		q.and("i.resource_id = ANY(" + q.arg(f.Resources) + ")")
 	}
-	total, err := db.count(ctx, "user_issues i", q)
+	// Ids grow with time, so id order is newest first and pages by key.
+	total, rest, err := page(ctx, db, q, "user_issues i", "i.id", true, f.Before, f.Limit)
 	if err != nil {
 		return nil, 0, err
 	}
-	// Ids grow with time, so id order is newest first and pages by key.
-	rest := page(q, "i.id", true, f.Before, f.Limit)
 	rows, err := db.q.Query(ctx, `SELECT `+issueColumns+issueJoins+rest, q.args...)
 	if err != nil {
 		return nil, 0, err

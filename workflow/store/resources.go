@@ -127,11 +127,10 @@ func (db *DB) ListResourcesPage(ctx context.Context, f workflow.ResourceFilter) 
 	if f.Resources != nil {
 		q.and("r.id = ANY(" + q.arg(f.Resources) + ")")
 	}
-	total, err := db.count(ctx, "resources r", q)
+	total, rest, err := page(ctx, db, q, "resources r", "lower(r.name)", false, f.After, f.Limit)
 	if err != nil {
 		return nil, 0, err
 	}
-	rest := page(q, "lower(r.name)", false, f.After, f.Limit)
 	rows, err := db.q.Query(ctx, `SELECT r.id, r.name, r.description, r.created_at,
 			(SELECT count(*) FROM resource_users ru WHERE ru.resource_id = r.id),
 			(SELECT count(*) FROM tokens t WHERE t.resource_id = r.id),

@@ -132,6 +132,20 @@ func (db *DB) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
 	return total, nil
 }
 
+// recordFailure counts one failed sign-in of a user or admin (table) in a
+// single statement, so concurrent failures all count, and locks at the
+// threshold: one lockout rule for both. Attempts while locked neither count
+// nor extend the lock; the first failure after it ended starts the count
+// again.
+func (db *DB) recordFailure(ctx context.Context, table string, id int64, now time.Time, lockAfter int, lockFor time.Duration) error {
+	_, err := db.q.Exec(ctx, `UPDATE `+table+` SET
+		failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END,
+		locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END) >= $3
+			THEN $2::timestamptz + $4::interval END
+		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)`, id, now, lockAfter, lockFor)
+	return err
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func nullString(s string) *string {
@@ -196,19 +210,15 @@ func (q *filter) where() string {
 	return " WHERE " + strings.Join(q.conds, " AND ")
 }
 
-// count counts the rows of from that match q.
-func (db *DB) count(ctx context.Context, from string, q *filter) (int, error) {
-	var n int
-	err := db.q.QueryRow(ctx, `SELECT count(*) FROM `+from+q.where(), q.args...).Scan(&n)
-	return n, err
-}
-
-// page ends a query that reads one page of a list paged by key (a unique
-// expression; the index on it serves every page alike): the WHERE of q, the
-// rows past after in the order of key (ascending, or descending with desc),
-// at most limit(n) of them. The zero after is the first page. Count the
-// rows that match before: page adds the key's condition to q.
-func page[K comparable](q *filter, key string, desc bool, after K, n int) string {
+// page counts the rows of from that match q, and returns the end of the
+// query that reads one page of them in the order of key, a unique
+// expression (ascending, or descending with desc; the index on key serves
+// every page alike): the WHERE of q, the rows past after (the zero after is
+// the first page), at most limit(n) of them.
+func page[K comparable](ctx context.Context, db *DB, q *filter, from, key string, desc bool, after K, n int) (total int, rest string, err error) {
+	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM `+from+q.where(), q.args...).Scan(&total); err != nil {
+		return 0, "", err
+	}
 	op, order := " > ", ""
 	if desc {
 		op, order = " < ", " DESC"
@@ -217,5 +227,5 @@ func page[K comparable](q *filter, key string, desc bool, after K, n int) string
 	if after != first {
 		q.and(key + op + q.arg(after))
 	}
-	return q.where() + " ORDER BY " + key + order + " LIMIT " + q.arg(limit(n))
+	return total, q.where() + " ORDER BY " + key + order + " LIMIT " + q.arg(limit(n)), nil
 }

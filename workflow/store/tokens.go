@@ -84,11 +84,10 @@ func (db *DB) ListTokens(ctx context.Context, f workflow.TokenFilter) ([]workflo
 	if f.WithUser {
 		q.and("t.user_id IS NOT NULL")
 	}
-	total, err := db.count(ctx, "tokens t", q)
+	total, rest, err := page(ctx, db, q, "tokens t", "lower(t.serial)", false, f.After, f.Limit)
 	if err != nil {
 		return nil, 0, err
 	}
-	rest := page(q, "lower(t.serial)", false, f.After, f.Limit)
 	rows, err := db.q.Query(ctx, `SELECT `+tokenColumns+`, coalesce(u.login, ''), coalesce(r.name, '') FROM tokens t`+tokenJoins+rest, q.args...)
 	if err != nil {
 		return nil, 0, err

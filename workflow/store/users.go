@@ -86,11 +86,10 @@ func (db *DB) ListUsers(ctx context.Context, f workflow.UserFilter) ([]workflow.
 	if f.Resources != nil {
 		q.and("EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = ANY(" + q.arg(f.Resources) + "))")
 	}
-	total, err := db.count(ctx, "users u", q)
+	total, rest, err := page(ctx, db, q, "users u", "lower(u.login)", false, f.After, f.Limit)
 	if err != nil {
 		return nil, 0, err
 	}
-	rest := page(q, "lower(u.login)", false, f.After, f.Limit)
 	// In an owner's view the counts, too, cover their resources only.
 	inResources, onResources := "", ""
 	if f.Resources != nil {
@@ -166,16 +165,9 @@ func (db *DB) SetUserName(ctx context.Context, id int64, first, last string) err
 	return db.setUser(ctx, `UPDATE users SET first_name = $2, last_name = $3, updated_at = now() WHERE id = $1`, id, first, last)
 }
 
-// RecordUserFailure counts one failed sign-in in a single statement and
-// locks at the threshold. Attempts while locked neither count nor extend
-// the lock; the first failure after it ended starts the count again.
+// RecordUserFailure counts one failed sign-in (see recordFailure).
 func (db *DB) RecordUserFailure(ctx context.Context, id int64, now time.Time, lockAfter int, lockFor time.Duration) error {
-	_, err := db.q.Exec(ctx, `UPDATE users SET
-		failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END,
-		locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END) >= $3
-			THEN $2::timestamptz + $4::interval END
-		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)`, id, now, lockAfter, lockFor)
-	return err
+	return db.recordFailure(ctx, "users", id, now, lockAfter, lockFor)
 }
 
 // RecordUserLogin resets the failure count after a complete sign-in.
