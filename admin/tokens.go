@@ -55,11 +55,7 @@ func (h *Handler) renderTokens(c *gin.Context, status int, f views.Form) {
 		h.fail(c, err)
 		return
 	}
-	next := ""
-	if len(rows) > pageSize {
-		rows = rows[:pageSize]
-		next = strings.ToLower(rows[pageSize-1].Serial)
-	}
+	rows, next := workflow.NextPage(rows, pageSize, workflow.Token.Cursor)
 	resources, err := h.resourceOptions(c)
 	if err != nil {
 		h.fail(c, err)
@@ -72,7 +68,7 @@ func (h *Handler) renderTokens(c *gin.Context, status int, f views.Form) {
 	}
 	h.page(c, status, views.TokensPage(h.chrome(c, "tokens"), views.TokenList{
 		Filter: views.Form{Values: filter}, Filtered: q != "" || resourceID != 0 || withUser,
-		Resources: resources, Rows: tokenRows(rows), Pager: pager("/admin/tokens", params, total, "tokens", after, next),
+		Resources: resources, Rows: tokenRows(rows), Pager: pager("/admin/tokens", params, total, "tokens", "after", after, next),
 		CanImport: may(c, superadmin), Import: f,
 	}))
 }

@@ -47,11 +47,7 @@ func (h *Handler) users(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	next := ""
-	if len(rows) > pageSize {
-		rows = rows[:pageSize]
-		next = strings.ToLower(rows[pageSize-1].Login)
-	}
+	rows, next := workflow.NextPage(rows, pageSize, workflow.UserRow.Cursor)
 	resources, err := h.resourceOptions(c)
 	if err != nil {
 		h.fail(c, err)
@@ -63,7 +59,7 @@ func (h *Handler) users(c *gin.Context) {
 		Filtered:  q != "" || resourceID != 0,
 		Resources: resources,
 		Rows:      h.userRows(rows),
-		Pager:     pager("/admin/users", params, total, "users", after, next),
+		Pager:     pager("/admin/users", params, total, "users", "after", after, next),
 		CanCreate: may(c, superadmin),
 	}))
 }

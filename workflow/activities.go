@@ -239,12 +239,8 @@ func (s *Service) ListActivities(ctx context.Context, f ActivityFilter, maxAge t
 	if err != nil {
 		return nil, nil, Internal(err)
 	}
-	if len(rows) <= limit {
-		return rows, nil, nil
-	}
-	rows = rows[:limit]
-	next := rows[limit-1].Cursor()
-	return rows, &next, nil
+	rows, next := NextPage(rows, limit, ActivityRow.Cursor)
+	return rows, next, nil
 }
 
 // ExportActivities calls fn for every activity f selects, newest first,
@@ -270,12 +266,8 @@ func (s *Service) GroupActivities(ctx context.Context, f ActivityFilter, maxAge 
 	if err != nil {
 		return nil, nil, Internal(err)
 	}
-	if len(groups) <= limit {
-		return groups, nil, nil
-	}
-	groups = groups[:limit]
-	last := groups[limit-1]
-	return groups, &GroupCursor{Total: last.Total, UserID: last.UserID}, nil
+	groups, next := NextPage(groups, limit, ActivityGroup.Cursor)
+	return groups, next, nil
 }
 
 // PurgeActivities deletes the activities older than the retention, in
