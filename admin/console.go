@@ -90,6 +90,16 @@ func query(c *gin.Context) string {
 	return q
 }
 
+// afterKey is the key a keyset-paged list continues after; an overlong one
+// starts at the first page.
+func afterKey(c *gin.Context) string {
+	after := c.Query("after")
+	if len(after) > maxQuery {
+		return ""
+	}
+	return after
+}
+
 // pager builds the links of a keyset-paged list at base?params. The query
 // parameter param carries the key: from is its value on this page ("" on
 // the first), next the key of this page's last row when more rows follow

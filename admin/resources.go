@@ -34,10 +34,7 @@ func (h *Handler) resources(c *gin.Context) {
 // form f.
 func (h *Handler) renderResources(c *gin.Context, status int, f views.Form) {
 	q := query(c)
-	after := c.Query("after")
-	if len(after) > maxQuery {
-		after = ""
-	}
+	after := afterKey(c)
 	rows, total, err := h.Svc.Store.ListResourcesPage(c.Request.Context(), workflow.ResourceFilter{
 		Query: q, Resources: scopeOf(c), After: after, Limit: pageSize + 1})
 	if err != nil {
@@ -114,10 +111,7 @@ func (h *Handler) renderResource(c *gin.Context, r workflow.Resource, tab string
 		ID: r.ID, Name: r.Name, Description: r.Description, Created: views.TimeUTC(r.CreatedAt),
 		Tab: tab, Form: f, AssignForm: assign, CanEdit: may(c, superadmin),
 	}
-	after := c.Query("after")
-	if len(after) > maxQuery {
-		after = ""
-	}
+	after := afterKey(c)
 	base, params := views.ResourceHref(r.ID), url.Values{"tab": {tab}}
 	switch tab {
 	case "users":

@@ -45,10 +45,7 @@ func (h *Handler) renderTokens(c *gin.Context, status int, f views.Form) {
 	q := query(c)
 	resourceID, _ := optionalID(c.Query("resource_id"))
 	withUser := c.Query("with_user") == "1"
-	after := c.Query("after")
-	if len(after) > maxQuery {
-		after = ""
-	}
+	after := afterKey(c)
 	rows, total, err := h.Svc.Store.ListTokens(c.Request.Context(), workflow.TokenFilter{
 		Query: q, ResourceID: resourceID, Resources: scopeOf(c), WithUser: withUser, After: after, Limit: pageSize + 1})
 	if err != nil {

@@ -37,10 +37,7 @@ func (h *Handler) users(c *gin.Context) {
 	ctx := c.Request.Context()
 	q := query(c)
 	resourceID, _ := optionalID(c.Query("resource_id"))
-	after := c.Query("after")
-	if len(after) > maxQuery {
-		after = ""
-	}
+	after := afterKey(c)
 	rows, total, err := h.Svc.Store.ListUsers(ctx, workflow.UserFilter{
 		Query: q, ResourceID: resourceID, Resources: scopeOf(c), After: after, Limit: pageSize + 1})
 	if err != nil {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -66,19 +64,12 @@ type ActivityCursor struct {
 
 // String encodes the cursor for a URL: microseconds since 1970 (the
 // precision of timestamptz), a dash, the id.
-func (c ActivityCursor) String() string {
-	return strconv.FormatInt(c.At.UnixMicro(), 10) + "-" + strconv.FormatInt(c.ID, 10)
-}
+func (c ActivityCursor) String() string { return keyPair(c.At.UnixMicro(), c.ID) }
 
 // ParseActivityCursor reads what ActivityCursor.String wrote.
 func ParseActivityCursor(s string) (ActivityCursor, error) {
-	at, id, ok := strings.Cut(s, "-")
-	if !ok || len(s) > 41 {
-		return ActivityCursor{}, fmt.Errorf("not a cursor")
-	}
-	us, err1 := strconv.ParseInt(at, 10, 64)
-	n, err2 := strconv.ParseInt(id, 10, 64)
-	if err1 != nil || err2 != nil || n <= 0 {
+	us, n, ok := parseKeyPair(s)
+	if !ok || n <= 0 {
 		return ActivityCursor{}, fmt.Errorf("not a cursor")
 	}
 	return ActivityCursor{At: time.UnixMicro(us).UTC(), ID: n}, nil
@@ -130,19 +121,12 @@ type GroupCursor struct {
 }
 
 // String encodes the cursor for a URL.
-func (c GroupCursor) String() string {
-	return strconv.FormatInt(c.Total, 10) + "-" + strconv.FormatInt(c.UserID, 10)
-}
+func (c GroupCursor) String() string { return keyPair(c.Total, c.UserID) }
 
 // ParseGroupCursor reads what GroupCursor.String wrote.
 func ParseGroupCursor(s string) (GroupCursor, error) {
-	total, id, ok := strings.Cut(s, "-")
-	if !ok || len(s) > 41 {
-		return GroupCursor{}, fmt.Errorf("not a cursor")
-	}
-	t, err1 := strconv.ParseInt(total, 10, 64)
-	n, err2 := strconv.ParseInt(id, 10, 64)
-	if err1 != nil || err2 != nil || t <= 0 || n <= 0 {
+	t, n, ok := parseKeyPair(s)
+	if !ok || t <= 0 || n <= 0 {
 		return GroupCursor{}, fmt.Errorf("not a cursor")
 	}
 	return GroupCursor{Total: t, UserID: n}, nil

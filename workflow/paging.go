@@ -1,6 +1,9 @@
 package workflow
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Lists are paged by key: a page is read with one row more than it shows
 // (Limit: the page size + 1), and that row only tells that another page
@@ -33,3 +36,17 @@ func (i Issue) Cursor() int64 { return i.ID }
 
 // Cursor is the group's key in the Grouped order (GroupActivities' after).
 func (g ActivityGroup) Cursor() GroupCursor { return GroupCursor{Total: g.Total, UserID: g.UserID} }
+
+// keyPair encodes a key of two numbers for a URL: a, a dash, b.
+func keyPair(a, b int64) string { return strconv.FormatInt(a, 10) + "-" + strconv.FormatInt(b, 10) }
+
+// parseKeyPair reads what keyPair wrote.
+func parseKeyPair(s string) (a, b int64, ok bool) {
+	x, y, ok := strings.Cut(s, "-")
+	if !ok || len(s) > 41 {
+		return 0, 0, false
+	}
+	a, err1 := strconv.ParseInt(x, 10, 64)
+	b, err2 := strconv.ParseInt(y, 10, 64)
+	return a, b, err1 == nil && err2 == nil
+}
