@@ -136,6 +136,12 @@ func (db *DB) SetAdminPassword(ctx context.Context, id int64, hash string) error
 	return err
 }
 
+// SetAdminEmail changes the address an admin is mailed at.
+func (db *DB) SetAdminEmail(ctx context.Context, id int64, email string) error {
+	_, err := db.q.Exec(ctx, `UPDATE admins SET email = $2 WHERE id = $1`, id, email)
+	return err
+}
+
 // IssueSubscribers lists who is mailed about a new issue on the resource.
 func (db *DB) IssueSubscribers(ctx context.Context, resourceID int64) ([]workflow.Admin, error) {
 	rows, err := db.q.Query(ctx, `SELECT `+adminColumns+` FROM admins a
@@ -185,12 +191,6 @@ func (db *DB) SetSubscriptions(ctx context.Context, adminID int64, all bool, res
 	return err
 }
 
-// SetAdminEmail changes the address an admin is mailed at.
-func (db *DB) SetAdminEmail(ctx context.Context, id int64, email string) error {
-	_, err := db.q.Exec(ctx, `UPDATE admins SET email = $2 WHERE id = $1`, id, email)
-	return err
-}
-
 // IssueRecipients lists every admin account, by login, with its subscription
 // to new user issues.
 func (db *DB) IssueRecipients(ctx context.Context) ([]workflow.IssueRecipient, error) {
@@ -216,3 +216,5 @@ type scanMore struct {
 	row  interface{ Scan(...any) error }
 	more []any
 }
+
+func (s scanMore) Scan(dest ...any) error { return s.row.Scan(append(dest, s.more...)...) }

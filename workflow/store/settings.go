@@ -56,5 +56,3 @@ func (db *DB) SettingsWithPrefix(ctx context.Context, prefix string) (map[string
 	}
 	return out, rows.Err()
 }
-
-func (s scanMore) Scan(dest ...any) error { return s.row.Scan(append(dest, s.more...)...) }
