@@ -85,11 +85,7 @@ func (h *Handler) apiListIssues(c *gin.Context) {
 		h.fail(c, workflow.Internal(err))
 		return
 	}
-	var next any
-	if len(list) > limit {
-		list = list[:limit]
-		next = list[limit-1].ID
-	}
+	list, next := workflow.NextPage(list, limit, workflow.Issue.Cursor)
 	items := make([]apiIssue, 0, len(list))
 	for _, is := range list {
 		items = append(items, apiIssueOut(is))

@@ -113,11 +113,7 @@ func (h *Handler) apiListTokens(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var next any
-	if len(list) > limit {
-		list = list[:limit]
-		next = strings.ToLower(list[limit-1].Serial)
-	}
+	list, next := workflow.NextPage(list, limit, workflow.Token.Cursor)
 	items := make([]apiToken, 0, len(list))
 	for _, t := range list {
 		items = append(items, apiTokenOut(t))

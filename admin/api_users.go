@@ -226,11 +226,7 @@ func (h *Handler) apiListUsers(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var next any
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = strings.ToLower(rows[limit-1].Login)
-	}
+	rows, next := workflow.NextPage(rows, limit, workflow.UserRow.Cursor)
 	users := make([]workflow.User, len(rows))
 	for i, r := range rows {
 		users[i] = r.User

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -84,31 +85,42 @@ func query(c *gin.Context) string {
 	return q
 }
 
-// pager builds the links of a keyset-paged list at base?params. after is
-// the key of this page's start; next the key of its last row when more
-// rows follow.
-func pager(base string, params url.Values, total int, noun, after, next string) views.Pager {
+// afterKey is the key a keyset-paged list continues after; an overlong one
+// starts at the first page.
+func afterKey(c *gin.Context) string {
+	after := c.Query("after")
+	if len(after) > maxQuery {
+		return ""
+	}
+	return after
+}
+
+// pager builds the links of a keyset-paged list at base?params. The query
+// parameter param carries the key: from is its value on this page ("" on
+// the first), next the key of this page's last row when more rows follow
+// (see workflow.NextPage).
+func pager[K any](base string, params url.Values, total int, noun, param, from string, next *K) views.Pager {
 	p := views.Pager{Total: total, Noun: noun}
 	link := func(key string) string {
 		v := url.Values{}
 		for k, vs := range params {
-			if k != "after" && len(vs) > 0 && vs[0] != "" {
+			if k != param && len(vs) > 0 && vs[0] != "" {
 				v.Set(k, vs[0])
 			}
 		}
 		if key != "" {
-			v.Set("after", key)
+			v.Set(param, key)
 		}
 		if len(v) == 0 {
 			return base
 		}
 		return base + "?" + v.Encode()
 	}
-	if after != "" {
+	if from != "" {
 		p.FirstHref = link("")
 	}
-	if next != "" {
-		p.NextHref = link(next)
+	if next != nil {
+		p.NextHref = link(fmt.Sprint(*next))
 	}
 	return p
 }

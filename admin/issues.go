@@ -63,11 +63,7 @@ func (h *Handler) issues(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	next := ""
-	if len(list) > pageSize {
-		list = list[:pageSize]
-		next = strconv.FormatInt(list[pageSize-1].ID, 10)
-	}
+	list, next := workflow.NextPage(list, pageSize, workflow.Issue.Cursor)
 	options, err := h.resourceOptions(c)
 	if err != nil {
 		h.fail(c, err)
@@ -103,38 +99,9 @@ func (h *Handler) issues(c *gin.Context) {
 		Statuses:  views.IssueStatuses,
 		Caption:   caption,
 		Rows:      rows,
-		Pager:     beforePager("/admin/issues", params, total, "requests", before, next),
+		Pager:     pager("/admin/issues", params, total, "requests", "before", idString(before), next),
 		CanHandle: may(c, helpdesk),
 	}))
-}
-
-// beforePager builds the links of a list paged by "before": the id of the
-// last row of the previous page (0 on the first), next that of this page's
-// last row when more rows follow.
-func beforePager(base string, params url.Values, total int, noun string, before int64, next string) views.Pager {
-	p := views.Pager{Total: total, Noun: noun}
-	link := func(key string) string {
-		v := url.Values{}
-		for k, vs := range params {
-			if len(vs) > 0 && vs[0] != "" {
-				v.Set(k, vs[0])
-			}
-		}
-		if key != "" {
-			v.Set("before", key)
-		}
-		if len(v) == 0 {
-			return base
-		}
-		return base + "?" + v.Encode()
-	}
-	if before != 0 {
-		p.FirstHref = link("")
-	}
-	if next != "" {
-		p.NextHref = link(next)
-	}
-	return p
 }
 
 // requestedWords says what a request asks for.

@@ -34,24 +34,17 @@ func (h *Handler) resources(c *gin.Context) {
 // form f.
 func (h *Handler) renderResources(c *gin.Context, status int, f views.Form) {
 	q := query(c)
-	after := c.Query("after")
-	if len(after) > maxQuery {
-		after = ""
-	}
+	after := afterKey(c)
 	rows, total, err := h.Svc.Store.ListResourcesPage(c.Request.Context(), workflow.ResourceFilter{
 		Query: q, Resources: scopeOf(c), After: after, Limit: pageSize + 1})
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	next := ""
-	if len(rows) > pageSize {
-		rows = rows[:pageSize]
-		next = strings.ToLower(rows[pageSize-1].Name)
-	}
+	rows, next := workflow.NextPage(rows, pageSize, workflow.ResourceRow.Cursor)
 	l := views.ResourceList{
 		Filter: views.Form{Values: map[string]string{"q": q}}, Filtered: q != "",
-		Pager:   pager("/admin/resources", url.Values{"q": {q}}, total, "resources", after, next),
+		Pager:   pager("/admin/resources", url.Values{"q": {q}}, total, "resources", "after", after, next),
 		CanEdit: may(c, superadmin), Form: f,
 	}
 	for _, r := range rows {
@@ -118,10 +111,7 @@ func (h *Handler) renderResource(c *gin.Context, r workflow.Resource, tab string
 		ID: r.ID, Name: r.Name, Description: r.Description, Created: views.TimeUTC(r.CreatedAt),
 		Tab: tab, Form: f, AssignForm: assign, CanEdit: may(c, superadmin),
 	}
-	after := c.Query("after")
-	if len(after) > maxQuery {
-		after = ""
-	}
+	after := afterKey(c)
 	base, params := views.ResourceHref(r.ID), url.Values{"tab": {tab}}
 	switch tab {
 	case "users":
@@ -130,26 +120,18 @@ func (h *Handler) renderResource(c *gin.Context, r workflow.Resource, tab string
 			h.fail(c, err)
 			return
 		}
-		next := ""
-		if len(rows) > pageSize {
-			rows = rows[:pageSize]
-			next = strings.ToLower(rows[pageSize-1].Login)
-		}
+		rows, next := workflow.NextPage(rows, pageSize, workflow.UserRow.Cursor)
 		d.Users = h.userRows(rows)
-		d.Pager = pager(base, params, total, "users", after, next)
+		d.Pager = pager(base, params, total, "users", "after", after, next)
 	case "tokens":
 		rows, total, err := h.Svc.Store.ListTokens(ctx, workflow.TokenFilter{ResourceID: r.ID, WithUser: true, After: after, Limit: pageSize + 1})
 		if err != nil {
 			h.fail(c, err)
 			return
 		}
-		next := ""
-		if len(rows) > pageSize {
-			rows = rows[:pageSize]
-			next = strings.ToLower(rows[pageSize-1].Serial)
-		}
+		rows, next := workflow.NextPage(rows, pageSize, workflow.Token.Cursor)
 		d.Tokens = tokenRows(rows)
-		d.Pager = pager(base, params, total, "tokens", after, next)
+		d.Pager = pager(base, params, total, "tokens", "after", after, next)
 	case "selfservice":
 		var err error
 		if d.Portal, err = h.portalTab(c, r.ID); err != nil {

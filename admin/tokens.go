@@ -45,21 +45,14 @@ func (h *Handler) renderTokens(c *gin.Context, status int, f views.Form) {
 	q := query(c)
 	resourceID, _ := optionalID(c.Query("resource_id"))
 	withUser := c.Query("with_user") == "1"
-	after := c.Query("after")
-	if len(after) > maxQuery {
-		after = ""
-	}
+	after := afterKey(c)
 	rows, total, err := h.Svc.Store.ListTokens(c.Request.Context(), workflow.TokenFilter{
 		Query: q, ResourceID: resourceID, Resources: scopeOf(c), WithUser: withUser, After: after, Limit: pageSize + 1})
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	next := ""
-	if len(rows) > pageSize {
-		rows = rows[:pageSize]
-		next = strings.ToLower(rows[pageSize-1].Serial)
-	}
+	rows, next := workflow.NextPage(rows, pageSize, workflow.Token.Cursor)
 	resources, err := h.resourceOptions(c)
 	if err != nil {
 		h.fail(c, err)
@@ -72,7 +65,7 @@ func (h *Handler) renderTokens(c *gin.Context, status int, f views.Form) {
 	}
 	h.page(c, status, views.TokensPage(h.chrome(c, "tokens"), views.TokenList{
 		Filter: views.Form{Values: filter}, Filtered: q != "" || resourceID != 0 || withUser,
-		Resources: resources, Rows: tokenRows(rows), Pager: pager("/admin/tokens", params, total, "tokens", after, next),
+		Resources: resources, Rows: tokenRows(rows), Pager: pager("/admin/tokens", params, total, "tokens", "after", after, next),
 		CanImport: may(c, superadmin), Import: f,
 	}))
 }

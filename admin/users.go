@@ -37,21 +37,14 @@ func (h *Handler) users(c *gin.Context) {
 	ctx := c.Request.Context()
 	q := query(c)
 	resourceID, _ := optionalID(c.Query("resource_id"))
-	after := c.Query("after")
-	if len(after) > maxQuery {
-		after = ""
-	}
+	after := afterKey(c)
 	rows, total, err := h.Svc.Store.ListUsers(ctx, workflow.UserFilter{
 		Query: q, ResourceID: resourceID, Resources: scopeOf(c), After: after, Limit: pageSize + 1})
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	next := ""
-	if len(rows) > pageSize {
-		rows = rows[:pageSize]
-		next = strings.ToLower(rows[pageSize-1].Login)
-	}
+	rows, next := workflow.NextPage(rows, pageSize, workflow.UserRow.Cursor)
 	resources, err := h.resourceOptions(c)
 	if err != nil {
 		h.fail(c, err)
@@ -63,7 +56,7 @@ func (h *Handler) users(c *gin.Context) {
 		Filtered:  q != "" || resourceID != 0,
 		Resources: resources,
 		Rows:      h.userRows(rows),
-		Pager:     pager("/admin/users", params, total, "users", after, next),
+		Pager:     pager("/admin/users", params, total, "users", "after", after, next),
 		CanCreate: may(c, superadmin),
 	}))
 }

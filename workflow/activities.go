@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -45,19 +43,12 @@ type ActivityCursor struct {
 
 // String encodes the cursor for a URL: microseconds since 1970 (the
 // precision of timestamptz), a dash, the id.
-func (c ActivityCursor) String() string {
-	return strconv.FormatInt(c.At.UnixMicro(), 10) + "-" + strconv.FormatInt(c.ID, 10)
-}
+func (c ActivityCursor) String() string { return keyPair(c.At.UnixMicro(), c.ID) }
 
 // ParseActivityCursor reads what ActivityCursor.String wrote.
 func ParseActivityCursor(s string) (ActivityCursor, error) {
-	at, id, ok := strings.Cut(s, "-")
-	if !ok || len(s) > 41 {
-		return ActivityCursor{}, fmt.Errorf("not a cursor")
-	}
-	us, err1 := strconv.ParseInt(at, 10, 64)
-	n, err2 := strconv.ParseInt(id, 10, 64)
-	if err1 != nil || err2 != nil || n <= 0 {
+	us, n, ok := parseKeyPair(s)
+	if !ok || n <= 0 {
 		return ActivityCursor{}, fmt.Errorf("not a cursor")
 	}
 	return ActivityCursor{At: time.UnixMicro(us).UTC(), ID: n}, nil
@@ -109,19 +100,12 @@ type GroupCursor struct {
 }
 
 // String encodes the cursor for a URL.
-func (c GroupCursor) String() string {
-	return strconv.FormatInt(c.Total, 10) + "-" + strconv.FormatInt(c.UserID, 10)
-}
+func (c GroupCursor) String() string { return keyPair(c.Total, c.UserID) }
 
 // ParseGroupCursor reads what GroupCursor.String wrote.
 func ParseGroupCursor(s string) (GroupCursor, error) {
-	total, id, ok := strings.Cut(s, "-")
-	if !ok || len(s) > 41 {
-		return GroupCursor{}, fmt.Errorf("not a cursor")
-	}
-	t, err1 := strconv.ParseInt(total, 10, 64)
-	n, err2 := strconv.ParseInt(id, 10, 64)
-	if err1 != nil || err2 != nil || t <= 0 || n <= 0 {
+	t, n, ok := parseKeyPair(s)
+	if !ok || t <= 0 || n <= 0 {
 		return GroupCursor{}, fmt.Errorf("not a cursor")
 	}
 	return GroupCursor{Total: t, UserID: n}, nil
@@ -218,12 +202,8 @@ func (s *Service) ListActivities(ctx context.Context, f ActivityFilter, maxAge t
 	if err != nil {
 		return nil, nil, Internal(err)
 	}
-	if len(rows) <= limit {
-		return rows, nil, nil
-	}
-	rows = rows[:limit]
-	next := rows[limit-1].Cursor()
-	return rows, &next, nil
+	rows, next := NextPage(rows, limit, ActivityRow.Cursor)
+	return rows, next, nil
 }
 
 // ExportActivities calls fn for every activity f selects, newest first,
@@ -249,12 +229,8 @@ func (s *Service) GroupActivities(ctx context.Context, f ActivityFilter, maxAge 
 	if err != nil {
 		return nil, nil, Internal(err)
 	}
-	if len(groups) <= limit {
-		return groups, nil, nil
-	}
-	groups = groups[:limit]
-	last := groups[limit-1]
-	return groups, &GroupCursor{Total: last.Total, UserID: last.UserID}, nil
+	groups, next := NextPage(groups, limit, ActivityGroup.Cursor)
+	return groups, next, nil
 }
 
 // PurgeActivities deletes the activities older than the retention, in

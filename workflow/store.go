@@ -8,14 +8,37 @@ import (
 // Store is the persistence the operations need. workflow/store implements it
 // on PostgreSQL. Every method takes ctx first; methods that change several rows
 // are atomic on their own, and Tx composes several calls into one transaction.
+//
+// Store is the sum of one interface per table group; each is implemented in
+// the file of workflow/store named for it (UserStore in users.go, …).
 type Store interface {
 	// Tx runs fn in one transaction: everything fn does through the Store it
 	// is given commits together or not at all. Nested calls use savepoints.
 	Tx(ctx context.Context, fn func(Store) error) error
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
+	// PurgeExpired deletes rows that can no longer matter at now: rate-limit
+	// windows, one-time codes and remembered devices long past their expiry.
+	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
 
-	// Admin accounts.
+	AdminStore
+	APIKeyStore
+	UserStore
+	ResourceStore
+	TokenStore
+	IssueStore
+	CodeStore
+	DeviceStore
+	ActivityStore
+	DashboardStore
+	SettingsStore
+	RateLimitStore
+	QueueStore
+}
+
+// AdminStore keeps the admin accounts, the resources they own and their
+// subscriptions to new issues.
+type AdminStore interface {
 	CreateAdmin(ctx context.Context, a *Admin) error
 	AdminByID(ctx context.Context, id int64) (Admin, error)
 	AdminByLogin(ctx context.Context, login string) (Admin, error)
@@ -49,8 +72,20 @@ type Store interface {
 	// SetAdminPassword replaces an admin's password hash and clears the
 	// failure count and lock.
 	SetAdminPassword(ctx context.Context, id int64, hash string) error
+	SetAdminEmail(ctx context.Context, id int64, email string) error
 
-	// API keys.
+	// IssueSubscribers are the enabled admins with an email address who
+	// want mail about new issues on the resource.
+	IssueSubscribers(ctx context.Context, resourceID int64) ([]Admin, error)
+	Subscriptions(ctx context.Context, adminID int64) (all bool, resources []int64, err error)
+	SetSubscriptions(ctx context.Context, adminID int64, all bool, resources []int64) error
+	// IssueRecipients lists every admin with their subscription to new
+	// issues (the settings page's overview).
+	IssueRecipients(ctx context.Context) ([]IssueRecipient, error)
+}
+
+// APIKeyStore keeps the keys of the JSON API (their hashes).
+type APIKeyStore interface {
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	APIKeyByPrefix(ctx context.Context, prefix string) (APIKey, error)
 	TouchAPIKey(ctx context.Context, id int64, now time.Time) error
@@ -60,8 +95,11 @@ type Store interface {
 	// RevokeAPIKey revokes a live key in one conditional statement: false
 	// when it was revoked already.
 	RevokeAPIKey(ctx context.Context, id int64, now time.Time) (APIKeyRow, bool, error)
+}
 
-	// Users.
+// UserStore keeps the users: their accounts, contact data, passwords and
+// sign-in failures.
+type UserStore interface {
 	CreateUser(ctx context.Context, u *User) error
 	UpdateUser(ctx context.Context, u *User) error
 	DeleteUser(ctx context.Context, id int64) error
@@ -74,7 +112,25 @@ type Store interface {
 	// serials of the tokens.
 	ResetUser2FA(ctx context.Context, userID int64) ([]string, error)
 
-	// Resources and assignments.
+	// RecordUserFailure counts a failed portal sign-in and locks the user for
+	// lockFor once the count reaches lockAfter.
+	RecordUserFailure(ctx context.Context, id int64, now time.Time, lockAfter int, lockFor time.Duration) error
+	// RecordUserLogin resets the failure count after a complete sign-in.
+	RecordUserLogin(ctx context.Context, id int64) error
+	// SetUserPassword replaces a user's password hash (empty = none).
+	SetUserPassword(ctx context.Context, id int64, hash string, now time.Time) error
+
+	// Portal account actions (SPEC §5.8–14).
+	SetUserEmail(ctx context.Context, id int64, email string) error
+	SetUserPhone(ctx context.Context, id int64, phone string) error
+	// SetUserLogin renames a user; Conflict when the login is taken.
+	SetUserLogin(ctx context.Context, id int64, login string) error
+	SetUserName(ctx context.Context, id int64, first, last string) error
+}
+
+// ResourceStore keeps the resources, the users assigned to them and their
+// self-service portals.
+type ResourceStore interface {
 	CreateResource(ctx context.Context, r *Resource) error
 	UpdateResource(ctx context.Context, r *Resource) error
 	DeleteResource(ctx context.Context, id int64) error
@@ -86,6 +142,8 @@ type Store interface {
 	// ListResourcesPage returns one page of resources (see ResourceFilter)
 	// and the number of all that match.
 	ListResourcesPage(ctx context.Context, f ResourceFilter) ([]ResourceRow, int, error)
+
+	// Assignments.
 	UserResources(ctx context.Context, userID int64) ([]Resource, error)
 	// UserResourceIDs maps each of the users to the ids of the resources
 	// they are assigned to, in one query.
@@ -95,19 +153,21 @@ type Store interface {
 	// leave it (they stay the user's).
 	UnassignUser(ctx context.Context, resourceID, userID int64) error
 	IsAssigned(ctx context.Context, resourceID, userID int64) (bool, error)
+
+	// Portals.
 	SavePortal(ctx context.Context, p *Portal) error
 	PortalByAlias(ctx context.Context, alias string) (Portal, error)
 	PortalByResource(ctx context.Context, resourceID int64) (Portal, error)
-	Counts(ctx context.Context) (Counts, error)
-	// OpenIssueCount counts the open user issues (the navigation's badge):
-	// all when resources is nil, else those on resources (an owner's).
-	OpenIssueCount(ctx context.Context, resources []int64) (int, error)
+}
 
-	// Tokens.
+// TokenStore keeps the OTP tokens: stock, placement, validation state and
+// PINs.
+type TokenStore interface {
 	CreateToken(ctx context.Context, t *Token) error
 	TokenByID(ctx context.Context, id int64) (Token, error)
 	TokenBySerial(ctx context.Context, serial string) (Token, error)
 	ListTokens(ctx context.Context, f TokenFilter) ([]Token, int, error)
+	UserTokens(ctx context.Context, userID, resourceID int64) ([]Token, error)
 	// ValidationTokens finds the user with login assigned to resourceID and
 	// their tokens on it, in one query; NotFound when there is no such
 	// assignment.
@@ -119,6 +179,10 @@ type Store interface {
 	DeleteToken(ctx context.Context, id int64) error
 	// PlaceToken sets where a token is: its owner and resource (nil = none).
 	PlaceToken(ctx context.Context, id int64, userID, resourceID *int64) error
+	// DisableLostTokens disables the user's enabled tokens on the resource
+	// (reason "lost"; they stay assigned) and returns their serials.
+	DisableLostTokens(ctx context.Context, userID, resourceID int64) ([]string, error)
+
 	// AcceptTokenStep commits a matched TOTP step or HOTP counter only if it
 	// is newer than the last accepted one and the token is still enabled and
 	// unlocked, and writes act (when not nil) in the same statement. False
@@ -150,30 +214,10 @@ type Store interface {
 	RemoveTokenPIN(ctx context.Context, tokenID int64) (bool, error)
 	// RehashTokenPIN replaces the PIN hash old by new, only if it is still old.
 	RehashTokenPIN(ctx context.Context, tokenID int64, old, new string) (bool, error)
+}
 
-	// Portal sign-in.
-	UserTokens(ctx context.Context, userID, resourceID int64) ([]Token, error)
-	// RecordUserFailure counts a failed portal sign-in and locks the user for
-	// lockFor once the count reaches lockAfter.
-	RecordUserFailure(ctx context.Context, id int64, now time.Time, lockAfter int, lockFor time.Duration) error
-	// RecordUserLogin resets the failure count after a complete sign-in.
-	RecordUserLogin(ctx context.Context, id int64) error
-	// SetUserPassword replaces a user's password hash (empty = none).
-	SetUserPassword(ctx context.Context, id int64, hash string, now time.Time) error
-	CreateDevice(ctx context.Context, userID, resourceID int64, tokenHash []byte, expires time.Time, m Meta) error
-	// UseDevice reports whether a remembered-device cookie is valid for the
-	// user on the resource now, and stamps its use.
-	UseDevice(ctx context.Context, userID, resourceID int64, tokenHash []byte, now time.Time) (bool, error)
-	// ReplaceRecoveryCodes deletes the user's recovery codes and stores new hashes.
-	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error
-	// UseRecoveryCode marks an unused code used; false when there is none.
-	UseRecoveryCode(ctx context.Context, userID int64, hash []byte, now time.Time) (bool, error)
-	RecoveryCodesLeft(ctx context.Context, userID int64) (int, error)
-	// WithdrawIssues withdraws the user's open issues on the resource and
-	// returns their ids.
-	WithdrawIssues(ctx context.Context, userID, resourceID int64, now time.Time) ([]int64, error)
-
-	// User issues (restore-access requests).
+// IssueStore keeps the user issues (restore-access requests).
+type IssueStore interface {
 	// CreateIssue stores a request; an open request of the same user and
 	// resource is withdrawn first, and its id returned (0 when none).
 	CreateIssue(ctx context.Context, is *Issue, now time.Time) (replaced int64, err error)
@@ -182,44 +226,17 @@ type Store interface {
 	// HandleIssue moves an open issue to status (verified or deleted) in one
 	// conditional statement: false when it was handled already.
 	HandleIssue(ctx context.Context, id int64, status string, adminID *int64, now time.Time) (Issue, bool, error)
-	// DisableLostTokens disables the user's enabled tokens on the resource
-	// (reason "lost"; they stay assigned) and returns their serials.
-	DisableLostTokens(ctx context.Context, userID, resourceID int64) ([]string, error)
-	SetUserEmail(ctx context.Context, id int64, email string) error
-	// IssueSubscribers are the enabled admins with an email address who
-	// want mail about new issues on the resource.
-	IssueSubscribers(ctx context.Context, resourceID int64) ([]Admin, error)
-	Subscriptions(ctx context.Context, adminID int64) (all bool, resources []int64, err error)
-	SetSubscriptions(ctx context.Context, adminID int64, all bool, resources []int64) error
-	SetAdminEmail(ctx context.Context, id int64, email string) error
+	// WithdrawIssues withdraws the user's open issues on the resource and
+	// returns their ids.
+	WithdrawIssues(ctx context.Context, userID, resourceID int64, now time.Time) ([]int64, error)
+	// OpenIssueCount counts the open user issues (the navigation's badge):
+	// all when resources is nil, else those on resources (an owner's).
+	OpenIssueCount(ctx context.Context, resources []int64) (int, error)
+}
 
-	// PurgeExpired deletes rows that can no longer matter at now: rate-limit
-	// windows, one-time codes and remembered devices long past their expiry.
-	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
-
-	// Settings: small JSON documents by key (mail server, templates,
-	// retention). GetSetting decodes into v and reports whether the key exists.
-	GetSetting(ctx context.Context, key string, v any) (bool, error)
-	PutSetting(ctx context.Context, key string, v any, adminID *int64) error
-	// DeleteSetting removes a setting and reports whether it existed.
-	DeleteSetting(ctx context.Context, key string) (bool, error)
-	// SettingsWithPrefix returns the JSON of the settings whose key starts
-	// with prefix, by key.
-	SettingsWithPrefix(ctx context.Context, prefix string) (map[string][]byte, error)
-	// IssueRecipients lists every admin with their subscription to new
-	// issues (the settings page's overview).
-	IssueRecipients(ctx context.Context) ([]IssueRecipient, error)
-
-	// Dashboard. resources nil means everything; otherwise only what
-	// belongs to those resources (an owner's view; empty: nothing).
-	DashboardCounts(ctx context.Context, resources []int64, now time.Time) (DashboardCounts, error)
-	// CountActivities counts the activities of events in [since, until)
-	// per hour (UTC).
-	CountActivities(ctx context.Context, events []string, resources []int64, since, until time.Time) ([]ActivityCount, error)
-	// RecentActivities returns the newest activities, newest first.
-	RecentActivities(ctx context.Context, resources []int64, limit int) ([]RecentActivity, error)
-
-	// One-time codes (email/SMS).
+// CodeStore keeps the one-time codes sent by email or SMS and the
+// recovery codes (their hashes).
+type CodeStore interface {
 	CreateCode(ctx context.Context, c *OneTimeCode) error
 	// UseCode checks hash against the live codes of the user for purpose
 	// (and token, when given): a match uses the code (and retires the
@@ -229,32 +246,38 @@ type Store interface {
 	// or not; NotFound when there is none.
 	PendingCode(ctx context.Context, userID int64, purpose string) (PendingCode, error)
 
-	// Portal account actions (SPEC §5.8–14); SetUserEmail is above.
-	SetUserPhone(ctx context.Context, id int64, phone string) error
-	// SetUserLogin renames a user; Conflict when the login is taken.
-	SetUserLogin(ctx context.Context, id int64, login string) error
-	SetUserName(ctx context.Context, id int64, first, last string) error
-	// SeeEnvironment records a sign-in of the user from an environment (IP
-	// prefix + browser family): fresh when it was not seen before, known
-	// when the user had any environment on record before.
-	SeeEnvironment(ctx context.Context, userID int64, ipPrefix, browser string, now time.Time) (fresh, known bool, err error)
+	// ReplaceRecoveryCodes deletes the user's recovery codes and stores new hashes.
+	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error
+	// UseRecoveryCode marks an unused code used; false when there is none.
+	UseRecoveryCode(ctx context.Context, userID int64, hash []byte, now time.Time) (bool, error)
+	RecoveryCodesLeft(ctx context.Context, userID int64) (int, error)
+}
+
+// DeviceStore keeps where users sign in from: the browsers they asked to
+// remember and the environments (IP prefix + browser family) seen.
+type DeviceStore interface {
+	CreateDevice(ctx context.Context, userID, resourceID int64, tokenHash []byte, expires time.Time, m Meta) error
+	// UseDevice reports whether a remembered-device cookie is valid for the
+	// user on the resource now, and stamps its use.
+	UseDevice(ctx context.Context, userID, resourceID int64, tokenHash []byte, now time.Time) (bool, error)
 	// UserDevices lists the user's remembered devices on the resource that
 	// are neither revoked nor expired at now, newest first.
 	UserDevices(ctx context.Context, userID, resourceID int64, now time.Time) ([]Device, error)
 	// RevokeDevices revokes one live remembered device (deviceID) or all
 	// (deviceID 0) of the user on the resource and returns their ids.
 	RevokeDevices(ctx context.Context, userID, resourceID, deviceID int64, now time.Time) ([]int64, error)
-	// UserSignIns lists the user's newest completed sign-ins (UserLogin).
-	UserSignIns(ctx context.Context, userID int64, limit int) ([]SignIn, error)
+
+	// SeeEnvironment records a sign-in of the user from an environment (IP
+	// prefix + browser family): fresh when it was not seen before, known
+	// when the user had any environment on record before.
+	SeeEnvironment(ctx context.Context, userID int64, ipPrefix, browser string, now time.Time) (fresh, known bool, err error)
 	// UserEnvironments lists every environment (IP prefix + browser family)
 	// the user signed in from, the most recently seen first.
 	UserEnvironments(ctx context.Context, userID int64) ([]SeenEnvironment, error)
+}
 
-	// Enqueue queues a mail or SMS for delivery, in the current transaction.
-	Enqueue(ctx context.Context, m Message) error
-	// EnqueueCodeRequest queues a request for a one-time code.
-	EnqueueCodeRequest(ctx context.Context, r CodeRequest) error
-
+// ActivityStore keeps the activity log.
+type ActivityStore interface {
 	// AddActivity appends to the activity log.
 	AddActivity(ctx context.Context, a Activity) error
 	// ListActivities returns up to f.Limit activities, newest first (by
@@ -266,13 +289,53 @@ type Store interface {
 	// GroupActivities counts the activities f selects per user and event,
 	// up to limit users, those with most activities first, after after.
 	GroupActivities(ctx context.Context, f ActivityFilter, after *GroupCursor, limit int) ([]ActivityGroup, error)
+	// UserSignIns lists the user's newest completed sign-ins (UserLogin).
+	UserSignIns(ctx context.Context, userID int64, limit int) ([]SignIn, error)
 	// DeleteActivitiesBefore deletes up to batch activities older than
 	// cutoff in one statement and returns how many it deleted.
 	DeleteActivitiesBefore(ctx context.Context, cutoff time.Time, batch int) (int64, error)
+}
+
+// DashboardStore is the read model of the dashboard. resources nil means
+// everything; otherwise only what belongs to those resources (an owner's
+// view; empty: nothing).
+type DashboardStore interface {
+	Counts(ctx context.Context) (Counts, error)
+	DashboardCounts(ctx context.Context, resources []int64, now time.Time) (DashboardCounts, error)
+	// CountActivities counts the activities of events in [since, until)
+	// per hour (UTC).
+	CountActivities(ctx context.Context, events []string, resources []int64, since, until time.Time) ([]ActivityCount, error)
+	// RecentActivities returns the newest activities, newest first.
+	RecentActivities(ctx context.Context, resources []int64, limit int) ([]RecentActivity, error)
+}
+
+// SettingsStore keeps small JSON documents by key (mail server, templates,
+// retention).
+type SettingsStore interface {
+	// GetSetting decodes into v and reports whether the key exists.
+	GetSetting(ctx context.Context, key string, v any) (bool, error)
+	PutSetting(ctx context.Context, key string, v any, adminID *int64) error
+	// DeleteSetting removes a setting and reports whether it existed.
+	DeleteSetting(ctx context.Context, key string) (bool, error)
+	// SettingsWithPrefix returns the JSON of the settings whose key starts
+	// with prefix, by key.
+	SettingsWithPrefix(ctx context.Context, prefix string) (map[string][]byte, error)
+}
+
+// RateLimitStore keeps the fixed-window counters shared by every instance.
+type RateLimitStore interface {
 	// HitRate adds one to the fixed-window counter key and returns the count
 	// in the current window; RateCount reads it without adding.
 	HitRate(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
 	RateCount(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+}
+
+// QueueStore queues work for the job workers, in the current transaction.
+type QueueStore interface {
+	// Enqueue queues a mail or SMS for delivery, in the current transaction.
+	Enqueue(ctx context.Context, m Message) error
+	// EnqueueCodeRequest queues a request for a one-time code.
+	EnqueueCodeRequest(ctx context.Context, r CodeRequest) error
 }
 
 // UserFilter selects a page of users. Users are ordered by login; After is

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -20,15 +21,6 @@ func (db *DB) AddActivity(ctx context.Context, a workflow.Activity) error {
 	_, err := db.q.Exec(ctx, `INSERT INTO activities (at, actor_type, actor_id, actor_name, user_id, resource_id, event, ip, user_agent, details)
 		VALUES (`+activityPlaceholders(1)+`)`, activityArgs(&a)...)
 	return err
-}
-
-// truncateUA keeps user agents within the column limit without splitting a
-// character.
-func truncateUA(s string) string {
-	if len(s) <= 512 {
-		return s
-	}
-	return strings.ToValidUTF8(s[:512], "")
 }
 
 // activityColumns are the columns of an ActivityRow. Login and resource
@@ -57,50 +49,28 @@ func scanActivity(row pgx.CollectableRow) (workflow.ActivityRow, error) {
 	return r, nil
 }
 
-// activityConds is the WHERE of f without its resource scope (f.Resources),
-// which the callers apply in the way that suits them; arg binds a value.
-func activityConds(f workflow.ActivityFilter, arg func(any) string) []string {
-	where := []string{}
+// activityConds adds the conditions of f to q, without its resource scope
+// (f.Resources), which the callers apply in the way that suits them.
+func activityConds(f workflow.ActivityFilter, q *filter) {
 	if f.UserID != 0 {
-		where = append(where, "a.user_id = "+arg(f.UserID))
+		q.and("a.user_id = " + q.arg(f.UserID))
 	}
 	if f.Event != "" {
-		where = append(where, "a.event = "+arg(f.Event))
+		q.and("a.event = " + q.arg(f.Event))
 	}
 	if f.ResourceID != 0 {
-		where = append(where, "a.resource_id = "+arg(f.ResourceID))
+		q.and("a.resource_id = " + q.arg(f.ResourceID))
 	}
 	if !f.Since.IsZero() {
-		where = append(where, "a.at >= "+arg(f.Since)+"::timestamptz")
+		q.and("a.at >= " + q.arg(f.Since) + "::timestamptz")
 	}
 	if !f.Until.IsZero() {
-		where = append(where, "a.at < "+arg(f.Until)+"::timestamptz")
+		q.and("a.at < " + q.arg(f.Until) + "::timestamptz")
 	}
 	if f.Before != nil {
 		// A row comparison: the indexes on (…, at DESC, id DESC) seek to it.
-		where = append(where, "(a.at, a.id) < ("+arg(f.Before.At)+"::timestamptz, "+arg(f.Before.ID)+"::bigint)")
+		q.and("(a.at, a.id) < (" + q.arg(f.Before.At) + "::timestamptz, " + q.arg(f.Before.ID) + "::bigint)")
 	}
-	return where
-}
-
-// binder returns the arguments of a log query and a function that binds one
-// more. The first argument makes pgx send the query as an unnamed
-// statement: PostgreSQL then plans it for the values at hand. A cached
-// generic plan cannot see that an event or resource is rare, and would scan
-// the whole window by time to find a page of it.
-func binder(args *[]any) func(any) string {
-	*args = append(*args, pgx.QueryExecModeExec)
-	return func(v any) string {
-		*args = append(*args, v)
-		return "$" + itoa(len(*args)-1)
-	}
-}
-
-func whereClause(conds []string) string {
-	if len(conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(conds, " AND ")
 }
 
 // ListActivities returns one page of the log. Every filter is served by an
@@ -108,20 +78,21 @@ func whereClause(conds []string) string {
 // costs what page 1 costs. An owner's scope of several resources is one
 // index scan per resource (LATERAL), each stopping after a page.
 func (db *DB) ListActivities(ctx context.Context, f workflow.ActivityFilter) ([]workflow.ActivityRow, error) {
-	var args []any
-	arg := binder(&args)
-	conds := activityConds(f, arg)
+	q := unplanned()
 	var inner string
 	if f.Resources != nil {
-		scoped := append([]string{"a.resource_id = s.rid"}, conds...)
-		limit := arg(f.Limit)
-		inner = `SELECT x.* FROM unnest(` + arg(f.Resources) + `::bigint[]) AS s(rid) CROSS JOIN LATERAL (
-				SELECT a.* FROM activities a` + whereClause(scoped) + ` ORDER BY a.at DESC, a.id DESC LIMIT ` + limit + `) x
+		q.and("a.resource_id = s.rid")
+		activityConds(f, q)
+		limit := q.arg(f.Limit)
+		scope := q.arg(f.Resources)
+		inner = `SELECT x.* FROM unnest(` + scope + `::bigint[]) AS s(rid) CROSS JOIN LATERAL (
+				SELECT a.* FROM activities a` + q.where() + ` ORDER BY a.at DESC, a.id DESC LIMIT ` + limit + `) x
 			ORDER BY x.at DESC, x.id DESC LIMIT ` + limit
 	} else {
-		inner = `SELECT a.* FROM activities a` + whereClause(conds) + ` ORDER BY a.at DESC, a.id DESC LIMIT ` + arg(f.Limit)
+		activityConds(f, q)
+		inner = `SELECT a.* FROM activities a` + q.where() + ` ORDER BY a.at DESC, a.id DESC LIMIT ` + q.arg(f.Limit)
 	}
-	rows, err := db.q.Query(ctx, `SELECT `+activityColumns+` FROM (`+inner+`) a ORDER BY a.at DESC, a.id DESC`, args...)
+	rows, err := db.q.Query(ctx, `SELECT `+activityColumns+` FROM (`+inner+`) a ORDER BY a.at DESC, a.id DESC`, q.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -131,13 +102,12 @@ func (db *DB) ListActivities(ctx context.Context, f workflow.ActivityFilter) ([]
 // EachActivity streams the activities f selects to fn, newest first.
 func (db *DB) EachActivity(ctx context.Context, f workflow.ActivityFilter, fn func(workflow.ActivityRow) error) error {
 	f.Before = nil
-	var args []any
-	arg := binder(&args)
-	conds := activityConds(f, arg)
+	q := unplanned()
+	activityConds(f, q)
 	if f.Resources != nil {
-		conds = append(conds, "a.resource_id = ANY("+arg(f.Resources)+"::bigint[])")
+		q.and("a.resource_id = ANY(" + q.arg(f.Resources) + "::bigint[])")
 	}
-	rows, err := db.q.Query(ctx, `SELECT `+activityColumns+` FROM activities a`+whereClause(conds)+` ORDER BY a.at DESC, a.id DESC`, args...)
+	rows, err := db.q.Query(ctx, `SELECT `+activityColumns+` FROM activities a`+q.where()+` ORDER BY a.at DESC, a.id DESC`, q.args...)
 	if err != nil {
 		return err
 	}
@@ -158,24 +128,25 @@ func (db *DB) EachActivity(ctx context.Context, f workflow.ActivityFilter, fn fu
 // ordered by their total.
 func (db *DB) GroupActivities(ctx context.Context, f workflow.ActivityFilter, after *workflow.GroupCursor, limit int) ([]workflow.ActivityGroup, error) {
 	f.Before = nil
-	var args []any
-	arg := binder(&args)
-	conds := append(activityConds(f, arg), "a.user_id IS NOT NULL")
+	q := unplanned()
+	activityConds(f, q)
+	q.and("a.user_id IS NOT NULL")
 	if f.Resources != nil {
-		conds = append(conds, "a.resource_id = ANY("+arg(f.Resources)+"::bigint[])")
+		q.and("a.resource_id = ANY(" + q.arg(f.Resources) + "::bigint[])")
 	}
-	page := ""
+	counts := `SELECT a.user_id, a.event, count(*) AS n FROM activities a` + q.where() + ` GROUP BY a.user_id, a.event`
+	seek := ""
 	if after != nil {
-		page = " WHERE (t.total, t.user_id) < (" + arg(after.Total) + "::bigint, " + arg(after.UserID) + "::bigint)"
+		seek = " WHERE (t.total, t.user_id) < (" + q.arg(after.Total) + "::bigint, " + q.arg(after.UserID) + "::bigint)"
 	}
-	rows, err := db.q.Query(ctx, `WITH counts AS MATERIALIZED (
-			SELECT a.user_id, a.event, count(*) AS n FROM activities a`+whereClause(conds)+` GROUP BY a.user_id, a.event),
+	n := q.arg(limit)
+	rows, err := db.q.Query(ctx, `WITH counts AS MATERIALIZED (`+counts+`),
 		page AS (
-			SELECT t.user_id, t.total FROM (SELECT user_id, sum(n)::bigint AS total FROM counts GROUP BY user_id) t`+page+`
-			ORDER BY t.total DESC, t.user_id DESC LIMIT `+arg(limit)+`)
+			SELECT t.user_id, t.total FROM (SELECT user_id, sum(n)::bigint AS total FROM counts GROUP BY user_id) t`+seek+`
+			ORDER BY t.total DESC, t.user_id DESC LIMIT `+n+`)
 		SELECT p.user_id, coalesce((SELECT u.login FROM users u WHERE u.id = p.user_id), ''), p.total, c.event, c.n
 		FROM page p JOIN counts c ON c.user_id = p.user_id
-		ORDER BY p.total DESC, p.user_id DESC`, args...)
+		ORDER BY p.total DESC, p.user_id DESC`, q.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -206,4 +177,44 @@ func (db *DB) DeleteActivitiesBefore(ctx context.Context, cutoff time.Time, batc
 		return 0, err
 	}
 	return tag.RowsAffected(), nil
+}
+
+// UserSignIns lists the newest UserLogin activities of a user; the index on
+// activities (user_id, at DESC, id DESC) serves it.
+func (db *DB) UserSignIns(ctx context.Context, userID int64, limit int) ([]workflow.SignIn, error) {
+	rows, err := db.q.Query(ctx, `SELECT a.at, coalesce(host(a.ip), ''), a.user_agent, coalesce(r.name, '')
+		FROM activities a LEFT JOIN resources r ON r.id = a.resource_id
+		WHERE a.user_id = $1 AND a.event = $2
+		ORDER BY a.at DESC, a.id DESC LIMIT $3`, userID, workflow.EventUserLogin, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[workflow.SignIn])
+}
+
+// activityArgs are the parameters of one activity row; with
+// activityPlaceholders they let a token statement write its activity in the
+// same statement: one round trip, one transaction.
+func activityArgs(a *workflow.Activity) []any {
+	var ip *string
+	if a.IP != "" {
+		ip = &a.IP
+	}
+	var actorID *int64
+	if a.Actor.ID != 0 {
+		actorID = &a.Actor.ID
+	}
+	return []any{a.At, a.Actor.Type, actorID, a.Actor.Name, a.UserID, a.ResourceID, a.Event, ip, truncateUA(a.UserAgent), a.DetailsJSON()}
+}
+
+var activityTypes = []string{"timestamptz", "text", "bigint", "text", "bigint", "bigint", "text", "inet", "text", "jsonb"}
+
+// activityPlaceholders is "$first::timestamptz, $first+1::text, …" for the
+// ten columns of an activity.
+func activityPlaceholders(first int) string {
+	p := make([]string, len(activityTypes))
+	for i, t := range activityTypes {
+		p[i] = fmt.Sprintf("$%d::%s", first+i, t)
+	}
+	return strings.Join(p, ", ")
 }

@@ -46,16 +46,9 @@ func (db *DB) AdminByLogin(ctx context.Context, login string) (workflow.Admin, e
 	return a, mapErr(err, "The admin")
 }
 
-// RecordAdminFailure counts one failed sign-in in a single statement, so
-// concurrent failures all count, and locks at the threshold. Attempts while
-// locked neither count nor extend the lock; after it the count starts again.
+// RecordAdminFailure counts one failed sign-in (see recordFailure).
 func (db *DB) RecordAdminFailure(ctx context.Context, id int64, now time.Time, lockAfter int, lockFor time.Duration) error {
-	_, err := db.q.Exec(ctx, `UPDATE admins SET
-		failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END,
-		locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END) >= $3
-			THEN $2::timestamptz + $4::interval END
-		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)`, id, now, lockAfter, lockFor)
-	return err
+	return db.recordFailure(ctx, "admins", id, now, lockAfter, lockFor)
 }
 
 // RecordAdminLogin resets the failure count after a complete sign-in.
@@ -142,3 +135,86 @@ func (db *DB) SetAdminPassword(ctx context.Context, id int64, hash string) error
 	}
 	return err
 }
+
+// SetAdminEmail changes the address an admin is mailed at.
+func (db *DB) SetAdminEmail(ctx context.Context, id int64, email string) error {
+	_, err := db.q.Exec(ctx, `UPDATE admins SET email = $2 WHERE id = $1`, id, email)
+	return err
+}
+
+// IssueSubscribers lists who is mailed about a new issue on the resource.
+func (db *DB) IssueSubscribers(ctx context.Context, resourceID int64) ([]workflow.Admin, error) {
+	rows, err := db.q.Query(ctx, `SELECT `+adminColumns+` FROM admins a
+		WHERE NOT a.disabled AND a.email <> '' AND EXISTS (SELECT 1 FROM issue_subscriptions s
+			WHERE s.admin_id = a.id AND (s.resource_id IS NULL OR s.resource_id = $1))
+		  AND (a.role <> 'owner' OR EXISTS (SELECT 1 FROM resource_owners o WHERE o.admin_id = a.id AND o.resource_id = $1))
+		ORDER BY a.id`, resourceID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.Admin, error) { return scanAdmin(r) })
+}
+
+// Subscriptions reads an admin's subscription to new issues.
+func (db *DB) Subscriptions(ctx context.Context, adminID int64) (bool, []int64, error) {
+	rows, err := db.q.Query(ctx, `SELECT resource_id FROM issue_subscriptions WHERE admin_id = $1`, adminID)
+	if err != nil {
+		return false, nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[*int64])
+	if err != nil {
+		return false, nil, err
+	}
+	all := false
+	var resources []int64
+	for _, id := range ids {
+		if id == nil {
+			all = true
+		} else {
+			resources = append(resources, *id)
+		}
+	}
+	return all, resources, nil
+}
+
+// SetSubscriptions replaces an admin's subscription.
+func (db *DB) SetSubscriptions(ctx context.Context, adminID int64, all bool, resources []int64) error {
+	if _, err := db.q.Exec(ctx, `DELETE FROM issue_subscriptions WHERE admin_id = $1`, adminID); err != nil {
+		return err
+	}
+	if all {
+		_, err := db.q.Exec(ctx, `INSERT INTO issue_subscriptions (admin_id, resource_id) VALUES ($1, NULL)`, adminID)
+		return err
+	}
+	_, err := db.q.Exec(ctx, `INSERT INTO issue_subscriptions (admin_id, resource_id)
+		SELECT $1, r.id FROM resources r WHERE r.id = ANY($2)`, adminID, resources)
+	return err
+}
+
+// IssueRecipients lists every admin account, by login, with its subscription
+// to new user issues.
+func (db *DB) IssueRecipients(ctx context.Context) ([]workflow.IssueRecipient, error) {
+	rows, err := db.q.Query(ctx, `SELECT `+adminColumns+`,
+			EXISTS (SELECT 1 FROM issue_subscriptions s WHERE s.admin_id = a.id AND s.resource_id IS NULL),
+			coalesce((SELECT array_agg(s.resource_id ORDER BY s.resource_id) FROM issue_subscriptions s
+				WHERE s.admin_id = a.id AND s.resource_id IS NOT NULL), '{}')
+		FROM admins a ORDER BY lower(a.login)`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.IssueRecipient, error) {
+		var rc workflow.IssueRecipient
+		a, err := scanAdmin(scanMore{r, []any{&rc.All, &rc.Resources}})
+		rc.Admin = a
+		return rc, err
+	})
+}
+
+// scanMore scans a row into the destinations given and then into more: the
+// columns a query adds after a shared column list.
+type scanMore struct {
+	row  interface{ Scan(...any) error }
+	more []any
+}
+
+func (s scanMore) Scan(dest ...any) error { return s.row.Scan(append(dest, s.more...)...) }

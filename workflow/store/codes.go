@@ -59,3 +59,34 @@ func (db *DB) UseCode(ctx context.Context, userID int64, purpose string, tokenID
 	}
 	return r, rows.Err()
 }
+
+// PendingCode returns the newest unused code of the user for purpose.
+func (db *DB) PendingCode(ctx context.Context, userID int64, purpose string) (workflow.PendingCode, error) {
+	var pc workflow.PendingCode
+	err := db.q.QueryRow(ctx, `SELECT target, expires_at, attempts FROM one_time_codes
+		WHERE user_id = $1 AND purpose = $2 AND token_id IS NULL AND used_at IS NULL
+		ORDER BY created_at DESC, id DESC LIMIT 1`, userID, purpose).Scan(&pc.Target, &pc.ExpiresAt, &pc.Attempts)
+	return pc, mapErr(err, "The code")
+}
+
+// ReplaceRecoveryCodes stores a fresh set of recovery codes.
+func (db *DB) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error {
+	if _, err := db.q.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
+		return err
+	}
+	_, err := db.q.Exec(ctx, `INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::bytea[])`, userID, hashes)
+	return err
+}
+
+// UseRecoveryCode spends a recovery code once: of two concurrent uses, one wins.
+func (db *DB) UseRecoveryCode(ctx context.Context, userID int64, hash []byte, now time.Time) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`, userID, hash, now)
+	return err == nil && tag.RowsAffected() == 1, err
+}
+
+// RecoveryCodesLeft counts a user's unused recovery codes.
+func (db *DB) RecoveryCodesLeft(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := db.q.QueryRow(ctx, `SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL`, userID).Scan(&n)
+	return n, err
+}

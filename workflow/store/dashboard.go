@@ -96,3 +96,12 @@ func (db *DB) RecentActivities(ctx context.Context, resources []int64, limit int
 		return a, err
 	})
 }
+
+// Counts returns the headline numbers of the dashboard.
+func (db *DB) Counts(ctx context.Context) (workflow.Counts, error) {
+	var c workflow.Counts
+	err := db.q.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM users), (SELECT count(*) FROM resources), (SELECT count(*) FROM tokens),
+		(SELECT count(*) FROM user_issues WHERE status = 'open')`).Scan(&c.Users, &c.Resources, &c.Tokens, &c.OpenIssues)
+	return c, err
+}

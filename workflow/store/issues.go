@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -58,34 +57,25 @@ func (db *DB) IssueByID(ctx context.Context, id int64) (workflow.Issue, error) {
 
 // ListIssues returns a page of issues, newest first, and how many match.
 func (db *DB) ListIssues(ctx context.Context, f workflow.IssueFilter) ([]workflow.Issue, int, error) {
-	where := []string{"true"}
-	args := []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + itoa(len(args))
-	}
+	q := &filter{}
 	if f.Status != "" {
-		where = append(where, "i.status = "+arg(f.Status))
+		q.and("i.status = " + q.arg(f.Status))
 	}
 	if f.ResourceID != 0 {
-		where = append(where, "i.resource_id = "+arg(f.ResourceID))
+		q.and("i.resource_id = " + q.arg(f.ResourceID))
 	}
 	if f.UserID != 0 {
-		where = append(where, "i.user_id = "+arg(f.UserID))
+		q.and("i.user_id = " + q.arg(f.UserID))
 	}
 	if f.Resources != nil {
-		where = append(where, "i.resource_id = ANY("+arg(f.Resources)+")")
-	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM user_issues i WHERE `+cond, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	if f.Before != 0 {
-		cond += " AND i.id < " + arg(f.Before)
+		q.and("i.resource_id = ANY(" + q.arg(f.Resources) + ")")
 	}
 	// Ids grow with time, so id order is newest first and pages by key.
-	rows, err := db.q.Query(ctx, `SELECT `+issueColumns+issueJoins+` WHERE `+cond+` ORDER BY i.id DESC LIMIT `+arg(limit(f.Limit)), args...)
+	total, rest, err := page(ctx, db, q, "user_issues i", "i.id", true, f.Before, f.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := db.q.Query(ctx, `SELECT `+issueColumns+issueJoins+rest, q.args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -105,88 +95,24 @@ func (db *DB) HandleIssue(ctx context.Context, id int64, status string, adminID 
 	return is, tag.RowsAffected() == 1, err
 }
 
-// DisableLostTokens disables a user's enabled tokens on a resource.
-func (db *DB) DisableLostTokens(ctx context.Context, userID, resourceID int64) ([]string, error) {
-	rows, err := db.q.Query(ctx, `UPDATE tokens SET enabled = false, disabled_reason = 'lost'
-		WHERE user_id = $1 AND resource_id = $2 AND enabled RETURNING serial`, userID, resourceID)
+// WithdrawIssues withdraws open restore-access requests.
+func (db *DB) WithdrawIssues(ctx context.Context, userID, resourceID int64, now time.Time) ([]int64, error) {
+	rows, err := db.q.Query(ctx, `UPDATE user_issues SET status = 'withdrawn', handled_at = $3
+		WHERE user_id = $1 AND resource_id = $2 AND status = 'open' RETURNING id`, userID, resourceID, now)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
-// SetUserEmail changes a user's email address.
-func (db *DB) SetUserEmail(ctx context.Context, id int64, email string) error {
-	_, err := db.q.Exec(ctx, `UPDATE users SET email = $2, updated_at = now() WHERE id = $1`, id, email)
-	return err
-}
-
-// IssueSubscribers lists who is mailed about a new issue on the resource.
-func (db *DB) IssueSubscribers(ctx context.Context, resourceID int64) ([]workflow.Admin, error) {
-	rows, err := db.q.Query(ctx, `SELECT `+adminColumns+` FROM admins a
-		WHERE NOT a.disabled AND a.email <> '' AND EXISTS (SELECT 1 FROM issue_subscriptions s
-			WHERE s.admin_id = a.id AND (s.resource_id IS NULL OR s.resource_id = $1))
-		  AND (a.role <> 'owner' OR EXISTS (SELECT 1 FROM resource_owners o WHERE o.admin_id = a.id AND o.resource_id = $1))
-		ORDER BY a.id`, resourceID)
-	if err != nil {
-		return nil, err
+// OpenIssueCount counts the open user issues, on resources when not nil.
+func (db *DB) OpenIssueCount(ctx context.Context, resources []int64) (int, error) {
+	var n int
+	var err error
+	if resources == nil {
+		err = db.q.QueryRow(ctx, `SELECT count(*) FROM user_issues WHERE status = 'open'`).Scan(&n)
+	} else {
+		err = db.q.QueryRow(ctx, `SELECT count(*) FROM user_issues WHERE status = 'open' AND resource_id = ANY($1)`, resources).Scan(&n)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.Admin, error) { return scanAdmin(r) })
-}
-
-// Subscriptions reads an admin's subscription to new issues.
-func (db *DB) Subscriptions(ctx context.Context, adminID int64) (bool, []int64, error) {
-	rows, err := db.q.Query(ctx, `SELECT resource_id FROM issue_subscriptions WHERE admin_id = $1`, adminID)
-	if err != nil {
-		return false, nil, err
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[*int64])
-	if err != nil {
-		return false, nil, err
-	}
-	all := false
-	var resources []int64
-	for _, id := range ids {
-		if id == nil {
-			all = true
-		} else {
-			resources = append(resources, *id)
-		}
-	}
-	return all, resources, nil
-}
-
-// SetSubscriptions replaces an admin's subscription.
-func (db *DB) SetSubscriptions(ctx context.Context, adminID int64, all bool, resources []int64) error {
-	if _, err := db.q.Exec(ctx, `DELETE FROM issue_subscriptions WHERE admin_id = $1`, adminID); err != nil {
-		return err
-	}
-	if all {
-		_, err := db.q.Exec(ctx, `INSERT INTO issue_subscriptions (admin_id, resource_id) VALUES ($1, NULL)`, adminID)
-		return err
-	}
-	_, err := db.q.Exec(ctx, `INSERT INTO issue_subscriptions (admin_id, resource_id)
-		SELECT $1, r.id FROM resources r WHERE r.id = ANY($2)`, adminID, resources)
-	return err
-}
-
-// SetAdminEmail changes the address an admin is mailed at.
-func (db *DB) SetAdminEmail(ctx context.Context, id int64, email string) error {
-	_, err := db.q.Exec(ctx, `UPDATE admins SET email = $2 WHERE id = $1`, id, email)
-	return err
-}
-
-// UserEnvironments lists the environments the user signed in from, the
-// most recently seen first.
-func (db *DB) UserEnvironments(ctx context.Context, userID int64) ([]workflow.SeenEnvironment, error) {
-	rows, err := db.q.Query(ctx, `SELECT ip_prefix::text, browser, first_seen, last_seen FROM user_environments
-		WHERE user_id = $1 ORDER BY last_seen DESC, ip_prefix, browser`, userID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.SeenEnvironment, error) {
-		var e workflow.SeenEnvironment
-		err := r.Scan(&e.Prefix, &e.Browser, &e.FirstSeen, &e.LastSeen)
-		return e, err
-	})
+	return n, err
 }

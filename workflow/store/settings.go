@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 
 	"github.com/jackc/pgx/v5"
-
-	"tokenportal/workflow"
 )
 
 // GetSetting reads a setting into v.
@@ -58,31 +56,3 @@ func (db *DB) SettingsWithPrefix(ctx context.Context, prefix string) (map[string
 	}
 	return out, rows.Err()
 }
-
-// IssueRecipients lists every admin account, by login, with its subscription
-// to new user issues.
-func (db *DB) IssueRecipients(ctx context.Context) ([]workflow.IssueRecipient, error) {
-	rows, err := db.q.Query(ctx, `SELECT `+adminColumns+`,
-			EXISTS (SELECT 1 FROM issue_subscriptions s WHERE s.admin_id = a.id AND s.resource_id IS NULL),
-			coalesce((SELECT array_agg(s.resource_id ORDER BY s.resource_id) FROM issue_subscriptions s
-				WHERE s.admin_id = a.id AND s.resource_id IS NOT NULL), '{}')
-		FROM admins a ORDER BY lower(a.login)`)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (workflow.IssueRecipient, error) {
-		var rc workflow.IssueRecipient
-		a, err := scanAdmin(scanMore{r, []any{&rc.All, &rc.Resources}})
-		rc.Admin = a
-		return rc, err
-	})
-}
-
-// scanMore scans a row into the destinations given and then into more: the
-// columns a query adds after a shared column list.
-type scanMore struct {
-	row  interface{ Scan(...any) error }
-	more []any
-}
-
-func (s scanMore) Scan(dest ...any) error { return s.row.Scan(append(dest, s.more...)...) }

@@ -1,12 +1,19 @@
 // Package store implements workflow.Store on PostgreSQL with pgx. SQL is
 // written by hand; state changes that must be exclusive are single
 // conditional statements, never read-then-write.
+//
+// One file per table group, named for it, implements the interface of
+// workflow of the same name: users.go is workflow.UserStore, tokens.go
+// workflow.TokenStore, and so on; this file holds DB, Tx, Ping, the purge
+// that spans tables and the helpers every file uses.
 package store
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -104,31 +111,121 @@ func ptrTime(t *time.Time) *time.Time {
 	return t
 }
 
-// messageAttempts bounds the retries of one mail or SMS (notify's backoff
-// doubles up to an hour, so the last attempt is about nine hours after the
-// first: a mail server may be down that long without a message being lost).
-const messageAttempts = 20
-
-// EnqueueCodeRequest queues a request for a one-time code (see
-// workflow.CodeRequest); a few quick retries are enough.
-func (db *DB) EnqueueCodeRequest(ctx context.Context, r workflow.CodeRequest) error {
-	return db.insertJob(ctx, r, &river.InsertOpts{MaxAttempts: 3})
+// PurgeExpired deletes rows past any use: rate-limit counters a day after
+// their window began (the longest window is an hour), one-time codes a day
+// after they expired, remembered devices a month after they expired or were
+// revoked (the user's device list shows recent ones). Each statement is
+// short: these tables stay small when pruned hourly.
+func (db *DB) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	for _, q := range []string{
+		`DELETE FROM rate_limits WHERE window_start < $1::timestamptz - interval '1 day'`,
+		`DELETE FROM one_time_codes WHERE expires_at < $1::timestamptz - interval '1 day'`,
+		`DELETE FROM remembered_devices WHERE coalesce(revoked_at, expires_at) < $1::timestamptz - interval '30 days'`,
+	} {
+		tag, err := db.q.Exec(ctx, q, now)
+		if err != nil {
+			return total, err
+		}
+		total += tag.RowsAffected()
+	}
+	return total, nil
 }
 
-// insertJob inserts a job; inside Tx it commits or rolls back with the
-// transaction.
-func (db *DB) insertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
-	var err error
-	if tx, ok := db.q.(pgx.Tx); ok {
-		_, err = db.jobs.InsertTx(ctx, tx, args, opts)
-	} else {
-		_, err = db.jobs.Insert(ctx, args, opts)
-	}
+// recordFailure counts one failed sign-in of a user or admin (table) in a
+// single statement, so concurrent failures all count, and locks at the
+// threshold: one lockout rule for both. Attempts while locked neither count
+// nor extend the lock; the first failure after it ended starts the count
+// again.
+func (db *DB) recordFailure(ctx context.Context, table string, id int64, now time.Time, lockAfter int, lockFor time.Duration) error {
+	_, err := db.q.Exec(ctx, `UPDATE `+table+` SET
+		failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END,
+		locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END) >= $3
+			THEN $2::timestamptz + $4::interval END
+		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)`, id, now, lockAfter, lockFor)
 	return err
 }
 
-// Enqueue queues a mail or SMS. Inside Tx the job commits or rolls back with
-// the change that caused it.
-func (db *DB) Enqueue(ctx context.Context, m workflow.Message) error {
-	return db.insertJob(ctx, workflow.MessageJob{Message: m}, &river.InsertOpts{MaxAttempts: messageAttempts})
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// likePrefix escapes s for a LIKE prefix match.
+func likePrefix(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(strings.ToLower(s)) + "%"
+}
+
+// limit keeps page sizes sane.
+func limit(n int) int {
+	if n <= 0 || n > 500 {
+		return 50
+	}
+	return n
+}
+
+// truncateUA keeps user agents within the column limit without splitting a
+// character.
+func truncateUA(s string) string {
+	if len(s) <= 512 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:512], "")
+}
+
+// filter collects the conditions of a query and binds their arguments to
+// placeholders.
+type filter struct {
+	args  []any
+	n     int // placeholders bound (args may begin with a query mode)
+	conds []string
+}
+
+// unplanned returns a filter whose query pgx sends as an unnamed statement:
+// PostgreSQL then plans it for the values at hand. A cached generic plan
+// cannot see that an event or resource is rare, and would scan the whole
+// window by time to find a page of it.
+func unplanned() *filter { return &filter{args: []any{pgx.QueryExecModeExec}} }
+
+// arg binds v and returns its placeholder.
+func (q *filter) arg(v any) string {
+	q.args = append(q.args, v)
+	q.n++
+	return "$" + itoa(q.n)
+}
+
+// and adds a condition.
+func (q *filter) and(cond string) { q.conds = append(q.conds, cond) }
+
+// where is the WHERE clause of the conditions; "" when there are none.
+func (q *filter) where() string {
+	if len(q.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(q.conds, " AND ")
+}
+
+// page counts the rows of from that match q, and returns the end of the
+// query that reads one page of them in the order of key, a unique
+// expression (ascending, or descending with desc; the index on key serves
+// every page alike): the WHERE of q, the rows past after (the zero after is
+// the first page), at most limit(n) of them.
+func page[K comparable](ctx context.Context, db *DB, q *filter, from, key string, desc bool, after K, n int) (total int, rest string, err error) {
+	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM `+from+q.where(), q.args...).Scan(&total); err != nil {
+		return 0, "", err
+	}
+	op, order := " > ", ""
+	if desc {
+		op, order = " < ", " DESC"
+	}
+	var first K
+	if after != first {
+		q.and(key + op + q.arg(after))
+	}
+	return total, q.where() + " ORDER BY " + key + order + " LIMIT " + q.arg(limit(n)), nil
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -69,38 +67,28 @@ func (db *DB) TokenBySerial(ctx context.Context, serial string) (workflow.Token,
 
 // ListTokens returns one page of tokens and the number of all that match.
 func (db *DB) ListTokens(ctx context.Context, f workflow.TokenFilter) ([]workflow.Token, int, error) {
-	where := []string{"true"}
-	args := []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + itoa(len(args))
-	}
+	q := &filter{}
 	if f.Query != "" {
-		p := arg(likePrefix(f.Query))
-		where = append(where, "(lower(t.serial) LIKE "+p+" OR t.user_id IN (SELECT id FROM users WHERE lower(login) LIKE "+p+"))")
+		p := q.arg(likePrefix(f.Query))
+		q.and("(lower(t.serial) LIKE " + p + " OR t.user_id IN (SELECT id FROM users WHERE lower(login) LIKE " + p + "))")
 	}
 	if f.UserID != 0 {
-		where = append(where, "t.user_id = "+arg(f.UserID))
+		q.and("t.user_id = " + q.arg(f.UserID))
 	}
 	if f.ResourceID != 0 {
-		where = append(where, "t.resource_id = "+arg(f.ResourceID))
+		q.and("t.resource_id = " + q.arg(f.ResourceID))
 	}
 	if f.Resources != nil {
-		where = append(where, "t.resource_id = ANY("+arg(f.Resources)+")")
+		q.and("t.resource_id = ANY(" + q.arg(f.Resources) + ")")
 	}
 	if f.WithUser {
-		where = append(where, "t.user_id IS NOT NULL")
+		q.and("t.user_id IS NOT NULL")
 	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM tokens t WHERE `+cond, args...).Scan(&total); err != nil {
+	total, rest, err := page(ctx, db, q, "tokens t", "lower(t.serial)", false, f.After, f.Limit)
+	if err != nil {
 		return nil, 0, err
 	}
-	if f.After != "" {
-		cond += " AND lower(t.serial) > " + arg(f.After)
-	}
-	rows, err := db.q.Query(ctx, `SELECT `+tokenColumns+`, coalesce(u.login, ''), coalesce(r.name, '') FROM tokens t`+tokenJoins+
-		` WHERE `+cond+` ORDER BY lower(t.serial) LIMIT `+arg(limit(f.Limit)), args...)
+	rows, err := db.q.Query(ctx, `SELECT `+tokenColumns+`, coalesce(u.login, ''), coalesce(r.name, '') FROM tokens t`+tokenJoins+rest, q.args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -196,33 +184,6 @@ func (db *DB) PlaceToken(ctx context.Context, id int64, userID, resourceID *int6
 	return mapErr(err, "The token")
 }
 
-// activityArgs are the parameters of one activity row; with
-// activityPlaceholders they let a token statement write its activity in the
-// same statement: one round trip, one transaction.
-func activityArgs(a *workflow.Activity) []any {
-	var ip *string
-	if a.IP != "" {
-		ip = &a.IP
-	}
-	var actorID *int64
-	if a.Actor.ID != 0 {
-		actorID = &a.Actor.ID
-	}
-	return []any{a.At, a.Actor.Type, actorID, a.Actor.Name, a.UserID, a.ResourceID, a.Event, ip, truncateUA(a.UserAgent), a.DetailsJSON()}
-}
-
-var activityTypes = []string{"timestamptz", "text", "bigint", "text", "bigint", "bigint", "text", "inet", "text", "jsonb"}
-
-// activityPlaceholders is "$first::timestamptz, $first+1::text, …" for the
-// ten columns of an activity.
-func activityPlaceholders(first int) string {
-	p := make([]string, len(activityTypes))
-	for i, t := range activityTypes {
-		p[i] = fmt.Sprintf("$%d::%s", first+i, t)
-	}
-	return strings.Join(p, ", ")
-}
-
 // AcceptTokenStep commits a matched step; of concurrent requests with the
 // same code exactly one sees true.
 func (db *DB) AcceptTokenStep(ctx context.Context, id int64, step int64, hotp bool, now time.Time, act *workflow.Activity) (bool, error) {
@@ -261,5 +222,84 @@ func (db *DB) FailTokens(ctx context.Context, ids []int64, act *workflow.Activit
 func (db *DB) ResyncToken(ctx context.Context, id int64, lastStep, counter, drift int64) (bool, error) {
 	tag, err := db.q.Exec(ctx, `UPDATE tokens SET last_step = $2, counter = $3, drift = $4, failcount = 0
 		WHERE id = $1 AND last_step < $2`, id, lastStep, counter, drift)
+	return err == nil && tag.RowsAffected() == 1, err
+}
+
+// UserTokens lists a user's tokens on a resource.
+func (db *DB) UserTokens(ctx context.Context, userID, resourceID int64) ([]workflow.Token, error) {
+	rows, err := db.q.Query(ctx, `SELECT `+tokenColumns+`, coalesce(u.login, ''), coalesce(r.name, '') FROM tokens t`+tokenJoins+`
+		WHERE t.user_id = $1 AND t.resource_id = $2 ORDER BY t.created_at, t.id`, userID, resourceID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanTokenRow)
+}
+
+// DisableLostTokens disables a user's enabled tokens on a resource.
+func (db *DB) DisableLostTokens(ctx context.Context, userID, resourceID int64) ([]string, error) {
+	rows, err := db.q.Query(ctx, `UPDATE tokens SET enabled = false, disabled_reason = 'lost'
+		WHERE user_id = $1 AND resource_id = $2 AND enabled RETURNING serial`, userID, resourceID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// The token actions of the self-service portal (SPEC §5.1–7). Each change
+// is one conditional statement: it happens only when the token is still
+// where the user saw it, so two tabs cannot both act on the same token.
+
+// LockUserTokens locks the user's row until the transaction ends (so
+// registrations of one user queue up) and counts their enabled tokens on the
+// resource and anywhere.
+func (db *DB) LockUserTokens(ctx context.Context, userID, resourceID int64) (onResource, anywhere int, err error) {
+	if _, err := db.q.Exec(ctx, `SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE`, userID); err != nil {
+		return 0, 0, err
+	}
+	err = db.q.QueryRow(ctx, `SELECT count(*) FILTER (WHERE resource_id = $2), count(*)
+		FROM tokens WHERE user_id = $1 AND enabled`, userID, resourceID).Scan(&onResource, &anywhere)
+	return onResource, anywhere, err
+}
+
+// ClaimToken gives a stock token on the resource to the user.
+func (db *DB) ClaimToken(ctx context.Context, tokenID, userID, resourceID int64) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE tokens SET user_id = $2
+		WHERE id = $1 AND user_id IS NULL AND resource_id = $3 AND enabled`, tokenID, userID, resourceID)
+	return err == nil && tag.RowsAffected() == 1, err
+}
+
+// RetireToken disables a token that was exchanged for another one and takes
+// it off the resource; it stays the user's.
+func (db *DB) RetireToken(ctx context.Context, tokenID, userID, resourceID int64) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE tokens SET enabled = false, disabled_reason = $4, resource_id = NULL
+		WHERE id = $1 AND user_id = $2 AND resource_id = $3 AND enabled`, tokenID, userID, resourceID, workflow.DisabledReassigned)
+	return err == nil && tag.RowsAffected() == 1, err
+}
+
+// UnassignToken takes a user's token off the resource; it stays the user's.
+func (db *DB) UnassignToken(ctx context.Context, tokenID, userID, resourceID int64) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE tokens SET resource_id = NULL
+		WHERE id = $1 AND user_id = $2 AND resource_id = $3`, tokenID, userID, resourceID)
+	return err == nil && tag.RowsAffected() == 1, err
+}
+
+// SetTokenPIN stores the hash and position of a PIN on a token that has none.
+func (db *DB) SetTokenPIN(ctx context.Context, tokenID int64, hash, position string) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE tokens SET pin_hash = $2, pin_position = $3
+		WHERE id = $1 AND pin_hash IS NULL`, tokenID, hash, position)
+	return err == nil && tag.RowsAffected() == 1, err
+}
+
+// RehashTokenPIN replaces a PIN hash of the old form by the new one, only
+// if it was not changed meanwhile.
+func (db *DB) RehashTokenPIN(ctx context.Context, tokenID int64, old, new string) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE tokens SET pin_hash = $3 WHERE id = $1 AND pin_hash = $2`, tokenID, old, new)
+	return tag.RowsAffected() == 1, err
+}
+
+// RemoveTokenPIN clears the PIN of a token that has one.
+func (db *DB) RemoveTokenPIN(ctx context.Context, tokenID int64) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE tokens SET pin_hash = NULL, pin_position = 'after'
+		WHERE id = $1 AND pin_hash IS NOT NULL`, tokenID)
 	return err == nil && tag.RowsAffected() == 1, err
 }

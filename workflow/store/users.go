@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,19 +17,6 @@ func userDest(u *workflow.User) []any {
 	return []any{&u.ID, &u.Login, &u.FirstName, &u.LastName, &u.Email, &u.Phone, &u.PasswordHash, &u.PasswordChangedAt,
 		&u.PasswordNeverExpires, &u.ValidUntil, &u.TemporaryUntil, &u.Disabled, &u.Language, &u.FailedLogins, &u.LockedUntil,
 		&u.CreatedAt, &u.UpdatedAt}
-}
-
-func nullString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// likePrefix escapes s for a LIKE prefix match.
-func likePrefix(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(strings.ToLower(s)) + "%"
 }
 
 // CreateUser inserts a user and sets its ID.
@@ -88,40 +75,31 @@ func (db *DB) UserByLogin(ctx context.Context, login string) (workflow.User, err
 // ListUsers returns one page of users and the number of all that match.
 // Paging is by key (the login), so every page costs the same at 100k users.
 func (db *DB) ListUsers(ctx context.Context, f workflow.UserFilter) ([]workflow.UserRow, int, error) {
-	where := []string{"true"}
-	args := []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + itoa(len(args))
-	}
+	q := &filter{}
 	if f.Query != "" {
-		p := arg(likePrefix(f.Query))
-		where = append(where, "(lower(u.login) LIKE "+p+" OR lower(u.last_name) LIKE "+p+" OR lower(u.email) LIKE "+p+")")
+		p := q.arg(likePrefix(f.Query))
+		q.and("(lower(u.login) LIKE " + p + " OR lower(u.last_name) LIKE " + p + " OR lower(u.email) LIKE " + p + ")")
 	}
 	if f.ResourceID != 0 {
-		where = append(where, "EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = "+arg(f.ResourceID)+")")
+		q.and("EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = " + q.arg(f.ResourceID) + ")")
 	}
 	if f.Resources != nil {
-		where = append(where, "EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = ANY("+arg(f.Resources)+"))")
+		q.and("EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = ANY(" + q.arg(f.Resources) + "))")
 	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := db.q.QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+cond, args...).Scan(&total); err != nil {
+	total, rest, err := page(ctx, db, q, "users u", "lower(u.login)", false, f.After, f.Limit)
+	if err != nil {
 		return nil, 0, err
-	}
-	if f.After != "" {
-		cond += " AND lower(u.login) > " + arg(f.After)
 	}
 	// In an owner's view the counts, too, cover their resources only.
 	inResources, onResources := "", ""
 	if f.Resources != nil {
-		p := arg(f.Resources)
+		p := q.arg(f.Resources)
 		inResources, onResources = " AND ru.resource_id = ANY("+p+")", " AND t.resource_id = ANY("+p+")"
 	}
 	rows, err := db.q.Query(ctx, `SELECT `+userColumns+`,
 			(SELECT count(*) FROM resource_users ru WHERE ru.user_id = u.id`+inResources+`),
 			(SELECT count(*) FROM tokens t WHERE t.user_id = u.id`+onResources+`)
-		FROM users u WHERE `+cond+` ORDER BY lower(u.login) LIMIT `+arg(limit(f.Limit)), args...)
+		FROM users u`+rest, q.args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -131,14 +109,6 @@ func (db *DB) ListUsers(ctx context.Context, f workflow.UserFilter) ([]workflow.
 		return u, err
 	})
 	return list, total, err
-}
-
-// limit keeps page sizes sane.
-func limit(n int) int {
-	if n <= 0 || n > 500 {
-		return 50
-	}
-	return n
 }
 
 // UnlockUser clears the failed-login counter and lock.
@@ -170,11 +140,58 @@ func (db *DB) ResetUser2FA(ctx context.Context, userID int64) ([]string, error) 
 	return serials, nil
 }
 
-// Counts returns the headline numbers of the dashboard.
-func (db *DB) Counts(ctx context.Context) (workflow.Counts, error) {
-	var c workflow.Counts
-	err := db.q.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM users), (SELECT count(*) FROM resources), (SELECT count(*) FROM tokens),
-		(SELECT count(*) FROM user_issues WHERE status = 'open')`).Scan(&c.Users, &c.Resources, &c.Tokens, &c.OpenIssues)
-	return c, err
+// setUser updates one or two columns of a user; NotFound when it is gone.
+func (db *DB) setUser(ctx context.Context, sql string, args ...any) error {
+	tag, err := db.q.Exec(ctx, sql, args...)
+	if err == nil && tag.RowsAffected() == 0 {
+		return workflow.Errorf(workflow.CodeNotFound, "The user was not found.")
+	}
+	return mapErr(err, "The user")
+}
+
+// SetUserPhone replaces the phone number (empty = none).
+func (db *DB) SetUserPhone(ctx context.Context, id int64, phone string) error {
+	return db.setUser(ctx, `UPDATE users SET phone = $2, updated_at = now() WHERE id = $1`, id, phone)
+}
+
+// SetUserLogin renames a user; the unique index on lower(login) has the last
+// word when two people want the same login at once.
+func (db *DB) SetUserLogin(ctx context.Context, id int64, login string) error {
+	return db.setUser(ctx, `UPDATE users SET login = $2, updated_at = now() WHERE id = $1`, id, login)
+}
+
+// SetUserName replaces the first and last name.
+func (db *DB) SetUserName(ctx context.Context, id int64, first, last string) error {
+	return db.setUser(ctx, `UPDATE users SET first_name = $2, last_name = $3, updated_at = now() WHERE id = $1`, id, first, last)
+}
+
+// RecordUserFailure counts one failed sign-in (see recordFailure).
+func (db *DB) RecordUserFailure(ctx context.Context, id int64, now time.Time, lockAfter int, lockFor time.Duration) error {
+	return db.recordFailure(ctx, "users", id, now, lockAfter, lockFor)
+}
+
+// RecordUserLogin resets the failure count after a complete sign-in.
+func (db *DB) RecordUserLogin(ctx context.Context, id int64) error {
+	_, err := db.q.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND (failed_logins > 0 OR locked_until IS NOT NULL)`, id)
+	return err
+}
+
+// SetUserPassword replaces a user's password.
+func (db *DB) SetUserPassword(ctx context.Context, id int64, hash string, now time.Time) error {
+	changed := &now
+	if hash == "" {
+		changed = nil
+	}
+	tag, err := db.q.Exec(ctx, `UPDATE users SET password_hash = $2, password_changed_at = $3, temporary_until = NULL, updated_at = now()
+		WHERE id = $1`, id, nullString(hash), changed)
+	if err == nil && tag.RowsAffected() == 0 {
+		return workflow.Errorf(workflow.CodeNotFound, "The user was not found.")
+	}
+	return err
+}
+
+// SetUserEmail changes a user's email address.
+func (db *DB) SetUserEmail(ctx context.Context, id int64, email string) error {
+	_, err := db.q.Exec(ctx, `UPDATE users SET email = $2, updated_at = now() WHERE id = $1`, id, email)
+	return err
 }
