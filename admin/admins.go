@@ -153,8 +153,12 @@ func (h *Handler) showPassword(c *gin.Context, p views.AdminPassword) {
 
 // adminOf loads the admin account of the :id parameter; false when a page
 // was rendered.
-func (h *Handler) adminOf(c *gin.Context) (workflow.Admin, bool) {
-	id, ok := h.idParam(c, "id")
+func (h *Handler) adminOf(c *gin.Context) (workflow.Admin, bool) { return h.adminParam(c, "id") }
+
+// adminParam loads the admin whose id is the path parameter name; false
+// when a page was rendered.
+func (h *Handler) adminParam(c *gin.Context, name string) (workflow.Admin, bool) {
+	id, ok := h.idParam(c, name)
 	if !ok {
 		return workflow.Admin{}, false
 	}

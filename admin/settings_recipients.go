@@ -63,20 +63,12 @@ func (h *Handler) recipientRows(c *gin.Context) ([]views.RecipientRow, error) {
 // recipient loads the admin of the :admin parameter; false when a page was
 // rendered. The signed-in admin edits their own on the Notifications page.
 func (h *Handler) recipient(c *gin.Context) (workflow.Admin, bool) {
-	id, ok := h.idParam(c, "admin")
-	if !ok {
-		return workflow.Admin{}, false
-	}
-	if id == current(c).ID {
+	a, ok := h.adminParam(c, "admin")
+	if ok && a.ID == current(c).ID {
 		c.Redirect(http.StatusSeeOther, "/admin/notifications")
 		return workflow.Admin{}, false
 	}
-	a, err := h.Svc.Store.AdminByID(c.Request.Context(), id)
-	if err != nil {
-		h.fail(c, err)
-		return a, false
-	}
-	return a, true
+	return a, ok
 }
 
 func (h *Handler) recipientPage(c *gin.Context) {
