@@ -72,6 +72,8 @@ func Config(t testing.TB) app.Config {
 		DatabaseURL: storetest.URL(), ListenAddr: "127.0.0.1:0", BaseURL: base, SecretKey: key,
 		MailFrom: "tokenportal <noreply@tokenportal.test>", SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour,
 		BcryptCost: 4, LogLevel: slog.LevelWarn,
+		// A second instance sees a settings change at once, not after 5 s.
+		SettingsTTL: 50 * time.Millisecond,
 	}
 }
 
