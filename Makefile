@@ -9,7 +9,7 @@ help:
 	@echo "make run         start the portal with a private database and demo data"
 	@echo "make test        run every test against a real PostgreSQL"
 	@echo "make test-quick  the same without the end-to-end package (go test -short)"
-	@echo "make verify      gofmt, go vet, templ output in sync"
+	@echo "make verify      gofmt, go vet, staticcheck, templ output in sync"
 	@echo "make generate    regenerate templ code"
 	@echo "make build       build bin/tokenportal"
 	@echo "make bench       run the benchmarks"
@@ -37,6 +37,7 @@ test-quick:
 verify:
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
 	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; cp -r views go.mod go.sum "$$tmp/"; \
 	  (cd "$$tmp" && $(GO) tool templ generate >/dev/null 2>&1) || { echo "templ generate failed"; exit 1; }; \
 	  if ! diff -r -q views "$$tmp/views" >/dev/null; then echo "generated templ code is stale: run 'make generate' and commit"; diff -r -q views "$$tmp/views"; exit 1; fi
