@@ -286,19 +286,15 @@ func TestSettingsTakeEffectOnNextMail(t *testing.T) {
 	}
 
 	// The other instance follows without a restart once its cache expires.
-	deadline := time.Now().Add(15 * time.Second)
-	for i := 101; ; i++ {
+	i := 100
+	apptest.Eventually(t, 15*time.Second, "the other instance still sends to A", func() bool {
+		i++
 		if err := other.App.Notifier.Deliver(context.Background(), workflow.Message{To: to(i), Template: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		if len(bSrv.Messages()) > 1 && smtptest.To(to(i))(bSrv.Messages()[len(bSrv.Messages())-1]) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the other instance still sends to A")
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		got := bSrv.Messages()
+		return len(got) > 1 && smtptest.To(to(i))(got[len(got)-1])
+	})
 
 	// A template override changes the next mail; reset restores it.
 	p = b.Post(templatePath("test", "en"), apptest.Form("subject", "Custom {{.missing}}subject", "body", "Custom body for the next mail."))

@@ -31,8 +31,8 @@ func TestRegisterTOTPFromQRCode(t *testing.T) {
 	}
 	p = b.Post(f.act("register-token"), apptest.Form("type", "totp"))
 	wantPage(t, p, http.StatusOK, "/actions/register-token")
-	uri := decodeQR(t, p)
-	u, secret := otpauthSecret(t, uri)
+	uri := apptest.ReadQR(t, p.Doc.Find("img.qr").AttrOr("src", ""))
+	u, secret := apptest.OTPAuth(t, uri)
 	if u.Host != "totp" || u.Query().Get("issuer") != f.resource.Name || !strings.HasSuffix(u.Path, ":"+f.user.Login) {
 		t.Fatalf("otpauth URI %q: want issuer %q and account %q", uri, f.resource.Name, f.user.Login)
 	}
@@ -100,7 +100,7 @@ func TestRegisterTOTPFromQRCode(t *testing.T) {
 
 	// The second token (an HOTP app) comes without recovery codes.
 	p = b.Post(f.act("register-token"), apptest.Form("type", "hotp"))
-	u, hsecret := otpauthSecret(t, decodeQR(t, p))
+	u, hsecret := apptest.OTPAuth(t, apptest.ReadQR(t, p.Doc.Find("img.qr").AttrOr("src", "")))
 	if u.Host != "hotp" || u.Query().Get("counter") != "0" {
 		t.Fatalf("HOTP URI %s", u)
 	}
