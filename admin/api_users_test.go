@@ -13,6 +13,7 @@ import (
 )
 
 func TestAPIUsersLifecycle(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
@@ -113,6 +114,7 @@ func TestAPIUsersLifecycle(t *testing.T) {
 }
 
 func TestAPIUsersErrors(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	tag := apiTag(t)
@@ -177,6 +179,7 @@ func TestAPIUsersErrors(t *testing.T) {
 }
 
 func TestAPIUsersPaging(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	tag := apiTag(t)
@@ -213,6 +216,7 @@ func TestAPIUsersPaging(t *testing.T) {
 }
 
 func TestAPIUsersRoles(t *testing.T) {
+	// Serial: it counts the AccessDenied activities of every API key.
 	env := apptest.New(t, nil)
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	tag := apiTag(t)

@@ -52,6 +52,7 @@ func storedMessaging(t *testing.T, env *apptest.Env) workflow.MessagingSettings 
 func templatePath(name, lang string) string { return views.TemplateHref(name, lang) }
 
 func TestSettingsValidation(t *testing.T) {
+	// Serial: it changes the mail settings, which every test shares.
 	env := apptest.New(t, nil)
 	cleanSettings(t, env)
 	b := signIn(t, env, workflow.RoleSuperadmin)
@@ -121,6 +122,7 @@ func TestSettingsValidation(t *testing.T) {
 }
 
 func TestSettingsPasswordMasking(t *testing.T) {
+	// Serial: it changes the mail settings, which every test shares.
 	env := apptest.New(t, nil)
 	cleanSettings(t, env)
 	ctx := context.Background()
@@ -250,6 +252,7 @@ func TestSettingsPasswordMasking(t *testing.T) {
 // in the console while the queue runs: the next queued mail follows, on
 // this instance at once and on another within its cache time.
 func TestSettingsTakeEffectOnNextMail(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	a, bSrv := smtptest.Start(t), smtptest.Start(t)
 	cfg := apptest.Config(t)
 	cfg.SMTPURL = a.URL()
@@ -337,6 +340,7 @@ func TestSettingsTakeEffectOnNextMail(t *testing.T) {
 }
 
 func TestSettingsPreviewAndTestSend(t *testing.T) {
+	// Serial: it changes the mail settings, which every test shares.
 	srv := smtptest.Start(t)
 	cfg := apptest.Config(t)
 	cfg.SMTPURL = srv.URL()
@@ -414,6 +418,7 @@ func TestSettingsPreviewAndTestSend(t *testing.T) {
 }
 
 func TestSettingsRecipients(t *testing.T) {
+	// Serial: it changes the mail settings, which every test shares.
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	b := signIn(t, env, workflow.RoleSuperadmin)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestTokenImport(t *testing.T) {
+	// Serial: it counts rows that other tests write.
 	env := apptest.New(t, nil)
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	r := newResource(t, env, "Import VPN")
@@ -80,7 +81,8 @@ func TestTokenImport(t *testing.T) {
 }
 
 func TestTokenDetailAndCheck(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleHelpdesk)
 	importHOTP(t, env, "UICHK01")
 	path := views.TokenHref("UICHK01")
@@ -134,6 +136,7 @@ func TestTokenDetailAndCheck(t *testing.T) {
 }
 
 func TestTokenStateChanges(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	b := signIn(t, env, workflow.RoleHelpdesk)
 	importHOTP(t, env, "UISTA01")
@@ -172,6 +175,7 @@ func TestTokenStateChanges(t *testing.T) {
 }
 
 func TestTokenAssignAndDelete(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	u := newUser(t, env, "token.owner")
@@ -220,6 +224,7 @@ func TestTokenAssignAndDelete(t *testing.T) {
 }
 
 func TestTokenRoles(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	importHOTP(t, env, "UIROL01")
 	path := views.TokenHref("UIROL01")
