@@ -213,8 +213,8 @@ func TestAdminRoleChange(t *testing.T) {
 }
 
 func TestAdminDisableEndsSessions(t *testing.T) {
-	// Serial: it lists rows that other tests write (not yet made test-local).
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	super := signIn(t, env, workflow.RoleSuperadmin)
 	login := apiTag(t) + "-dis"
 	target := newAdmin(t, env, login, workflow.RoleHelpdesk)
@@ -246,8 +246,8 @@ func TestAdminDisableEndsSessions(t *testing.T) {
 }
 
 func TestAdminResetTOTP(t *testing.T) {
-	// Serial: it lists rows that other tests write (not yet made test-local).
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	super := signIn(t, env, workflow.RoleSuperadmin)
 	login := apiTag(t) + "-totp"

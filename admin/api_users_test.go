@@ -13,8 +13,8 @@ import (
 )
 
 func TestAPIUsersLifecycle(t *testing.T) {
-	// Serial: it lists rows that other tests write (not yet made test-local).
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	login := apiTag(t) + "-Grace.Hopper"

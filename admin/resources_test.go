@@ -130,8 +130,8 @@ func TestResourceTabs(t *testing.T) {
 }
 
 func TestResourceRoles(t *testing.T) {
-	// Serial: it lists rows that other tests write (not yet made test-local).
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	r := newResource(t, env, "Roles VPN")
 	help := signIn(t, env, workflow.RoleHelpdesk)
 	if p := help.Get(resourcePath(r)); p.Status != 200 || p.Doc.Find("#name").Length() != 0 {

@@ -136,8 +136,8 @@ func TestTokenDetailAndCheck(t *testing.T) {
 }
 
 func TestTokenStateChanges(t *testing.T) {
-	// Serial: it lists rows that other tests write (not yet made test-local).
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleHelpdesk)
 	importHOTP(t, env, "UISTA01")
 	path := views.TokenHref("UISTA01")
@@ -175,8 +175,8 @@ func TestTokenStateChanges(t *testing.T) {
 }
 
 func TestTokenAssignAndDelete(t *testing.T) {
-	// Serial: it lists rows that other tests write (not yet made test-local).
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	u := newUser(t, env, "token.owner")
 	r := newResource(t, env, "Token VPN")
@@ -224,8 +224,8 @@ func TestTokenAssignAndDelete(t *testing.T) {
 }
 
 func TestTokenRoles(t *testing.T) {
-	// Serial: it lists rows that other tests write (not yet made test-local).
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	importHOTP(t, env, "UIROL01")
 	path := views.TokenHref("UIROL01")
 	help := signIn(t, env, workflow.RoleHelpdesk)

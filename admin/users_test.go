@@ -13,8 +13,8 @@ import (
 )
 
 func TestUserCreate(t *testing.T) {
-	// Serial: it lists rows that other tests write (not yet made test-local).
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 
 	p := b.Get("/admin/users/new")
@@ -250,8 +250,8 @@ func TestUserResources(t *testing.T) {
 }
 
 func TestUserUnlock(t *testing.T) {
-	// Serial: it lists rows that other tests write (not yet made test-local).
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleHelpdesk)
 	u := newUser(t, env, "locked.out")
 	if _, err := env.App.Pool.Exec(context.Background(), `UPDATE users SET failed_logins = 10, locked_until = $2 WHERE id = $1`,
@@ -312,8 +312,8 @@ func TestUserReset2FA(t *testing.T) {
 }
 
 func TestUserDelete(t *testing.T) {
-	// Serial: it lists rows that other tests write (not yet made test-local).
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	u := newUser(t, env, "delete.me")
 	importHOTP(t, env, "UIDEL01")
@@ -340,8 +340,8 @@ func TestUserDelete(t *testing.T) {
 }
 
 func TestUserRoles(t *testing.T) {
-	// Serial: it lists rows that other tests write (not yet made test-local).
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	u := newUser(t, env, "role.target")
 
 	help := signIn(t, env, workflow.RoleHelpdesk)
