@@ -3,17 +3,18 @@ SHELL := /bin/bash
 GO    ?= go
 PKGS  := ./...
 
-.PHONY: run test verify generate build bench load fuzz db-url clean help
+.PHONY: run test test-quick verify generate build bench load fuzz db-url clean help
 
 help:
-	@echo "make run       start the portal with a private database and demo data"
-	@echo "make test      run every test against a real PostgreSQL"
-	@echo "make verify    gofmt, go vet, templ output in sync"
-	@echo "make generate  regenerate templ code"
-	@echo "make build     build bin/tokenportal"
-	@echo "make bench     run the benchmarks"
-	@echo "make load      run the load test against the real binary (about 5 minutes)"
-	@echo "make fuzz      run every fuzz target for FUZZTIME (default 20s) each"
+	@echo "make run         start the portal with a private database and demo data"
+	@echo "make test        run every test against a real PostgreSQL"
+	@echo "make test-quick  the same without the end-to-end package (go test -short)"
+	@echo "make verify      gofmt, go vet, staticcheck, templ output in sync"
+	@echo "make generate    regenerate templ code"
+	@echo "make build       build bin/tokenportal"
+	@echo "make bench       run the benchmarks"
+	@echo "make load        run the load test against the real binary (about 5 minutes)"
+	@echo "make fuzz        run every fuzz target for FUZZTIME (default 20s) each"
 
 ## run: the portal with a private PostgreSQL under ./var, the demo seeded, URLs and credentials printed.
 run:
@@ -26,9 +27,17 @@ test:
 	  echo "testing against $${url%%\?*}" && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -count=1 -timeout 20m $(PKGS)
 
+## test-quick: the unit and HTTP tests; under -short the end-to-end package skips itself.
+test-quick:
+	@bash .ci/postgres
+	@url="$$($(GO) run ./cmd/tokenportal dev --test-database)" && \
+	  echo "testing against $${url%%\?*}" && \
+	  TEST_DATABASE_URL="$$url" $(GO) test -short -count=1 -timeout 10m $(PKGS)
+
 verify:
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
 	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; cp -r views go.mod go.sum "$$tmp/"; \
 	  (cd "$$tmp" && $(GO) tool templ generate >/dev/null 2>&1) || { echo "templ generate failed"; exit 1; }; \
 	  if ! diff -r -q views "$$tmp/views" >/dev/null; then echo "generated templ code is stale: run 'make generate' and commit"; diff -r -q views "$$tmp/views"; exit 1; fi

@@ -13,7 +13,8 @@ import (
 // an admin out for good: tries while locked neither count nor extend the
 // lock, and the count starts again when it ends.
 func TestAbuseAdminLockoutEnds(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	newAdmin(t, env, "dora", workflow.RoleHelpdesk)
 	try := func(password string) *apptest.Page {
 		return env.Browser().Post("/admin/login", apptest.Form("login", "dora", "password", password))

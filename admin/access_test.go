@@ -40,7 +40,8 @@ var publicAdminRoutes = []string{
 }
 
 func TestEveryRouteHasAnAccessCase(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	have := map[string]bool{}
 	for _, c := range accessCases {
 		key := c.method + " " + c.path
@@ -165,7 +166,8 @@ func newAccessFixture(t *testing.T, env *apptest.Env, owner workflow.Admin) *acc
 // within a case the superadmin comes last, so that its successful change
 // does not turn the other roles' 403 into a 404.
 func TestRoleAccess(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	browsers := map[workflow.Role]*apptest.Browser{}
 	adminIDs := map[workflow.Role]int64{}

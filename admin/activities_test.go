@@ -137,6 +137,7 @@ func detailN(t *testing.T, details string) int {
 // page: every row once, in the log's order (time, then id, newest first),
 // also where several rows share a time.
 func TestActivitiesDetailedPaging(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	r := newResource(t, env, "Paging "+apiTag(t))
 	u := newUser(t, env, "paging-"+apiTag(t))
@@ -188,6 +189,7 @@ func TestActivitiesDetailedPaging(t *testing.T) {
 
 // TestActivitiesFilters checks each filter and the 90-day window.
 func TestActivitiesFilters(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	tag := apiTag(t)
 	r := newResource(t, env, "Filters "+tag)
@@ -277,6 +279,7 @@ func TestActivitiesFilters(t *testing.T) {
 // TestActivitiesGrouped checks the exact counts per user and event, the
 // order by total, and that rows without a user are left out.
 func TestActivitiesGrouped(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	tag := apiTag(t)
 	r := newResource(t, env, "Grouped "+tag)
@@ -334,6 +337,7 @@ func TestActivitiesGrouped(t *testing.T) {
 
 // TestActivitiesGroupedPaging pages through more users than fit a page.
 func TestActivitiesGroupedPaging(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	tag := apiTag(t)
 	r := newResource(t, env, "Grouped paging "+tag)
@@ -374,6 +378,7 @@ func TestActivitiesGroupedPaging(t *testing.T) {
 // TestActivitiesCSV exports 10,000 rows: header, order, RFC 4180 quoting,
 // formula injection defused, sent in chunks as it is written.
 func TestActivitiesCSV(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	tag := apiTag(t)
 	r := newResource(t, env, "CSV "+tag)
@@ -466,6 +471,7 @@ func TestActivitiesCSV(t *testing.T) {
 // TestActivitiesOwnerScope: an owner reads the activities of the resources
 // they own, in every view, and nothing else.
 func TestActivitiesOwnerScope(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	tag := apiTag(t)
 	mine, theirs := newResource(t, env, "Owned "+tag), newResource(t, env, "Not owned "+tag)
@@ -546,6 +552,7 @@ func deniedCount(t *testing.T, env *apptest.Env, adminID int64) int {
 // TestActivityRetentionForm: superadmins set the retention within its
 // bounds; others are not offered it.
 func TestActivityRetentionForm(t *testing.T) {
+	// Serial: it changes the activity retention, which every test shares.
 	env := apptest.New(t, nil)
 	t.Cleanup(func() {
 		_ = env.Svc.SetActivityRetention(context.Background(), workflow.DefaultRetentionDays, workflow.SystemActor, workflow.Meta{})
@@ -583,6 +590,7 @@ func TestActivityRetentionForm(t *testing.T) {
 // filter tells an owner nothing of the users outside their resources
 // (before, (a) answered 422 "There is no user with this login or id").
 func TestActivitiesUserFilterRevealsNoLogins(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	tag := apiTag(t)
 	mine, theirs := newResource(t, env, "Probe mine "+tag), newResource(t, env, "Probe theirs "+tag)

@@ -19,12 +19,17 @@ import (
 	"tokenportal/workflow/otp"
 )
 
-// forgiveFailedSignIn takes back one failed sign-in from the per-IP count,
-// which the tests of the package share (see signIn).
+// forgiveFailedSignIn takes back one failed sign-in from the per-IP count
+// of env's clients (127.0.0.1, which the serial tests share, unless
+// env.ClientIP).
 func forgiveFailedSignIn(t *testing.T, env *apptest.Env) {
 	t.Helper()
+	ip := env.ClientIP
+	if ip == "" {
+		ip = "127.0.0.1"
+	}
 	if _, err := env.App.Pool.Exec(context.Background(),
-		`UPDATE rate_limits SET count = count - 1 WHERE key LIKE 'login-fail-ip:%' AND count > 0`); err != nil {
+		`UPDATE rate_limits SET count = count - 1 WHERE key = 'login-fail-ip:' || $1 AND count > 0`, ip); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -72,6 +77,7 @@ func eventsAbout(t *testing.T, env *apptest.Env, event string, adminID int64) in
 }
 
 func TestAdminCreateOwnerWithGeneratedPassword(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	tag := apiTag(t)
@@ -141,6 +147,7 @@ func TestAdminCreateOwnerWithGeneratedPassword(t *testing.T) {
 }
 
 func TestAdminCreateTypedPassword(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	super := signIn(t, env, workflow.RoleSuperadmin)
 	login := apiTag(t) + "-help"
@@ -160,7 +167,8 @@ func TestAdminCreateTypedPassword(t *testing.T) {
 }
 
 func TestAdminRoleChange(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	tag := apiTag(t)
 	vpn := newResource(t, env, tag+" VPN")
@@ -205,7 +213,8 @@ func TestAdminRoleChange(t *testing.T) {
 }
 
 func TestAdminDisableEndsSessions(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	super := signIn(t, env, workflow.RoleSuperadmin)
 	login := apiTag(t) + "-dis"
 	target := newAdmin(t, env, login, workflow.RoleHelpdesk)
@@ -237,7 +246,8 @@ func TestAdminDisableEndsSessions(t *testing.T) {
 }
 
 func TestAdminResetTOTP(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	super := signIn(t, env, workflow.RoleSuperadmin)
 	login := apiTag(t) + "-totp"
@@ -268,6 +278,7 @@ func TestAdminResetTOTP(t *testing.T) {
 }
 
 func TestAdminResetPassword(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	super := signIn(t, env, workflow.RoleSuperadmin)
 	login := apiTag(t) + "-pw"
@@ -325,6 +336,7 @@ func onlySuperadmin(t *testing.T, env *apptest.Env, keep workflow.Admin) {
 }
 
 func TestLastSuperadminStays(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	super := signIn(t, env, workflow.RoleSuperadmin)
@@ -364,6 +376,7 @@ func TestLastSuperadminStays(t *testing.T) {
 }
 
 func TestLastSuperadminConcurrent(t *testing.T) {
+	// Serial: it disables every other superadmin for a moment.
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	tag := apiTag(t)

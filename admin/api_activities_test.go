@@ -47,6 +47,7 @@ func apiActivities(t *testing.T, env *apptest.Env, key string, q url.Values) api
 // TestAPIActivities: paging without duplicates or gaps, each filter, the
 // shape of an item, the roles, and the errors.
 func TestAPIActivities(t *testing.T) {
+	// Serial: it depends on the activity retention, which every test shares, and counts every API key's denials.
 	env := apptest.New(t, nil)
 	tag := apiTag(t)
 	r, other := newResource(t, env, "API log "+tag), newResource(t, env, "API log other "+tag)

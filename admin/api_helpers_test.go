@@ -49,6 +49,9 @@ func apiSend(t *testing.T, env *apptest.Env, method, path, key string, body any,
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
+	if env.ClientIP != "" {
+		req.Header.Set("X-Forwarded-For", env.ClientIP)
+	}
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}

@@ -38,6 +38,7 @@ type apiTestIssues struct {
 }
 
 func TestAPIIssues(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	key := apiNewKey(t, env, workflow.RoleHelpdesk, 0)
@@ -145,6 +146,7 @@ func TestAPIIssues(t *testing.T) {
 }
 
 func TestAPIIssuesRoles(t *testing.T) {
+	// Serial: it counts the AccessDenied activities of every API key.
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	tag := apiTag(t)
@@ -200,7 +202,8 @@ func TestAPIIssuesRoles(t *testing.T) {
 // request, several times: exactly one call wins and the effects are
 // applied at most once.
 func TestAPIIssueConcurrentHandling(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	key := apiNewKey(t, env, workflow.RoleHelpdesk, 0)
 	const n = 8

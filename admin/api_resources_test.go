@@ -13,6 +13,7 @@ import (
 )
 
 func TestAPIResources(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
@@ -116,7 +117,8 @@ type apiTestPortal struct {
 }
 
 func TestAPIPortal(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	tag := apiTag(t)
@@ -247,6 +249,7 @@ func TestAPIPortal(t *testing.T) {
 }
 
 func TestAPIPortalRoles(t *testing.T) {
+	// Serial: it counts the AccessDenied activities of every API key.
 	env := apptest.New(t, nil)
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	tag := apiTag(t)

@@ -36,7 +36,8 @@ func apiGet(t *testing.T, env *apptest.Env, path, auth string) (int, []byte) {
 }
 
 func TestAPIKeyAuthentication(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	key, _, err := env.Svc.CreateAPIKey(ctx, workflow.NewAPIKey{Name: "ci", Role: workflow.RoleHelpdesk}, workflow.SystemActor, workflow.Meta{})
 	if err != nil {
@@ -90,7 +91,8 @@ func TestAPIKeyAuthentication(t *testing.T) {
 }
 
 func TestAPIUnknownEndpointIsJSON(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	status, body := apiGet(t, env, "/api/v1/nothing-here", "")
 	var e apiError
 	if status != http.StatusNotFound {
@@ -102,7 +104,8 @@ func TestAPIUnknownEndpointIsJSON(t *testing.T) {
 }
 
 func TestCreateAPIKeyValidation(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	_, _, err := env.Svc.CreateAPIKey(context.Background(), workflow.NewAPIKey{Name: " ", Role: "root"}, workflow.SystemActor, workflow.Meta{})
 	f := workflow.ErrorFields(err)
 	if workflow.ErrorCode(err) != workflow.CodeInvalid || f["name"] == "" || f["role"] == "" {

@@ -20,6 +20,7 @@ type apiImported struct {
 }
 
 func TestAPITokens(t *testing.T) {
+	// Serial: it counts the AccessDenied activities of every API key.
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)

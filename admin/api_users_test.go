@@ -13,7 +13,8 @@ import (
 )
 
 func TestAPIUsersLifecycle(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	login := apiTag(t) + "-Grace.Hopper"
@@ -113,6 +114,7 @@ func TestAPIUsersLifecycle(t *testing.T) {
 }
 
 func TestAPIUsersErrors(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	tag := apiTag(t)
@@ -177,6 +179,7 @@ func TestAPIUsersErrors(t *testing.T) {
 }
 
 func TestAPIUsersPaging(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	tag := apiTag(t)
@@ -213,6 +216,7 @@ func TestAPIUsersPaging(t *testing.T) {
 }
 
 func TestAPIUsersRoles(t *testing.T) {
+	// Serial: it counts the AccessDenied activities of every API key.
 	env := apptest.New(t, nil)
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	tag := apiTag(t)

@@ -59,7 +59,8 @@ func apiSetup(t *testing.T, env *apptest.Env, su, tag, csv string) (resourceID i
 }
 
 func TestAPIValidateHOTP(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	tag := apiTag(t)
@@ -145,7 +146,8 @@ func TestAPIValidateHOTP(t *testing.T) {
 }
 
 func TestAPIValidateTOTP(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	seed := "3132333435363738393031323334353637383930313233343536373839303132" // RFC 6238's SHA256 seed, used with SHA1 here
 	tag := apiTag(t)
@@ -171,6 +173,7 @@ func TestAPIValidateTOTP(t *testing.T) {
 }
 
 func TestAPIValidateRequests(t *testing.T) {
+	// Serial: it counts the AccessDenied activities of every API key.
 	env := apptest.New(t, nil)
 	su := apiNewKey(t, env, workflow.RoleSuperadmin, 0)
 	tag := apiTag(t)

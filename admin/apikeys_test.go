@@ -22,6 +22,7 @@ func keyRow(p *apptest.Page, name string) string {
 }
 
 func TestAPIKeyCreateUseRevoke(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	tag := apiTag(t)
@@ -97,6 +98,7 @@ func TestAPIKeyCreateUseRevoke(t *testing.T) {
 }
 
 func TestAPIKeyValidateKey(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	super := signIn(t, env, workflow.RoleSuperadmin)
 	name := apiTag(t) + " radius"

@@ -68,6 +68,7 @@ func wantBuckets(t *testing.T, p *apptest.Page, id string, n int, want map[strin
 }
 
 func TestDashboard(t *testing.T) {
+	// Serial: it counts rows that other tests write.
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	super := signIn(t, env, workflow.RoleSuperadmin)

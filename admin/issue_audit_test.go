@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"testing"
 
-	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/workflow"
 )
 
@@ -17,7 +16,8 @@ import (
 // the API: each change writes its event (TokenDisabled per token,
 // UserPasswordChange, UserEmailChange) in the very transaction that made it.
 func TestIssueVerifyAuditTrail(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	helpdesk := signIn(t, env, workflow.RoleHelpdesk)
 	me := adminOf(t, env, helpdesk)

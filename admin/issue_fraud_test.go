@@ -48,8 +48,8 @@ func fileAsStranger(t *testing.T, env *apptest.Env, alias string, w issueWorld, 
 	b := env.Browser()
 	b.UserAgent = attackerUA
 	base := "/selfservice/" + alias + "/restore"
-	p := b.Post(base, apptest.Form("login", w.u.Login, "lost_token", "1", "forgot_password", "1", "lost_email", "1"))
-	p = b.Post(base, apptest.Form("new_password", "quartz-meadow-lantern-84", "new_email", newEmail))
+	b.Post(base, apptest.Form("login", w.u.Login, "lost_token", "1", "forgot_password", "1", "lost_email", "1"))
+	p := b.Post(base, apptest.Form("new_password", "quartz-meadow-lantern-84", "new_email", newEmail))
 	if !strings.Contains(p.Text(".notice.success"), "Your request has been sent") {
 		t.Fatalf("filing: %d %s", p.Status, mainText(p))
 	}
@@ -126,6 +126,7 @@ func wantMail(t *testing.T, srv *smtptest.Server, to, subject string, wants ...s
 // request is filed (what, from where, how to stop it) and when it is
 // approved (the address changed); the new address is told only the outcome.
 func TestRestoreTakeoverIsToldToThePersonOnRecord(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	a := newTakeover(t, "take", "de")
 	env, srv, helpdesk, w, evil, is := a.env, a.srv, a.helpdesk, a.w, a.evil, a.is
 	wantMail(t, srv, w.u.Email, "Jemand möchte den Zugang zu Ihrem Konto wiederherstellen",
@@ -167,6 +168,7 @@ func TestRestoreTakeoverIsToldToThePersonOnRecord(t *testing.T) {
 // request was filed in their name and declined, and so does the address
 // the request gave.
 func TestDeletedRequestIsToldToThePersonOnRecord(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	a := newTakeover(t, "decl", "en")
 	env, srv, helpdesk, w, evil, is := a.env, a.srv, a.helpdesk, a.w, a.evil, a.is
 	before := snapshot(t, env, w.u.ID)
@@ -187,6 +189,7 @@ func TestDeletedRequestIsToldToThePersonOnRecord(t *testing.T) {
 // in the console or the API, is told at the old address; a phone change
 // at the address on record. Each writes its own event.
 func TestAdminContactChangeTellsTheOldAddress(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	env, srv := newMailEnv(t, true)
 	ctx := context.Background()
 	helpdesk := signIn(t, env, workflow.RoleHelpdesk)

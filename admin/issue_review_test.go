@@ -11,7 +11,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/views"
 	"tokenportal/workflow"
 )
@@ -26,7 +25,8 @@ const attackerUA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36
 // was proved and the change of email domain; the API lists the request's
 // new address, address, browser and the request it replaced.
 func TestIssuePageShowsFraudSignals(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	helpdesk := signIn(t, env, workflow.RoleHelpdesk)
 	key := apiNewKey(t, env, workflow.RoleHelpdesk, 0)

@@ -15,6 +15,7 @@ import (
 // the number of open requests the admin may see, for a superadmin and for
 // an owner, and a filtered view counts separately.
 func TestIssuesBadgeOnTheDefaultView(t *testing.T) {
+	// Serial: it counts rows that other tests write.
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	mine, theirs := newResource(t, env, "Badge mine VPN"), newResource(t, env, "Badge theirs VPN")

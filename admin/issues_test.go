@@ -161,6 +161,7 @@ func issuePath(id int64) string { return views.IssueHref(id) }
 func rowOf(id int64) string { return "#issue-" + strconv.FormatInt(id, 10) }
 
 func TestIssueList(t *testing.T) {
+	// Serial: it counts every open request (the badge).
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	b := signIn(t, env, workflow.RoleHelpdesk)
@@ -279,7 +280,8 @@ func TestIssueList(t *testing.T) {
 }
 
 func TestIssuePaging(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	tag := apiTag(t) + "page"
@@ -323,7 +325,8 @@ func TestIssuePaging(t *testing.T) {
 // the console and checks that exactly its effects, and nothing else, were
 // applied.
 func TestIssueVerify(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	b := signIn(t, env, workflow.RoleHelpdesk)
 	me := adminOf(t, env, b)
@@ -459,7 +462,8 @@ func TestIssueVerify(t *testing.T) {
 }
 
 func TestIssueDelete(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	me := adminOf(t, env, b)
@@ -513,7 +517,8 @@ func TestIssueDelete(t *testing.T) {
 }
 
 func TestIssueOwner(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	tag := apiTag(t) + "own"
 	mine, theirs := newResource(t, env, tag+" mine"), newResource(t, env, tag+" theirs")
@@ -568,6 +573,7 @@ func TestIssueOwner(t *testing.T) {
 }
 
 func TestNotificationSettings(t *testing.T) {
+	// Serial: it subscribes to requests of every resource, which other tests file.
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	tag := apiTag(t) + "note"
@@ -669,6 +675,7 @@ func TestNotificationSettings(t *testing.T) {
 // TestIssueOutcomeMail verifies a lost-email request and receives the
 // outcome mail, over SMTP, at the new address and at the old one.
 func TestIssueOutcomeMail(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	srv := smtptest.Start(t)
 	cfg := apptest.Config(t)
 	cfg.SMTPURL = srv.URL()

@@ -55,7 +55,8 @@ func wrongCode(secret []byte, now time.Time) string {
 }
 
 func TestAdminSignInEnrolAndSignOut(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	newAdmin(t, env, "alice", workflow.RoleSuperadmin)
 	b := env.Browser()
 
@@ -135,7 +136,8 @@ func activityEvents(t *testing.T, env *apptest.Env) map[string]int {
 
 // Unknown logins and wrong passwords get byte-identical answers.
 func TestAdminSignInFailuresLookAlike(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	newAdmin(t, env, "bob", workflow.RoleHelpdesk)
 	wrong := env.Browser().Post("/admin/login", apptest.Form("login", "bob", "password", "not-the-password"))
 	unknown := env.Browser().Post("/admin/login", apptest.Form("login", "nobody", "password", "not-the-password"))
@@ -152,7 +154,8 @@ func TestAdminSignInFailuresLookAlike(t *testing.T) {
 }
 
 func TestAdminLockoutAfterTenFailures(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	newAdmin(t, env, "carol", workflow.RoleHelpdesk)
 	b := env.Browser()
 	for range 10 {
@@ -170,7 +173,8 @@ func TestAdminLockoutAfterTenFailures(t *testing.T) {
 }
 
 func TestAdminSecondStepNeedsFirst(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := env.Browser()
 	for _, path := range []string{"/admin/login/totp", "/admin/login/enrol"} {
 		if p := b.Get(path); p.URL.Path != "/admin/login" {

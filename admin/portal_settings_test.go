@@ -94,7 +94,8 @@ func actionIDs(p workflow.Portal) []string {
 }
 
 func TestPortalSettingsEnable(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	tag := apiTag(t)
 	r := newResource(t, env, tag+" Portal VPN")
@@ -149,7 +150,8 @@ func TestPortalSettingsEnable(t *testing.T) {
 }
 
 func TestPortalSettingsActions(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	tag := apiTag(t)
 	r := newResource(t, env, tag+" Actions VPN")
@@ -234,7 +236,8 @@ func TestPortalSettingsActions(t *testing.T) {
 }
 
 func TestPortalSettingsValidation(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	tag := apiTag(t)
 	r := newResource(t, env, tag+" Rules VPN")
@@ -353,7 +356,8 @@ func TestPortalSettingsValidation(t *testing.T) {
 }
 
 func TestPortalSettingsRoles(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	ctx := context.Background()
 	tag := apiTag(t)
 	mine := newResource(t, env, tag+" Owned VPN")

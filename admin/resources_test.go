@@ -11,6 +11,7 @@ import (
 )
 
 func TestResourceCreateAndEdit(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	b := signIn(t, env, workflow.RoleSuperadmin)
 
@@ -65,7 +66,8 @@ func TestResourceCreateAndEdit(t *testing.T) {
 }
 
 func TestResourceTabs(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	r := newResource(t, env, "Tabs VPN")
 	ann := newUser(t, env, "tabs.ann")
@@ -128,7 +130,8 @@ func TestResourceTabs(t *testing.T) {
 }
 
 func TestResourceRoles(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	r := newResource(t, env, "Roles VPN")
 	help := signIn(t, env, workflow.RoleHelpdesk)
 	if p := help.Get(resourcePath(r)); p.Status != 200 || p.Doc.Find("#name").Length() != 0 {

@@ -66,6 +66,7 @@ func newScopeWorld(t *testing.T, env *apptest.Env) scopeWorld {
 }
 
 func TestOwnerScopingConsole(t *testing.T) {
+	// Serial: it counts rows that other tests write.
 	env := apptest.New(t, nil)
 	w := newScopeWorld(t, env)
 	owner := signIn(t, env, workflow.RoleOwner)
@@ -153,6 +154,7 @@ func TestOwnerScopingConsole(t *testing.T) {
 }
 
 func TestOwnerScopingAPI(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	w := newScopeWorld(t, env)
 	ctx := context.Background()

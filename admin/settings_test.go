@@ -52,6 +52,7 @@ func storedMessaging(t *testing.T, env *apptest.Env) workflow.MessagingSettings 
 func templatePath(name, lang string) string { return views.TemplateHref(name, lang) }
 
 func TestSettingsValidation(t *testing.T) {
+	// Serial: it changes the mail settings, which every test shares.
 	env := apptest.New(t, nil)
 	cleanSettings(t, env)
 	b := signIn(t, env, workflow.RoleSuperadmin)
@@ -121,6 +122,7 @@ func TestSettingsValidation(t *testing.T) {
 }
 
 func TestSettingsPasswordMasking(t *testing.T) {
+	// Serial: it changes the mail settings, which every test shares.
 	env := apptest.New(t, nil)
 	cleanSettings(t, env)
 	ctx := context.Background()
@@ -250,6 +252,7 @@ func TestSettingsPasswordMasking(t *testing.T) {
 // in the console while the queue runs: the next queued mail follows, on
 // this instance at once and on another within its cache time.
 func TestSettingsTakeEffectOnNextMail(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	a, bSrv := smtptest.Start(t), smtptest.Start(t)
 	cfg := apptest.Config(t)
 	cfg.SMTPURL = a.URL()
@@ -286,19 +289,15 @@ func TestSettingsTakeEffectOnNextMail(t *testing.T) {
 	}
 
 	// The other instance follows without a restart once its cache expires.
-	deadline := time.Now().Add(15 * time.Second)
-	for i := 101; ; i++ {
+	i := 100
+	apptest.Eventually(t, 15*time.Second, "the other instance still sends to A", func() bool {
+		i++
 		if err := other.App.Notifier.Deliver(context.Background(), workflow.Message{To: to(i), Template: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		if len(bSrv.Messages()) > 1 && smtptest.To(to(i))(bSrv.Messages()[len(bSrv.Messages())-1]) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the other instance still sends to A")
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		got := bSrv.Messages()
+		return len(got) > 1 && smtptest.To(to(i))(got[len(got)-1])
+	})
 
 	// A template override changes the next mail; reset restores it.
 	p = b.Post(templatePath("test", "en"), apptest.Form("subject", "Custom {{.missing}}subject", "body", "Custom body for the next mail."))
@@ -341,6 +340,7 @@ func TestSettingsTakeEffectOnNextMail(t *testing.T) {
 }
 
 func TestSettingsPreviewAndTestSend(t *testing.T) {
+	// Serial: it changes the mail settings, which every test shares.
 	srv := smtptest.Start(t)
 	cfg := apptest.Config(t)
 	cfg.SMTPURL = srv.URL()
@@ -418,6 +418,7 @@ func TestSettingsPreviewAndTestSend(t *testing.T) {
 }
 
 func TestSettingsRecipients(t *testing.T) {
+	// Serial: it changes the mail settings, which every test shares.
 	env := apptest.New(t, nil)
 	ctx := context.Background()
 	b := signIn(t, env, workflow.RoleSuperadmin)

@@ -41,6 +41,7 @@ var templateBombs = []struct{ name, body, says string }{
 // stored. One stored anyway (as before the bound) is not used: the mail
 // goes out, over SMTP, with the built-in text, at once.
 func TestTemplateRenderingIsBounded(t *testing.T) {
+	// Serial: it changes the mail settings, which every test shares.
 	env, srv := newMailEnv(t, false)
 	cleanSettings(t, env)
 	b := signIn(t, env, workflow.RoleSuperadmin)

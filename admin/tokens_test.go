@@ -12,6 +12,7 @@ import (
 )
 
 func TestTokenImport(t *testing.T) {
+	// Serial: it counts rows that other tests write.
 	env := apptest.New(t, nil)
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	r := newResource(t, env, "Import VPN")
@@ -80,7 +81,8 @@ func TestTokenImport(t *testing.T) {
 }
 
 func TestTokenDetailAndCheck(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleHelpdesk)
 	importHOTP(t, env, "UICHK01")
 	path := views.TokenHref("UICHK01")
@@ -134,7 +136,8 @@ func TestTokenDetailAndCheck(t *testing.T) {
 }
 
 func TestTokenStateChanges(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleHelpdesk)
 	importHOTP(t, env, "UISTA01")
 	path := views.TokenHref("UISTA01")
@@ -172,7 +175,8 @@ func TestTokenStateChanges(t *testing.T) {
 }
 
 func TestTokenAssignAndDelete(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	u := newUser(t, env, "token.owner")
 	r := newResource(t, env, "Token VPN")
@@ -220,7 +224,8 @@ func TestTokenAssignAndDelete(t *testing.T) {
 }
 
 func TestTokenRoles(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	importHOTP(t, env, "UIROL01")
 	path := views.TokenHref("UIROL01")
 	help := signIn(t, env, workflow.RoleHelpdesk)

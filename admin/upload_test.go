@@ -64,6 +64,7 @@ func multipartUpload(t *testing.T, size int) ([]byte, string) {
 // little memory, the rest spilled to a temporary file that is gone when the
 // request ends.
 func TestUploadReadOnlyAfterAuthentication(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)

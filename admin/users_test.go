@@ -13,7 +13,8 @@ import (
 )
 
 func TestUserCreate(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 
 	p := b.Get("/admin/users/new")
@@ -71,6 +72,7 @@ func TestUserCreate(t *testing.T) {
 }
 
 func TestUserSearchAndPaging(t *testing.T) {
+	// Serial: it lists rows that other tests write (not yet made test-local).
 	env := apptest.New(t, nil)
 	b := signIn(t, env, workflow.RoleHelpdesk)
 	for i := 1; i <= 60; i++ {
@@ -137,7 +139,8 @@ func TestUserSearchAndPaging(t *testing.T) {
 }
 
 func TestUserEdit(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	u := newUser(t, env, "edit.me")
 
@@ -192,7 +195,8 @@ func TestUserEdit(t *testing.T) {
 }
 
 func TestUserResources(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	u := newUser(t, env, "assign.me")
 	r := newResource(t, env, "Assign VPN")
@@ -246,7 +250,8 @@ func TestUserResources(t *testing.T) {
 }
 
 func TestUserUnlock(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleHelpdesk)
 	u := newUser(t, env, "locked.out")
 	if _, err := env.App.Pool.Exec(context.Background(), `UPDATE users SET failed_logins = 10, locked_until = $2 WHERE id = $1`,
@@ -273,7 +278,8 @@ func TestUserUnlock(t *testing.T) {
 }
 
 func TestUserReset2FA(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleHelpdesk)
 	u := newUser(t, env, "reset.me")
 	r := newResource(t, env, "Reset VPN")
@@ -306,7 +312,8 @@ func TestUserReset2FA(t *testing.T) {
 }
 
 func TestUserDelete(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	b := signIn(t, env, workflow.RoleSuperadmin)
 	u := newUser(t, env, "delete.me")
 	importHOTP(t, env, "UIDEL01")
@@ -333,7 +340,8 @@ func TestUserDelete(t *testing.T) {
 }
 
 func TestUserRoles(t *testing.T) {
-	env := apptest.New(t, nil)
+	t.Parallel()
+	env := setup(t).env
 	u := newUser(t, env, "role.target")
 
 	help := signIn(t, env, workflow.RoleHelpdesk)

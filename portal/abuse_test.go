@@ -65,6 +65,7 @@ func (f *fixture) validateKey(t *testing.T) string {
 // proofs leave the token as it was (no failcount, no used step), each is
 // recorded, and once the per-login limit is reached no proof is checked.
 func TestAbuseRestoreCannotLockToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	tok := f.giveToken(t, "totp", nil)
 	key := f.validateKey(t)
@@ -99,6 +100,7 @@ func TestAbuseRestoreCannotLockToken(t *testing.T) {
 // A right OTP given as a restore proof is not used up either: the proof
 // leaves no trace on the token.
 func TestAbuseRestoreProofUsesNoCode(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	tok := f.giveToken(t, "totp", nil)
 	code := f.totp(0)
@@ -119,6 +121,7 @@ func TestAbuseRestoreProofUsesNoCode(t *testing.T) {
 // Ten wrong passwords lock the account for 15 minutes; tries during the
 // lock neither count nor extend it, and when it ends the owner gets in.
 func TestAbuseLockoutEnds(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	for range workflow.DefaultLimits.LockAfter {
 		failedLogin(t, loginWith(t, f, f.env.Browser(), f.user.Login, "wrong-password-123"))
@@ -150,6 +153,7 @@ func TestAbuseLockoutEnds(t *testing.T) {
 // IPv6 clients are throttled per /64: changing the last 64 bits does not
 // buy an attacker new tries.
 func TestAbuseIPv6ThrottledPer64(t *testing.T) {
+	t.Parallel()
 	cfg := apptest.Config(t)
 	cfg.TrustedProxies = append(cfg.TrustedProxies, mustPrefix("127.0.0.1/32"))
 	f := newFixtureWith(t, &cfg, nil)
@@ -176,6 +180,7 @@ func TestAbuseIPv6ThrottledPer64(t *testing.T) {
 // hour; a new code never cancels the one being typed; "no code" never
 // counts towards the token's lock.
 func TestAbuseValidateCodeFlood(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	tok := f.giveToken(t, "email", nil)
 	key := f.validateKey(t)
@@ -225,6 +230,7 @@ func TestAbuseValidateCodeFlood(t *testing.T) {
 // password page and, after "email me a code", the same code page, with no
 // address on either; and each queues the same one code request.
 func TestAbuseLoginStepAlike(t *testing.T) {
+	// Serial: it counts every queued code request.
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	login := tag("nopw")
@@ -284,8 +290,9 @@ func TestAbuseLoginStepAlike(t *testing.T) {
 // with otp_outside_trusted) cannot add, replace or remove a token or a PIN
 // until it proves one; a user with no token can register their first.
 func TestAbuseStepUpBeforeTokenChanges(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, func(in *workflow.PortalInput) {
-		in.TrustedNetworks, in.OTPOutsideTrusted = []string{"127.0.0.0/8"}, true
+		in.TrustedNetworks, in.OTPOutsideTrusted = []string{clientNet}, true
 	})
 	tok := f.giveToken(t, "totp", nil)
 	b := f.signIn(t, "") // the password alone, from the trusted network
@@ -327,6 +334,7 @@ func TestAbuseStepUpBeforeTokenChanges(t *testing.T) {
 // A password that expired is replaced only when the sign-in completes: a
 // thief of the old password who cannot pass the OTP changes nothing.
 func TestAbuseExpiredPasswordKeptUntilSecondFactor(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	f.giveToken(t, "totp", nil)
 	old := f.env.Clock.Now().Add(-workflow.PasswordMaxAge - time.Hour)
@@ -361,6 +369,7 @@ func TestAbuseExpiredPasswordKeptUntilSecondFactor(t *testing.T) {
 // lost-token approval does): the password alone fails, a recovery code
 // still gets the owner in.
 func TestAbuseAdminDisabledTokenKeepsSecondFactor(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	tok := f.giveToken(t, "totp", nil)
@@ -384,6 +393,7 @@ func TestAbuseAdminDisabledTokenKeepsSecondFactor(t *testing.T) {
 // earlier version still works once and is rehashed; validate answers the
 // same for a wrong PIN, a missing user and a user without a PIN.
 func TestAbusePINHashing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	key := f.validateKey(t)
 	legacy, err := f.env.Svc.Hasher.Hash("4321")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestChangePhone(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	b := f.signIn(t, "")
 	if p := b.Get(f.accountPath("change-phone")); inputValue(p, "phone") != f.user.Phone {
@@ -47,6 +48,7 @@ func TestChangePhone(t *testing.T) {
 }
 
 func TestChangeLogin(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	other, err := f.env.Svc.CreateUser(ctx, workflow.UserInput{Login: tag("Other.User"), Password: userPassword}, workflow.SystemActor, workflow.Meta{})
@@ -97,6 +99,7 @@ func TestChangeLogin(t *testing.T) {
 }
 
 func TestChangeName(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	b := f.signIn(t, "")
 	if p := b.Get(f.accountPath("change-name")); inputValue(p, "first_name") != "Jane" || inputValue(p, "last_name") != "Doe" {

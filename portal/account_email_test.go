@@ -12,6 +12,7 @@ import (
 )
 
 func TestChangeEmail(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	f, mail := newMailFixture(t, nil)
 	b := f.signIn(t, "")
 	old := f.user.Email
@@ -104,6 +105,7 @@ func TestChangeEmail(t *testing.T) {
 }
 
 func TestChangeEmailCodeExpires(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	b := f.signIn(t, "")
 	newEmail := tag("late") + "@example.org"

@@ -28,6 +28,7 @@ func policyCases(f *fixture) []struct{ name, password, want string } {
 }
 
 func TestCreatePassword(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	f, mail := newMailFixture(t, nil)
 	f.longLogin(t)
 	f.dropPassword(t)
@@ -71,6 +72,7 @@ func TestCreatePassword(t *testing.T) {
 }
 
 func TestChangePassword(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	f, mail := newMailFixture(t, nil)
 	f.longLogin(t)
 	b := f.signIn(t, "")
@@ -135,6 +137,7 @@ func TestChangePassword(t *testing.T) {
 // Ten wrong current passwords lock the account like ten failed sign-ins;
 // then even the right one is refused.
 func TestChangePasswordWrongCurrentLocks(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	b := f.signIn(t, "")
 	for range 10 {
@@ -154,6 +157,7 @@ func TestChangePasswordWrongCurrentLocks(t *testing.T) {
 // A sensitive action more than 10 minutes after sign-in asks for the
 // password again, then goes on to the action.
 func TestSensitiveActionAsksToReauthenticate(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	b := f.signIn(t, "")
 	f.env.Clock.Advance(11 * time.Minute)
@@ -175,6 +179,7 @@ func TestSensitiveActionAsksToReauthenticate(t *testing.T) {
 // A user with neither password nor token re-authenticates with a code sent
 // to their email address.
 func TestReauthenticateByEmailCode(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	f.dropPassword(t)
 	b := f.signInByCode(t)
@@ -196,6 +201,7 @@ func TestReauthenticateByEmailCode(t *testing.T) {
 
 // The password forced at sign-in when the old one expired is mailed about too.
 func TestExpiredPasswordChangeSendsMail(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	f, mail := newMailFixture(t, nil)
 	if _, err := f.env.App.Pool.Exec(context.Background(), "UPDATE users SET password_changed_at = $2 WHERE id = $1",
 		f.user.ID, f.env.Clock.Now().Add(-400*24*time.Hour)); err != nil {

@@ -1,19 +1,13 @@
 package portal_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base32"
-	"encoding/base64"
-	"image/png"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/workflow"
@@ -37,50 +31,6 @@ func wantHome(t *testing.T, p *apptest.Page, flash string) {
 	if got := p.Text(".notice.success"); !strings.Contains(got, flash) {
 		t.Fatalf("flash %q, want it to contain %q", got, flash)
 	}
-}
-
-// decodeQR reads the QR code of the enrolment page's <img> and returns the
-// otpauth:// URI in it.
-func decodeQR(t *testing.T, p *apptest.Page) string {
-	t.Helper()
-	src, _ := p.Doc.Find("img.qr").Attr("src")
-	const prefix = "data:image/png;base64,"
-	if !strings.HasPrefix(src, prefix) {
-		t.Fatalf("QR code src %.40q is not a PNG data URI", src)
-	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(src, prefix))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The image is a clean, generated code: the pure-barcode mode reads it
-	// every time (the default detector misses about one in five).
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
-	if err != nil {
-		t.Fatalf("QR code not readable: %v", err)
-	}
-	return res.GetText()
-}
-
-// otpauthSecret parses an otpauth:// URI and returns its seed.
-func otpauthSecret(t *testing.T, uri string) (*url.URL, []byte) {
-	t.Helper()
-	u, err := url.Parse(uri)
-	if err != nil || u.Scheme != "otpauth" {
-		t.Fatalf("not an otpauth URI: %q (%v)", uri, err)
-	}
-	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(u.Query().Get("secret")))
-	if err != nil || len(secret) == 0 {
-		t.Fatalf("secret of %q: %v", uri, err)
-	}
-	return u, secret
 }
 
 // pageSecret reads the base32 secret shown for manual entry.

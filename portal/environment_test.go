@@ -17,6 +17,7 @@ const (
 )
 
 func TestManageEnvironmentRevokesDevices(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, func(in *workflow.PortalInput) { in.RememberDeviceDays = 30 })
 	f.giveToken(t, "totp", nil)
 	firefox := f.env.Browser()
@@ -31,7 +32,7 @@ func TestManageEnvironmentRevokesDevices(t *testing.T) {
 	p := firefox.Get(f.accountPath("manage-environment"))
 	rows := p.Doc.Find("table.devices tbody tr")
 	if rows.Length() != 3 || !strings.Contains(p.Text("table.devices"), "Chrome on Windows") ||
-		!strings.Contains(p.Text("table.devices"), "Safari on iOS") || !strings.Contains(p.Text("table.devices"), "127.0.0.1") {
+		!strings.Contains(p.Text("table.devices"), "Safari on iOS") || !strings.Contains(p.Text("table.devices"), f.env.ClientIP) {
 		t.Fatalf("devices: %s", p.Text("table.devices"))
 	}
 	if n := p.Doc.Find("table.sign-ins tbody tr").Length(); n != 3 || !strings.Contains(p.Text("table.sign-ins"), f.resource.Name) {
@@ -87,6 +88,7 @@ func TestManageEnvironmentRevokesDevices(t *testing.T) {
 // the user has not signed in from before mails them; the very first
 // sign-in does not.
 func TestNewEnvironmentMail(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	f, mail := newMailFixture(t, nil)
 	f.signIn(t, "") // the first sign-in: nothing new
 	f.signIn(t, "") // the same environment again
@@ -97,7 +99,7 @@ func TestNewEnvironmentMail(t *testing.T) {
 	b.UserAgent = chromeOnWindows
 	loginWith(t, f, b, f.user.Login, f.password)
 	m := mail.WaitFor(t, smtptest.ToWith(f.user.Email, "New sign-in"), mailWait)
-	for _, want := range []string{"Chrome on Windows", "127.0.0.1", f.user.Login, f.resource.Name, " UTC"} {
+	for _, want := range []string{"Chrome on Windows", f.env.ClientIP, f.user.Login, f.resource.Name, " UTC"} {
 		if !strings.Contains(m.Body, want) {
 			t.Errorf("new-environment mail lacks %q:\n%s", want, m.Body)
 		}

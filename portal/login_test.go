@@ -30,6 +30,7 @@ func loginWith(t *testing.T, f *fixture, b *apptest.Browser, login, password str
 // An unknown login and a wrong password walk the same pages and end on
 // byte-identical answers; so do users not assigned and disabled accounts.
 func TestLoginFailuresAreIndistinguishable(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	other, err := f.env.Svc.CreateUser(ctx, workflow.UserInput{Login: tag("unassigned"), Password: userPassword}, workflow.SystemActor, workflow.Meta{})
@@ -71,6 +72,7 @@ func TestLoginFailuresAreIndistinguishable(t *testing.T) {
 }
 
 func TestLoginWithPasswordOnlyAndLogout(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	b := f.signIn(t, "") // no token: no OTP step
 	home := b.Get(f.path("/home"))
@@ -91,6 +93,7 @@ func TestLoginWithPasswordOnlyAndLogout(t *testing.T) {
 }
 
 func TestLoginWithOTPAndReplay(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	f.giveToken(t, "totp", nil)
 	code := f.totp(0)
@@ -109,6 +112,7 @@ func TestLoginWithOTPAndReplay(t *testing.T) {
 }
 
 func TestLoginPINBeforeOTP(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	hash, _ := f.env.Svc.Hasher.Hash("4711")
 	f.giveToken(t, "hotp", func(tk *workflow.Token) { tk.PINHash, tk.PINPosition = hash, "before" })
@@ -119,6 +123,7 @@ func TestLoginPINBeforeOTP(t *testing.T) {
 }
 
 func TestLockoutAfterTenFailures(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	for range 10 {
 		failedLogin(t, loginWith(t, f, f.env.Browser(), f.user.Login, "wrong-password-123"))
@@ -138,6 +143,7 @@ func TestLockoutAfterTenFailures(t *testing.T) {
 }
 
 func TestPerIPThrottle(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	for i := range 50 {
 		failedLogin(t, loginWith(t, f, f.env.Browser(), "nobody-"+tag("ip"), "x"+strings.Repeat("y", i%3+8)))
@@ -149,12 +155,13 @@ func TestPerIPThrottle(t *testing.T) {
 }
 
 func TestTrustedNetworkSkipsOTP(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, func(in *workflow.PortalInput) {
-		in.TrustedNetworks = []string{"127.0.0.0/8"}
+		in.TrustedNetworks = []string{clientNet}
 		in.OTPOutsideTrusted = true
 	})
 	f.giveToken(t, "totp", nil)
-	f.signIn(t, "") // 127.0.0.1 is trusted: no OTP step
+	f.signIn(t, "") // the fixture's client address is trusted: no OTP step
 
 	g := newFixture(t, func(in *workflow.PortalInput) {
 		in.TrustedNetworks = []string{"10.0.0.0/8"}
@@ -165,19 +172,21 @@ func TestTrustedNetworkSkipsOTP(t *testing.T) {
 }
 
 func TestDenyWithoutTokenOutsideTrusted(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, func(in *workflow.PortalInput) {
 		in.TrustedNetworks = []string{"10.0.0.0/8"}
 		in.DenyWithoutTokenOutsideTrusted = true
 	})
 	failedLogin(t, loginWith(t, f, f.env.Browser(), f.user.Login, f.password))
 	g := newFixture(t, func(in *workflow.PortalInput) {
-		in.TrustedNetworks = []string{"127.0.0.1/32"}
+		in.TrustedNetworks = []string{clientNet}
 		in.DenyWithoutTokenOutsideTrusted = true
 	})
 	g.signIn(t, "")
 }
 
 func TestRememberedDevice(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, func(in *workflow.PortalInput) { in.RememberDeviceDays = 30 })
 	f.giveToken(t, "totp", nil)
 	b := f.env.Browser()
@@ -210,6 +219,7 @@ func TestRememberedDevice(t *testing.T) {
 }
 
 func TestRecoveryCodeWorksOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	f.giveToken(t, "totp", nil)
 	codes, err := f.env.Svc.NewRecoveryCodes(context.Background(), f.user, workflow.Meta{})
@@ -228,6 +238,7 @@ func TestRecoveryCodeWorksOnce(t *testing.T) {
 }
 
 func TestExpiredPasswordMustBeChanged(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	if _, err := f.env.App.Pool.Exec(context.Background(), "UPDATE users SET password_changed_at = $2 WHERE id = $1",
 		f.user.ID, f.env.Clock.Now().Add(-400*24*time.Hour)); err != nil {
@@ -256,6 +267,7 @@ func TestExpiredPasswordMustBeChanged(t *testing.T) {
 }
 
 func TestExpiredAccountAndTemporaryPassword(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	yesterday := f.env.Clock.Now().AddDate(0, 0, -1)
@@ -278,6 +290,7 @@ func TestExpiredAccountAndTemporaryPassword(t *testing.T) {
 }
 
 func TestLoginByEmailCodeWithoutPassword(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	f.dropPassword(t)
 	b := f.env.Browser()
@@ -303,6 +316,7 @@ func TestLoginByEmailCodeWithoutPassword(t *testing.T) {
 }
 
 func TestLostTokenUserSignsInWithoutOTP(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	tok := f.giveToken(t, "totp", nil)
 	if _, err := f.env.App.Pool.Exec(context.Background(), "UPDATE tokens SET enabled = false, disabled_reason = 'lost' WHERE id = $1", tok.ID); err != nil {
@@ -312,6 +326,7 @@ func TestLostTokenUserSignsInWithoutOTP(t *testing.T) {
 }
 
 func TestSuccessfulLoginWithdrawsOpenIssues(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	var id int64
@@ -331,6 +346,7 @@ func TestSuccessfulLoginWithdrawsOpenIssues(t *testing.T) {
 
 // SPEC §8: if the UserLogin record cannot be written, the login is refused.
 func TestLoginRefusedWhenItCannotBeRecorded(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	pool := f.env.App.Pool
@@ -353,6 +369,7 @@ func TestLoginRefusedWhenItCannotBeRecorded(t *testing.T) {
 }
 
 func TestSessionIsBoundToItsPortalAndRenewed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	b := f.env.Browser()
 	before := b.Get(f.path("/login")) // no session cookie yet
@@ -395,6 +412,7 @@ func TestSessionIsBoundToItsPortalAndRenewed(t *testing.T) {
 }
 
 func TestUnknownOrDisabledAliasIs404(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	if p := f.env.Browser().Get("/selfservice/no-such-portal/login"); p.Status != 404 {
 		t.Fatalf("unknown alias: %d", p.Status)

@@ -32,7 +32,10 @@ func tag(prefix string) string {
 var rfcSecret = []byte("12345678901234567890")
 
 // fixture is a running app with one resource, its enabled portal (every
-// action on) and one assigned user with a password.
+// action on) and one assigned user with a password: what a test needs, so
+// tests build one each and run in parallel (t.Parallel) unless they use
+// what the package's tests share: the mail queue, or counts of every row.
+// Its browsers have a client address of their own (f.env.ClientIP).
 type fixture struct {
 	env      *apptest.Env
 	portal   workflow.Portal
@@ -42,6 +45,9 @@ type fixture struct {
 }
 
 const userPassword = "violet-tractor-sunbeam-42"
+
+// clientNet holds every fixture's client address (apptest.NewParallel).
+const clientNet = "198.18.0.0/15"
 
 // newFixture builds the fixture; mod may change the portal settings.
 func newFixture(t *testing.T, mod func(*workflow.PortalInput)) *fixture {
@@ -53,7 +59,7 @@ func newFixture(t *testing.T, mod func(*workflow.PortalInput)) *fixture {
 // nil), e.g. one that sends mail to a test SMTP server.
 func newFixtureWith(t *testing.T, cfg *app.Config, mod func(*workflow.PortalInput)) *fixture {
 	t.Helper()
-	env := apptest.New(t, cfg)
+	env := apptest.NewParallel(t, cfg)
 	ctx := context.Background()
 	svc := env.Svc
 	r, err := svc.CreateResource(ctx, workflow.ResourceInput{Name: tag("VPN ")}, workflow.SystemActor, workflow.Meta{})
@@ -79,11 +85,6 @@ func newFixtureWith(t *testing.T, cfg *app.Config, mod func(*workflow.PortalInpu
 		t.Fatal(err)
 	}
 	if err := svc.AssignUser(ctx, r.ID, u.ID, workflow.SystemActor, workflow.Meta{}); err != nil {
-		t.Fatal(err)
-	}
-	// The package's tests share the client address 127.0.0.1: start each
-	// fixture with a clean per-IP failure count.
-	if _, err := env.App.Pool.Exec(ctx, "DELETE FROM rate_limits WHERE key LIKE 'login-fail-ip:%' OR key LIKE 'restore-ip:%'"); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{env: env, portal: p, resource: r, user: u, password: userPassword}
@@ -182,7 +183,7 @@ func queuedCode(t *testing.T, f *fixture, to string) string {
 	var args []byte
 	// A running queue may be carrying out the code request meanwhile.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		f.env.WorkCodeRequests(t)
+		f.env.WorkCodeRequestsFor(t, f.resource.ID)
 		err := f.env.App.Pool.QueryRow(context.Background(),
 			`SELECT args FROM river_job WHERE kind = 'message' AND args->>'to' = $1 ORDER BY id DESC LIMIT 1`, to).Scan(&args)
 		if err == nil {

@@ -21,6 +21,7 @@ var recoveryCodeFormat = regexp.MustCompile(`^[a-z2-9]{5}-[a-z2-9]{5}$`)
 // code decoded, the otpauth URI parsed, the code computed from its secret.
 // The first token brings 8 recovery codes, shown once; the second none.
 func TestRegisterTOTPFromQRCode(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	b := f.signIn(t, "")
 
@@ -31,8 +32,8 @@ func TestRegisterTOTPFromQRCode(t *testing.T) {
 	}
 	p = b.Post(f.act("register-token"), apptest.Form("type", "totp"))
 	wantPage(t, p, http.StatusOK, "/actions/register-token")
-	uri := decodeQR(t, p)
-	u, secret := otpauthSecret(t, uri)
+	uri := apptest.ReadQR(t, p.Doc.Find("img.qr").AttrOr("src", ""))
+	u, secret := apptest.OTPAuth(t, uri)
 	if u.Host != "totp" || u.Query().Get("issuer") != f.resource.Name || !strings.HasSuffix(u.Path, ":"+f.user.Login) {
 		t.Fatalf("otpauth URI %q: want issuer %q and account %q", uri, f.resource.Name, f.user.Login)
 	}
@@ -100,7 +101,7 @@ func TestRegisterTOTPFromQRCode(t *testing.T) {
 
 	// The second token (an HOTP app) comes without recovery codes.
 	p = b.Post(f.act("register-token"), apptest.Form("type", "hotp"))
-	u, hsecret := otpauthSecret(t, decodeQR(t, p))
+	u, hsecret := apptest.OTPAuth(t, apptest.ReadQR(t, p.Doc.Find("img.qr").AttrOr("src", "")))
 	if u.Host != "hotp" || u.Query().Get("counter") != "0" {
 		t.Fatalf("HOTP URI %s", u)
 	}
@@ -133,6 +134,7 @@ func TestRegisterTOTPFromQRCode(t *testing.T) {
 // Email and SMS tokens are confirmed with a code sent to the address or
 // phone on record; without one there, nothing happens.
 func TestRegisterSentTokens(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	b := f.signIn(t, "")
 	ctx := context.Background()
@@ -176,6 +178,7 @@ func TestRegisterSentTokens(t *testing.T) {
 // two browsers confirming at once get one token between them, and a token
 // that arrived meanwhile (the helpdesk) wins.
 func TestRegisterTokenLimitAtConfirmation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, func(in *workflow.PortalInput) { in.MaxTokensPerUser = 1; in.TokenTypes = []string{"totp"} })
 	browsers := []*apptest.Browser{f.signIn(t, ""), f.signIn(t, "")}
 	if p := browsers[0].Get(f.act("register-token")); checked(p, "type") != "totp" {
@@ -214,6 +217,7 @@ func TestRegisterTokenLimitAtConfirmation(t *testing.T) {
 // A stock token of the resource becomes the user's with its serial and a
 // code; an unknown serial and a wrong code get the same answer.
 func TestClaimStockToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	serial := f.importStock(t, f.resource.ID)
@@ -279,6 +283,7 @@ func TestClaimStockToken(t *testing.T) {
 // confirmed the old one is disabled and off the resource, in one step, even
 // at max_tokens_per_user.
 func TestReassignToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, func(in *workflow.PortalInput) { in.MaxTokensPerUser = 1 })
 	old := f.giveToken(t, "totp", nil)
 	b := f.signIn(t, f.totp(0))

@@ -60,6 +60,7 @@ func (g *smsGateway) waitFor(t *testing.T, to, want string) string {
 // and gateway: what was asked, from where, and that signing in cancels it.
 // They sign in, and the request is withdrawn.
 func TestRestoreRequestTellsThePersonOnRecord(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	srv, gw := smtptest.Start(t), startSMSGateway(t)
 	cfg := apptest.Config(t)
 	cfg.SMTPURL, cfg.SMSGatewayURL = srv.URL(), gw.URL
@@ -83,7 +84,7 @@ func TestRestoreRequestTellsThePersonOnRecord(t *testing.T) {
 		"- uw tokens voor " + f.resource.Name + " uit te schakelen",
 		"- uw wachtwoord te vervangen door een wachtwoord dat de aanvrager heeft gekozen",
 		"- uw e-mailadres te wijzigen in " + evil,
-		"IP-adres: 127.0.0.1", "Browser:  Safari on macOS",
+		"IP-adres: " + f.env.ClientIP, "Browser:  Safari on macOS",
 		"Log dan gewoon in via http://tokenportal.test/selfservice/" + f.portal.Alias + "/login: daarmee wordt het verzoek ingetrokken. Bel daarna uw helpdesk",
 	} {
 		if !strings.Contains(m.Body, want) {
@@ -108,6 +109,7 @@ func TestRestoreRequestTellsThePersonOnRecord(t *testing.T) {
 // A phone number changed in the portal is told at the email address on
 // record (issue #11).
 func TestPortalPhoneChangeTellsTheEmailAddress(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	f, mail := newMailFixture(t, nil)
 	b := f.signIn(t, "")
 	wantDone(t, b.Post(f.accountPath("change-phone"), apptest.Form("phone", "+49 170 1234 9876")), "/home", "+4917012349876")

@@ -61,6 +61,7 @@ func done(t *testing.T, p *apptest.Page) {
 }
 
 func TestRestoreCombinationsAndEvidence(t *testing.T) {
+	t.Parallel()
 	const newPassword = "granite-pelican-orbit-17"
 	cases := []struct {
 		name     string
@@ -145,6 +146,7 @@ func TestRestoreCombinationsAndEvidence(t *testing.T) {
 // An unknown login sees the same pages and end as a real user, and nothing
 // is stored or sent.
 func TestRestoreUnknownLoginLooksTheSame(t *testing.T) {
+	// Serial: it counts every issue, activity and job.
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	count := func(sql string) int {
@@ -199,6 +201,7 @@ func TestRestoreUnknownLoginLooksTheSame(t *testing.T) {
 }
 
 func TestRestoreNewRequestReplacesOpenOne(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	done(t, restoreAs(t, f, f.env.Browser(), f.user.Login, []string{"lost_token"}, map[string]string{"password": userPassword}, nil))
 	first := openIssues(t, f, f.user.ID)
@@ -214,6 +217,7 @@ func TestRestoreNewRequestReplacesOpenOne(t *testing.T) {
 }
 
 func TestRestoreValidation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	b := f.env.Browser()
 	p := b.Post(f.path("/restore"), apptest.Form("login", f.user.Login))
@@ -234,6 +238,7 @@ func TestRestoreValidation(t *testing.T) {
 }
 
 func TestRestoreRateLimits(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	for range 3 {
 		done(t, restoreAs(t, f, f.env.Browser(), f.user.Login, []string{"lost_token"}, map[string]string{"password": userPassword}, nil))
@@ -267,6 +272,7 @@ func TestRestoreRateLimits(t *testing.T) {
 // password, the helpdesk verifies it, the user signs in with the password
 // alone and registers a new token, which then guards the next sign-in.
 func TestLostTokenEndToEnd(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t, nil)
 	old := f.giveToken(t, "totp", nil)

@@ -16,6 +16,7 @@ import (
 // Unassigning takes the token off the resource; it stays the user's, and
 // without a token there the user signs in without OTP.
 func TestUnassignToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	tok := f.giveToken(t, "totp", nil)
 	b := f.signIn(t, f.totp(0))
@@ -45,6 +46,7 @@ func TestUnassignToken(t *testing.T) {
 
 // Two codes far ahead realign an HOTP token; the next code then works.
 func TestSyncToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	tok := f.giveToken(t, "hotp", nil)
 	b := f.signIn(t, otp.Code(rfcSecret, 0, otp.Default))
@@ -72,6 +74,7 @@ func TestSyncToken(t *testing.T) {
 // A PIN set with a current code goes before or after the code from then
 // on, at sign-in and to remove it again.
 func TestSetAndRemovePIN(t *testing.T) {
+	t.Parallel()
 	for _, position := range []string{"before", "after"} {
 		t.Run(position, func(t *testing.T) {
 			f := newFixture(t, func(in *workflow.PortalInput) { in.PINLength = 6 })
@@ -137,6 +140,7 @@ func TestSetAndRemovePIN(t *testing.T) {
 
 // Email tokens get their code sent for set-pin and remove-pin.
 func TestPINOfEmailToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	tok := f.giveToken(t, "email", nil)
 	b := f.env.Browser()
@@ -170,6 +174,7 @@ func TestPINOfEmailToken(t *testing.T) {
 // Sensitive actions ask for the password again 10 minutes after sign-in,
 // for GET and POST alike, and go on after it.
 func TestSensitiveActionAsksForReauthentication(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	tok := f.giveToken(t, "totp", nil)
 	b := f.signIn(t, f.totp(0))
@@ -200,6 +205,7 @@ func TestSensitiveActionAsksForReauthentication(t *testing.T) {
 // An action the portal switched off is neither on the start page nor
 // reachable.
 func TestSwitchedOffActionIsGone(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	f.giveToken(t, "hotp", nil)
 	in := f.portal.Input()

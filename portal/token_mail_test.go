@@ -12,6 +12,7 @@ import (
 // Registering and removing a token mail the user, through the real queue and
 // a real SMTP conversation (SPEC §9; issue 5).
 func TestTokenRegisteredAndRemovedMails(t *testing.T) {
+	// Serial: it runs the mail queue, which takes every test's jobs.
 	f, mail := newMailFixture(t, nil)
 	b := f.signIn(t, "")
 	p := b.Post(f.act("register-token"), apptest.Form("type", "totp"))

@@ -410,7 +410,7 @@ func TestActivityEvents(t *testing.T) {
 			fail: func(t *testing.T, w *eventWorld) {
 				rf, err := w.svc.RestoreStart(bg, w.portal, "nobody-"+w.user.Login, []string{workflow.LostToken}, w.m)
 				must(t, err)
-				rf, err = w.svc.RestoreProve(bg, w.portal, rf, workflow.RestoreProofs{Password: "x"}, w.m)
+				_, err = w.svc.RestoreProve(bg, w.portal, rf, workflow.RestoreProofs{Password: "x"}, w.m)
 				must(t, err) // the same pages as for somebody, but nothing is stored
 			}},
 		{name: "issue verified", event: workflow.EventIssueVerified, actor: byAdmin, user: true, resource: true, detail: "effects",

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/workflow"
 	"tokenportal/workflow/store"
 	"tokenportal/workflow/store/storetest"
@@ -18,28 +19,10 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // fixture is a service on the package's database with a resource and a user.
 type fixture struct {
 	svc      *workflow.Service
-	clock    *clock
+	clock    *apptest.Clock
 	resource workflow.Resource
 	user     workflow.User
 }
@@ -76,7 +59,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	svc := workflow.NewService(store.New(storetest.Pool(t)), sealer, 4, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	c := &clock{now: time.Unix(1_900_000_000, 0).UTC()}
+	c := apptest.NewClock(time.Unix(1_900_000_000, 0).UTC())
 	svc.Now = c.Now
 	svc.Sleep = func(context.Context, time.Duration) {}
 	ctx := context.Background()

@@ -7,12 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/workflow"
 	"tokenportal/workflow/jobs"
 	"tokenportal/workflow/notify"
@@ -25,18 +25,7 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 // The tests share the package's activities table: they do not run in
 // parallel.
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func newService(t *testing.T) (*workflow.Service, *clock) {
+func newService(t *testing.T) (*workflow.Service, *apptest.Clock) {
 	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -45,7 +34,7 @@ func newService(t *testing.T) (*workflow.Service, *clock) {
 		t.Fatal(err)
 	}
 	svc := workflow.NewService(store.New(storetest.Pool(t)), sealer, 4, quiet)
-	c := &clock{now: time.Now().UTC().Truncate(time.Second)}
+	c := apptest.NewClock(time.Now().UTC().Truncate(time.Second))
 	svc.Now = c.Now
 	return svc, c
 }
@@ -158,13 +147,7 @@ func TestPurgeJobIsRegistered(t *testing.T) {
 		defer cancel()
 		_ = q.Stop(ctx)
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for countEvent(t, "Ancient") != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the purge did not run when the queue started")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	apptest.Eventually(t, 30*time.Second, "the purge did not run when the queue started", func() bool { return countEvent(t, "Ancient") == 0 })
 	if got := countEvent(t, "Fresh"); got != 2 {
 		t.Errorf("Fresh: %d rows left", got)
 	}

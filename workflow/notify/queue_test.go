@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/workflow"
 	"tokenportal/workflow/notify"
 	"tokenportal/workflow/store"
@@ -110,13 +111,13 @@ func TestQueueRetriesUntilSMTPIsUp(t *testing.T) {
 	}
 	startQueue(t, n)
 
-	eventually(t, 10*time.Second, "two failed attempts", func() bool { return jobTo(t, to).Errors >= 2 })
+	apptest.Eventually(t, 10*time.Second, "two failed attempts", func() bool { return jobTo(t, to).Errors >= 2 })
 	if j := jobTo(t, to); j.State == "completed" || j.Attempt < 2 {
 		t.Fatalf("after failures: %+v", j)
 	}
 
 	srv := startSMTP(t, serverOpts{addr: addr}) // the mail server comes back
-	eventually(t, 10*time.Second, "the job to complete", func() bool { return jobTo(t, to).State == "completed" })
+	apptest.Eventually(t, 10*time.Second, "the job to complete", func() bool { return jobTo(t, to).State == "completed" })
 
 	j := jobTo(t, to)
 	if j.Attempt < 3 || j.Errors < 2 {
@@ -160,7 +161,7 @@ func TestQueueRolledBackMessageIsNotSent(t *testing.T) {
 
 	n := newNotifier(t, notify.Config{Capture: true})
 	startQueue(t, n)
-	eventually(t, 10*time.Second, "the committed message", func() bool { return jobTo(t, kept).State == "completed" })
+	apptest.Eventually(t, 10*time.Second, "the committed message", func() bool { return jobTo(t, kept).State == "completed" })
 	got := n.Captured()
 	if len(got) != 1 || got[0].To != kept {
 		t.Errorf("delivered %+v, want only the committed message", got)
@@ -198,7 +199,7 @@ func TestQueueSMSRetriesAndCancels(t *testing.T) {
 	}
 	startQueue(t, n)
 
-	eventually(t, 10*time.Second, "both jobs to finish", func() bool {
+	apptest.Eventually(t, 10*time.Second, "both jobs to finish", func() bool {
 		return jobTo(t, flaky).State == "completed" && jobTo(t, refused).State == "cancelled"
 	})
 	if j := jobTo(t, flaky); j.Attempt != 3 || j.Errors != 2 {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/workflow"
 	"tokenportal/workflow/notify"
 )
@@ -163,7 +164,7 @@ func TestSettingsInvalidateDuringRead(t *testing.T) {
 		_, _, err := n.Render(ctx, testMail("x@example.com"))
 		done <- err
 	}()
-	eventually(t, 5*time.Second, "the read to start", func() bool { return fs.callCount() == 1 })
+	apptest.Eventually(t, 5*time.Second, "the read to start", func() bool { return fs.callCount() == 1 })
 	n.Invalidate() // a save happened meanwhile
 	fs.mu.Lock()
 	fs.hold = nil // later reads do not wait

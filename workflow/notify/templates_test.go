@@ -22,9 +22,6 @@ var sampleData = map[string]string{
 	"outcome": notify.OutcomeVerified, "phone": "••••5678",
 }
 
-// shown are the sample values that appear as given (others are translated).
-var shown = []string{"code", "minutes", "login", "name", "resource", "new_email", "serial", "ip", "browser", "time", "url"}
-
 // uses lists which Data keys each template must show.
 var uses = map[string][]string{
 	notify.TemplateCode:            {"code", "minutes"},

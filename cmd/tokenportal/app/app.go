@@ -84,7 +84,7 @@ func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*App, error) {
 	// The settings page's mail and SMS settings and templates apply over
 	// the environment's, read at send time (cached briefly) on every instance.
 	a.Notifier, err = notify.New(notify.Config{SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, SMSGatewayURL: cfg.SMSGatewayURL,
-		Capture: cfg.Dev, Open: a.Service.OpenMessage, Settings: a.Service.MessagingSettings}, log)
+		Capture: cfg.Dev, Open: a.Service.OpenMessage, Settings: a.Service.MessagingSettings, SettingsTTL: cfg.SettingsTTL}, log)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,10 @@ type Config struct {
 	// Dev is set by `tokenportal dev`: mail is captured, not sent, and shown
 	// at /dev/mail.
 	Dev bool
+	// SettingsTTL is how long an instance caches the stored mail and SMS
+	// settings (notify.DefaultSettingsTTL, 5 s, when zero); no variable sets
+	// it, tests shorten it.
+	SettingsTTL time.Duration
 }
 
 // HTTPS reports whether the public address is https: cookies then get the

@@ -1,13 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/base32"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"image/png"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,9 +16,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
+	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/workflow/otp"
 )
 
@@ -400,57 +395,6 @@ func (c *totpApp) code() string {
 	}
 }
 
-// decodeSecret reads a base32 secret as shown for typing in (maybe grouped
-// with spaces).
-func decodeSecret(t *testing.T, text string) []byte {
-	t.Helper()
-	clean := strings.ToUpper(strings.Join(strings.Fields(text), ""))
-	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.TrimRight(clean, "="))
-	if err != nil || len(secret) == 0 {
-		t.Fatalf("secret %q is not base32: %v", text, err)
-	}
-	return secret
-}
-
-// readQR decodes the QR code of a PNG data URI and returns its text. The
-// image is a clean code drawn by the server, which is what gozxing's pure
-// barcode mode is for; its finder-pattern detector, meant for photos, fails
-// on about one in five of these codes, all of which the pure mode reads.
-func readQR(t *testing.T, src string) string {
-	t.Helper()
-	const prefix = "data:image/png;base64,"
-	if !strings.HasPrefix(src, prefix) {
-		t.Fatalf("QR code src %.40q is not a PNG data URI", src)
-	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(src, prefix))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
-	if err != nil {
-		t.Fatalf("QR code not readable: %v", err)
-	}
-	return res.GetText()
-}
-
-// parseOTPAuth parses an otpauth:// URI and returns it with its secret.
-func parseOTPAuth(t *testing.T, uri string) (*url.URL, []byte) {
-	t.Helper()
-	u, err := url.Parse(uri)
-	if err != nil || u.Scheme != "otpauth" {
-		t.Fatalf("not an otpauth URI: %q (%v)", uri, err)
-	}
-	return u, decodeSecret(t, u.Query().Get("secret"))
-}
-
 // browserPortal is a resource with an enabled portal and one user assigned
 // to it, made through the API.
 type browserPortal struct {
@@ -497,7 +441,7 @@ func (p *tab) adminSignIn(login, password string) {
 	if src := p.attr("img.qr", "src"); !strings.HasPrefix(src, "data:image/png;base64,") {
 		p.fatalf("the enrolment QR code is not a PNG data URI: %.40q", src)
 	}
-	codes := newTOTP(decodeSecret(p.b.t, p.text("#totp-secret")))
+	codes := newTOTP(apptest.Base32Secret(p.b.t, p.text("#totp-secret")))
 	p.fill("#code", codes.code())
 	p.click("main form button[type=submit]")
 	p.expect("Dashboard")

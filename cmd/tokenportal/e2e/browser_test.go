@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"tokenportal/cmd/tokenportal/app/apptest"
+
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -258,7 +260,7 @@ func (p *tab) registerTOTP(resource, login string) (*totpApp, []string) {
 	p.expect("Register new token")
 	p.arrived("register-token-qr")
 
-	u, secret := parseOTPAuth(t, readQR(t, p.attr("img.qr", "src")))
+	u, secret := apptest.OTPAuth(t, apptest.ReadQR(t, p.attr("img.qr", "src")))
 	if u.Host != "totp" {
 		t.Errorf("otpauth type %q, want totp", u.Host)
 	}
@@ -268,7 +270,7 @@ func (p *tab) registerTOTP(resource, login string) (*totpApp, []string) {
 	if !strings.Contains(u.Path, login) {
 		t.Errorf("otpauth account %q does not name %s", u.Path, login)
 	}
-	if shown := decodeSecret(t, p.text("#token-secret")); !slices.Equal(shown, secret) {
+	if shown := apptest.Base32Secret(t, p.text("#token-secret")); !slices.Equal(shown, secret) {
 		t.Errorf("the key shown as text is not the secret of the QR code")
 	}
 	codes := newTOTP(secret)
@@ -423,7 +425,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	p.press(kb.Enter)
 
 	p.expect("Register new token")
-	codes := newTOTP(decodeSecret(t, p.text("#token-secret")))
+	codes := newTOTP(apptest.Base32Secret(t, p.text("#token-secret")))
 	p.tabTo(false, skip, signOut, focusWant{"a", "", "Open in an authenticator app"}, focusWant{"input", "otp", ""})
 	p.typeHere(codes.code())
 	p.tabTo(false, focusWant{"button", "", "Confirm"}, focusWant{"a", "", "Start over"})

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/workflow/notify/smtptest"
 )
 
@@ -172,7 +173,7 @@ func TestFaultDatabaseRestart(t *testing.T) {
 	// Run on until every kind of request succeeded again, and a while after.
 	kinds := []string{"validate", "login page", "restore", "readyz"}
 	recovered := map[string]time.Duration{}
-	eventually(t, 15*time.Second, "the instance did not recover without a restart", func() bool {
+	apptest.Eventually(t, 15*time.Second, "the instance did not recover without a restart", func() bool {
 		for _, o := range log.outcomes() {
 			if o.ok && o.start.After(startedAt) {
 				if _, seen := recovered[o.kind]; !seen {
@@ -349,13 +350,13 @@ func TestFaultMailServerDown(t *testing.T) {
 	db := openDB(t, dbURL)
 	// Three failed attempts each (the first, and the retries after 1 s and
 	// 2 s of the backoff), then the server comes back on the same address.
-	eventually(t, 20*time.Second, "every mail attempted three times while the server is down", func() bool {
+	apptest.Eventually(t, 20*time.Second, "every mail attempted three times while the server is down", func() bool {
 		jobs := messageJobs(t, db, to)
 		return len(jobs) == len(users) && !slices.ContainsFunc(jobs, func(j messageJob) bool { return j.Errors < 3 })
 	})
 	back := smtptest.StartAt(t, addr)
 	downFor := time.Since(outage)
-	took := eventually(t, 30*time.Second, "every mail delivered after the mail server came back", func() bool {
+	took := apptest.Eventually(t, 30*time.Second, "every mail delivered after the mail server came back", func() bool {
 		return !slices.ContainsFunc(messageJobs(t, db, to), func(j messageJob) bool { return j.State != "completed" })
 	})
 
@@ -404,7 +405,7 @@ func TestFaultCrashBeforeMail(t *testing.T) {
 	// rescue a job stuck in an attempt after an hour): once the job failed
 	// and its retry is still some way off.
 	db := openDB(t, dbURL)
-	eventually(t, 15*time.Second, "the mail attempted while the server is down", func() bool {
+	apptest.Eventually(t, 15*time.Second, "the mail attempted while the server is down", func() bool {
 		jobs := messageJobs(t, db, []string{u.Email})
 		return len(jobs) == 1 && jobs[0].Errors >= 1 && jobs[0].State != "running" && jobs[0].DueInSec > 0.3
 	})
@@ -416,7 +417,7 @@ func TestFaultCrashBeforeMail(t *testing.T) {
 	srv := smtptest.StartAt(t, addr)
 	b := start(t, env)
 	m := srv.WaitFor(t, smtptest.To(u.Email), 30*time.Second)
-	eventually(t, 10*time.Second, "the job completed", func() bool { return messageJobs(t, db, []string{u.Email})[0].State == "completed" })
+	apptest.Eventually(t, 10*time.Second, "the job completed", func() bool { return messageJobs(t, db, []string{u.Email})[0].State == "completed" })
 	if n := len(srv.Messages()); n != 1 {
 		t.Fatalf("%d mails delivered, want 1", n)
 	}

@@ -346,20 +346,6 @@ func openDB(t testing.TB, databaseURL string) *pgxpool.Pool {
 	return pool
 }
 
-// eventually polls cond every 50 ms until it holds; the test fails after
-// timeout with what.
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > timeout {
-			t.Fatalf("after %v: %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return time.Since(start)
-}
-
 // storeURL is the DATABASE_URL of an instance.
 func storeURL(inst *Instance) string { return inst.Env["DATABASE_URL"] }
 

@@ -14,10 +14,13 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,6 +37,9 @@ type Clock struct {
 	mu  sync.Mutex
 	now time.Time
 }
+
+// NewClock is a clock at now.
+func NewClock(now time.Time) *Clock { return &Clock{now: now} }
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
@@ -59,6 +65,9 @@ type Env struct {
 	Server *httptest.Server
 	Clock  *Clock
 	Svc    *workflow.Service
+	// ClientIP, when set (NewParallel), is the client address of every
+	// Browser and Raw client of this Env.
+	ClientIP string
 }
 
 // Config returns a valid configuration for tests: the package's database,
@@ -72,6 +81,8 @@ func Config(t testing.TB) app.Config {
 		DatabaseURL: storetest.URL(), ListenAddr: "127.0.0.1:0", BaseURL: base, SecretKey: key,
 		MailFrom: "tokenportal <noreply@tokenportal.test>", SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour,
 		BcryptCost: 4, LogLevel: slog.LevelWarn,
+		// A second instance sees a settings change at once, not after 5 s.
+		SettingsTTL: 50 * time.Millisecond,
 	}
 }
 
@@ -112,6 +123,26 @@ func New(t testing.TB, cfg *app.Config) *Env {
 	return &Env{T: t, App: a, Server: srv, Clock: clock, Svc: a.Service}
 }
 
+// clientIPs hands out client addresses from 198.18.0.0/15 (RFC 2544).
+var clientIPs atomic.Int64
+
+// NewParallel is New for a test that runs in parallel with others on the
+// package's database: the app believes X-Forwarded-For from the loopback
+// address, and the Env's clients send an address of their own (ClientIP),
+// so per-address throttles and limits of different tests never add up.
+func NewParallel(t testing.TB, cfg *app.Config) *Env {
+	t.Helper()
+	c := Config(t)
+	if cfg != nil {
+		c = *cfg
+	}
+	c.TrustedProxies = append(slices.Clip(c.TrustedProxies), netip.MustParsePrefix("127.0.0.1/32"))
+	e := New(t, &c)
+	n := clientIPs.Add(1)
+	e.ClientIP = netip.AddrFrom4([4]byte{198, 18 + byte(n>>16&1), byte(n >> 8), byte(n)}).String()
+	return e
+}
+
 // Browser is a cookie-keeping client of the Env's server.
 type Browser struct {
 	env    *Env
@@ -126,7 +157,7 @@ type Browser struct {
 // Browser returns a new browser with an empty cookie jar.
 func (e *Env) Browser() *Browser {
 	jar, _ := cookiejar.New(nil)
-	return &Browser{env: e, Client: &http.Client{Jar: jar, Timeout: 30 * time.Second}, UserAgent: "apptest/1.0 Firefox/140.0"}
+	return &Browser{env: e, Client: &http.Client{Jar: jar, Timeout: 30 * time.Second}, UserAgent: "apptest/1.0 Firefox/140.0", ForwardedFor: e.ClientIP}
 }
 
 // Page is a response with its body read and parsed.
@@ -221,13 +252,22 @@ func (e *Env) StartQueue(t testing.TB) {
 // the same request twice. It returns how many requests it carried out.
 func (e *Env) WorkCodeRequests(t testing.TB) int {
 	t.Helper()
+	return e.WorkCodeRequestsFor(t, 0)
+}
+
+// WorkCodeRequestsFor is WorkCodeRequests for the requests of one
+// resource's portal (every resource when resourceID is 0), so tests in
+// parallel each carry out their own, on their own clock.
+func (e *Env) WorkCodeRequestsFor(t testing.TB, resourceID int64) int {
+	t.Helper()
 	ctx := context.Background()
 	n := 0
 	for {
 		var args []byte
 		err := e.App.Pool.QueryRow(ctx, `DELETE FROM river_job WHERE id = (
 			SELECT id FROM river_job WHERE kind = 'code_request' AND state = 'available'
-			ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING args`).Scan(&args)
+			AND ($1 = 0 OR (args->>'resource_id')::bigint = $1)
+			ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING args`, resourceID).Scan(&args)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return n
 		}

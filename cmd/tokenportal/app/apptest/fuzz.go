@@ -52,6 +52,9 @@ func (r *Raw) Send(t testing.TB, method, path, contentType string, body []byte, 
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("User-Agent", "apptest-fuzz/1.0 Firefox/140.0")
+	if r.env.ClientIP != "" {
+		req.Header.Set("X-Forwarded-For", r.env.ClientIP)
+	}
 	if !strings.HasPrefix(path, "/api/") {
 		req.Header.Set("Origin", r.env.Server.URL)
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
