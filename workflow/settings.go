@@ -273,8 +273,6 @@ func (s *Service) clearSetting(ctx context.Context, st Store, key string, by Adm
 		Details: map[string]any{"key": key, "action": "cleared"}}))
 }
 
-func adminActorOf(a Admin) Actor { return a.Actor() }
-
 // sealURL splits the password off raw and seals it, bound to the setting.
 func (s *Service) sealURL(key, raw string) (storedURL, error) {
 	u, err := url.Parse(raw)

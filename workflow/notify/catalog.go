@@ -113,7 +113,7 @@ func parseText(raw, footer string) (text, error) {
 		case ok && key == "SMS" && t.SMS == "":
 			t.SMS = value
 		default:
-			return text{}, fmt.Errorf("header line %q: want one Subject: and at most one SMS:", line)
+			return text{}, fmt.Errorf("header line %q: want one Subject line and at most one SMS line", line)
 		}
 	}
 	body = strings.Trim(body, "\n")
