@@ -309,6 +309,18 @@ func TestUserReset2FA(t *testing.T) {
 	if ok, _ := env.Svc.Store.IsAssigned(context.Background(), r.ID, u.ID); !ok {
 		t.Fatal("reset 2FA removed the assignment")
 	}
+	// The same events as the same change anywhere else, in its transaction.
+	var disabled, unassigned, reset int
+	if err := env.App.Pool.QueryRow(context.Background(), `SELECT
+		count(*) FILTER (WHERE event = 'TokenDisabled' AND details->>'serial' IN ('UIRST01', 'UIRST02')),
+		count(*) FILTER (WHERE event = 'TokenUnassigned' AND details->>'serial' IN ('UIRST01', 'UIRST02')),
+		count(*) FILTER (WHERE event = 'UserTwoFactorReset')
+		FROM activities WHERE user_id = $1`, u.ID).Scan(&disabled, &unassigned, &reset); err != nil {
+		t.Fatal(err)
+	}
+	if disabled != 2 || unassigned != 2 || reset != 1 {
+		t.Fatalf("events: %d TokenDisabled, %d TokenUnassigned, %d UserTwoFactorReset", disabled, unassigned, reset)
+	}
 }
 
 func TestUserDelete(t *testing.T) {

@@ -109,8 +109,8 @@ type UserStore interface {
 	UnlockUser(ctx context.Context, id int64) error
 	// ResetUser2FA disables the user's tokens and returns them to stock,
 	// and deletes recovery codes and remembered devices; it returns the
-	// serials of the tokens.
-	ResetUser2FA(ctx context.Context, userID int64) ([]string, error)
+	// serials of the tokens and of those that were enabled.
+	ResetUser2FA(ctx context.Context, userID int64) (serials, disabled []string, err error)
 
 	// RecordUserFailure counts a failed portal sign-in and locks the user for
 	// lockFor once the count reaches lockAfter.

@@ -354,8 +354,20 @@ func (s *Service) ResetUser2FA(ctx context.Context, id int64, by Actor, m Meta) 
 	}
 	var serials []string
 	err = s.Store.Tx(ctx, func(st Store) error {
-		if serials, err = st.ResetUser2FA(ctx, id); err != nil {
+		var disabled []string
+		if serials, disabled, err = st.ResetUser2FA(ctx, id); err != nil {
 			return err
+		}
+		// The same events as the same change anywhere else.
+		for _, serial := range disabled {
+			if err := st.AddActivity(ctx, s.stamp(userActivity(by, m, u, EventTokenDisabled, map[string]any{"serial": serial, "reason": "2fa-reset"}))); err != nil {
+				return err
+			}
+		}
+		for _, serial := range serials {
+			if err := st.AddActivity(ctx, s.stamp(userActivity(by, m, u, EventTokenUnassigned, map[string]any{"serial": serial, "reason": "2fa-reset"}))); err != nil {
+				return err
+			}
 		}
 		return st.AddActivity(ctx, s.stamp(userActivity(by, m, u, EventUser2FAReset, map[string]any{"tokens": serials})))
 	})

@@ -121,23 +121,35 @@ func (db *DB) UnlockUser(ctx context.Context, id int64) error {
 }
 
 // ResetUser2FA takes every second factor away from a user, so they enrol again.
-func (db *DB) ResetUser2FA(ctx context.Context, userID int64) ([]string, error) {
-	rows, err := db.q.Query(ctx, `UPDATE tokens SET user_id = NULL, resource_id = NULL, enabled = false,
-		disabled_reason = coalesce(disabled_reason, 'admin'), pin_hash = NULL WHERE user_id = $1 RETURNING serial`, userID)
+func (db *DB) ResetUser2FA(ctx context.Context, userID int64) (serials, disabled []string, err error) {
+	rows, err := db.q.Query(ctx, `UPDATE tokens t SET user_id = NULL, resource_id = NULL, enabled = false,
+		disabled_reason = coalesce(t.disabled_reason, 'admin'), pin_hash = NULL
+		FROM (SELECT id, enabled FROM tokens WHERE user_id = $1 FOR UPDATE) was
+		WHERE t.id = was.id RETURNING t.serial, was.enabled`, userID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	serials, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	type row struct {
+		Serial     string
+		WasEnabled bool
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	for _, r := range list {
+		serials = append(serials, r.Serial)
+		if r.WasEnabled {
+			disabled = append(disabled, r.Serial)
+		}
 	}
 	if _, err := db.q.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := db.q.Exec(ctx, `DELETE FROM remembered_devices WHERE user_id = $1`, userID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return serials, nil
+	return serials, disabled, nil
 }
 
 // setUser updates one or two columns of a user; NotFound when it is gone.
