@@ -23,6 +23,7 @@ require (
 	github.com/riverqueue/river/rivertype v0.51.1
 	github.com/wneessen/go-mail v0.8.1
 	golang.org/x/crypto v0.58.0
+	layeh.com/radius v0.0.0-20231213012653-1006025d24f8
 )
 
 require (
