@@ -68,6 +68,7 @@ FUZZ_TARGETS := \
 	./workflow/tokenimport:FuzzParseCSV \
 	./workflow/tokenimport:FuzzParsePSKC \
 	./workflow/otp:FuzzVerify \
+	./workflow/radius:FuzzDecode \
 	./workflow:FuzzSplitPIN \
 	./workflow:FuzzMatch \
 	./workflow:FuzzNormalizeRecoveryCode \
