@@ -18,6 +18,9 @@ import (
 // silence is how long a test waits to be sure no answer comes.
 const silence = 300 * time.Millisecond
 
+// testTimeout is how long a test waits for an answer that must come.
+const testTimeout = 2 * time.Second
+
 func attr(typ radius.Type, v string) *radius.AVP {
 	return &radius.AVP{Type: typ, Attribute: radius.Attribute(v)}
 }
@@ -52,7 +55,7 @@ func TestAnswers(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			req := c.req.encode(t)
-			p := checkAnswer(t, exchange(t, c.addr, req, 2*time.Second), req, testSecret)
+			p := checkAnswer(t, exchange(t, c.addr, req, testTimeout), req, testSecret)
 			if p.Code != c.code {
 				t.Fatalf("code %v, want %v", p.Code, c.code)
 			}
@@ -96,7 +99,7 @@ func TestRequestAsTheCoreSeesIt(t *testing.T) {
 			attr(rfc2865.NASIdentifier_Type, "gw-1\x00\n\xff"),
 			attr(rfc2865.CallingStationID_Type, "198.51.100.9"),
 		}}
-	exchange(t, addr, req.encode(t), 2*time.Second)
+	exchange(t, addr, req.encode(t), testTimeout)
 	r := h.lastRequest()
 	if r.Client.Name != "vpn" || r.UserName != "alice" || r.Password != "secret123456" || !bytes.Equal(r.State, []byte{0, 1, 2}) ||
 		r.NASIPAddress != "192.0.2.7" || r.NASIdentifier != "gw-1" || r.CallingStationID != "198.51.100.9" ||
@@ -170,7 +173,7 @@ func TestRefusedWithoutAskingTheCore(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			req := c.req.encode(t)
-			p := checkAnswer(t, exchange(t, addr, req, 2*time.Second), req, testSecret)
+			p := checkAnswer(t, exchange(t, addr, req, testTimeout), req, testSecret)
 			if p.Code != radius.CodeAccessReject || rfc2865.ReplyMessage_GetString(p) != AccessDenied {
 				t.Fatalf("%v %q", p.Code, rfc2865.ReplyMessage_GetString(p))
 			}
@@ -185,15 +188,15 @@ func TestDuplicateAnsweredFromCache(t *testing.T) {
 	_, addr := serve(t, h)
 	conn := dial(t, addr)
 	req := packet{user: "alice", password: []byte("secret123456"), sign: true}.encode(t)
-	first := roundTrip(t, conn, req, 2*time.Second)
-	second := roundTrip(t, conn, req, 2*time.Second)
+	first := roundTrip(t, conn, req, testTimeout)
+	second := roundTrip(t, conn, req, testTimeout)
 	checkAnswer(t, second, req, testSecret)
 	if !bytes.Equal(first, second) {
 		t.Error("the retransmission got another answer")
 	}
 	h.wantCalls(t, 1)
 	// Another source port is another request (RFC 5080 §2.2.2).
-	exchange(t, addr, req, 2*time.Second)
+	exchange(t, addr, req, testTimeout)
 	h.wantCalls(t, 2)
 }
 
@@ -210,7 +213,7 @@ func TestDuplicateWhileInFlight(t *testing.T) {
 		t.Fatal("the retransmission was answered before the core decided")
 	}
 	close(h.release)
-	checkAnswer(t, roundTrip(t, conn, nil, 2*time.Second), req, testSecret)
+	checkAnswer(t, roundTrip(t, conn, nil, testTimeout), req, testSecret)
 	if b := roundTrip(t, conn, req, silence); b == nil {
 		t.Error("a later retransmission was not answered from the cache")
 	}
@@ -314,8 +317,8 @@ func TestSlowCoreDoesNotBlock(t *testing.T) {
 		t.Error("answered beyond MaxInFlight")
 	}
 	close(h.release)
-	checkAnswer(t, roundTrip(t, conn, nil, 2*time.Second), slow, testSecret)
-	checkAnswer(t, roundTrip(t, conn2, nil, 2*time.Second), slow2, testSecret)
+	checkAnswer(t, roundTrip(t, conn, nil, testTimeout), slow, testSecret)
+	checkAnswer(t, roundTrip(t, conn2, nil, testTimeout), slow2, testSecret)
 }
 
 func TestTimeout(t *testing.T) {
@@ -381,7 +384,7 @@ func TestShutdownWaitsForRequestsInFlight(t *testing.T) {
 		t.Error("answered after Shutdown began")
 	}
 	close(h.release)
-	checkAnswer(t, roundTrip(t, conn, nil, 2*time.Second), req, testSecret)
+	checkAnswer(t, roundTrip(t, conn, nil, testTimeout), req, testSecret)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
