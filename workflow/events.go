@@ -72,6 +72,14 @@ const (
 	EventSettingsChanged          = "SettingsChanged"
 	EventTestMessageSent          = "TestMessageSent"
 	EventActivityRetentionChanged = "ActivityRetentionChanged"
+
+	// RADIUS (SPEC §11): the answers, with the client and NAS in the
+	// details (a reject's real reason too), and the clients' changes.
+	EventRadiusAccept        = "RadiusAccept"
+	EventRadiusReject        = "RadiusReject"
+	EventRadiusChallenge     = "RadiusChallenge"
+	EventRadiusClientCreated = "RadiusClientCreated"
+	EventRadiusClientDeleted = "RadiusClientDeleted"
 )
 
 // ActivityEvents are the events the log knows, for the filters: those of
@@ -91,4 +99,5 @@ var ActivityEvents = []string{
 	EventDeviceRevoked, EventNotificationsChanged, EventActivityRetentionChanged,
 	EventAdminUpdated, EventAdminDisabled, EventAdminEnabled, EventAdminPasswordReset, EventAdminTOTPReset,
 	EventAPIKeyRevoked, EventSettingsChanged, EventTestMessageSent, EventRestoreProofFailed, EventSecondFactorStepUp,
+	EventRadiusAccept, EventRadiusReject, EventRadiusChallenge, EventRadiusClientCreated, EventRadiusClientDeleted,
 }

@@ -150,18 +150,12 @@ func (s *Service) LoginFirstFactor(ctx context.Context, p Portal, f LoginFlow, s
 	if u.Expired(s.Now()) {
 		return f, ErrAccountExpired
 	}
-	if f.Step == StepPassword && u.TemporaryUntil != nil && !now.Before(*u.TemporaryUntil) {
+	if f.Step == StepPassword && u.TemporaryExpired(now) {
 		return f, ErrTemporaryExpiry
 	}
-	if f.Step == StepPassword && !u.PasswordNeverExpires && u.TemporaryUntil == nil {
-		changed := u.CreatedAt
-		if u.PasswordChangedAt != nil {
-			changed = *u.PasswordChangedAt
-		}
-		if now.Sub(changed) > PasswordMaxAge {
-			f.Step = StepNewPassword
-			return f, nil
-		}
+	if f.Step == StepPassword && u.PasswordTooOld(now) {
+		f.Step = StepNewPassword
+		return f, nil
 	}
 	return s.secondFactorStep(ctx, p, f, u, device, m)
 }

@@ -29,12 +29,16 @@ type PortalInput struct {
 	RememberDeviceDays             int
 	MaxTokensPerUser               int
 	PINLength                      int
+	// RADIUS (SPEC §11): what User-Password carries first, and whether a
+	// user with no enabled token on the resource gets in.
+	RadiusFirstFactor       string // RadiusPassword (default) or RadiusOTP
+	RadiusAllowWithoutToken bool
 }
 
 // DefaultPortalInput is the input of a portal nobody has configured yet:
 // every action off, TOTP only, the policy defaults of SPEC §3.
 func DefaultPortalInput(alias string) PortalInput {
-	return PortalInput{Alias: alias, TokenTypes: []string{"totp"}, MaxTokensPerUser: 1, PINLength: 4}
+	return PortalInput{Alias: alias, TokenTypes: []string{"totp"}, MaxTokensPerUser: 1, PINLength: 4, RadiusFirstFactor: RadiusPassword}
 }
 
 // Input returns the settings of p as a PortalInput, for editing.
@@ -44,6 +48,7 @@ func (p Portal) Input() PortalInput {
 		OTPOutsideTrusted: p.OTPOutsideTrusted, DenyWithoutTokenOutsideTrusted: p.DenyWithoutTokenOutsideTrusted,
 		RequireToken: p.RequireToken, RememberDeviceDays: p.RememberDeviceDays, MaxTokensPerUser: p.MaxTokensPerUser,
 		PINLength: p.PINLength, Actions: p.EnabledActions(),
+		RadiusFirstFactor: p.RadiusFirstFactor, RadiusAllowWithoutToken: p.RadiusAllowWithoutToken,
 	}
 	return in
 }
@@ -130,6 +135,13 @@ func (in PortalInput) validate() (PortalInput, map[string]string) {
 	if in.PINLength < 4 || in.PINLength > 8 {
 		f["pin_length"] = "Use 4 to 8 digits."
 	}
+	in.RadiusFirstFactor = strings.TrimSpace(in.RadiusFirstFactor)
+	if in.RadiusFirstFactor == "" {
+		in.RadiusFirstFactor = RadiusPassword
+	}
+	if in.RadiusFirstFactor != RadiusPassword && in.RadiusFirstFactor != RadiusOTP {
+		f["radius_first_factor"] = "Use password (the password, then the OTP) or otp (the OTP only; the VPN checks the password)."
+	}
 	return in, f
 }
 
@@ -197,6 +209,7 @@ func (s *Service) SavePortal(ctx context.Context, resourceID int64, in PortalInp
 		TokenTypes: in.TokenTypes, TrustedNetworks: in.TrustedNetworks, OTPOutsideTrusted: in.OTPOutsideTrusted,
 		DenyWithoutTokenOutsideTrusted: in.DenyWithoutTokenOutsideTrusted, RequireToken: in.RequireToken,
 		RememberDeviceDays: in.RememberDeviceDays, MaxTokensPerUser: in.MaxTokensPerUser, PINLength: in.PINLength,
+		RadiusFirstFactor: in.RadiusFirstFactor, RadiusAllowWithoutToken: in.RadiusAllowWithoutToken,
 	}
 	var saved Portal
 	err := s.Store.Tx(ctx, func(st Store) error {
@@ -245,6 +258,8 @@ func portalChanges(a, b Portal) []string {
 	add("remember_device_days", a.RememberDeviceDays != b.RememberDeviceDays)
 	add("max_tokens_per_user", a.MaxTokensPerUser != b.MaxTokensPerUser)
 	add("pin_length", a.PINLength != b.PINLength)
+	add("radius_first_factor", a.RadiusFirstFactor != b.RadiusFirstFactor)
+	add("radius_allow_without_token", a.RadiusAllowWithoutToken != b.RadiusAllowWithoutToken)
 	return c
 }
 
@@ -276,6 +291,8 @@ type Portal struct {
 	RememberDeviceDays             int
 	MaxTokensPerUser               int
 	PINLength                      int
+	RadiusFirstFactor              string // RadiusPassword or RadiusOTP
+	RadiusAllowWithoutToken        bool
 	UpdatedAt                      time.Time
 }
 

@@ -31,6 +31,9 @@ const (
 	OutcomeLocked    Outcome = "token locked after too many wrong codes"
 	OutcomeMalformed Outcome = "not a code of this token"
 	OutcomeNoCode    Outcome = "no code was sent, or it expired"
+	// OutcomeCodeSent: an email or SMS token was asked for its code (an
+	// empty pass, or the PIN alone); one is on its way.
+	OutcomeCodeSent Outcome = "code sent"
 )
 
 // Params are the OTP parameters of a token.
@@ -160,7 +163,7 @@ func (s *Service) commitMatch(ctx context.Context, t Token, step int64, outcome 
 // "No code sent, or it expired" is no guess either: it never counts.
 func countsAsFailure(countFailure bool, o Outcome) bool {
 	switch o {
-	case OutcomeAccepted, OutcomeDisabled, OutcomeLocked, OutcomeReplayed, OutcomeNoCode:
+	case OutcomeAccepted, OutcomeDisabled, OutcomeLocked, OutcomeReplayed, OutcomeNoCode, OutcomeCodeSent:
 		return false
 	}
 	return countFailure
@@ -263,7 +266,7 @@ const maxPINLength = 8
 
 // validateSent checks the code of an email or SMS token. An empty pass, or
 // the PIN alone, asks for a code: one is sent (within the code limiter) and
-// the answer is false. Neither sending nor holding a code back counts as a
+// the outcome is OutcomeCodeSent. Neither sending nor holding a code back counts as a
 // failure.
 func (s *Service) validateSent(ctx context.Context, u User, t Token, pass string, act *Activity) (Outcome, error) {
 	if pass != "" && (!t.HasPIN() || len(pass) > maxPINLength) {
@@ -298,5 +301,5 @@ func (s *Service) validateSent(ctx context.Context, u User, t Token, pass string
 	if err != nil {
 		return "", err
 	}
-	return OutcomeNoCode, nil
+	return OutcomeCodeSent, nil
 }

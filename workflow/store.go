@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"net/netip"
 	"time"
 )
 
@@ -34,6 +35,30 @@ type Store interface {
 	SettingsStore
 	RateLimitStore
 	QueueStore
+	RadiusStore
+}
+
+// RadiusStore keeps the RADIUS clients of the resources and the States of
+// open Access-Challenges.
+type RadiusStore interface {
+	// CreateRadiusClient stores a client with its sealed secret; Conflict
+	// when the address is taken or overlaps a client of another resource.
+	CreateRadiusClient(ctx context.Context, c *RadiusClient) error
+	// RadiusClients lists a resource's clients, without secrets.
+	RadiusClients(ctx context.Context, resourceID int64) ([]RadiusClient, error)
+	RadiusClientByID(ctx context.Context, id int64) (RadiusClient, error)
+	// OverlappingRadiusClients lists the clients whose address contains
+	// address or lies within it.
+	OverlappingRadiusClients(ctx context.Context, address netip.Prefix) ([]RadiusClient, error)
+	DeleteRadiusClient(ctx context.Context, id int64) error
+	// RadiusClientFor finds the client for a source address, the longest
+	// prefix winning, with its sealed secret; NotFound when none matches.
+	RadiusClientFor(ctx context.Context, addr netip.Addr) (RadiusClient, error)
+
+	CreateRadiusState(ctx context.Context, s RadiusState) error
+	// TakeRadiusState uses the State with hash if it is the client's, unused
+	// and unexpired at now, in one conditional statement; false otherwise.
+	TakeRadiusState(ctx context.Context, hash []byte, clientID int64, now time.Time) (RadiusState, bool, error)
 }
 
 // AdminStore keeps the admin accounts, the resources they own and their

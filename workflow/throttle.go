@@ -55,9 +55,20 @@ type failure struct {
 // writes the attempt to the log, waits the progressive delay and returns
 // ErrLoginFailed.
 func (s *Service) failLogin(ctx context.Context, f failure, m Meta) error {
+	n := s.countFailure(ctx, f, m.IP)
+	f.act.IP, f.act.UserAgent = m.IP, m.UserAgent
+	s.record(ctx, f.act)
+	s.Sleep(ctx, s.failureDelay(n))
+	return ErrLoginFailed
+}
+
+// countFailure counts a failed sign-in against ip (none when empty), the
+// login name and the account, and returns the recent failures of the login
+// name (for failureDelay).
+func (s *Service) countFailure(ctx context.Context, f failure, ip string) int {
 	now := s.Now()
-	if m.IP != "" {
-		if _, err := s.Store.HitRate(ctx, ipKey(m.IP), s.Limits.IPWindow, now); err != nil {
+	if ip != "" {
+		if _, err := s.Store.HitRate(ctx, ipKey(ip), s.Limits.IPWindow, now); err != nil {
 			s.Log.ErrorContext(ctx, "rate limit not counted", "err", err)
 		}
 	}
@@ -70,10 +81,7 @@ func (s *Service) failLogin(ctx context.Context, f failure, m Meta) error {
 			s.Log.ErrorContext(ctx, "failed sign-in not counted on the account", "err", err)
 		}
 	}
-	f.act.IP, f.act.UserAgent = m.IP, m.UserAgent
-	s.record(ctx, f.act)
-	s.Sleep(ctx, s.failureDelay(n))
-	return ErrLoginFailed
+	return n
 }
 
 // failureDelay is the progressive delay after the n-th recent failure of a

@@ -15,6 +15,25 @@ func (u User) Expired(now time.Time) bool {
 	return u.ValidUntil != nil && !now.Before(u.ValidUntil.AddDate(0, 0, 1))
 }
 
+// TemporaryExpired reports whether the user's temporary password ran out
+// at now.
+func (u User) TemporaryExpired(now time.Time) bool {
+	return u.TemporaryUntil != nil && !now.Before(*u.TemporaryUntil)
+}
+
+// PasswordTooOld reports whether the password is older than PasswordMaxAge
+// at now; a temporary password or one that never expires is not.
+func (u User) PasswordTooOld(now time.Time) bool {
+	if u.PasswordNeverExpires || u.TemporaryUntil != nil {
+		return false
+	}
+	changed := u.CreatedAt
+	if u.PasswordChangedAt != nil {
+		changed = *u.PasswordChangedAt
+	}
+	return now.Sub(changed) > PasswordMaxAge
+}
+
 // Input returns the fields of u as a UserInput that changes nothing, for
 // editing some of them.
 func (u User) Input() UserInput {

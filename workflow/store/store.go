@@ -71,12 +71,14 @@ func (db *DB) Ping(ctx context.Context) error {
 // constraintMessages turns violations of named constraints into messages a
 // person understands; the field says which input was wrong.
 var constraintMessages = map[string][2]string{
-	"admins_login_key":    {"login", "An admin with this login already exists."},
-	"users_login_key":     {"login", "A user with this login already exists (logins are compared without regard to case)."},
-	"resources_name_key":  {"name", "A resource with this name already exists."},
-	"tokens_serial_key":   {"serial", "A token with this serial already exists."},
-	"portals_alias_key":   {"alias", "This alias is already used by another portal."},
-	"api_keys_prefix_key": {"name", "Key collision; please try again."},
+	"admins_login_key":            {"login", "An admin with this login already exists."},
+	"users_login_key":             {"login", "A user with this login already exists (logins are compared without regard to case)."},
+	"resources_name_key":          {"name", "A resource with this name already exists."},
+	"tokens_serial_key":           {"serial", "A token with this serial already exists."},
+	"portals_alias_key":           {"alias", "This alias is already used by another portal."},
+	"api_keys_prefix_key":         {"name", "Key collision; please try again."},
+	"radius_clients_address_key":  {"address", "A RADIUS client with this address already exists."},
+	"radius_clients_one_resource": {"address", "This address overlaps a RADIUS client of another resource; an address belongs to one resource only."},
 }
 
 // mapErr turns driver errors into workflow errors: no rows becomes NotFound
@@ -91,7 +93,7 @@ func mapErr(err error, what string) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
-		case "23505": // unique_violation
+		case "23505", "23P01": // unique_violation, exclusion_violation
 			if m, ok := constraintMessages[pgErr.ConstraintName]; ok {
 				return &workflow.Error{Code: workflow.CodeConflict, Message: workflow.SafeText(m[1]), Fields: map[string]string{m[0]: m[1]}, Err: err}
 			}
@@ -114,14 +116,16 @@ func ptrTime(t *time.Time) *time.Time {
 // PurgeExpired deletes rows past any use: rate-limit counters a day after
 // their window began (the longest window is an hour), one-time codes a day
 // after they expired, remembered devices a month after they expired or were
-// revoked (the user's device list shows recent ones). Each statement is
-// short: these tables stay small when pruned hourly.
+// revoked (the user's device list shows recent ones), RADIUS states once
+// expired. Each statement is short: these tables stay small when pruned
+// hourly.
 func (db *DB) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
 	for _, q := range []string{
 		`DELETE FROM rate_limits WHERE window_start < $1::timestamptz - interval '1 day'`,
 		`DELETE FROM one_time_codes WHERE expires_at < $1::timestamptz - interval '1 day'`,
 		`DELETE FROM remembered_devices WHERE coalesce(revoked_at, expires_at) < $1::timestamptz - interval '30 days'`,
+		`DELETE FROM radius_states WHERE expires_at < $1::timestamptz`,
 	} {
 		tag, err := db.q.Exec(ctx, q, now)
 		if err != nil {
