@@ -183,7 +183,24 @@ func (a *App) Serve(ctx context.Context) error {
 		}
 	}()
 	a.Log.Info("listening", "addr", a.Config.ListenAddr, "base_url", a.Config.BaseURL.String())
-	return listen(ctx, srv, 20*time.Second, a.Log)
+	if a.Config.RadiusListenAddr == "" {
+		return listen(ctx, srv, 20*time.Second, a.Log)
+	}
+	// HTTP and RADIUS stop together: when one fails, the other is shut down.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- a.serveRADIUS(ctx, a.Config.RadiusListenAddr, 20*time.Second)
+		stop()
+	}()
+	a.Log.Info("RADIUS listening", "addr", a.Config.RadiusListenAddr)
+	err := listen(ctx, srv, 20*time.Second, a.Log)
+	stop()
+	if rerr := <-errc; err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // Migrate applies the migrations and logs what changed.

@@ -25,19 +25,22 @@ import (
 // Config is everything tokenportal reads from its environment (SPEC §10).
 // Flags override environment variables.
 type Config struct {
-	DatabaseURL     string
-	ListenAddr      string
-	BaseURL         *url.URL
-	SecretKey       []byte
-	PreviousKeys    [][]byte
-	SMTPURL         string
-	MailFrom        string
-	SMSGatewayURL   string
-	TrustedProxies  []netip.Prefix
-	SessionIdle     time.Duration
-	SessionLifetime time.Duration
-	BcryptCost      int
-	LogLevel        slog.Level
+	DatabaseURL string
+	ListenAddr  string
+	// RadiusListenAddr is the UDP address of the RADIUS front end (SPEC
+	// §11); empty: off.
+	RadiusListenAddr string
+	BaseURL          *url.URL
+	SecretKey        []byte
+	PreviousKeys     [][]byte
+	SMTPURL          string
+	MailFrom         string
+	SMSGatewayURL    string
+	TrustedProxies   []netip.Prefix
+	SessionIdle      time.Duration
+	SessionLifetime  time.Duration
+	BcryptCost       int
+	LogLevel         slog.Level
 	// Dev is set by `tokenportal dev`: mail is captured, not sent, and shown
 	// at /dev/mail.
 	Dev bool
@@ -60,9 +63,10 @@ func (e *ConfigError) Error() string {
 
 // raw holds the configuration as text, before it is checked.
 type raw struct {
-	databaseURL, listenAddr, baseURL, secretKey, secretKeyFile, previousKeys string
-	smtpURL, mailFrom, smsGatewayURL, trustedProxies                         string
-	sessionIdle, sessionLifetime, bcryptCost, logLevel                       string
+	databaseURL, listenAddr, radiusListenAddr, baseURL, secretKey string
+	secretKeyFile, previousKeys                                   string
+	smtpURL, mailFrom, smsGatewayURL, trustedProxies              string
+	sessionIdle, sessionLifetime, bcryptCost, logLevel            string
 }
 
 // Defaults used when neither a variable nor a flag sets a value.
@@ -88,6 +92,7 @@ func FlagSet(fs *flag.FlagSet, getenv func(string) string) func() (Config, error
 	var r raw
 	fs.StringVar(&r.databaseURL, "database-url", env("DATABASE_URL"), "PostgreSQL connection URL (`DATABASE_URL`)")
 	fs.StringVar(&r.listenAddr, "listen-addr", env("LISTEN_ADDR"), "address the HTTP server listens on (`LISTEN_ADDR`)")
+	fs.StringVar(&r.radiusListenAddr, "radius-listen-addr", env("RADIUS_LISTEN_ADDR"), "UDP address the RADIUS server listens on, like :1812 (`RADIUS_LISTEN_ADDR`; default: empty, no RADIUS)")
 	fs.StringVar(&r.baseURL, "base-url", env("BASE_URL"), "public address of this service, used in links and mails (`BASE_URL`)")
 	fs.StringVar(&r.secretKeyFile, "secret-key-file", env("SECRET_KEY_FILE"), "file holding the 32-byte key that encrypts token secrets (`SECRET_KEY_FILE`; or set SECRET_KEY)")
 	fs.StringVar(&r.smtpURL, "smtp-url", env("SMTP_URL"), "mail server: smtp://[user:pass@]host:port[?starttls=required] or smtps://… (`SMTP_URL`)")
@@ -96,7 +101,7 @@ func FlagSet(fs *flag.FlagSet, getenv func(string) string) func() (Config, error
 	fs.StringVar(&r.trustedProxies, "trusted-proxies", env("TRUSTED_PROXIES"), "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (`TRUSTED_PROXIES`; default: none)")
 	fs.StringVar(&r.sessionIdle, "session-idle", env("SESSION_IDLE"), "sign a session out after this much inactivity (`SESSION_IDLE`)")
 	fs.StringVar(&r.sessionLifetime, "session-lifetime", env("SESSION_LIFETIME"), "sign a session out after this long in any case (`SESSION_LIFETIME`)")
-	fs.StringVar(&r.bcryptCost, "bcrypt-cost", env("BCRYPT_COST"), "bcrypt cost of password and PIN hashes, 4 to 31 (`BCRYPT_COST`)")
+	fs.StringVar(&r.bcryptCost, "bcrypt-cost", env("BCRYPT_COST"), "bcrypt cost of password hashes, 4 to 31 (`BCRYPT_COST`)")
 	fs.StringVar(&r.logLevel, "log-level", env("LOG_LEVEL"), "debug, info, warn or error (`LOG_LEVEL`)")
 	r.secretKey = getenv("SECRET_KEY")
 	r.previousKeys = getenv("SECRET_KEY_PREVIOUS")
@@ -131,6 +136,15 @@ func (r raw) parse() (Config, error) {
 		bad("LISTEN_ADDR %q must be host:port or :port, like :8080", c.ListenAddr)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		bad("LISTEN_ADDR %q has no valid port (0 to 65535)", c.ListenAddr)
+	}
+
+	c.RadiusListenAddr = strings.TrimSpace(r.radiusListenAddr)
+	if c.RadiusListenAddr != "" {
+		if _, port, err := net.SplitHostPort(c.RadiusListenAddr); err != nil {
+			bad("RADIUS_LISTEN_ADDR %q must be host:port or :port, like :1812 (or empty for no RADIUS)", c.RadiusListenAddr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad("RADIUS_LISTEN_ADDR %q has no valid port (0 to 65535)", c.RadiusListenAddr)
+		}
 	}
 
 	if u, err := url.Parse(strings.TrimRight(strings.TrimSpace(r.baseURL), "/")); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -18,6 +19,9 @@ type Demo struct {
 	UserPassword  string `json:"user_password"`
 	Resource      string `json:"resource"`
 	Alias         string `json:"alias"`
+	// RadiusSecret is the shared secret of the demo's RADIUS client
+	// (127.0.0.1), for radclient.
+	RadiusSecret string `json:"radius_secret"`
 	// AdminKnown and UserKnown are false when the account existed before and
 	// its password is not the one on file.
 	AdminKnown bool `json:"-"`
@@ -38,6 +42,9 @@ func SeedDemo(ctx context.Context, svc *workflow.Service, credFile string) (Demo
 	}
 	if d.UserPassword == "" {
 		d.UserPassword = workflow.GeneratePassword()
+	}
+	if d.RadiusSecret == "" {
+		d.RadiusSecret = workflow.RandomString(24, "abcdefghijkmnpqrstuvwxyz23456789")
 	}
 	// Write the passwords first: if seeding fails half-way, the next run
 	// still knows what it created.
@@ -92,11 +99,29 @@ func SeedDemo(ctx context.Context, svc *workflow.Service, credFile string) (Demo
 			return err // the portal exists (or the lookup failed): leave it as the admin set it
 		}
 		p := workflow.Portal{ResourceID: r.ID, Alias: d.Alias, Enabled: true, TokenTypes: workflow.TokenTypes,
-			MaxTokensPerUser: 2, PINLength: 4, RememberDeviceDays: 30}
+			MaxTokensPerUser: 2, PINLength: 4, RememberDeviceDays: 30, RadiusFirstFactor: workflow.RadiusPassword}
 		for _, id := range workflow.Actions {
 			p.Actions = append(p.Actions, workflow.PortalAction{ID: id, Enabled: true})
 		}
 		return st.SavePortal(ctx, &p)
 	})
-	return d, err
+	if err != nil {
+		return d, err
+	}
+	return d, seedRadiusClient(ctx, svc, d)
+}
+
+// seedRadiusClient lets radclient on this machine ask for the demo
+// resource, unless a client for 127.0.0.1 exists already.
+func seedRadiusClient(ctx context.Context, svc *workflow.Service, d Demo) error {
+	if _, ok, err := svc.RadiusClientFor(ctx, netip.MustParseAddr("127.0.0.1")); err != nil || ok {
+		return err
+	}
+	r, err := svc.Store.ResourceByName(ctx, d.Resource)
+	if err != nil {
+		return err
+	}
+	_, err = svc.CreateRadiusClient(ctx, r.ID, workflow.RadiusClientInput{Name: "This machine (radclient)", Address: "127.0.0.1",
+		Secret: d.RadiusSecret, RequireMessageAuthenticator: true}, workflow.SystemActor, workflow.Meta{})
+	return err
 }

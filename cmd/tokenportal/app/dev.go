@@ -57,6 +57,8 @@ func (d *Dev) Getenv(real func(string) string) func(string) string {
 			}
 		case "LISTEN_ADDR":
 			return "127.0.0.1:8080"
+		case "RADIUS_LISTEN_ADDR":
+			return "127.0.0.1:1812"
 		case "BASE_URL":
 			if addr := real("LISTEN_ADDR"); addr != "" {
 				if _, port, err := net.SplitHostPort(addr); err == nil {
@@ -133,7 +135,7 @@ func (d *Dev) Seed(ctx context.Context, a *App) error {
 	if err != nil {
 		return fmt.Errorf("seed the demo: %w", err)
 	}
-	base := a.Config.BaseURL.String()
+	base, radiusAddr := a.Config.BaseURL.String(), a.Config.RadiusListenAddr
 	pw := func(known bool, p string) string {
 		if known {
 			return p
@@ -155,6 +157,11 @@ tokenportal is running in dev mode.
   Demo portal    %s/selfservice/%s
                  login %s   password %s
 
+  RADIUS         %s (client 127.0.0.1, shared secret %s); once the demo user has a
+                 token, try (password and the current code, one after the other):
+                 echo 'User-Name = "%s", User-Password = "%s<code>", Message-Authenticator = 0x00' \
+                   | radclient -x %s auth '%s'
+
   Mail           nothing is sent in dev mode: see %s/dev/mail
   Database       %s
   Health         %s/healthz   %s/readyz
@@ -162,6 +169,7 @@ tokenportal is running in dev mode.
 Press Ctrl-C to stop.`,
 		base, demo.AdminLogin, pw(demo.AdminKnown, demo.AdminPassword),
 		base, demo.Alias, demo.UserLogin, pw(demo.UserKnown, demo.UserPassword),
+		radiusAddr, demo.RadiusSecret, demo.UserLogin, pw(demo.UserKnown, demo.UserPassword), radiusAddr, demo.RadiusSecret,
 		base, db, base, base)
 	return nil
 }
