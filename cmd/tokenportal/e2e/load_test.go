@@ -5,6 +5,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/md5"
 	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
@@ -29,6 +31,10 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+	"layeh.com/radius/rfc2869"
 
 	"tokenportal/workflow"
 	"tokenportal/workflow/otp"
@@ -70,6 +76,7 @@ type loadFixture struct {
 	resourceID  int64
 	validateKey string
 	hotpLogins  []string // one per validate client, each with an HOTP token
+	radLogins   []string // one per RADIUS client, each with an HOTP token
 	homeLogins  []string // one per home client, password only
 	admins      []string // superadmin logins
 	secret      []byte   // the HOTP seed of every load token
@@ -96,7 +103,8 @@ func TestLoad(t *testing.T) {
 	loadBulk(t, ctx, pool)
 	t.Logf("%d open issues and %d activities inserted and analysed: %s", bulkIssues, bulkActs, time.Since(t0).Round(time.Millisecond))
 
-	inst := start(t, env)
+	radAddr := fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t))
+	inst := start(t, env.with("RADIUS_LISTEN_ADDR", radAddr))
 	client := loadClient()
 	var results []loadResult
 	run := func(name string, clients int, aim string, req func(worker int) error) loadResult {
@@ -128,6 +136,24 @@ func TestLoad(t *testing.T) {
 		return nil
 	})
 
+	// RADIUS: the same work over UDP (otp mode: User-Password is the code),
+	// each client a NAS conversation of its own user, beside validate in
+	// the same run.
+	radCounters := make([]uint64, loadClients)
+	radiusRun := run("RADIUS Access-Request", loadClients, "", func(w int) error {
+		code := otp.Code(fx.secret, radCounters[w], otp.Default)
+		radCounters[w]++
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		answer, err := loadRadius(ctx, radAddr, fx.radLogins[w], code)
+		if err != nil {
+			return err
+		}
+		if answer != radius.CodeAccessAccept {
+			return fmt.Errorf("right code got %v", answer)
+		}
+		return nil
+	})
 	run("portal login page", loadClients, "≥ 5,000/s", func(int) error {
 		req, _ := http.NewRequest(http.MethodGet, inst.URL+"/selfservice/"+loadAlias+"/login", nil)
 		return loadPage(client, req, `action="/selfservice/`+loadAlias+`/login"`)
@@ -171,7 +197,7 @@ func TestLoad(t *testing.T) {
 	results = append(results, pg)
 	inst.Stop()
 
-	fmt.Print(loadTable(results, validate, pg))
+	fmt.Print(loadTable(results, validate, radiusRun, pg))
 }
 
 // loadClient keeps connections alive: enough idle connections for every
@@ -365,7 +391,11 @@ func seedLoad(t *testing.T, ctx context.Context, env Env, pool *pgxpool.Pool) lo
 	}
 	fx.resourceID = r.ID
 	if _, err := svc.SavePortal(ctx, r.ID, workflow.PortalInput{Alias: loadAlias, Enabled: true, TokenTypes: []string{"totp", "hotp"},
-		MaxTokensPerUser: 1, PINLength: 4}, by, m); err != nil {
+		MaxTokensPerUser: 1, PINLength: 4, RadiusFirstFactor: workflow.RadiusOTP}, by, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateRadiusClient(ctx, r.ID, workflow.RadiusClientInput{Name: "load NAS", Address: "127.0.0.1",
+		Secret: loadRadiusSecret, RequireMessageAuthenticator: true}, by, m); err != nil {
 		t.Fatal(err)
 	}
 	if fx.validateKey, _, err = svc.CreateAPIKey(ctx, workflow.NewAPIKey{Name: "load validate", Role: workflow.RoleValidate}, by, m); err != nil {
@@ -390,6 +420,13 @@ func seedLoad(t *testing.T, ctx context.Context, env Env, pool *pgxpool.Pool) lo
 			t.Fatal(err)
 		}
 		fx.hotpLogins = append(fx.hotpLogins, login)
+		login = fmt.Sprintf("load-radius-%02d", i)
+		u = user(login, "")
+		tok = workflow.Token{Serial: login, Type: "hotp", Enabled: true, UserID: &u.ID, ResourceID: &r.ID}
+		if err := svc.StoreToken(ctx, svc.Store, &tok, fx.secret); err != nil {
+			t.Fatal(err)
+		}
+		fx.radLogins = append(fx.radLogins, login)
 		login = fmt.Sprintf("load-home-%02d", i)
 		user(login, loadPassword)
 		fx.homeLogins = append(fx.homeLogins, login)
@@ -640,6 +677,34 @@ func loadPgbench(t *testing.T, ctx context.Context) loadResult {
 	return r
 }
 
+// loadRadiusSecret is the shared secret of the load test's NAS.
+const loadRadiusSecret = "load-test-shared-secret-0123456789"
+
+// loadRadius sends one Access-Request with a Message-Authenticator (RFC
+// 3579) and returns the answer's code.
+func loadRadius(ctx context.Context, addr, login, password string) (radius.Code, error) {
+	p := radius.New(radius.CodeAccessRequest, []byte(loadRadiusSecret))
+	if err := rfc2865.UserName_SetString(p, login); err != nil {
+		return 0, err
+	}
+	if err := rfc2865.UserPassword_SetString(p, password); err != nil {
+		return 0, err
+	}
+	p.Add(rfc2869.MessageAuthenticator_Type, make([]byte, 16))
+	raw, err := p.Encode()
+	if err != nil {
+		return 0, err
+	}
+	mac := hmac.New(md5.New, []byte(loadRadiusSecret))
+	mac.Write(raw)
+	p.Set(rfc2869.MessageAuthenticator_Type, mac.Sum(nil))
+	answer, err := radius.Exchange(ctx, p, addr)
+	if err != nil {
+		return 0, err
+	}
+	return answer.Code, nil
+}
+
 func loadMS(d time.Duration) string {
 	if d == 0 {
 		return "–"
@@ -648,7 +713,7 @@ func loadMS(d time.Duration) string {
 }
 
 // loadTable renders the results as a Markdown table, ready for the README.
-func loadTable(rs []loadResult, validate, pg loadResult) string {
+func loadTable(rs []loadResult, validate, rad, pg loadResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nload test, %s, %s, load average at the end %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), loadCPUs(), loadAverage())
 	b.WriteString("| scenario | clients | requests/s | p50 | p99 | errors | peak RSS | CPU server / clients / PostgreSQL | aim |\n|---|--:|--:|--:|--:|--:|--:|--:|---|\n")
@@ -669,6 +734,9 @@ func loadTable(rs []loadResult, validate, pg loadResult) string {
 	fmt.Fprintf(&b, "\nserver peak RSS over all scenarios: %d MB (aim < 100 MB)\n", peak>>20)
 	if pg.rate > 0 {
 		fmt.Fprintf(&b, "validate / pgbench single-row UPDATE: %.2f (aim ≥ 0.5)\n", validate.rate/pg.rate)
+	}
+	if validate.rate > 0 {
+		fmt.Fprintf(&b, "RADIUS / validate, same run: %.2f\n", rad.rate/validate.rate)
 	}
 	return b.String()
 }

@@ -56,8 +56,8 @@ var (
 	radReply = regexp.MustCompile(`Reply-Message = "([^"]*)"`)
 )
 
-// radius sends one packet with radclient (1 s timeout, no retry).
-func radius(t *testing.T, addr, command, secret, attrs string) radAnswer {
+// radclientSend sends one packet with radclient (1 s timeout, no retry).
+func radclientSend(t *testing.T, addr, command, secret, attrs string) radAnswer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -112,9 +112,9 @@ func TestRadiusEndToEnd(t *testing.T) {
 	}
 
 	// Password and OTP in one packet.
-	want("password+OTP", radius(t, radA, "auth", secret, pap(u.Login, password+u.hotp(0), withMA)), "Access-Accept")
+	want("password+OTP", radclientSend(t, radA, "auth", secret, pap(u.Login, password+u.hotp(0), withMA)), "Access-Accept")
 	// The same code again is a replay, on either instance.
-	want("replay", radius(t, radB, "auth", secret, pap(u.Login, password+u.hotp(0), withMA)), "Access-Reject")
+	want("replay", radclientSend(t, radB, "auth", secret, pap(u.Login, password+u.hotp(0), withMA)), "Access-Reject")
 	// A code accepted over RADIUS is used up for validate, and the other way round.
 	if ok, _, err := k.validate(p.ResourceID, u.Login, u.hotp(0)); err != nil || ok {
 		t.Fatalf("validate accepted a code RADIUS used: %v %v", ok, err)
@@ -122,21 +122,21 @@ func TestRadiusEndToEnd(t *testing.T) {
 	if ok, _, err := k.validate(p.ResourceID, u.Login, u.hotp(1)); err != nil || !ok {
 		t.Fatalf("validate refused the next code: %v %v", ok, err)
 	}
-	want("a code validate used", radius(t, radA, "auth", secret, pap(u.Login, password+u.hotp(1), withMA)), "Access-Reject")
+	want("a code validate used", radclientSend(t, radA, "auth", secret, pap(u.Login, password+u.hotp(1), withMA)), "Access-Reject")
 
 	// Password alone: a challenge opened on A, answered on B.
-	ch := radius(t, radA, "auth", secret, pap(u.Login, password, withMA))
+	ch := radclientSend(t, radA, "auth", secret, pap(u.Login, password, withMA))
 	want("password alone", ch, "Access-Challenge")
 	if ch.State == "" || ch.Reply != "Enter your one-time password" {
 		t.Fatalf("challenge without State or the prompt: %q %q\n%s", ch.State, ch.Reply, ch.Out)
 	}
-	want("challenge answered on B", radius(t, radB, "auth", secret, pap(u.Login, u.hotp(2), "State = "+ch.State, withMA)), "Access-Accept")
+	want("challenge answered on B", radclientSend(t, radB, "auth", secret, pap(u.Login, u.hotp(2), "State = "+ch.State, withMA)), "Access-Accept")
 	// A State is single use.
-	want("State again", radius(t, radA, "auth", secret, pap(u.Login, u.hotp(3), "State = "+ch.State, withMA)), "Access-Reject")
+	want("State again", radclientSend(t, radA, "auth", secret, pap(u.Login, u.hotp(3), "State = "+ch.State, withMA)), "Access-Reject")
 
 	// Unknown user and wrong password: the same reject.
-	unknown := radius(t, radA, "auth", secret, pap("nobody-"+u.Login, password+u.hotp(4), withMA))
-	wrong := radius(t, radA, "auth", secret, pap(u.Login, "not-the-password"+u.hotp(4), withMA))
+	unknown := radclientSend(t, radA, "auth", secret, pap("nobody-"+u.Login, password+u.hotp(4), withMA))
+	wrong := radclientSend(t, radA, "auth", secret, pap(u.Login, "not-the-password"+u.hotp(4), withMA))
 	want("unknown user", unknown, "Access-Reject")
 	want("wrong password", wrong, "Access-Reject")
 	if unknown.Reply != "Access denied" || wrong.Reply != unknown.Reply {
@@ -145,19 +145,19 @@ func TestRadiusEndToEnd(t *testing.T) {
 
 	// No Message-Authenticator while the client requires one, or a wrong
 	// secret: no answer at all.
-	want("without Message-Authenticator", radius(t, radA, "auth", secret, pap(u.Login, password+u.hotp(4))), "")
-	want("wrong secret", radius(t, radA, "auth", "not-the-secret-at-all", pap(u.Login, password+u.hotp(4), withMA)), "")
+	want("without Message-Authenticator", radclientSend(t, radA, "auth", secret, pap(u.Login, password+u.hotp(4))), "")
+	want("wrong secret", radclientSend(t, radA, "auth", "not-the-secret-at-all", pap(u.Login, password+u.hotp(4), withMA)), "")
 	// Status-Server (RFC 5997) answers the NAS's health checks.
-	if st := radius(t, radB, "status", secret, withMA); !strings.Contains(st.Out, "Received Access-Accept") {
+	if st := radclientSend(t, radB, "status", secret, withMA); !strings.Contains(st.Out, "Received Access-Accept") {
 		t.Fatalf("Status-Server: %s", st.Out)
 	}
 
 	// otp mode: the VPN checks the password; User-Password is the OTP alone.
 	k.must(t, http.MethodPut, fmt.Sprintf("/resources/%d/portal", p.ResourceID),
 		map[string]any{"alias": p.Alias, "enabled": true, "actions": []string{"change-name"}, "radius_first_factor": "otp"}, nil)
-	want("otp mode", radius(t, radB, "auth", secret, pap(u.Login, u.hotp(5), withMA)), "Access-Accept")
+	want("otp mode", radclientSend(t, radB, "auth", secret, pap(u.Login, u.hotp(5), withMA)), "Access-Accept")
 
 	// A client that is gone gets no answer.
 	k.must(t, http.MethodDelete, fmt.Sprintf("/radius-clients/%d", client.ID), nil, nil)
-	want("deleted client", radius(t, radA, "auth", secret, pap(u.Login, u.hotp(6), withMA)), "")
+	want("deleted client", radclientSend(t, radA, "auth", secret, pap(u.Login, u.hotp(6), withMA)), "")
 }
