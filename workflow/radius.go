@@ -226,7 +226,7 @@ func (s *Service) DeleteRadiusClient(ctx context.Context, id int64, by Actor, m 
 // RadiusClientFor finds the client a packet from addr comes from (the
 // longest matching prefix), with its secret opened; false when none.
 func (s *Service) RadiusClientFor(ctx context.Context, addr netip.Addr) (RadiusClient, bool, error) {
-	c, err := s.Store.RadiusClientFor(ctx, addr.Unmap())
+	c, err := s.Store.RadiusClientFor(ctx, addr.Unmap().WithZone(""))
 	if ErrorCode(err) == CodeNotFound {
 		return RadiusClient{}, false, nil
 	} else if err != nil {

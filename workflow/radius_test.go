@@ -161,7 +161,7 @@ func TestRadiusClients(t *testing.T) {
 		t.Fatalf("clients %+v %+v", network, host)
 	}
 	// The longest prefix wins; an IPv4-mapped address is the IPv4 one.
-	for addr, want := range map[string]int64{"172.16.5.5": host.ID, "::ffff:172.16.5.5": host.ID, "172.16.9.9": network.ID, "192.0.2.200": 0} {
+	for addr, want := range map[string]int64{"172.16.5.5": host.ID, "::ffff:172.16.5.5": host.ID, "fe80::1%eth0": 0, "172.16.9.9": network.ID, "192.0.2.200": 0} {
 		c, ok, err := w.svc.RadiusClientFor(bg, netip.MustParseAddr(addr))
 		if err != nil || ok != (want != 0) || c.ID != want {
 			t.Errorf("%s: client %d %v %v, want %d", addr, c.ID, ok, err, want)
