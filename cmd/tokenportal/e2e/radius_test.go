@@ -56,12 +56,12 @@ var (
 	radReply = regexp.MustCompile(`Reply-Message = "([^"]*)"`)
 )
 
-// radclientSend sends one packet with radclient (1 s timeout, no retry).
+// radclientSend sends one packet with radclient (5 s timeout: a reject may wait out the progressive delay; no retry).
 func radclientSend(t *testing.T, addr, command, secret, attrs string) radAnswer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, radclientBin(t), "-x", "-t", "2", "-r", "1", addr, command, secret)
+	cmd := exec.CommandContext(ctx, radclientBin(t), "-x", "-t", "5", "-r", "1", addr, command, secret)
 	cmd.Stdin = strings.NewReader(attrs)
 	out, _ := cmd.CombinedOutput()
 	a := radAnswer{Out: string(out)}
