@@ -50,6 +50,9 @@ func init() {
 		accessCase{method: "GET", path: "/admin/resources/:id/users/:uid/remove", allowed: accSuper},
 		accessCase{method: "POST", path: "/admin/resources/:id/users/:uid/remove", allowed: accSuper},
 		accessCase{method: "POST", path: "/admin/resources/:id/portal", allowed: accOwnerTo, body: "alias=-"},
+		accessCase{method: "POST", path: "/admin/resources/:id/radius-clients", allowed: accOwnerTo, body: "name="},
+		accessCase{method: "GET", path: "/admin/resources/:id/radius-clients/:cid/delete", allowed: accOwnerTo},
+		accessCase{method: "POST", path: "/admin/resources/:id/radius-clients/:cid/delete", allowed: accOwnerTo},
 
 		// Tokens: everybody reads (owners those on their resources); the
 		// helpdesk operates them; superadmins import, assign and delete.
