@@ -50,6 +50,9 @@ func init() {
 		accessCase{method: "GET", path: "/admin/resources/:id/users/:uid/remove", allowed: accSuper},
 		accessCase{method: "POST", path: "/admin/resources/:id/users/:uid/remove", allowed: accSuper},
 		accessCase{method: "POST", path: "/admin/resources/:id/portal", allowed: accOwnerTo, body: "alias=-"},
+		accessCase{method: "POST", path: "/admin/resources/:id/radius-clients", allowed: accOwnerTo, body: "name="},
+		accessCase{method: "GET", path: "/admin/resources/:id/radius-clients/:cid/delete", allowed: accOwnerTo},
+		accessCase{method: "POST", path: "/admin/resources/:id/radius-clients/:cid/delete", allowed: accOwnerTo},
 
 		// Tokens: everybody reads (owners those on their resources); the
 		// helpdesk operates them; superadmins import, assign and delete.
@@ -103,6 +106,9 @@ func init() {
 		accessCase{method: "DELETE", path: "/api/v1/resources/:id/users/:user_id", allowed: accSuper},
 		accessCase{method: "GET", path: "/api/v1/resources/:id/portal", allowed: accAnyAdmin},
 		accessCase{method: "PUT", path: "/api/v1/resources/:id/portal", allowed: accOwnerTo},
+		accessCase{method: "POST", path: "/api/v1/resources/:id/radius-clients", allowed: accOwnerTo, body: `{"name":""}`},
+		accessCase{method: "GET", path: "/api/v1/resources/:id/radius-clients", allowed: accOwnerTo},
+		accessCase{method: "DELETE", path: "/api/v1/radius-clients/:id", allowed: accOwnerTo},
 		accessCase{method: "POST", path: "/api/v1/tokens/import", allowed: accSuper},
 		accessCase{method: "GET", path: "/api/v1/tokens", allowed: accAnyAdmin},
 		accessCase{method: "GET", path: "/api/v1/tokens/:serial", allowed: accAnyAdmin},

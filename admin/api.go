@@ -24,7 +24,7 @@ import (
 // read users, resources and tokens, change users' contact fields, enable,
 // disable, reset and check tokens, and verify or delete user issues; owner
 // keys are bound to one resource and read it, its users, tokens and user
-// issues and set its portal; validate keys only call /validate. Anything
+// issues and set its portal and RADIUS clients; validate keys only call /validate. Anything
 // else is 403 with an AccessDenied activity. Out of an owner key's
 // resource, users, tokens and issues answer 404 as if they did not exist
 // (the attempt is still recorded), so a key cannot probe for them.
@@ -45,6 +45,9 @@ func (h *Handler) APIRoutes(g *gin.RouterGroup) {
 	g.DELETE("/resources/:id/users/:user_id", h.apiAllow(superadmin...), h.apiUnassignUser)
 	g.GET("/resources/:id/portal", h.apiAllow(anyAdmin...), h.apiGetPortal)
 	g.PUT("/resources/:id/portal", h.apiAllow(portalEditors...), h.apiPutPortal)
+	g.POST("/resources/:id/radius-clients", h.apiAllow(portalEditors...), h.apiCreateRadiusClient)
+	g.GET("/resources/:id/radius-clients", h.apiAllow(portalEditors...), h.apiListRadiusClients)
+	g.DELETE("/radius-clients/:id", h.apiAllow(portalEditors...), h.apiDeleteRadiusClient)
 
 	g.POST("/tokens/import", h.apiAllow(superadmin...), h.apiImportTokens)
 	g.GET("/tokens", h.apiAllow(anyAdmin...), h.apiListTokens)

@@ -146,6 +146,8 @@ type apiPortal struct {
 	RememberDeviceDays             int            `json:"remember_device_days"`
 	MaxTokensPerUser               int            `json:"max_tokens_per_user"`
 	PINLength                      int            `json:"pin_length"`
+	RadiusFirstFactor              string         `json:"radius_first_factor"`
+	RadiusAllowWithoutToken        bool           `json:"radius_allow_without_token"`
 	UpdatedAt                      time.Time      `json:"updated_at"`
 }
 
@@ -160,7 +162,8 @@ func apiPortalOut(p workflow.Portal) apiPortal {
 		AllActions: make([]apiPortalAct, 0, len(p.Actions)), TokenTypes: p.TokenTypes, TrustedNetworks: p.TrustedNetworks,
 		OTPOutsideTrusted: p.OTPOutsideTrusted, DenyWithoutTokenOutsideTrusted: p.DenyWithoutTokenOutsideTrusted,
 		RequireToken: p.RequireToken, RememberDeviceDays: p.RememberDeviceDays, MaxTokensPerUser: p.MaxTokensPerUser,
-		PINLength: p.PINLength, UpdatedAt: p.UpdatedAt.UTC(),
+		PINLength: p.PINLength, RadiusFirstFactor: p.RadiusFirstFactor, RadiusAllowWithoutToken: p.RadiusAllowWithoutToken,
+		UpdatedAt: p.UpdatedAt.UTC(),
 	}
 	for _, a := range p.Actions {
 		out.AllActions = append(out.AllActions, apiPortalAct{ID: a.ID, Enabled: a.Enabled})
@@ -198,7 +201,8 @@ func (h *Handler) apiGetPortal(c *gin.Context) {
 
 // apiPutPortal creates or replaces the portal settings. PUT replaces the
 // whole: a field left out takes its default (off, totp only, 0 days,
-// 1 token per user, PIN of 4 digits), except alias, which is required.
+// 1 token per user, PIN of 4 digits, RADIUS password first and no entry
+// without a token), except alias, which is required.
 func (h *Handler) apiPutPortal(c *gin.Context) {
 	id, ok := h.apiResourceID(c)
 	if !ok {
@@ -216,6 +220,8 @@ func (h *Handler) apiPutPortal(c *gin.Context) {
 		RememberDeviceDays             *int     `json:"remember_device_days"`
 		MaxTokensPerUser               *int     `json:"max_tokens_per_user"`
 		PINLength                      *int     `json:"pin_length"`
+		RadiusFirstFactor              string   `json:"radius_first_factor"`
+		RadiusAllowWithoutToken        bool     `json:"radius_allow_without_token"`
 	}
 	if !h.apiDecode(c, &body) {
 		return
@@ -235,6 +241,10 @@ func (h *Handler) apiPutPortal(c *gin.Context) {
 	if body.PINLength != nil {
 		in.PINLength = *body.PINLength
 	}
+	if body.RadiusFirstFactor != "" {
+		in.RadiusFirstFactor = body.RadiusFirstFactor
+	}
+	in.RadiusAllowWithoutToken = body.RadiusAllowWithoutToken
 	p, err := h.Svc.SavePortal(c.Request.Context(), id, in, currentKey(c).Actor(), meta(c))
 	if err != nil {
 		h.fail(c, err)

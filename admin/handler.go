@@ -52,6 +52,7 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 	h.userRoutes(in)
 	h.resourceRoutes(in)
 	h.portalRoutes(in)
+	h.radiusRoutes(in)
 	h.tokenRoutes(in)
 	h.issueRoutes(in)
 	h.notificationRoutes(in)

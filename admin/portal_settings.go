@@ -47,6 +47,7 @@ func storedPortalForm(p workflow.Portal) portalForm {
 		"otp_outside_trusted": checked(in.OTPOutsideTrusted), "deny_without_token_outside_trusted": checked(in.DenyWithoutTokenOutsideTrusted),
 		"require_token": checked(in.RequireToken), "remember_device_days": strconv.Itoa(in.RememberDeviceDays),
 		"max_tokens_per_user": strconv.Itoa(in.MaxTokensPerUser), "pin_length": strconv.Itoa(in.PINLength),
+		"radius_first_factor": in.RadiusFirstFactor, "radius_allow_without_token": checked(in.RadiusAllowWithoutToken),
 	}}
 	for _, a := range p.Actions {
 		f.order = append(f.order, a.ID)
@@ -81,6 +82,7 @@ func readPortalForm(c *gin.Context) portalForm {
 		OTPOutsideTrusted: flag("otp_outside_trusted"), DenyWithoutTokenOutsideTrusted: flag("deny_without_token_outside_trusted"),
 		RequireToken: flag("require_token"), RememberDeviceDays: number("remember_device_days"),
 		MaxTokensPerUser: number("max_tokens_per_user"), PINLength: number("pin_length"),
+		RadiusFirstFactor: text("radius_first_factor"), RadiusAllowWithoutToken: flag("radius_allow_without_token"),
 	}
 	nets := c.PostForm("trusted_networks")
 	f.values["trusted_networks"] = nets

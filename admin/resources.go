@@ -109,7 +109,7 @@ func (h *Handler) renderResource(c *gin.Context, r workflow.Resource, tab string
 	ctx := c.Request.Context()
 	d := views.ResourceDetail{
 		ID: r.ID, Name: r.Name, Description: r.Description, Created: views.TimeUTC(r.CreatedAt),
-		Tab: tab, Form: f, AssignForm: assign, CanEdit: may(c, superadmin),
+		Tab: tab, Form: f, AssignForm: assign, CanEdit: may(c, superadmin), ShowRadius: mayEditPortal(c, r.ID),
 	}
 	after := afterKey(c)
 	base, params := views.ResourceHref(r.ID), url.Values{"tab": {tab}}
@@ -135,6 +135,16 @@ func (h *Handler) renderResource(c *gin.Context, r workflow.Resource, tab string
 	case "selfservice":
 		var err error
 		if d.Portal, err = h.portalTab(c, r.ID); err != nil {
+			h.fail(c, err)
+			return
+		}
+	case "radius":
+		if !d.ShowRadius {
+			h.refuseRadius(c)
+			return
+		}
+		var err error
+		if d.Radius, err = h.radiusTab(c, r.ID, newRadiusForm()); err != nil {
 			h.fail(c, err)
 			return
 		}

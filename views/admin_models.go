@@ -302,25 +302,54 @@ type ResourceDetail struct {
 	Name        string
 	Description string
 	Created     string
-	Tab         string // details, users, tokens, selfservice
+	Tab         string // details, users, tokens, selfservice, radius
 	Form        Form   // details: the edit form
 	Users       []UserRow
 	Tokens      []TokenRow
 	Pager       Pager
 	AssignForm  Form // users: assign by login
 	Portal      ResourcePortal
+	Radius      ResourceRadius
 	CanEdit     bool
+	ShowRadius  bool // superadmin, or an owner of this resource
 }
 
 // Tabs are the tabs of a resource's page, in order.
 func (r ResourceDetail) Tabs() []Tab {
 	base := ResourceHref(r.ID) + "?tab="
-	return []Tab{
+	tabs := []Tab{
 		{"details", "Details", base + "details"},
 		{"users", "Users", base + "users"},
 		{"tokens", "Tokens with users", base + "tokens"},
 		{"selfservice", "Self-Service", base + "selfservice"},
 	}
+	if r.ShowRadius {
+		tabs = append(tabs, Tab{"radius", "RADIUS", base + "radius"})
+	}
+	return tabs
+}
+
+// ResourceRadius is the RADIUS tab: the resource's clients, the form that
+// adds one, and the two RADIUS settings kept with the portal.
+type ResourceRadius struct {
+	ResourceID        int64
+	Clients           []RadiusClientRow
+	Form              Form // name, address, require_message_authenticator; never the secret
+	HasPortal         bool
+	FirstFactor       string // password or otp
+	AllowWithoutToken bool
+}
+
+// Href is where the add form posts.
+func (r ResourceRadius) Href() string { return ResourceHref(r.ResourceID) + "/radius-clients" }
+
+// RadiusClientRow is a client in the tab's table; it has no secret.
+type RadiusClientRow struct {
+	ID                          int64
+	Name                        string
+	Address                     string
+	RequireMessageAuthenticator bool
+	Added                       string
 }
 
 // LanguageOptions are the choices of a user's language.

@@ -1,0 +1,160 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"tokenportal/views"
+	"tokenportal/workflow"
+)
+
+// The RADIUS tab of a resource (SPEC §11): its clients (NAS devices), added
+// and deleted by those who edit the resource's portal settings. The tab
+// shows the two RADIUS settings, which are edited on the Self-Service form
+// because they are saved with the portal.
+
+func (h *Handler) radiusRoutes(in *gin.RouterGroup) {
+	in.POST("/resources/:id/radius-clients", h.allow(portalEditors...), h.addRadiusClient)
+	in.GET("/resources/:id/radius-clients/:cid/delete", h.allow(portalEditors...), h.deleteRadiusClientPage)
+	in.POST("/resources/:id/radius-clients/:cid/delete", h.allow(portalEditors...), h.deleteRadiusClient)
+}
+
+// radiusTab is the RADIUS tab of resource id with the add form f.
+func (h *Handler) radiusTab(c *gin.Context, id int64, f views.Form) (views.ResourceRadius, error) {
+	ctx := c.Request.Context()
+	list, err := h.Svc.RadiusClients(ctx, id)
+	if err != nil {
+		return views.ResourceRadius{}, err
+	}
+	v := views.ResourceRadius{ResourceID: id, Form: f, FirstFactor: workflow.RadiusPassword}
+	for _, rc := range list {
+		v.Clients = append(v.Clients, views.RadiusClientRow{ID: rc.ID, Name: rc.Name, Address: rc.Address,
+			RequireMessageAuthenticator: rc.RequireMessageAuthenticator, Added: views.TimeUTC(rc.CreatedAt)})
+	}
+	switch p, err := h.Svc.Store.PortalByResource(ctx, id); {
+	case err == nil:
+		v.HasPortal, v.FirstFactor, v.AllowWithoutToken = true, p.RadiusFirstFactor, p.RadiusAllowWithoutToken
+	case workflow.ErrorCode(err) != workflow.CodeNotFound:
+		return views.ResourceRadius{}, err
+	}
+	return v, nil
+}
+
+// newRadiusForm is the add form as a new page shows it: Message-Authenticator
+// required.
+func newRadiusForm() views.Form {
+	return views.Form{Values: map[string]string{"require_message_authenticator": "1"}}
+}
+
+// radiusEditor loads the resource of :id for a change to its RADIUS
+// clients: owners only their own (others are not found, and recorded).
+func (h *Handler) radiusEditor(c *gin.Context) (workflow.Resource, bool) {
+	r, ok := h.resource(c)
+	if !ok {
+		return r, false
+	}
+	if !mayEditPortal(c, r.ID) {
+		h.refuseRadius(c)
+		return r, false
+	}
+	return r, true
+}
+
+// refuseRadius answers 403 to a role that may not see RADIUS clients.
+func (h *Handler) refuseRadius(c *gin.Context) {
+	h.denied(c, current(c).Actor())
+	h.page(c, http.StatusForbidden, views.ErrorPage(http.StatusForbidden, "Not allowed",
+		"Only a superadmin or an owner of this resource can see and change its RADIUS clients."))
+	c.Abort()
+}
+
+// addRadiusClient adds a client from the tab's form. The secret is never
+// shown again, not even when the form comes back with errors.
+func (h *Handler) addRadiusClient(c *gin.Context) {
+	r, ok := h.radiusEditor(c)
+	if !ok {
+		return
+	}
+	in := workflow.RadiusClientInput{Name: c.PostForm("name"), Address: c.PostForm("address"), Secret: c.PostForm("secret"),
+		RequireMessageAuthenticator: c.PostForm("require_message_authenticator") == "1"}
+	values := map[string]string{"name": in.Name, "address": in.Address, "require_message_authenticator": checked(in.RequireMessageAuthenticator)}
+	rc, err := h.Svc.CreateRadiusClient(c.Request.Context(), r.ID, in, current(c).Actor(), meta(c))
+	if err != nil {
+		if !formError(err) {
+			h.fail(c, err)
+			return
+		}
+		f := views.FailedForm(err, values)
+		f.Message = "The client was not added. " + f.Message
+		h.renderRadius(c, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	h.done(c, tabHref(r.ID, "radius"), "RADIUS client "+rc.Name+" ("+rc.Address+") was added to "+r.Name+
+		". Its shared secret is stored sealed and will not be shown again.")
+}
+
+// renderRadius shows the resource's page with the RADIUS tab open.
+func (h *Handler) renderRadius(c *gin.Context, r workflow.Resource, status int, f views.Form) {
+	v, err := h.radiusTab(c, r.ID, f)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.page(c, status, views.ResourcePage(h.chrome(c, "resources"), views.ResourceDetail{
+		ID: r.ID, Name: r.Name, Description: r.Description, Created: views.TimeUTC(r.CreatedAt),
+		Tab: "radius", CanEdit: may(c, superadmin), ShowRadius: true, Radius: v,
+	}))
+}
+
+// radiusClient loads the resource of :id and its client of :cid; a client
+// of another resource is not found.
+func (h *Handler) radiusClient(c *gin.Context) (workflow.Resource, workflow.RadiusClient, bool) {
+	r, ok := h.radiusEditor(c)
+	if !ok {
+		return r, workflow.RadiusClient{}, false
+	}
+	cid, ok := h.idParam(c, "cid")
+	if !ok {
+		return r, workflow.RadiusClient{}, false
+	}
+	rc, err := h.Svc.Store.RadiusClientByID(c.Request.Context(), cid)
+	if err == nil && rc.ResourceID != r.ID {
+		h.hidden(c)
+		return r, rc, false
+	}
+	if err != nil {
+		h.fail(c, err)
+		return r, rc, false
+	}
+	return r, rc, true
+}
+
+func (h *Handler) deleteRadiusClientPage(c *gin.Context) {
+	r, rc, ok := h.radiusClient(c)
+	if !ok {
+		return
+	}
+	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "resources"), views.Confirm{
+		Title: "Delete RADIUS client " + rc.Name + "?", Lead: "This cannot be undone:",
+		Effects: []string{
+			"Requests from " + rc.Address + " are no longer answered for " + r.Name + ": the VPN, gateway or firewall there cannot sign anyone in through tokenportal.",
+			"Open challenges of this client end; its shared secret is deleted.",
+			"The activity log keeps its entries about the client.",
+		},
+		Action: views.ResourceHref(r.ID) + "/radius-clients/" + idString(rc.ID) + "/delete", Button: "Delete " + rc.Name,
+		Cancel: tabHref(r.ID, "radius"),
+	}))
+}
+
+func (h *Handler) deleteRadiusClient(c *gin.Context) {
+	r, rc, ok := h.radiusClient(c)
+	if !ok {
+		return
+	}
+	if err := h.Svc.DeleteRadiusClient(c.Request.Context(), rc.ID, current(c).Actor(), meta(c)); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.done(c, tabHref(r.ID, "radius"), "RADIUS client "+rc.Name+" was deleted from "+r.Name+".")
+}
