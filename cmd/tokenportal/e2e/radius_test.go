@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +13,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tokenportal/workflow"
+	"tokenportal/workflow/notify/smtptest"
+	"tokenportal/workflow/store"
+	"tokenportal/workflow/store/storetest"
 )
 
 // RADIUS end to end (SPEC §11): two instances of the real binary on one
@@ -103,6 +110,7 @@ func TestRadiusEndToEnd(t *testing.T) {
 	}
 	k.must(t, http.MethodPost, fmt.Sprintf("/resources/%d/radius-clients", p.ResourceID),
 		map[string]any{"name": "e2e VPN", "address": "127.0.0.1", "secret": secret}, &client)
+	dropRadiusClients(t) // the package's tests share 127.0.0.1
 
 	want := func(what string, got radAnswer, code string) {
 		t.Helper()
@@ -163,4 +171,73 @@ func TestRadiusEndToEnd(t *testing.T) {
 	portC := freeUDPPort(t)
 	start(t, env.with("RADIUS_LISTEN_ADDR", fmt.Sprintf("127.0.0.1:%d", portC)))
 	want("deleted client", radclientSend(t, fmt.Sprintf("127.0.0.1:%d", portC), "auth", secret, pap(u.Login, u.hotp(6), withMA)), "")
+}
+
+// dropRadiusClients removes every RADIUS client when the test ends: an
+// address belongs to one resource only, and the package's tests all send
+// from 127.0.0.1.
+func dropRadiusClients(t *testing.T) {
+	t.Cleanup(func() {
+		db := openDB(t, storetest.URL())
+		if _, err := db.Exec(context.Background(), "DELETE FROM radius_clients"); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// An email token over RADIUS: the password alone opens a challenge and
+// mails the code (through a real SMTP conversation); the code with the
+// State is accepted.
+func TestRadiusEmailTokenChallenge(t *testing.T) {
+	radclientBin(t)
+	mail := smtptest.Start(t)
+	env := mailEnv(baseEnv(""), strings.TrimPrefix(mail.URL(), "smtp://"))
+	port := freeUDPPort(t)
+	inst := start(t, env.with("RADIUS_LISTEN_ADDR", fmt.Sprintf("127.0.0.1:%d", port)))
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	k := newKeyClient(inst, apiKey(t, env, "superadmin"))
+	p := makePortal(t, k, "radmail")
+	const password = "juniper-harbour-kettle-31"
+	u := p.addUser(t, k, "radmail", password)
+
+	// The email token, stored as the portal stores one (same SECRET_KEY).
+	key, err := hex.DecodeString(env["SECRET_KEY"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := workflow.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := workflow.NewService(store.New(openDB(t, storetest.URL())), sealer, 4, slog.New(slog.DiscardHandler))
+	tok := workflow.Token{Serial: strings.ToUpper(uniqueName("MAIL")), Type: workflow.TokenEmail, Enabled: true, UserID: &u.ID, ResourceID: &p.ResourceID}
+	if err := svc.StoreToken(context.Background(), svc.Store, &tok, nil); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "another-shared-secret-of-a-vpn"
+	k.must(t, http.MethodPost, fmt.Sprintf("/resources/%d/radius-clients", p.ResourceID),
+		map[string]any{"name": "e2e mail VPN", "address": "127.0.0.1", "secret": secret}, nil)
+	dropRadiusClients(t)
+
+	ch := radclientSend(t, addr, "auth", secret, pap(u.Login, password, withMA))
+	if ch.Code != "Access-Challenge" || ch.State == "" {
+		t.Fatalf("password alone: %q\n%s", ch.Code, ch.Out)
+	}
+	m := mail.WaitFor(t, smtptest.To(u.Email), 30*time.Second)
+	code := regexp.MustCompile(`\b\d{6}\b`).FindString(m.Body)
+	if code == "" {
+		t.Fatalf("no code in the mail:\n%s", m.Body)
+	}
+	if a := radclientSend(t, addr, "auth", secret, pap(u.Login, "000000", "State = "+ch.State, withMA)); a.Code != "Access-Reject" {
+		t.Fatalf("a wrong code: %q\n%s", a.Code, a.Out)
+	}
+	// The State was used by the wrong code: a new challenge, and the code
+	// mailed before still works (a new code does not cancel it).
+	ch = radclientSend(t, addr, "auth", secret, pap(u.Login, password, withMA))
+	if ch.Code != "Access-Challenge" {
+		t.Fatalf("second challenge: %q\n%s", ch.Code, ch.Out)
+	}
+	if a := radclientSend(t, addr, "auth", secret, pap(u.Login, code, "State = "+ch.State, withMA)); a.Code != "Access-Accept" {
+		t.Fatalf("the mailed code: %q\n%s", a.Code, a.Out)
+	}
 }
