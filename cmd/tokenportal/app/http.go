@@ -277,8 +277,15 @@ func serveAssets() gin.HandlerFunc {
 // listen runs srv until ctx ends, then shuts down gracefully: in-flight
 // requests get up to grace to finish.
 func listen(ctx context.Context, srv *http.Server, grace time.Duration, log *slog.Logger) error {
+	return runUntil(ctx, srv.ListenAndServe, srv.Shutdown, http.ErrServerClosed, grace, log.With("server", "http"))
+}
+
+// runUntil runs serve until ctx ends, then stops it with shutdown, which
+// lets the work in flight finish within grace; closed is what serve returns
+// after a shutdown.
+func runUntil(ctx context.Context, serve func() error, shutdown func(context.Context) error, closed error, grace time.Duration, log *slog.Logger) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- serve() }()
 	select {
 	case err := <-errc:
 		return err
@@ -287,10 +294,10 @@ func listen(ctx context.Context, srv *http.Server, grace time.Duration, log *slo
 	log.Info("shutting down", "grace", grace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := shutdown(sctx); err != nil {
 		return err
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+	if err := <-errc; !errors.Is(err, closed) {
 		return err
 	}
 	return nil

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"net/netip"
 	"sync"
 	"time"
@@ -100,20 +99,5 @@ func (h *radiusHandler) Access(ctx context.Context, r radius.Request) (radius.An
 // in flight finish (at most grace).
 func (a *App) serveRADIUS(ctx context.Context, addr string, grace time.Duration) error {
 	srv := &radius.Server{Addr: addr, Handler: newRadiusHandler(a.Service), Log: a.Log.With("component", "radius")}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		a.Log.Warn("RADIUS did not stop cleanly", "err", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, radius.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return runUntil(ctx, srv.ListenAndServe, srv.Shutdown, radius.ErrServerClosed, grace, a.Log.With("server", "radius"))
 }
