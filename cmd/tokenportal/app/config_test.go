@@ -50,6 +50,8 @@ func TestConfigErrors(t *testing.T) {
 		{"key not encoded", map[string]string{"SECRET_KEY": "this is not a key!"}, "64 hex digits or base64"},
 		{"key and key file", map[string]string{"SECRET_KEY_FILE": "/nonexistent"}, "not both"},
 		{"listen without port", map[string]string{"LISTEN_ADDR": "localhost"}, "LISTEN_ADDR"},
+		{"radius without port", map[string]string{"RADIUS_LISTEN_ADDR": "localhost"}, "RADIUS_LISTEN_ADDR"},
+		{"radius port", map[string]string{"RADIUS_LISTEN_ADDR": ":99999"}, "RADIUS_LISTEN_ADDR"},
 		{"relative base", map[string]string{"BASE_URL": "otp.example.com"}, "BASE_URL"},
 		{"base with path", map[string]string{"BASE_URL": "https://example.com/otp"}, "scheme and host only"},
 		{"smtp scheme", map[string]string{"SMTP_URL": "http://mail:25"}, "SMTP_URL"},
@@ -95,14 +97,15 @@ func TestConfigFlagsOverrideEnvironment(t *testing.T) {
 	m["LISTEN_ADDR"] = ":9000"
 	m["TRUSTED_PROXIES"] = "10.1.2.3"
 	check := app.FlagSet(fs, env(m))
-	if err := fs.Parse([]string{"--listen-addr", "127.0.0.1:7000", "--base-url", "https://otp.example.com/"}); err != nil {
+	m["RADIUS_LISTEN_ADDR"] = ":1812"
+	if err := fs.Parse([]string{"--listen-addr", "127.0.0.1:7000", "--base-url", "https://otp.example.com/", "--radius-listen-addr", "127.0.0.1:11812"}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := check()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.ListenAddr != "127.0.0.1:7000" || c.BaseURL.String() != "https://otp.example.com" || !c.HTTPS() {
+	if c.ListenAddr != "127.0.0.1:7000" || c.BaseURL.String() != "https://otp.example.com" || !c.HTTPS() || c.RadiusListenAddr != "127.0.0.1:11812" {
 		t.Fatalf("flags did not win: %+v", c)
 	}
 	if len(c.TrustedProxies) != 1 || c.TrustedProxies[0].String() != "10.1.2.3/32" {
