@@ -23,10 +23,12 @@ import (
 const usage = `tokenportal — self-service portal for one-time-password tokens
 
 Usage:
-  tokenportal serve   [flags]   run the web service (migrates the database first)
+  tokenportal serve   [flags]   run the web service, and RADIUS when RADIUS_LISTEN_ADDR is
+                                set (migrates the database first)
   tokenportal migrate [flags]   apply database migrations and exit
   tokenportal dev     [flags]   run locally: private PostgreSQL under ./var, demo data,
-                                mail captured; prints the URLs and credentials
+                                mail captured, RADIUS on 127.0.0.1:1812; prints the URLs
+                                and credentials
   tokenportal admin create --login L --role superadmin|helpdesk|owner [--email E]
                                 create an admin account; the password is read from
                                 stdin, or generated and printed once
