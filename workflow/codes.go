@@ -211,7 +211,7 @@ func (s *Service) SendRequestedCode(ctx context.Context, r CodeRequest) error {
 	switch {
 	case !assigned, u.Disabled, u.Email == "":
 		return nil
-	case r.Purpose == PurposeLogin && (u.PasswordHash != "" || u.Locked(s.Now())):
+	case r.Purpose == PurposeLogin && (u.HasPassword() || u.Locked(s.Now())):
 		return nil
 	case r.Purpose != PurposeLogin && r.Purpose != PurposeRestore:
 		return nil

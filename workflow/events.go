@@ -80,6 +80,13 @@ const (
 	EventRadiusChallenge     = "RadiusChallenge"
 	EventRadiusClientCreated = "RadiusClientCreated"
 	EventRadiusClientDeleted = "RadiusClientDeleted"
+
+	// Directories (SPEC §12): their settings and every sync's outcome.
+	EventDirectoryCreated    = "DirectoryCreated"
+	EventDirectoryUpdated    = "DirectoryUpdated"
+	EventDirectoryDeleted    = "DirectoryDeleted"
+	EventDirectorySynced     = "DirectorySynced"
+	EventDirectorySyncFailed = "DirectorySyncFailed"
 )
 
 // ActivityEvents are the events the log knows, for the filters: those of
@@ -100,4 +107,5 @@ var ActivityEvents = []string{
 	EventAdminUpdated, EventAdminDisabled, EventAdminEnabled, EventAdminPasswordReset, EventAdminTOTPReset,
 	EventAPIKeyRevoked, EventSettingsChanged, EventTestMessageSent, EventRestoreProofFailed, EventSecondFactorStepUp,
 	EventRadiusAccept, EventRadiusReject, EventRadiusChallenge, EventRadiusClientCreated, EventRadiusClientDeleted,
+	EventDirectoryCreated, EventDirectoryUpdated, EventDirectoryDeleted, EventDirectorySynced, EventDirectorySyncFailed,
 }

@@ -61,6 +61,12 @@ func (c IssueChanges) Describe(is Issue) []string {
 	if c.Password {
 		e = append(e, "Replace the user's password with the one they chose in the request.")
 	}
+	if is.UserDirectory != "" && slices.Contains(is.Lost, LostPassword) {
+		e = append(e, "The password is managed by "+is.UserDirectory+": verifying changes no password; reset it in the directory.")
+	}
+	if is.UserDirectory != "" && slices.Contains(is.Lost, LostEmail) && c.NewEmail == "" {
+		e = append(e, "The email address is managed by "+is.UserDirectory+": change it in the directory.")
+	}
 	if c.NewEmail != "" {
 		from := is.UserEmail
 		if from == "" {
@@ -231,6 +237,8 @@ type Issue struct {
 
 	// Joined for display.
 	Login, FirstName, LastName, UserEmail, UserPhone, ResourceName, HandledByLogin string
+	// UserDirectory names the directory that keeps the user's password ("": none).
+	UserDirectory string
 }
 
 // Issue statuses and evidence values.

@@ -1,6 +1,8 @@
 package workflow
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"sync"
 	"unicode"
@@ -17,6 +19,9 @@ const (
 	// bcrypt reads at most 72 bytes; longer passwords would be cut silently.
 	PasswordMaxBytes = 72
 	PasswordMinScore = 3
+	// MaxSecretLength bounds a password or code that is checked (not
+	// chosen): longer input is wrong without work.
+	MaxSecretLength = 1024
 )
 
 // PasswordProblem says why a chosen password is refused, with zxcvbn-style
@@ -122,4 +127,52 @@ func (h *Hasher) Compare(hash, secret string) bool {
 		return false
 	}
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(secret)) == nil
+}
+
+// passwordCheck is the outcome of checking a user's password.
+type passwordCheck int
+
+const (
+	passwordWrong passwordCheck = iota // or no user, or no password
+	passwordOK
+	// passwordUnavailable: the user's directory could not answer; the
+	// check fails closed, but is not the user's failure.
+	passwordUnavailable
+)
+
+// checkPassword is the one check of a user's password wherever one is
+// proven (portal sign-in and re-authentication, RADIUS, restore access): an
+// LDAP bind for a directory's user (SPEC §12: never stored, never cached,
+// never a fallback), else one bcrypt comparison — also for nobody, so an
+// unknown login costs the same.
+func (s *Service) checkPassword(ctx context.Context, u *User, password string) passwordCheck {
+	if u == nil || u.ID == 0 || !u.FromDirectory() {
+		hash := ""
+		if u != nil {
+			hash = u.PasswordHash
+		}
+		if s.Hasher.Compare(hash, password) && u != nil && u.ID != 0 {
+			return passwordOK
+		}
+		return passwordWrong
+	}
+	if password == "" || len(password) > MaxSecretLength {
+		return passwordWrong
+	}
+	d, err := s.openDirectory(ctx, *u.DirectoryID)
+	if err == nil && s.Directories == nil {
+		err = errors.New("no directory client configured")
+	}
+	if err == nil {
+		err = s.Directories.Authenticate(ctx, d, u.ExternalID, u.Login, password)
+	}
+	switch {
+	case err == nil:
+		return passwordOK
+	case errors.Is(err, ErrDirectoryCredentials):
+		return passwordWrong
+	}
+	s.Log.WarnContext(ctx, "directory unreachable: password sign-in refused", "directory", u.DirectoryName,
+		"login", u.Login, "err", err)
+	return passwordUnavailable
 }

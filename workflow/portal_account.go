@@ -43,6 +43,20 @@ func (s *Service) accountActivity(u User, p Portal, event string, m Meta, detail
 		IP: m.IP, UserAgent: m.UserAgent, Details: details})
 }
 
+// managedByDirectory refuses to change a field the user's directory keeps
+// (SPEC §12: the portal hides these actions; this is the rule behind it).
+func managedByDirectory(u User, fields ...string) error {
+	for _, f := range fields {
+		if u.Managed(f) {
+			if f == "password" {
+				return Errorf(CodeConflict, "Your password is managed by %s; change it there.", u.DirectoryName)
+			}
+			return Errorf(CodeConflict, "This is managed by %s; it is changed there.", u.DirectoryName)
+		}
+	}
+	return nil
+}
+
 // checkNewPassword applies the policy of SPEC §8 to a chosen password.
 func checkNewPassword(u User, password string) map[string]string {
 	if pp := CheckPassword(password, u.Login, u.PasswordHash, u.FirstName, u.LastName, u.Email); !pp.OK() {
@@ -53,6 +67,9 @@ func checkNewPassword(u User, password string) map[string]string {
 
 // CreatePassword gives a user without a password one (action 8).
 func (s *Service) CreatePassword(ctx context.Context, p Portal, u User, newPassword string, m Meta) error {
+	if err := managedByDirectory(u, "password"); err != nil {
+		return err
+	}
 	if u.PasswordHash != "" {
 		return Errorf(CodeConflict, "You already have a password; change it instead.")
 	}
@@ -95,6 +112,9 @@ const errTooManyAttempts = "Too many failed attempts. Please try again in a few 
 // UserPasswordChange with the change.
 func (s *Service) ChangePassword(ctx context.Context, p Portal, u User, in PasswordChangeInput, m Meta) error {
 	current, newPassword := in.Current, in.New
+	if err := managedByDirectory(u, "password"); err != nil {
+		return err
+	}
 	if u.PasswordHash == "" {
 		return Errorf(CodeConflict, "You have no password yet; create one instead.")
 	}
@@ -140,6 +160,9 @@ func normalizeEmail(e string) (string, bool) {
 // the new address, which waits as the code's target; nothing changes
 // before the code is confirmed.
 func (s *Service) RequestEmailChange(ctx context.Context, p Portal, u User, newEmail string, m Meta) error {
+	if err := managedByDirectory(u, "email"); err != nil {
+		return err
+	}
 	email, ok := normalizeEmail(newEmail)
 	switch {
 	case email == "":
@@ -182,6 +205,9 @@ func (s *Service) PendingEmailChange(ctx context.Context, u User) (string, bool,
 // A wrong code is a field error with the attempts left; an expired or used
 // up code ends the change (ErrEmailCodeExpired, ErrEmailCodeUsedUp).
 func (s *Service) ConfirmEmailChange(ctx context.Context, p Portal, u User, code string, m Meta) (User, error) {
+	if err := managedByDirectory(u, "email"); err != nil {
+		return u, err
+	}
 	code = strings.TrimSpace(code)
 	if code == "" {
 		return u, Invalid(map[string]string{"email_code": "Enter the code from the email."})
@@ -249,6 +275,9 @@ func plural(n int, one, many string) string {
 // E.164, and tells the email address on record. A user with an SMS token
 // cannot remove the number it needs.
 func (s *Service) ChangePhone(ctx context.Context, p Portal, u User, phone string, m Meta) (User, bool, error) {
+	if err := managedByDirectory(u, "phone"); err != nil {
+		return u, false, err
+	}
 	if len(phone) > 64 {
 		return u, false, Invalid(map[string]string{"phone": "Use at most 64 characters."})
 	}
@@ -289,6 +318,9 @@ func (s *Service) ChangePhone(ctx context.Context, p Portal, u User, phone strin
 // ChangeLogin renames the user (action 12). Logins are unique without
 // regard to case; a user may change the case of their own login.
 func (s *Service) ChangeLogin(ctx context.Context, p Portal, u User, newLogin string, m Meta) (User, error) {
+	if err := managedByDirectory(u, "login"); err != nil {
+		return u, err
+	}
 	login := strings.TrimSpace(newLogin)
 	switch {
 	case login == "":
@@ -334,6 +366,9 @@ func validName(s string) bool {
 // ChangeName sets the first and last name (action 13). It reports whether
 // anything changed.
 func (s *Service) ChangeName(ctx context.Context, p Portal, u User, in NameInput, m Meta) (User, bool, error) {
+	if err := managedByDirectory(u, "first_name", "last_name"); err != nil {
+		return u, false, err
+	}
 	first, last := in.First, in.Last
 	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
 	f := map[string]string{}
@@ -367,7 +402,7 @@ func (s *Service) ChangeName(ctx context.Context, p Portal, u User, in NameInput
 // sent to their email address before a sensitive action: they have neither
 // a password nor an enabled token on the resource, but an address.
 func (s *Service) ReauthByEmail(ctx context.Context, p Portal, u User) (bool, error) {
-	if u.PasswordHash != "" || u.Email == "" {
+	if u.HasPassword() || u.Email == "" {
 		return false, nil
 	}
 	tokens, err := s.Store.UserTokens(ctx, u.ID, p.ResourceID)

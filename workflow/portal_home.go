@@ -57,10 +57,18 @@ func ActionApplies(id string, p Portal, u User, tokens []Token) bool {
 	case "remove-pin":
 		return withPIN > 0
 	case "create-password":
-		return u.PasswordHash == ""
+		return !u.HasPassword()
 	case "change-password":
-		return u.PasswordHash != ""
-	case "change-email", "change-phone", "change-login", "change-name", "manage-environment":
+		return u.PasswordHash != "" && !u.Managed("password")
+	case "change-email":
+		return !u.Managed("email")
+	case "change-phone":
+		return !u.Managed("phone")
+	case "change-login":
+		return !u.Managed("login")
+	case "change-name":
+		return !u.Managed("first_name") && !u.Managed("last_name")
+	case "manage-environment":
 		return true
 	}
 	return false

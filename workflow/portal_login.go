@@ -60,6 +60,23 @@ func portalScope(resourceID int64) string { return "portal:" + strconv.FormatInt
 
 // loginFailed fails a sign-in: counters, UserLoginAttempt, delay.
 func (s *Service) loginFailed(ctx context.Context, p Portal, f LoginFlow, stage string, m Meta) error {
+	return s.failLogin(ctx, s.loginFailure(ctx, p, f, stage), m)
+}
+
+// passwordFailed fails a sign-in whose password check did not pass: a
+// directory that could not answer fails it closed, but the user's account
+// does not pay for the outage (no failed sign-in counted on it).
+func (s *Service) passwordFailed(ctx context.Context, p Portal, f LoginFlow, stage string, c passwordCheck, m Meta) error {
+	fl := s.loginFailure(ctx, p, f, stage)
+	if c == passwordUnavailable {
+		fl.account = nil
+		fl.act.Details["reason"] = "directory unreachable"
+	}
+	return s.failLogin(ctx, fl, m)
+}
+
+// loginFailure is the failure of a portal sign-in at stage.
+func (s *Service) loginFailure(ctx context.Context, p Portal, f LoginFlow, stage string) failure {
 	fl := failure{scope: portalScope(p.ResourceID), login: f.Login,
 		act: Activity{Actor: Actor{Type: ActorUser, Name: truncate(f.Login, MaxLoginLength)}, ResourceID: &p.ResourceID,
 			Event: EventUserLoginAttempt, Details: map[string]any{"stage": stage}}}
@@ -70,7 +87,7 @@ func (s *Service) loginFailed(ctx context.Context, p Portal, f LoginFlow, stage 
 			return s.Store.RecordUserFailure(ctx, id, now, s.Limits.LockAfter, s.Limits.LockFor)
 		}
 	}
-	return s.failLogin(ctx, fl, m)
+	return fl
 }
 
 // LoginStart takes the login name. Whoever is behind it (nobody, a user not
@@ -130,21 +147,23 @@ func (s *Service) LoginFirstFactor(ctx context.Context, p Portal, f LoginFlow, s
 			return f, Internal(err)
 		}
 	}
-	ok := false
+	ok, check := false, passwordWrong
 	switch f.Step {
 	case StepPassword:
-		// Always one bcrypt comparison, also without a user or password.
-		ok = s.Hasher.Compare(u.PasswordHash, secret) && u.ID != 0
+		// One bcrypt comparison also without a user or password; a
+		// directory's user: a bind as them.
+		check = s.checkPassword(ctx, &u, secret)
+		ok = check == passwordOK
 	case StepEmailCode:
 		r, err := s.checkCode(ctx, u.ID, PurposeLogin, nil, strings.TrimSpace(secret))
 		if err != nil {
 			return f, err
 		}
-		// A user with a password must use it (SPEC §4.2).
-		ok = r.Matched && u.PasswordHash == ""
+		// A user with a password (or a directory's) must use it (SPEC §4.2).
+		ok = r.Matched && !u.HasPassword()
 	}
 	if !ok || u.Disabled || u.Locked(s.Now()) {
-		return f, s.loginFailed(ctx, p, f, string(f.Step), m)
+		return f, s.passwordFailed(ctx, p, f, string(f.Step), check, m)
 	}
 	now := s.Now()
 	if u.Expired(s.Now()) {
@@ -468,9 +487,9 @@ func (s *Service) Reauthenticate(ctx context.Context, p Portal, u User, secret s
 	if u.Locked(s.Now()) {
 		return s.loginFailed(ctx, p, f, "reauth", m)
 	}
-	if u.PasswordHash != "" {
-		if !s.Hasher.Compare(u.PasswordHash, secret) {
-			return s.loginFailed(ctx, p, f, "reauth password", m)
+	if u.HasPassword() {
+		if c := s.checkPassword(ctx, &u, secret); c != passwordOK {
+			return s.passwordFailed(ctx, p, f, "reauth password", c, m)
 		}
 		return nil
 	}

@@ -327,11 +327,11 @@ func (s *Service) radiusPassword(ctx context.Context, c *radiusCall, tokens []To
 			}
 		}
 	}
-	var hash string
-	if c.user != nil {
-		hash = c.user.PasswordHash
-	}
-	if !s.Hasher.Compare(hash, password) || c.user == nil {
+	switch s.checkPassword(ctx, c.user, password) {
+	case passwordUnavailable:
+		// Fails closed; not the user's failure.
+		return s.radiusRefuse(ctx, c, "directory unreachable", false)
+	case passwordWrong:
 		return s.radiusReject(ctx, c, "unknown login, not assigned, no password or wrong password (or wrong OTP)")
 	}
 	if reason := radiusAccountProblem(*c.user, now, true); reason != "" {

@@ -144,9 +144,9 @@ func (s *Service) RestoreProve(ctx context.Context, p Portal, rf RestoreFlow, in
 	}
 	rf.Token, rf.Password, rf.Email = EvidenceLost, EvidenceLost, EvidenceLost
 	if !rf.LostItem(LostPassword) {
-		// One bcrypt comparison whoever asks.
-		ok := s.Hasher.Compare(u.PasswordHash, password)
-		rf.Password = evidence(u.PasswordHash != "", ok)
+		// One bcrypt comparison whoever asks; a directory's user: a bind.
+		ok := s.checkPassword(ctx, &u, password) == passwordOK
+		rf.Password = evidence(u.HasPassword(), ok)
 	}
 	if !rf.LostItem(LostEmail) {
 		ok := false
@@ -284,6 +284,15 @@ func (s *Service) restoreCreate(ctx context.Context, p Portal, rf *RestoreFlow, 
 		return err // never say "sent" when nothing could be stored
 	} else if err != nil {
 		return nil // the user was deleted meanwhile: as for nobody
+	}
+	if u.FromDirectory() {
+		// The directory keeps the password (SPEC §12): the request is
+		// recorded without one, and the helpdesk resets it there. The page
+		// asked for one all the same, so it tells no stranger who is whose.
+		newPasswordHash = ""
+	}
+	if u.Managed("email") {
+		newEmail = "" // likewise the address, when the directory keeps it
 	}
 	is := Issue{UserID: u.ID, ResourceID: p.ResourceID, Lost: rf.Lost, Token: rf.Token, Password: rf.Password, Email: rf.Email,
 		NewPasswordHash: newPasswordHash, NewEmail: newEmail, IP: m.IP, UserAgent: m.UserAgent}

@@ -35,6 +35,9 @@ type Service struct {
 	BaseURL string
 	// Now is the clock; tests replace it to be exact.
 	Now func() time.Time
+	// Directories speaks LDAP for directory users and syncs (nil: no
+	// directory can be used; their users cannot sign in).
+	Directories DirectoryClient
 	// Sleep waits for d unless ctx ends first; tests replace it to run fast.
 	Sleep func(ctx context.Context, d time.Duration)
 

@@ -36,6 +36,52 @@ type Store interface {
 	RateLimitStore
 	QueueStore
 	RadiusStore
+	DirectoryStore
+}
+
+// DirectoryStore keeps the directories (SPEC §12) and applies their syncs.
+type DirectoryStore interface {
+	// CreateDirectory stores a directory with its sealed password and
+	// groups, and sets its ID; Conflict when the name is taken.
+	CreateDirectory(ctx context.Context, d *Directory) error
+	// UpdateDirectory writes every setting, the groups and the sealed
+	// password.
+	UpdateDirectory(ctx context.Context, d *Directory) error
+	// DeleteDirectory removes a directory, detaching and disabling its
+	// users; it returns how many.
+	DeleteDirectory(ctx context.Context, id int64) (int, error)
+	// DirectoryByID loads a directory with its sealed password.
+	DirectoryByID(ctx context.Context, id int64) (Directory, error)
+	// Directories lists every directory by name, without passwords.
+	Directories(ctx context.Context) ([]Directory, error)
+	// DirectoryUsers counts the users of each directory.
+	DirectoryUsers(ctx context.Context) (map[int64]int, error)
+	// DueDirectories lists the directories whose periodic sync is due at now.
+	DueDirectories(ctx context.Context, now time.Time) ([]int64, error)
+	// ClaimDirectorySync marks a sync of the directory as running until
+	// until, unless another one is (false).
+	ClaimDirectorySync(ctx context.Context, id int64, now, until time.Time) (bool, error)
+	// FinishDirectorySync records the outcome of a sync and ends the claim.
+	FinishDirectorySync(ctx context.Context, id int64, run DirectorySyncRun) error
+	// ApplyDirectorySync makes the directory's users and assignments what
+	// entries say (SPEC §12), writing each change's activity with by, and
+	// returns the counts and the skipped entries' problems.
+	ApplyDirectorySync(ctx context.Context, d Directory, entries []DirectorySyncEntry, by Actor, now time.Time) (DirectorySyncCounts, []string, error)
+}
+
+// DirectorySyncEntry is a directory's user as a sync writes it: cleaned,
+// with the resources its groups assign. Skip: found in the directory (so
+// not disabled) but not written (Problem says why).
+type DirectorySyncEntry struct {
+	ExternalID string
+	Login      string
+	Email      string
+	Phone      string
+	FirstName  string
+	LastName   string
+	Disabled   bool
+	Resources  []int64
+	Skip       bool
 }
 
 // RadiusStore keeps the RADIUS clients of the resources and the States of
@@ -371,8 +417,11 @@ type UserFilter struct {
 	// Resources, when not nil, keeps only users assigned to at least one of
 	// them (an owner's view; empty: nobody).
 	Resources []int64
-	After     string
-	Limit     int
+	// Source keeps only users of one directory (its id), or "local" ones
+	// (made in the product); "" keeps all.
+	Source string
+	After  string
+	Limit  int
 }
 
 // UserRow is a user in a list, with what the list shows about them.

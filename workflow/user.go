@@ -22,9 +22,10 @@ func (u User) TemporaryExpired(now time.Time) bool {
 }
 
 // PasswordTooOld reports whether the password is older than PasswordMaxAge
-// at now; a temporary password or one that never expires is not.
+// at now; a temporary password, one that never expires or a directory's
+// (its own policy applies) is not.
 func (u User) PasswordTooOld(now time.Time) bool {
-	if u.PasswordNeverExpires || u.TemporaryUntil != nil {
+	if u.PasswordNeverExpires || u.TemporaryUntil != nil || u.FromDirectory() {
 		return false
 	}
 	changed := u.CreatedAt
@@ -69,6 +70,47 @@ type User struct {
 	LockedUntil          *time.Time
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
+	// DirectoryID is the directory that owns the user (nil: made in the
+	// product); ExternalID its entry's stable id. DirectoryName and
+	// DirectoryManages come with the user for the pages.
+	DirectoryID       *int64
+	ExternalID        string
+	DirectoryName     string
+	DirectoryManages  *DirectoryAttributes
+	DirectoryDisabled bool // disabled by the directory's sync
+}
+
+// FromDirectory reports whether a directory owns the user: their password
+// is the directory's, their mapped fields are its.
+func (u User) FromDirectory() bool { return u.DirectoryID != nil }
+
+// HasPassword reports whether the user signs in with a password: their own
+// or their directory's.
+func (u User) HasPassword() bool { return u.PasswordHash != "" || u.FromDirectory() }
+
+// Managed reports whether the user's field ("login", "email", "phone",
+// "first_name", "last_name", "password") is the directory's, read-only here.
+func (u User) Managed(field string) bool {
+	if !u.FromDirectory() {
+		return false
+	}
+	a := DirectoryAttributes{Login: "login"}
+	if u.DirectoryManages != nil {
+		a = *u.DirectoryManages
+	}
+	switch field {
+	case "login", "password":
+		return true
+	case "email":
+		return a.Email != ""
+	case "phone":
+		return a.Phone != ""
+	case "first_name":
+		return a.FirstName != ""
+	case "last_name":
+		return a.LastName != ""
+	}
+	return false
 }
 
 // Actor is the user as the author of an activity.

@@ -189,6 +189,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, by Act
 			f["password"] = policyMessage(p)
 		}
 	}
+	maps.Copy(f, directoryManaged(u, in))
 	if len(f) > 0 {
 		return User{}, Invalid(f)
 	}
@@ -206,6 +207,27 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, by Act
 		return s.contactChanged(ctx, st, before, u, by, m)
 	})
 	return u, err
+}
+
+// directoryManaged names the fields in would change that u's directory
+// keeps (SPEC §12): they are changed in the directory, and the next sync
+// brings them.
+func directoryManaged(u User, in UserInput) map[string]string {
+	f := map[string]string{}
+	if !u.FromDirectory() {
+		return f
+	}
+	msg := "Managed by " + u.DirectoryName + "; change it there."
+	for name, changed := range map[string]bool{
+		"login": in.Login != u.Login, "email": in.Email != u.Email, "phone": in.Phone != u.Phone,
+		"first_name": in.FirstName != u.FirstName, "last_name": in.LastName != u.LastName,
+		"password": in.Password != "" || in.ClearPassword,
+	} {
+		if changed && u.Managed(name) {
+			f[name] = msg
+		}
+	}
+	return f
 }
 
 // contactChanged records an administrator's change of a user's password,

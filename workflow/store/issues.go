@@ -13,7 +13,8 @@ const issueColumns = `i.id, i.user_id, i.resource_id, i.lost, i.evidence_token, 
 	coalesce(i.new_password_hash, ''), coalesce(i.new_email, ''), i.status, i.handled_by, i.handled_at,
 	coalesce(host(i.ip), ''), i.user_agent, i.created_at, coalesce(i.replaces, 0),
 	coalesce((SELECT n.id FROM user_issues n WHERE n.replaces = i.id ORDER BY n.id LIMIT 1), 0),
-	u.login, u.first_name, u.last_name, u.email, u.phone, r.name, coalesce(a.login, '')`
+	u.login, u.first_name, u.last_name, u.email, u.phone, r.name, coalesce(a.login, ''),
+	coalesce((SELECT d.name FROM directories d WHERE d.id = u.directory_id), '')`
 
 const issueJoins = ` FROM user_issues i JOIN users u ON u.id = i.user_id JOIN resources r ON r.id = i.resource_id
 	LEFT JOIN admins a ON a.id = i.handled_by`
@@ -22,7 +23,8 @@ func scanIssue(row pgx.CollectableRow) (workflow.Issue, error) {
 	var i workflow.Issue
 	err := row.Scan(&i.ID, &i.UserID, &i.ResourceID, &i.Lost, &i.Token, &i.Password, &i.Email, &i.NewPasswordHash, &i.NewEmail,
 		&i.Status, &i.HandledBy, &i.HandledAt, &i.IP, &i.UserAgent, &i.CreatedAt, &i.Replaces, &i.ReplacedBy,
-		&i.Login, &i.FirstName, &i.LastName, &i.UserEmail, &i.UserPhone, &i.ResourceName, &i.HandledByLogin)
+		&i.Login, &i.FirstName, &i.LastName, &i.UserEmail, &i.UserPhone, &i.ResourceName, &i.HandledByLogin,
+		&i.UserDirectory)
 	return i, err
 }
 

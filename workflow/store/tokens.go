@@ -100,7 +100,7 @@ func (db *DB) ListTokens(ctx context.Context, f workflow.TokenFilter) ([]workflo
 // and their tokens on the resource.
 func (db *DB) ValidationTokens(ctx context.Context, resourceID int64, login string) (workflow.User, []workflow.Token, error) {
 	rows, err := db.q.Query(ctx, `SELECT `+userColumns+`, `+tokenColumns+`
-		FROM users u
+		`+userFrom+`
 		JOIN resource_users ru ON ru.user_id = u.id AND ru.resource_id = $1
 		LEFT JOIN tokens t ON t.user_id = u.id AND t.resource_id = $1
 		WHERE lower(u.login) = lower($2)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,12 +12,16 @@ import (
 
 const userColumns = `u.id, u.login, u.first_name, u.last_name, u.email, u.phone, coalesce(u.password_hash, ''), u.password_changed_at,
 	u.password_never_expires, u.valid_until::timestamptz, u.temporary_until, u.disabled, u.language, u.failed_logins, u.locked_until,
-	u.created_at, u.updated_at`
+	u.created_at, u.updated_at, u.directory_id, coalesce(u.external_id, ''), u.directory_disabled,
+	coalesce(d.name, ''), d.attributes`
+
+// userFrom is the FROM of userColumns: users u and their directory d.
+const userFrom = ` FROM users u LEFT JOIN directories d ON d.id = u.directory_id`
 
 func userDest(u *workflow.User) []any {
 	return []any{&u.ID, &u.Login, &u.FirstName, &u.LastName, &u.Email, &u.Phone, &u.PasswordHash, &u.PasswordChangedAt,
 		&u.PasswordNeverExpires, &u.ValidUntil, &u.TemporaryUntil, &u.Disabled, &u.Language, &u.FailedLogins, &u.LockedUntil,
-		&u.CreatedAt, &u.UpdatedAt}
+		&u.CreatedAt, &u.UpdatedAt, &u.DirectoryID, &u.ExternalID, &u.DirectoryDisabled, &u.DirectoryName, &u.DirectoryManages}
 }
 
 // CreateUser inserts a user and sets its ID.
@@ -37,7 +42,8 @@ func (db *DB) CreateUser(ctx context.Context, u *workflow.User) error {
 func (db *DB) UpdateUser(ctx context.Context, u *workflow.User) error {
 	err := db.q.QueryRow(ctx, `UPDATE users SET login = $2, first_name = $3, last_name = $4, email = $5, phone = $6,
 			password_hash = $7, password_changed_at = $8, password_never_expires = $9, valid_until = $10::timestamptz::date,
-			temporary_until = $11, disabled = $12, language = $13, failed_logins = $14, locked_until = $15, updated_at = now()
+			temporary_until = $11, disabled = $12, language = $13, failed_logins = $14, locked_until = $15, updated_at = now(),
+			directory_disabled = directory_disabled AND $12
 		WHERE id = $1 RETURNING updated_at`,
 		u.ID, u.Login, u.FirstName, u.LastName, u.Email, u.Phone, nullString(u.PasswordHash), ptrTime(u.PasswordChangedAt),
 		u.PasswordNeverExpires, ptrTime(u.ValidUntil), ptrTime(u.TemporaryUntil), u.Disabled, u.Language, u.FailedLogins,
@@ -61,14 +67,14 @@ func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 // UserByID loads a user.
 func (db *DB) UserByID(ctx context.Context, id int64) (workflow.User, error) {
 	var u workflow.User
-	err := db.q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id).Scan(userDest(&u)...)
+	err := db.q.QueryRow(ctx, `SELECT `+userColumns+userFrom+` WHERE u.id = $1`, id).Scan(userDest(&u)...)
 	return u, mapErr(err, "The user")
 }
 
 // UserByLogin finds a user by login, ignoring case.
 func (db *DB) UserByLogin(ctx context.Context, login string) (workflow.User, error) {
 	var u workflow.User
-	err := db.q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE lower(u.login) = lower($1)`, login).Scan(userDest(&u)...)
+	err := db.q.QueryRow(ctx, `SELECT `+userColumns+userFrom+` WHERE lower(u.login) = lower($1)`, login).Scan(userDest(&u)...)
 	return u, mapErr(err, "The user")
 }
 
@@ -86,6 +92,14 @@ func (db *DB) ListUsers(ctx context.Context, f workflow.UserFilter) ([]workflow.
 	if f.Resources != nil {
 		q.and("EXISTS (SELECT 1 FROM resource_users ru WHERE ru.user_id = u.id AND ru.resource_id = ANY(" + q.arg(f.Resources) + "))")
 	}
+	switch id, err := strconv.ParseInt(f.Source, 10, 64); {
+	case f.Source == "local":
+		q.and("u.directory_id IS NULL")
+	case f.Source != "" && err == nil:
+		q.and("u.directory_id = " + q.arg(id))
+	case f.Source != "":
+		q.and("false")
+	}
 	total, rest, err := page(ctx, db, q, "users u", "lower(u.login)", false, f.After, f.Limit)
 	if err != nil {
 		return nil, 0, err
@@ -99,7 +113,7 @@ func (db *DB) ListUsers(ctx context.Context, f workflow.UserFilter) ([]workflow.
 	rows, err := db.q.Query(ctx, `SELECT `+userColumns+`,
 			(SELECT count(*) FROM resource_users ru WHERE ru.user_id = u.id`+inResources+`),
 			(SELECT count(*) FROM tokens t WHERE t.user_id = u.id`+onResources+`)
-		FROM users u`+rest, q.args...)
+		`+userFrom+rest, q.args...)
 	if err != nil {
 		return nil, 0, err
 	}
