@@ -24,7 +24,8 @@ import (
 // read users, resources and tokens, change users' contact fields, enable,
 // disable, reset and check tokens, and verify or delete user issues; owner
 // keys are bound to one resource and read it, its users, tokens and user
-// issues and set its portal and RADIUS clients; validate keys only call /validate. Anything
+// issues and set its portal and RADIUS clients; directories are the
+// superadmin's; validate keys only call /validate. Anything
 // else is 403 with an AccessDenied activity. Out of an owner key's
 // resource, users, tokens and issues answer 404 as if they did not exist
 // (the attempt is still recorded), so a key cannot probe for them.
@@ -64,6 +65,14 @@ func (h *Handler) APIRoutes(g *gin.RouterGroup) {
 	g.DELETE("/issues/:id", h.apiAllow(helpdesk...), h.apiHandleIssue(false))
 
 	g.GET("/activities", h.apiAllow(anyAdmin...), h.apiListActivities)
+
+	g.POST("/directories", h.apiAllow(superadmin...), h.apiCreateDirectory)
+	g.GET("/directories", h.apiAllow(superadmin...), h.apiListDirectories)
+	g.GET("/directories/:id", h.apiAllow(superadmin...), h.apiGetDirectory)
+	g.PATCH("/directories/:id", h.apiAllow(superadmin...), h.apiPatchDirectory)
+	g.DELETE("/directories/:id", h.apiAllow(superadmin...), h.apiDeleteDirectory)
+	g.POST("/directories/:id/test", h.apiAllow(superadmin...), h.apiTestDirectory)
+	g.POST("/directories/:id/sync", h.apiAllow(superadmin...), h.apiSyncDirectory)
 
 	g.POST("/validate", h.apiAllow(validators...), h.apiValidate)
 }

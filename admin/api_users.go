@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"strconv"
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -31,6 +32,11 @@ type apiUser struct {
 	UpdatedAt            time.Time  `json:"updated_at"`
 	PasswordChangedAt    *time.Time `json:"password_changed_at"`
 	Resources            []int64    `json:"resources"`
+	// Source is "local" (made in tokenportal) or "directory"; a directory's
+	// user names it (SPEC §12).
+	Source        string `json:"source"`
+	DirectoryID   *int64 `json:"directory_id"`
+	DirectoryName string `json:"directory,omitempty"`
 }
 
 // apiUserOut shapes u for the API; resources are the ids of the resources
@@ -41,10 +47,13 @@ func (h *Handler) apiUserOut(u workflow.User, resources []int64) apiUser {
 	}
 	out := apiUser{
 		ID: u.ID, Login: u.Login, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone,
-		HasPassword: u.PasswordHash != "", PasswordNeverExpires: u.PasswordNeverExpires, Disabled: u.Disabled,
+		HasPassword: u.HasPassword(), PasswordNeverExpires: u.PasswordNeverExpires, Disabled: u.Disabled,
 		Language: u.Language, Locked: u.LockedUntil != nil && h.Svc.Now().Before(*u.LockedUntil),
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), PasswordChangedAt: apiTime(u.PasswordChangedAt),
-		Resources: resources,
+		Resources: resources, Source: "local", DirectoryID: u.DirectoryID, DirectoryName: u.DirectoryName,
+	}
+	if u.FromDirectory() {
+		out.Source = "directory"
 	}
 	if d := apiDate(u.ValidUntil); d != "" {
 		out.ValidUntil = &d
@@ -219,8 +228,15 @@ func (h *Handler) apiListUsers(c *gin.Context) {
 	if !ok {
 		return
 	}
+	source := strings.TrimSpace(c.Query("source"))
+	if id, err := strconv.ParseInt(source, 10, 64); source != "" && source != "local" && (err != nil || id <= 0) {
+		h.apiBadRequest(c, `The query parameter source must be "local" or a directory's id.`,
+			map[string]string{"source": `Use "local" or a directory's id.`})
+		return
+	}
 	rows, total, err := h.Svc.Store.ListUsers(ctx, workflow.UserFilter{
-		Query: strings.TrimSpace(c.Query("q")), ResourceID: resourceID, After: strings.ToLower(c.Query("after")), Limit: limit + 1,
+		Query: strings.TrimSpace(c.Query("q")), ResourceID: resourceID, Source: source,
+		After: strings.ToLower(c.Query("after")), Limit: limit + 1,
 	})
 	if err != nil {
 		h.fail(c, err)

@@ -90,13 +90,61 @@ func (w *CodeRequestWorker) Work(ctx context.Context, job *river.Job[workflow.Co
 	return w.Svc.SendRequestedCode(ctx, job.Args)
 }
 
+// DirectorySyncsID names the periodic look for due directory syncs.
+const DirectorySyncsID = "directory_syncs"
+
+// DirectorySyncsInterval is how often due directory syncs are looked for:
+// a directory's sync_interval is kept to within it.
+const DirectorySyncsInterval = time.Minute
+
+// DirectorySyncsArgs is the job that runs the directory syncs that are due
+// (SPEC §12: each directory's sync_interval).
+type DirectorySyncsArgs struct{}
+
+// Kind names the job for the queue.
+func (DirectorySyncsArgs) Kind() string { return "directory_syncs" }
+
+// InsertOpts keep at most one waiting or running: a long sync is not
+// joined by the next minute's look.
+func (DirectorySyncsArgs) InsertOpts() river.InsertOpts {
+	return PurgeActivitiesArgs{}.InsertOpts()
+}
+
+// DirectorySyncsWorker runs DirectorySyncsArgs. A sync claims its
+// directory in the database, so one runs at a time however many instances
+// look.
+type DirectorySyncsWorker struct {
+	river.WorkerDefaults[DirectorySyncsArgs]
+	Svc *workflow.Service
+	Log *slog.Logger
+}
+
+// Work runs the due syncs one after the other; each records its outcome.
+func (w *DirectorySyncsWorker) Work(ctx context.Context, job *river.Job[DirectorySyncsArgs]) error {
+	n, err := w.Svc.DueDirectorySyncs(ctx)
+	if n > 0 || err != nil {
+		w.Log.InfoContext(ctx, "directory syncs run", "directories", n, "err", err)
+	}
+	return err
+}
+
+// Timeout leaves room for several directories' syncs.
+func (w *DirectorySyncsWorker) Timeout(*river.Job[DirectorySyncsArgs]) time.Duration {
+	return 4 * workflow.DirectorySyncTimeout
+}
+
 // Option registers the code request worker, the purge worker and its
-// periodic job (hourly, and once when a client becomes the leader) with the
-// queue of notify.NewQueue.
+// periodic job (hourly, and once when a client becomes the leader), and the
+// look for due directory syncs (every minute) with the queue of
+// notify.NewQueue.
 func Option(svc *workflow.Service, log *slog.Logger) notify.QueueOption {
 	return func(c *river.Config) {
 		river.AddWorker(c.Workers, &PurgeActivitiesWorker{Svc: svc, Log: log})
 		river.AddWorker(c.Workers, &CodeRequestWorker{Svc: svc, Log: log})
+		river.AddWorker(c.Workers, &DirectorySyncsWorker{Svc: svc, Log: log})
+		c.PeriodicJobs = append(c.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(DirectorySyncsInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return DirectorySyncsArgs{}, nil },
+			&river.PeriodicJobOpts{ID: DirectorySyncsID, RunOnStart: true}))
 		c.PeriodicJobs = append(c.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(PurgeInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return PurgeActivitiesArgs{}, nil },
 			&river.PeriodicJobOpts{ID: PurgeActivitiesID, RunOnStart: true}))
