@@ -1,11 +1,11 @@
 package admin
 
 import (
-	"strconv"
 	"bytes"
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
