@@ -151,3 +151,37 @@ func TestAuthenticateContext(t *testing.T) {
 		t.Errorf("deadline: %v", err)
 	}
 }
+
+// TestObjectGUID reads and authenticates by a binary objectGUID, as with
+// Active Directory.
+func TestObjectGUID(t *testing.T) {
+	t.Parallel()
+	s := server(t)
+	d := directory(s)
+	d.Attributes.ID = "objectGUID"
+	c := &ldap.Client{}
+	snap, err := c.Read(t.Context(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, e := range snap.Entries {
+		ids[e.Login] = e.ID
+	}
+	for _, i := range []int{1, 2, 500, users} {
+		want, err := ldap.GUIDString(slapdtest.ObjectGUID(i))
+		if err != nil || ids[slapdtest.UID(i)] != want {
+			t.Errorf("user %d: id %q, want %q", i, ids[slapdtest.UID(i)], want)
+		}
+	}
+	id, _ := ldap.GUIDString(slapdtest.ObjectGUID(5))
+	if err := c.Authenticate(t.Context(), d, id, "", slapdtest.Password(5)); err != nil {
+		t.Errorf("by objectGUID: %v", err)
+	}
+	if err := c.Authenticate(t.Context(), d, id, slapdtest.UID(6), slapdtest.Password(6)); !errors.Is(err, workflow.ErrDirectoryCredentials) {
+		t.Errorf("by objectGUID, another's password: %v", err)
+	}
+	if err := c.Authenticate(t.Context(), d, "not-a-guid", slapdtest.UID(6), slapdtest.Password(6)); err != nil {
+		t.Errorf("not a GUID, by login: %v", err)
+	}
+}

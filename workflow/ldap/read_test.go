@@ -2,6 +2,7 @@ package ldap_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -159,5 +160,98 @@ func TestReadFails(t *testing.T) {
 				t.Errorf("a failed read returned %d entries", len(snap.Entries))
 			}
 		})
+	}
+}
+
+// TestReadCancelled: a context that ends during a read ends it with an
+// error.
+func TestReadCancelled(t *testing.T) {
+	t.Parallel()
+	s := server(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
+	defer cancel()
+	// Pages of one entry: the read takes far longer than the context.
+	snap, err := (&ldap.Client{PageSize: 1}).Read(ctx, directory(s))
+	if !errors.Is(err, context.DeadlineExceeded) || len(snap.Entries) != 0 {
+		t.Errorf("Read: %d entries, %v; want a deadline error", len(snap.Entries), err)
+	}
+}
+
+// TestReadFollowsChanges: a renamed entry keeps its id, a deleted one is
+// gone, group changes show.
+func TestReadFollowsChanges(t *testing.T) {
+	t.Parallel()
+	s := slapdtest.New(t, slapdtest.Options{Users: 5, Groups: map[string][]int{"staff": {1, 2}}})
+	d := directory(s)
+	d.Groups = []workflow.DirectoryGroup{{GroupDN: s.GroupDN("staff"), ResourceID: 1}}
+	c := &ldap.Client{}
+	read := func() map[string]workflow.DirectoryEntry {
+		t.Helper()
+		snap, err := c.Read(t.Context(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[string]workflow.DirectoryEntry{}
+		for _, e := range snap.Entries {
+			byID[e.ID] = e
+		}
+		return byID
+	}
+	before := read()
+	id := func(i int) string {
+		for id, e := range before {
+			if e.Login == slapdtest.UID(i) {
+				return id
+			}
+		}
+		t.Fatalf("no user %d", i)
+		return ""
+	}
+	id1, id2, id3 := id(1), id(2), id(3)
+
+	renamed, err := s.Rename(s.UserDN(1), "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A member DN is not renamed with its entry (no referential integrity).
+	if err := s.RemoveMember("staff", s.UserDN(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddMember("staff", renamed); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveMember("staff", s.UserDN(2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Modify(s.UserDN(3), "mail", "new@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(s.UserDN(4)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddUser(6, true); err != nil {
+		t.Fatal(err)
+	}
+
+	after := read()
+	if len(after) != 5 {
+		t.Errorf("%d entries, want 5", len(after))
+	}
+	if e := after[id1]; e.Login != "anna" || e.DN != renamed || len(e.Groups) != 1 {
+		t.Errorf("renamed: %+v", e)
+	}
+	if e := after[id2]; len(e.Groups) != 0 {
+		t.Errorf("removed from the group: %+v", e)
+	}
+	if e := after[id3]; e.Email != "new@example.org" {
+		t.Errorf("new mail: %+v", e)
+	}
+	for _, e := range after {
+		if e.Login == slapdtest.UID(4) {
+			t.Errorf("deleted user read: %+v", e)
+		}
+		if e.Login == slapdtest.UID(6) && !e.Disabled {
+			t.Errorf("added disabled user: %+v", e)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package slapdtest
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -15,7 +17,8 @@ func config(dir string) string {
 		fmt.Fprintf(&b, "include %q\n", filepath.Join(SchemaDir, s+".schema"))
 	}
 	p := func(name string) string { return fmt.Sprintf("%q", filepath.Join(dir, name)) }
-	fmt.Fprintf(&b, `modulepath %q
+	fmt.Fprintf(&b, `%s
+modulepath %q
 moduleload back_mdb
 pidfile %s
 argsfile %s
@@ -35,6 +38,7 @@ directory %s
 index objectClass eq
 index uid,mail eq
 index entryUUID eq
+index objectGUID eq
 index member,uniqueMember eq
 index employeeType eq
 
@@ -49,12 +53,21 @@ access to *
 	by dn.exact=%q read
 	by dn.exact=%q read
 	by * none
-`, ModulePath, p("slapd.pid"), p("slapd.args"), p("ca.pem"), p("server.pem"), p("server-key.pem"),
+`, guidSchema, ModulePath, p("slapd.pid"), p("slapd.args"), p("ca.pem"), p("server.pem"), p("server-key.pem"),
 		BaseDN, RootDN, RootPassword, p("data"),
 		PortalDN, LimitedDN, LimitedSizeLimit, LimitedSizeLimit, LimitedSizeLimit,
 		PortalDN, LimitedDN)
 	return b.String()
 }
+
+// guidSchema gives users Active Directory's binary objectGUID (AD's OID),
+// searchable by equality, through an auxiliary class of the example
+// enterprise number 32473.
+const guidSchema = `attributetype ( 1.2.840.113556.1.4.2 NAME 'objectGUID'
+	EQUALITY octetStringMatch
+	SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+objectclass ( 1.3.6.1.4.1.32473.1.1 NAME 'slapdtestGUID' SUP top AUXILIARY
+	MAY objectGUID )`
 
 // initialLDIF is the data slapadd loads: the tree, the service accounts,
 // the users and the groups of opts.
@@ -96,6 +109,10 @@ func initialLDIF(opts Options) ([]byte, error) {
 func userLDIF(i int, disabled bool) string {
 	s := fmt.Sprintf("dn: %s\n", UserDN(i))
 	for _, a := range userAttributes(i, disabled) {
+		if a[0] == "objectGUID" {
+			s += "objectGUID:: " + base64.StdEncoding.EncodeToString([]byte(a[1])) + "\n"
+			continue
+		}
 		s += fmt.Sprintf("%s: %s\n", a[0], a[1])
 	}
 	return s + "\n"
@@ -105,6 +122,8 @@ func userLDIF(i int, disabled bool) string {
 func userAttributes(i int, disabled bool) [][2]string {
 	attrs := [][2]string{
 		{"objectClass", "inetOrgPerson"},
+		{"objectClass", "slapdtestGUID"},
+		{"objectGUID", string(ObjectGUID(i))},
 		{"uid", UID(i)},
 		{"cn", fmt.Sprintf("Test User %05d", i)},
 		{"givenName", "Test"},
@@ -121,6 +140,14 @@ func userAttributes(i int, disabled bool) [][2]string {
 
 // Mobile is the mobile number of user i: +31610000001 for 1.
 func Mobile(i int) string { return fmt.Sprintf("+3161%07d", i) }
+
+// ObjectGUID is user i's objectGUID: 16 bytes, the first six of them bytes
+// a filter must escape (*, (, ), backslash, NUL and 0xff), the last four i.
+func ObjectGUID(i int) []byte {
+	b := []byte{'*', '(', ')', '\\', 0, 0xff, 1, 2, 3, 4, 5, 6, 0, 0, 0, 0}
+	binary.BigEndian.PutUint32(b[12:], uint32(i))
+	return b
+}
 
 // Email is the mail of user i: user00001@example.org for 1.
 func Email(i int) string { return UID(i) + "@example.org" }

@@ -134,7 +134,17 @@ func Start(opts Options) (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	if err := s.start(); err != nil {
+	// Another process may take a free port before slapd binds it: then
+	// try new ones.
+	for attempt := 1; ; attempt++ {
+		if s.ldapPort, s.ldapsPort, err = freePorts(); err != nil {
+			break
+		}
+		if err = s.start(); err == nil || attempt == 3 {
+			break
+		}
+	}
+	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -147,12 +157,6 @@ func (s *Server) setUp(opts Options) error {
 		return fmt.Errorf("slapdtest: certificates: %w", err)
 	}
 	s.caPEM = ca
-	if s.ldapPort, err = freePort(); err != nil {
-		return err
-	}
-	if s.ldapsPort, err = freePort(); err != nil {
-		return err
-	}
 	if err := os.Mkdir(filepath.Join(s.dir, "data"), 0o700); err != nil {
 		return err
 	}
@@ -175,14 +179,18 @@ func (s *Server) setUp(opts Options) error {
 
 func (s *Server) path(name string) string { return filepath.Join(s.dir, name) }
 
-// freePort asks the kernel for a free port of 127.0.0.1.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+// freePorts asks the kernel for two distinct free ports of 127.0.0.1.
+func freePorts() (int, int, error) {
+	var ports [2]int
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, 0, err
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ports[0], ports[1], nil
 }
 
 // syncBuffer collects slapd's output, written by exec's copying goroutine.
