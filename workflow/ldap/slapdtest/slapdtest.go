@@ -5,9 +5,13 @@
 // The directory has the suffix dc=example,dc=org with ou=people, ou=groups
 // and ou=services. Users are numbered from 1: user i is
 // uid=userNNNNN,ou=people,dc=example,dc=org (UID(i), UserDN(i)) with the
-// password pw-userNNNNN (Password(i)). Two service accounts read it:
-// cn=portal (no limits) and cn=limited (at most LimitedSizeLimit entries, also
-// in paged searches). userPassword is readable by nobody.
+// password pw-userNNNNN (Password(i)), mail, mobile, givenName Test, sn
+// "User NNNNN", a binary objectGUID (ObjectGUID(i), as Active Directory has
+// one) and, when Options.Disabled lists it, employeeType: disabled. Groups
+// are groupOfNames cn=<name>,ou=groups,dc=example,dc=org. Two service
+// accounts read it: cn=portal (no limits) and cn=limited (at most
+// LimitedSizeLimit entries, also in paged searches). userPassword is
+// readable by nobody; a user may bind with it and change it.
 package slapdtest
 
 import (
