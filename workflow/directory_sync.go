@@ -74,18 +74,19 @@ func syncFailure(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "the sync took longer than " + DirectorySyncTimeout.String()
-	case errors.As(err, &e) && e.Code == CodeInternal:
-		return "the database failed (see the log)"
-	case errors.As(err, &e):
+	case errors.As(err, &e) && e.Code != CodeInternal:
 		return string(e.Message)
 	}
-	return err.Error()
+	return "the database failed (see the log)"
+
 }
 
 func (s *Service) syncDirectory(ctx context.Context, d Directory, by Actor, m Meta, run *DirectorySyncRun) error {
 	snap, err := s.Directories.Read(ctx, d)
 	if err != nil {
-		return err
+		// The client's words, for the superadmin's page: it says what
+		// went wrong with the directory, never a secret.
+		return &Error{Code: CodeUnavailable, Message: SafeText(err.Error()), Err: err}
 	}
 	entries, problems := syncEntries(d, snap)
 	author := Actor{Type: ActorSystem, Name: truncate("directory "+d.Name, 100)}

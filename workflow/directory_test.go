@@ -1,7 +1,6 @@
 package workflow_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -155,8 +154,12 @@ func TestDirectorySync(t *testing.T) {
 
 	// A renamed login follows its user (the stable id), tokens and all.
 	before := w.user(t, uid(3))
-	_, err = w.ldap.Rename(slapdtest.UserDN(3), "jane.three")
+	dn3, err := w.ldap.Rename(slapdtest.UserDN(3), "jane.three")
 	must(t, err)
+	// As the referential integrity of a real directory does: the group
+	// names the new DN.
+	must(t, w.ldap.RemoveMember("vpn", slapdtest.UserDN(3)))
+	must(t, w.ldap.AddMember("vpn", dn3))
 	wantCounts(t, w.sync(t), workflow.DirectorySyncCounts{Updated: 1, Skipped: 1})
 	if u := w.user(t, "jane.three"); u.ID != before.ID {
 		t.Fatalf("rename made another user: %d, was %d", u.ID, before.ID)

@@ -47,7 +47,7 @@ func (db *DB) ApplyDirectorySync(ctx context.Context, d workflow.Directory, entr
 				first_name = CASE WHEN $8 THEN s.first_name ELSE u.first_name END,
 				last_name = CASE WHEN $9 THEN s.last_name ELSE u.last_name END, updated_at = $2
 			FROM directory_sync s
-			WHERE s.user_id = u.id AND NOT s.skip AND (u.login <> s.login OR ($6 AND u.email <> s.email)
+			WHERE u.directory_id = $1 AND s.user_id = u.id AND NOT s.skip AND (u.login <> s.login OR ($6 AND u.email <> s.email)
 				OR ($7 AND u.phone <> s.phone) OR ($8 AND u.first_name <> s.first_name) OR ($9 AND u.last_name <> s.last_name))
 			RETURNING u.id AS user_id, NULL::bigint AS resource_id)` + activity(workflow.EventUserUpdated, "")},
 		{nil, ``}, // the new users' conflicts, after the renames
