@@ -19,6 +19,7 @@ import (
 	"tokenportal/views"
 	"tokenportal/workflow"
 	"tokenportal/workflow/jobs"
+	"tokenportal/workflow/ldap"
 	"tokenportal/workflow/notify"
 	"tokenportal/workflow/store"
 )
@@ -81,6 +82,8 @@ func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*App, error) {
 		sessions: pgxstore.NewWithCleanupInterval(pool, 5*time.Minute),
 	}
 	a.Service.BaseURL = cfg.BaseURL.String()
+	// Directory users' passwords and the syncs (SPEC §12) go over LDAP.
+	a.Service.Directories = &ldap.Client{}
 	// The settings page's mail and SMS settings and templates apply over
 	// the environment's, read at send time (cached briefly) on every instance.
 	a.Notifier, err = notify.New(notify.Config{SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, SMSGatewayURL: cfg.SMSGatewayURL,
