@@ -116,6 +116,7 @@ func (db *DB) loadSnapshot(ctx context.Context, entries []workflow.DirectorySync
 			phone text NOT NULL, first_name text NOT NULL, last_name text NOT NULL, disabled boolean NOT NULL,
 			skip boolean NOT NULL, user_id bigint) ON COMMIT DROP`,
 		`CREATE TEMP TABLE directory_sync_groups (external_id text NOT NULL, resource_id bigint NOT NULL) ON COMMIT DROP`,
+		`CREATE INDEX ON directory_sync_groups (external_id, resource_id)`,
 	} {
 		if _, err := db.q.Exec(ctx, ddl); err != nil {
 			return err
