@@ -38,6 +38,7 @@ import (
 
 	"tokenportal/workflow"
 	"tokenportal/workflow/otp"
+	"tokenportal/workflow/ldap/slapdtest"
 	"tokenportal/workflow/store"
 	"tokenportal/workflow/store/storetest"
 )
@@ -75,6 +76,7 @@ type loadResult struct {
 type loadFixture struct {
 	resourceID  int64
 	validateKey string
+	superKey    string // a superadmin API key, for the directory's sync
 	hotpLogins  []string // one per validate client, each with an HOTP token
 	radLogins   []string // one per RADIUS client, each with an HOTP token
 	homeLogins  []string // one per home client, password only
@@ -189,6 +191,8 @@ func TestLoad(t *testing.T) {
 		results = append(results, loadResult{name: "admin Activities (1M)", aim: "< 100 ms",
 			note: "skipped: GET /admin/activities is not built yet (the area shows \"not available\")"})
 	}
+
+	results = append(results, loadDirectorySync(t, inst, fx))
 
 	pg := loadPgbench(t, ctx)
 	if pg.rate > 0 {
@@ -399,6 +403,9 @@ func seedLoad(t *testing.T, ctx context.Context, env Env, pool *pgxpool.Pool) lo
 		t.Fatal(err)
 	}
 	if fx.validateKey, _, err = svc.CreateAPIKey(ctx, workflow.NewAPIKey{Name: "load validate", Role: workflow.RoleValidate}, by, m); err != nil {
+		t.Fatal(err)
+	}
+	if fx.superKey, _, err = svc.CreateAPIKey(ctx, workflow.NewAPIKey{Name: "load superadmin", Role: workflow.RoleSuperadmin}, by, m); err != nil {
 		t.Fatal(err)
 	}
 	user := func(login, password string) workflow.User {
@@ -757,4 +764,68 @@ func loadCPUs() string {
 		return "?"
 	}
 	return strconv.Itoa(strings.Count(string(b), "processor\t:")) + " cores"
+}
+
+// loadDirectoryUsers is the size of the directory the load test syncs.
+const loadDirectoryUsers = 10_000
+
+// loadDirectorySync times the sync of a slapd with 10,000 users, all in a
+// group assigned to the load resource, through the running binary's API:
+// the first sync (every user created and assigned) and a second one that
+// finds nothing to change.
+func loadDirectorySync(t *testing.T, inst *Instance, fx loadFixture) loadResult {
+	t.Helper()
+	r := loadResult{name: fmt.Sprintf("directory sync, %d users (slapd)", loadDirectoryUsers), aim: "< 10 s"}
+	if err := slapdtest.Available(); err != nil {
+		r.note = "skipped: " + err.Error()
+		return r
+	}
+	members := make([]int, loadDirectoryUsers)
+	for i := range members {
+		members[i] = i + 1
+	}
+	s := slapdtest.New(t, slapdtest.Options{Users: loadDirectoryUsers, Groups: map[string][]int{"staff": members}})
+	client := loadClient()
+	api := func(method, path string, body any, out any) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, inst.URL+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+fx.superKey)
+		req.Header.Set("Content-Type", "application/json")
+		answer, err := loadDo(client, req, http.StatusOK)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		if err := json.Unmarshal(answer, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var d struct{ ID int64 }
+	b, _ := json.Marshal(map[string]any{"name": "Load directory", "url": s.URL(), "bind_dn": s.PortalDN(),
+		"bind_password": s.PortalPassword(), "base_dn": slapdtest.PeopleDN, "sync_interval": "0",
+		"groups": []map[string]any{{"group_dn": s.GroupDN("staff"), "resource_id": fx.resourceID}}})
+	req, _ := http.NewRequest(http.MethodPost, inst.URL+"/api/v1/directories", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+fx.superKey)
+	req.Header.Set("Content-Type", "application/json")
+	answer, err := loadDo(client, req, http.StatusCreated)
+	if err != nil {
+		t.Fatalf("creating the load directory: %v", err)
+	}
+	if err := json.Unmarshal(answer, &d); err != nil {
+		t.Fatal(err)
+	}
+	var times [2]time.Duration
+	for i := range times {
+		var counts map[string]any
+		t0 := time.Now()
+		api(http.MethodPost, fmt.Sprintf("/api/v1/directories/%d/sync", d.ID), nil, &counts)
+		times[i] = time.Since(t0)
+		if i == 0 && (counts["created"] != float64(loadDirectoryUsers) || counts["assigned"] != float64(loadDirectoryUsers)) {
+			t.Fatalf("first sync: %v", counts)
+		}
+	}
+	r.note = fmt.Sprintf("first sync (%d created and assigned) %.1f s; a second, with nothing to change, %.1f s",
+		loadDirectoryUsers, times[0].Seconds(), times[1].Seconds())
+	t.Logf("%s: %s", r.name, r.note)
+	return r
 }
