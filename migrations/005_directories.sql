@@ -53,3 +53,12 @@ CREATE UNIQUE INDEX users_directory_external_key ON users (directory_id, externa
 -- adds and removes only its own.
 ALTER TABLE resource_users ADD COLUMN directory_id bigint REFERENCES directories (id) ON DELETE SET NULL;
 CREATE INDEX resource_users_directory_idx ON resource_users (directory_id) WHERE directory_id IS NOT NULL;
+
+-- A directory's user asks to restore a forgotten password (or an address the
+-- directory keeps) without a new one: the helpdesk resets it in the
+-- directory. A new password or address still needs its lost item.
+ALTER TABLE user_issues
+    DROP CONSTRAINT user_issues_check,
+    DROP CONSTRAINT user_issues_check1,
+    ADD CONSTRAINT user_issues_new_password_lost CHECK (new_password_hash IS NULL OR 'password' = ANY (lost)),
+    ADD CONSTRAINT user_issues_new_email_lost CHECK (new_email IS NULL OR 'email' = ANY (lost));

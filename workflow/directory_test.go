@@ -293,6 +293,29 @@ func TestDirectorySync(t *testing.T) {
 	}
 	must(t, w.svc.Store.FinishDirectorySync(bg, w.dir.ID, workflow.DirectorySyncRun{At: w.clock.Now(), OK: true}))
 
+	// The periodic sync (the River job's work): due sync_interval after
+	// the last one, not before.
+	d, err = w.svc.Directory(bg, w.dir.ID)
+	must(t, err)
+	din := d.Input()
+	din.SyncInterval = "1m"
+	_, err = w.svc.UpdateDirectory(bg, w.dir.ID, din, workflow.SystemActor, workflow.Meta{})
+	must(t, err)
+	if n, err := w.svc.DueDirectorySyncs(bg); err != nil || n != 0 {
+		t.Fatalf("due syncs right after one: %d %v", n, err)
+	}
+	must(t, w.ldap.Modify(slapdtest.UserDN(13), "givenName", "Periodic"))
+	w.clock.Advance(61 * time.Second)
+	if n, err := w.svc.DueDirectorySyncs(bg); err != nil || n != 1 {
+		t.Fatalf("due syncs a minute later: %d %v", n, err)
+	}
+	if u := w.user(t, uid(13)); u.FirstName != "Periodic" {
+		t.Fatalf("the periodic sync did not run: %+v", u)
+	}
+	if n, err := w.svc.DueDirectorySyncs(bg); err != nil || n != 0 {
+		t.Fatalf("due syncs right after the periodic one: %d %v", n, err)
+	}
+
 	// The same users sign in: after the sync, not in parallel with it.
 	t.Run("SignIn", func(t *testing.T) { testDirectorySignIn(t, w) })
 }
@@ -379,6 +402,24 @@ func testDirectorySignIn(t *testing.T, w *directoryWorld) {
 	must(t, err)
 	if rf.Password != workflow.EvidenceVerified {
 		t.Fatalf("restore password proof %q, want verified", rf.Password)
+	}
+	// A forgotten password: the request is recorded without a new one,
+	// and the helpdesk is told to reset it in the directory.
+	rf, err = w.svc.RestoreStart(bg, w.portal, uid(23), []string{workflow.LostPassword}, workflow.Meta{IP: "198.51.100.8"})
+	must(t, err)
+	rf, err = w.svc.RestoreProve(bg, w.portal, rf, workflow.RestoreProofs{}, workflow.Meta{IP: "198.51.100.8"})
+	must(t, err)
+	_, err = w.svc.RestoreFinish(bg, w.portal, rf, workflow.RestoreChoice{Password: "A new and long passphrase 7"}, workflow.Meta{IP: "198.51.100.8"})
+	must(t, err)
+	var issueID int64
+	must(t, storetest.Pool(t).QueryRow(bg, `SELECT id FROM user_issues WHERE user_id = $1 AND status = 'open'`, w.user(t, uid(23)).ID).Scan(&issueID))
+	is, err := w.svc.Store.IssueByID(bg, issueID)
+	must(t, err)
+	if is.NewPasswordHash != "" || is.UserDirectory != w.dir.Name {
+		t.Fatalf("issue of a directory user: new password %q, directory %q", is.NewPasswordHash, is.UserDirectory)
+	}
+	if effects := strings.Join(workflow.PlanIssue(is, nil).Describe(is), " "); !strings.Contains(effects, "reset it in the directory") {
+		t.Fatalf("the confirmation does not say where the password is reset: %s", effects)
 	}
 
 	// The directory down: every password use fails closed, and the users
