@@ -98,9 +98,7 @@ func TestAPIDirectories(t *testing.T) {
 
 	// Delete: its users stay, detached and disabled.
 	u := newUser(t, env, "api-dir-user-"+tag)
-	if _, err := env.App.Pool.Exec(ctx, "UPDATE users SET directory_id = $1, external_id = 'x' WHERE id = $2", d.ID, u.ID); err != nil {
-		t.Fatal(err)
-	}
+	linkUser(t, env, workflow.Directory{ID: d.ID}, u)
 	status, body = apiDo(t, env, http.MethodDelete, path, key, nil)
 	var deleted struct {
 		Deleted       bool `json:"deleted"`

@@ -99,7 +99,7 @@ func directoryForm(c *gin.Context) (workflow.DirectoryInput, map[string]string) 
 		SyncInterval: c.PostForm("sync_interval")}
 	values := directoryValues(in)
 	for i := 0; i <= workflow.MaxDirectoryGroups; i++ {
-		dnKey, resKey := groupKey(i, "group_dn"), groupKey(i, "resource_id")
+		dnKey, resKey := views.DirectoryGroupField(i, "group_dn"), views.DirectoryGroupField(i, "resource_id")
 		dn, sentDN := c.GetPostForm(dnKey)
 		res, sentRes := c.GetPostForm(resKey)
 		if !sentDN && !sentRes {
@@ -117,16 +117,13 @@ func directoryForm(c *gin.Context) (workflow.DirectoryInput, map[string]string) 
 	// The kept rows are renumbered as in.Groups, so the service's errors
 	// ("groups[1].resource_id") land on the row they are about.
 	for i, g := range in.Groups {
-		values[groupKey(i, "group_dn")] = g.GroupDN
+		values[views.DirectoryGroupField(i, "group_dn")] = g.GroupDN
 		if g.ResourceID > 0 {
-			values[groupKey(i, "resource_id")] = idString(g.ResourceID)
+			values[views.DirectoryGroupField(i, "resource_id")] = idString(g.ResourceID)
 		}
 	}
 	return in, values
 }
-
-// groupKey is the form name of a group row's field: groups.0.group_dn.
-func groupKey(i int, field string) string { return "groups." + strconv.Itoa(i) + "." + field }
 
 // directoryValues fills the form from input, without the password.
 func directoryValues(in workflow.DirectoryInput) map[string]string {
@@ -137,7 +134,7 @@ func directoryValues(in workflow.DirectoryInput) map[string]string {
 		"attributes.first_name": a.FirstName, "attributes.last_name": a.LastName, "attributes.id": a.ID,
 		"disabled_filter": in.DisabledFilter, "nested_groups": checked(in.NestedGroups), "sync_interval": in.SyncInterval}
 	for i, g := range in.Groups {
-		v[groupKey(i, "group_dn")], v[groupKey(i, "resource_id")] = g.GroupDN, idString(g.ResourceID)
+		v[views.DirectoryGroupField(i, "group_dn")], v[views.DirectoryGroupField(i, "resource_id")] = g.GroupDN, idString(g.ResourceID)
 	}
 	return v
 }
@@ -146,7 +143,7 @@ func directoryValues(in workflow.DirectoryInput) map[string]string {
 func groupRows(values map[string]string) int {
 	n := 0
 	for {
-		if _, ok := values[groupKey(n, "group_dn")]; !ok {
+		if _, ok := values[views.DirectoryGroupField(n, "group_dn")]; !ok {
 			return n + 3
 		}
 		n++

@@ -572,11 +572,11 @@ func DirectoryFormPage(c AdminChrome, d DirectoryEdit) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = field(d.Form, groupField(i, "group_dn"), "Group "+strconv.Itoa(i+1)+" DN", "text", "off", "").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = field(d.Form, DirectoryGroupField(i, "group_dn"), "Group "+strconv.Itoa(i+1)+" DN", "text", "off", "").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = selectField(d.Form, groupField(i, "resource_id"), groupField(i, "resource_id"), "Group "+strconv.Itoa(i+1)+" resource", withEmpty("No resource", d.Resources), "").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = selectField(d.Form, DirectoryGroupField(i, "resource_id"), DirectoryGroupField(i, "resource_id"), "Group "+strconv.Itoa(i+1)+" resource", withEmpty("No resource", d.Resources), "").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

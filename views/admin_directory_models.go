@@ -65,5 +65,8 @@ var directoryAttributes = []struct{ Field, Label string }{
 	{"first_name", "First name attribute"}, {"last_name", "Last name attribute"}, {"id", "Stable id attribute"},
 }
 
-// groupField is the form name of a group row's field: groups.0.group_dn.
-func groupField(i int, field string) string { return "groups." + strconv.Itoa(i) + "." + field }
+// DirectoryGroupField is the form name of a group row's field:
+// groups.0.group_dn.
+func DirectoryGroupField(i int, field string) string {
+	return "groups." + strconv.Itoa(i) + "." + field
+}
