@@ -335,3 +335,39 @@ func TestDirectoryUserPage(t *testing.T) {
 		t.Fatalf("local user page: %s", mainText(p))
 	}
 }
+
+// The list shows the last sync: its time, outcome, counts and the first
+// problems.
+func TestDirectoriesLastSync(t *testing.T) {
+	t.Parallel()
+	env := setup(t).env
+	ctx := context.Background()
+	tag := apiTag(t)
+	ok, failed := newDirectory(t, env, "Synced "+tag), newDirectory(t, env, "Broken "+tag)
+	run := workflow.DirectorySyncRun{At: env.Clock.Now(), OK: true,
+		Counts: workflow.DirectorySyncCounts{Created: 3, Updated: 2, Disabled: 1, Assigned: 4, Skipped: 25}}
+	for i := range 25 {
+		run.Problems = append(run.Problems, fmt.Sprintf("problem-%02d", i))
+	}
+	if err := env.Svc.Store.FinishDirectorySync(ctx, ok.ID, run); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Svc.Store.FinishDirectorySync(ctx, failed.ID, workflow.DirectorySyncRun{At: env.Clock.Now(),
+		Error: "the bind was refused"}); err != nil {
+		t.Fatal(err)
+	}
+	p := signIn(t, env, workflow.RoleSuperadmin).Get("/admin/directories")
+	row := rowNamed(p, ok.Name)
+	for _, want := range []string{views.TimeUTC(run.At), "OK", "3 created, 2 updated, 1 disabled, 0 enabled, 4 assigned, 0 unassigned, 25 skipped",
+		"25 problems", "problem-19", "And 5 more"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the row lacks %q: %s", want, row)
+		}
+	}
+	if strings.Contains(row, "problem-20") {
+		t.Error("more than 20 problems shown")
+	}
+	if row := rowNamed(p, failed.Name); !strings.Contains(row, "failed") || !strings.Contains(row, "the bind was refused") {
+		t.Errorf("failed row: %s", row)
+	}
+}
