@@ -55,7 +55,22 @@ func syncInterval(d time.Duration) string {
 	if d == 0 {
 		return "only by hand"
 	}
-	return "every " + d.String()
+	return "every " + shortDuration(d)
+}
+
+// shortDuration writes d as people would type it: 15m, 1h30m, 2h.
+func shortDuration(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // lastSync shapes the outcome of a directory's last sync for the list.
@@ -86,8 +101,8 @@ func syncCounts(n workflow.DirectorySyncCounts) string {
 }
 
 // directoryForm reads the directory form: the input for the service and
-// the values to show again (never the password). Group rows are read until
-// the first row that was not sent.
+// the values to show again (never the password). Empty group rows are
+// left out.
 func directoryForm(c *gin.Context) (workflow.DirectoryInput, map[string]string) {
 	in := workflow.DirectoryInput{Name: c.PostForm("name"), Kind: c.PostForm("kind"), URL: c.PostForm("url"),
 		StartTLS: c.PostForm("start_tls") == "1", CAPEM: c.PostForm("ca_pem"), BindDN: c.PostForm("bind_dn"),
@@ -98,15 +113,11 @@ func directoryForm(c *gin.Context) (workflow.DirectoryInput, map[string]string) 
 		DisabledFilter: c.PostForm("disabled_filter"), NestedGroups: c.PostForm("nested_groups") == "1",
 		SyncInterval: c.PostForm("sync_interval")}
 	values := directoryValues(in)
-	for i := 0; i <= workflow.MaxDirectoryGroups; i++ {
-		dnKey, resKey := views.DirectoryGroupField(i, "group_dn"), views.DirectoryGroupField(i, "resource_id")
-		dn, sentDN := c.GetPostForm(dnKey)
-		res, sentRes := c.GetPostForm(resKey)
-		if !sentDN && !sentRes {
-			break
-		}
+	for i := range workflow.MaxDirectoryGroups + 1 { // one more, for the service to refuse
+		dn := c.PostForm(views.DirectoryGroupField(i, "group_dn"))
+		res := c.PostForm(views.DirectoryGroupField(i, "resource_id"))
 		if strings.TrimSpace(dn) == "" && strings.TrimSpace(res) == "" {
-			continue // an empty row
+			continue // an empty row, or none
 		}
 		id, err := optionalID(res)
 		if err != nil {
@@ -210,7 +221,9 @@ func (h *Handler) directory(c *gin.Context) (workflow.Directory, bool) {
 
 func (h *Handler) directoryPage(c *gin.Context) {
 	if d, ok := h.directory(c); ok {
-		h.renderDirectoryForm(c, http.StatusOK, d, views.Form{Values: directoryValues(d.Input())})
+		v := directoryValues(d.Input())
+		v["sync_interval"] = shortDuration(d.SyncInterval)
+		h.renderDirectoryForm(c, http.StatusOK, d, views.Form{Values: v})
 	}
 }
 

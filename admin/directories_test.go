@@ -150,7 +150,8 @@ func TestDirectoriesCreateEditDelete(t *testing.T) {
 		t.Fatalf("edit form password: %s", mainText(p))
 	}
 	if attrValue(p, `input[name="groups.0.group_dn"]`) != "cn=vpn,dc=example,dc=org" ||
-		p.Doc.Find(`[name="groups.3.group_dn"]`).Length() != 1 || attrValue(p, `input[name="attributes.email"]`) != "mail" {
+		p.Doc.Find(`[name="groups.3.group_dn"]`).Length() != 1 || attrValue(p, `input[name="attributes.email"]`) != "mail" ||
+		attrValue(p, `input[name="sync_interval"]`) != "1h" {
 		t.Fatal("the edit form is not filled from the directory")
 	}
 	form = formValues(p, "main form")
