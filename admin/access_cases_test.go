@@ -3,8 +3,8 @@ package admin_test
 import "tokenportal/workflow"
 
 // The access cases of the console and API routes of users, resources,
-// portals, tokens, user issues, notifications, admin accounts and API
-// keys: who may use each (SPEC §2). Bodies that would move the fixture
+// portals, tokens, user issues, notifications, directories, admin accounts
+// and API keys: who may use each (SPEC §2). Bodies that would move the fixture
 // elsewhere fail validation instead; deletions run last (TestRoleAccess).
 
 var (
@@ -86,6 +86,15 @@ func init() {
 		accessCase{method: "POST", path: "/admin/admins/:id/reset-totp", allowed: accSuper},
 		accessCase{method: "GET", path: "/admin/admins/:id/reset-password", allowed: accSuper},
 		accessCase{method: "POST", path: "/admin/admins/:id/reset-password", allowed: accSuper},
+		accessCase{method: "GET", path: "/admin/directories", allowed: accSuper},
+		accessCase{method: "GET", path: "/admin/directories/new", allowed: accSuper},
+		accessCase{method: "POST", path: "/admin/directories", allowed: accSuper, body: "name="},
+		accessCase{method: "GET", path: "/admin/directories/:id", allowed: accSuper},
+		accessCase{method: "POST", path: "/admin/directories/:id", allowed: accSuper, body: "name="},
+		accessCase{method: "POST", path: "/admin/directories/:id/test", allowed: accSuper},
+		accessCase{method: "POST", path: "/admin/directories/:id/sync", allowed: accSuper},
+		accessCase{method: "GET", path: "/admin/directories/:id/delete", allowed: accSuper},
+		accessCase{method: "POST", path: "/admin/directories/:id/delete", allowed: accSuper},
 		accessCase{method: "GET", path: "/admin/apikeys", allowed: accSuper},
 		accessCase{method: "GET", path: "/admin/apikeys/new", allowed: accSuper},
 		accessCase{method: "POST", path: "/admin/apikeys", allowed: accSuper, body: "name="},
@@ -121,6 +130,13 @@ func init() {
 		accessCase{method: "GET", path: "/api/v1/issues/:id", allowed: accAnyAdmin},
 		accessCase{method: "POST", path: "/api/v1/issues/:id/verify", allowed: accStaff},
 		accessCase{method: "DELETE", path: "/api/v1/issues/:id", allowed: accStaff},
+		accessCase{method: "POST", path: "/api/v1/directories", allowed: accSuper, body: `{"name":""}`},
+		accessCase{method: "GET", path: "/api/v1/directories", allowed: accSuper},
+		accessCase{method: "GET", path: "/api/v1/directories/:id", allowed: accSuper},
+		accessCase{method: "PATCH", path: "/api/v1/directories/:id", allowed: accSuper, body: `{"name":""}`},
+		accessCase{method: "DELETE", path: "/api/v1/directories/:id", allowed: accSuper},
+		accessCase{method: "POST", path: "/api/v1/directories/:id/test", allowed: accSuper},
+		accessCase{method: "POST", path: "/api/v1/directories/:id/sync", allowed: accSuper},
 		accessCase{method: "POST", path: "/api/v1/validate", allowed: accValidators},
 	)
 }

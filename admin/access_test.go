@@ -73,6 +73,7 @@ type accessFixture struct {
 	issue    int64             // an open issue of user on resource
 	admin    workflow.Admin    // another admin account
 	apikey   int64             // an API key
+	dir      int64             // a directory, without users
 }
 
 func (f *accessFixture) param(name string) string {
@@ -89,6 +90,8 @@ func (f *accessFixture) param(name string) string {
 		return fmt.Sprint(f.admin.ID)
 	case "key":
 		return fmt.Sprint(f.apikey)
+	case "directory":
+		return fmt.Sprint(f.dir)
 	}
 	return "1"
 }
@@ -112,6 +115,8 @@ func (f *accessFixture) fill(path string) string {
 				name = "admin"
 			case "apikeys", "keys":
 				name = "key"
+			case "directories":
+				name = "directory"
 			}
 		}
 		parts[i] = url.PathEscape(f.param(name))
@@ -154,7 +159,12 @@ func newAccessFixture(t *testing.T, env *apptest.Env, owner workflow.Admin) *acc
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &accessFixture{env: env, resource: r, user: u, serial: tok.Serial, issue: is.ID, admin: other, apikey: k.ID}
+	d, err := svc.CreateDirectory(ctx, workflow.DirectoryInput{Name: "acc dir " + tagged, URL: "ldap://127.0.0.1:1",
+		BindDN: "cn=x,dc=example,dc=org", BindPassword: "bind-secret", BaseDN: "dc=example,dc=org"}, workflow.SystemActor, workflow.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &accessFixture{env: env, resource: r, user: u, serial: tok.Serial, issue: is.ID, admin: other, apikey: k.ID, dir: d.ID}
 }
 
 // TestRoleAccess walks every access case with every role and checks that

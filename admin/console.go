@@ -36,6 +36,14 @@ func (h *Handler) done(c *gin.Context, to, flash string) {
 	c.Redirect(http.StatusSeeOther, to)
 }
 
+// doneFailed ends an action that did not succeed without a form to show
+// it on (a connection test, a sync): an error message for the next page
+// and a 303 to it.
+func (h *Handler) doneFailed(c *gin.Context, to, message string) {
+	h.Sessions.Put(c.Request.Context(), keyFlashErr, message)
+	c.Redirect(http.StatusSeeOther, to)
+}
+
 // may reports whether the signed-in admin has one of roles.
 func may(c *gin.Context, roles []workflow.Role) bool { return slices.Contains(roles, current(c).Role) }
 

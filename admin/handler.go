@@ -34,6 +34,7 @@ const (
 	keyEnrolKey  = "enrol_key_id"
 	keyStamp     = "admin_stamp" // workflow.Admin.SessionStamp at sign-in
 	keyFlash     = "flash"
+	keyFlashErr  = "flash_error"
 )
 
 // Routes registers the console on g (/admin), which already carries the
@@ -53,6 +54,7 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 	h.resourceRoutes(in)
 	h.portalRoutes(in)
 	h.radiusRoutes(in)
+	h.directoryRoutes(in)
 	h.tokenRoutes(in)
 	h.issueRoutes(in)
 	h.notificationRoutes(in)
@@ -114,7 +116,7 @@ func (h *Handler) chrome(c *gin.Context, section string) views.AdminChrome {
 func (h *Handler) chromeCounted(c *gin.Context, section string, openIssues int) views.AdminChrome {
 	a := current(c)
 	return views.AdminChrome{Login: a.Login, Role: a.Role, Section: section, Flash: h.Sessions.PopString(c.Request.Context(), keyFlash),
-		OpenIssues: openIssues}
+		FlashError: h.Sessions.PopString(c.Request.Context(), keyFlashErr), OpenIssues: openIssues}
 }
 
 // fail answers err, as an error page or under /api/ as the API's error

@@ -37,9 +37,18 @@ func (h *Handler) users(c *gin.Context) {
 	ctx := c.Request.Context()
 	q := query(c)
 	resourceID, _ := optionalID(c.Query("resource_id"))
+	sources, err := h.sourceOptions(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	source := c.Query("source")
+	if !slices.ContainsFunc(sources, func(o views.Option) bool { return o.Value == source }) {
+		source = ""
+	}
 	after := afterKey(c)
 	rows, total, err := h.Svc.Store.ListUsers(ctx, workflow.UserFilter{
-		Query: q, ResourceID: resourceID, Resources: scopeOf(c), After: after, Limit: pageSize + 1})
+		Query: q, ResourceID: resourceID, Resources: scopeOf(c), Source: source, After: after, Limit: pageSize + 1})
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -50,11 +59,12 @@ func (h *Handler) users(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	params := url.Values{"q": {q}, "resource_id": {idString(resourceID)}}
+	params := url.Values{"q": {q}, "resource_id": {idString(resourceID)}, "source": {source}}
 	h.page(c, http.StatusOK, views.UsersPage(h.chrome(c, "users"), views.UserList{
-		Filter:    views.Form{Values: map[string]string{"q": q, "resource_id": idString(resourceID)}},
-		Filtered:  q != "" || resourceID != 0,
+		Filter:    views.Form{Values: map[string]string{"q": q, "resource_id": idString(resourceID), "source": source}},
+		Filtered:  q != "" || resourceID != 0 || source != "",
 		Resources: resources,
+		Sources:   sources,
 		Rows:      h.userRows(rows),
 		Pager:     pager("/admin/users", params, total, "users", "after", after, next),
 		CanCreate: may(c, superadmin),
@@ -67,10 +77,33 @@ func (h *Handler) userRows(rows []workflow.UserRow) []views.UserRow {
 	for i, r := range rows {
 		out[i] = views.UserRow{
 			ID: r.ID, Login: r.Login, Name: strings.TrimSpace(r.FirstName + " " + r.LastName), Email: r.Email, Phone: r.Phone,
-			Resources: r.Resources, Tokens: r.Tokens, Status: userStatus(r.User, now),
+			Resources: r.Resources, Tokens: r.Tokens, Status: userStatus(r.User, now), Source: userSource(r.User),
 		}
 	}
 	return out
+}
+
+// sourceOptions are the choices of the users' source filter: all, those
+// made in tokenportal, and those of each directory.
+func (h *Handler) sourceOptions(c *gin.Context) ([]views.Option, error) {
+	dirs, err := h.Svc.Store.Directories(c.Request.Context())
+	if err != nil {
+		return nil, workflow.Internal(err)
+	}
+	opts := []views.Option{{Value: "", Label: "All"}, {Value: "local", Label: "Made in tokenportal"}}
+	for _, d := range dirs {
+		opts = append(opts, views.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
+	}
+	return opts, nil
+}
+
+// userSource names where a user comes from: their directory, or
+// tokenportal.
+func userSource(u workflow.User) string {
+	if u.FromDirectory() {
+		return u.DirectoryName
+	}
+	return "tokenportal"
 }
 
 // userStatus names what keeps a user from signing in, in words.
@@ -205,6 +238,12 @@ func (h *Handler) renderUser(c *gin.Context, u workflow.User, status int, f, ass
 			EditAccount: may(c, superadmin), EditContact: may(c, helpdesk), Assign: may(c, superadmin),
 			Unlock: may(c, helpdesk), Reset2FA: may(c, helpdesk), Delete: may(c, superadmin),
 		},
+	}
+	if u.FromDirectory() {
+		d.Managed = views.UserManaged{By: u.DirectoryName, Fields: map[string]bool{}}
+		for _, name := range []string{"login", "email", "phone", "first_name", "last_name"} {
+			d.Managed.Fields[name] = u.Managed(name)
+		}
 	}
 	if u.ValidUntil != nil {
 		d.ValidUntil = u.ValidUntil.Format("2006-01-02")

@@ -9,6 +9,7 @@ type AdminChrome struct {
 	Section    string // the nav entry that is current
 	OpenIssues int    // the count badge of User Issues
 	Flash      string
+	FlashError string // an action that failed without a form to show it on
 }
 
 // NavItem is one entry of the admin navigation.
@@ -30,6 +31,7 @@ func (c AdminChrome) Nav() []NavItem {
 	}
 	if c.Role == workflow.RoleSuperadmin {
 		items = append(items,
+			NavItem{"directories", "Directories", "/admin/directories"},
 			NavItem{"settings", "Settings", "/admin/settings"},
 			NavItem{"admins", "Admin accounts", "/admin/admins"},
 			NavItem{"apikeys", "API keys", "/admin/apikeys"},

@@ -114,13 +114,15 @@ type UserRow struct {
 	Resources int
 	Tokens    int
 	Status    []Status
+	Source    string // the directory's name, or "tokenportal"
 }
 
 // UserList is the Users page.
 type UserList struct {
-	Filter    Form // q and resource_id as typed
+	Filter    Form // q, resource_id and source as typed
 	Filtered  bool
 	Resources []Option
+	Sources   []Option // all, local, each directory
 	Rows      []UserRow
 	Pager     Pager
 	CanCreate bool
@@ -164,7 +166,18 @@ type UserDetail struct {
 	Tokens          []TokenRow
 	TokensTotal     int
 	Can             UserPerms
+	Managed         UserManaged
 }
+
+// UserManaged is what a directory user's directory keeps (SPEC §12); the
+// zero value is a user made in tokenportal.
+type UserManaged struct {
+	By     string          // the directory's name
+	Fields map[string]bool // login, email, phone, first_name, last_name
+}
+
+// Field reports whether the directory keeps the field.
+func (m UserManaged) Field(name string) bool { return m.By != "" && m.Fields[name] }
 
 // UserNew is the page that creates a user.
 type UserNew struct {

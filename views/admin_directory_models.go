@@ -1,0 +1,72 @@
+package views
+
+import "strconv"
+
+// The view models of the Directories area (SPEC §12).
+
+// DirectoryHref is the address of a directory's page.
+func DirectoryHref(id int64) string { return "/admin/directories/" + strconv.FormatInt(id, 10) }
+
+// DirectoryRow is a directory in the list.
+type DirectoryRow struct {
+	ID          int64
+	Name        string
+	URL         string
+	Users       int
+	Unencrypted bool   // passwords travel in clear text
+	Interval    string // "every 15m0s", "only by hand"
+	LastSync    *DirectorySync
+}
+
+// Href is the address of the directory's page.
+func (d DirectoryRow) Href() string { return DirectoryHref(d.ID) }
+
+// DirectorySync is the outcome of a directory's last sync.
+type DirectorySync struct {
+	At       string
+	OK       bool
+	Error    string
+	Counts   string   // "3 created, 0 updated, …"
+	Problems []string // the first ones
+	More     int      // problems not shown
+}
+
+// DirectoryEdit is the new (ID 0) or edit form of a directory.
+type DirectoryEdit struct {
+	ID        int64
+	Name      string // as stored, for the title of the edit page
+	Form      Form   // never the bind password
+	Groups    int    // group rows to show
+	Resources []Option
+}
+
+// Action is where the form posts.
+func (d DirectoryEdit) Action() string {
+	if d.ID == 0 {
+		return "/admin/directories"
+	}
+	return DirectoryHref(d.ID)
+}
+
+// Title is the page's heading.
+func (d DirectoryEdit) Title() string {
+	if d.ID == 0 {
+		return "New directory"
+	}
+	return "Directory " + d.Name
+}
+
+// DirectoryKinds are the choices of the form's kind.
+var DirectoryKinds = []Option{{"ldap", "LDAP (OpenLDAP and others)"}, {"ad", "Active Directory"}}
+
+// directoryAttributes are the attribute inputs of the form, in order.
+var directoryAttributes = []struct{ Field, Label string }{
+	{"login", "Login attribute"}, {"email", "Email attribute"}, {"phone", "Phone attribute"},
+	{"first_name", "First name attribute"}, {"last_name", "Last name attribute"}, {"id", "Stable id attribute"},
+}
+
+// DirectoryGroupField is the form name of a group row's field:
+// groups.0.group_dn.
+func DirectoryGroupField(i int, field string) string {
+	return "groups." + strconv.Itoa(i) + "." + field
+}
