@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"tokenportal/workflow"
@@ -90,11 +91,18 @@ func TestAPIDirectories(t *testing.T) {
 	})
 	apiWantError(t, status, body, http.StatusUnprocessableEntity, "invalid", "bind_password", "groups[0].resource_id")
 
-	// Test and sync need a directory client, which these tests have not.
-	for _, action := range []string{"/test", "/sync"} {
-		status, body = apiDo(t, env, http.MethodPost, path+action, key, nil)
-		apiWantError(t, status, body, http.StatusServiceUnavailable, "unavailable")
+	// A directory that does not answer: the test says so (200, ok false),
+	// the sync fails with 503 and changes nothing.
+	status, body = apiDo(t, env, http.MethodPatch, path, key, map[string]any{"url": "ldap://127.0.0.1:1"})
+	apiWant(t, status, body, http.StatusOK, nil)
+	status, body = apiDo(t, env, http.MethodPost, path+"/test", key, nil)
+	var res workflow.DirectoryTest
+	apiWant(t, status, body, http.StatusOK, &res)
+	if res.OK || !strings.Contains(res.Message, "cannot connect") {
+		t.Fatalf("test of a closed port: %s", body)
 	}
+	status, body = apiDo(t, env, http.MethodPost, path+"/sync", key, nil)
+	apiWantError(t, status, body, http.StatusServiceUnavailable, "unavailable")
 
 	// Delete: its users stay, detached and disabled.
 	u := newUser(t, env, "api-dir-user-"+tag)

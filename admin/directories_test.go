@@ -15,9 +15,9 @@ import (
 	"tokenportal/workflow"
 )
 
-// Without a directory client (nil in these tests) the service checks no
-// DN or filter, and a test or sync answers "No directory client is
-// configured": what is tested here is the console around it.
+// What is tested here is the console around the directories; the tests
+// against a real slapd are admin/api_directories_ldap_test.go and those of
+// workflow and workflow/ldap. Test and sync meet a closed port here.
 
 const dirBindPassword = "bind-Secret-4711"
 
@@ -178,15 +178,18 @@ func TestDirectoriesCreateEditDelete(t *testing.T) {
 		t.Fatal("an empty password field changed the stored password")
 	}
 
-	// Test and sync without a client: the list says why.
+	// Test and sync of a directory that does not answer: the list says why.
+	form.Set("url", "ldap://127.0.0.1:1")
+	p = b.Post(views.DirectoryHref(d.ID), form)
+	wantStatus(t, "update", p, 200, "/admin/directories")
 	p = b.Post(views.DirectoryHref(d.ID)+"/test", nil)
 	wantStatus(t, "test", p, 200, "/admin/directories")
-	if !pageHas(p, ".notice.error", "No directory client is configured") {
+	if !pageHas(p, ".notice.error", "cannot connect to ldap://127.0.0.1:1") {
 		t.Fatalf("test flash: %s", mainText(p))
 	}
 	p = b.Post(views.DirectoryHref(d.ID)+"/sync", nil)
 	wantStatus(t, "sync", p, 200, "/admin/directories")
-	if !pageHas(p, ".notice.error", "No directory client is configured") {
+	if !pageHas(p, ".notice.error", "The sync failed; nothing was changed") {
 		t.Fatalf("sync flash: %s", mainText(p))
 	}
 
