@@ -37,8 +37,8 @@ import (
 	"layeh.com/radius/rfc2869"
 
 	"tokenportal/workflow"
-	"tokenportal/workflow/otp"
 	"tokenportal/workflow/ldap/slapdtest"
+	"tokenportal/workflow/otp"
 	"tokenportal/workflow/store"
 	"tokenportal/workflow/store/storetest"
 )
@@ -76,7 +76,7 @@ type loadResult struct {
 type loadFixture struct {
 	resourceID  int64
 	validateKey string
-	superKey    string // a superadmin API key, for the directory's sync
+	superKey    string   // a superadmin API key, for the directory's sync
 	hotpLogins  []string // one per validate client, each with an HOTP token
 	radLogins   []string // one per RADIUS client, each with an HOTP token
 	homeLogins  []string // one per home client, password only
