@@ -118,10 +118,13 @@ func (h *Handler) apiDirectoryFor(c *gin.Context) (workflow.Directory, bool) {
 }
 
 func (h *Handler) apiGetDirectory(c *gin.Context) {
-	d, ok := h.apiDirectoryFor(c)
-	if !ok {
-		return
+	if d, ok := h.apiDirectoryFor(c); ok {
+		h.apiDirectoryAnswer(c, d)
 	}
+}
+
+// apiDirectoryAnswer answers d with the number of its users.
+func (h *Handler) apiDirectoryAnswer(c *gin.Context, d workflow.Directory) {
 	users, err := h.Svc.Store.DirectoryUsers(c.Request.Context())
 	if err != nil {
 		h.fail(c, workflow.Internal(err))
@@ -147,12 +150,7 @@ func (h *Handler) apiPatchDirectory(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	users, err := h.Svc.Store.DirectoryUsers(c.Request.Context())
-	if err != nil {
-		h.fail(c, workflow.Internal(err))
-		return
-	}
-	c.JSON(http.StatusOK, apiDirectoryOut(d, users[d.ID]))
+	h.apiDirectoryAnswer(c, d)
 }
 
 func (h *Handler) apiDeleteDirectory(c *gin.Context) {
