@@ -47,7 +47,10 @@ func (s *Service) SyncDirectory(ctx context.Context, id int64, by Actor, m Meta)
 	}
 	run := DirectorySyncRun{At: now}
 	start := time.Now()
-	sctx, cancel := context.WithTimeout(ctx, DirectorySyncTimeout)
+	// A sync runs to its end (or its own timeout) even when the request
+	// that started it is cut short: it holds the claim, and what it does
+	// is recorded either way.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DirectorySyncTimeout)
 	err = s.syncDirectory(sctx, d, by, m, &run)
 	cancel()
 	run.Duration = time.Since(start)
