@@ -87,6 +87,7 @@ FUZZ_TARGETS := \
 	./admin:FuzzAdminAPIKeys \
 	./admin:FuzzAdminSettings \
 	./admin:FuzzAdminRetention \
+	./admin:FuzzAdminDirectories \
 	./admin:FuzzAPIUsers \
 	./admin:FuzzAPIPortal \
 	./admin:FuzzAPIValidate

@@ -54,13 +54,13 @@ func newFuzzConsole(f *testing.F) *fuzzConsole {
 
 // fuzzObjects are the objects of one input.
 type fuzzObjects struct {
-	uid, rid, iid, aid, kid int64
-	login, serial           string
+	uid, rid, iid, aid, kid, did int64
+	login, serial                string
 }
 
 func (o fuzzObjects) fill(s string) string {
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
-	return strings.NewReplacer("{uid}", id(o.uid), "{rid}", id(o.rid), "{iid}", id(o.iid), "{aid}", id(o.aid), "{kid}", id(o.kid),
+	return strings.NewReplacer("{uid}", id(o.uid), "{rid}", id(o.rid), "{iid}", id(o.iid), "{aid}", id(o.aid), "{kid}", id(o.kid), "{did}", id(o.did),
 		"{serial}", o.serial, "{login}", o.login).Replace(s)
 }
 
@@ -104,7 +104,14 @@ func (fc *fuzzConsole) objects(t testing.TB) fuzzObjects {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fuzzObjects{uid: u.ID, rid: r.ID, iid: is.ID, aid: a.ID, kid: k.ID, login: n, serial: serial}
+	// A directory on a closed port: its test and sync fail at once.
+	d, err := svc.CreateDirectory(ctx, workflow.DirectoryInput{Name: "Directory " + n, URL: "ldap://127.0.0.1:1",
+		BindDN: "cn=svc,dc=example,dc=org", BindPassword: "bind-" + n, BaseDN: "dc=example,dc=org",
+		Groups: []workflow.DirectoryGroup{{GroupDN: "cn=vpn,dc=example,dc=org", ResourceID: r.ID}}}, by, workflow.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fuzzObjects{uid: u.ID, rid: r.ID, iid: is.ID, aid: a.ID, kid: k.ID, did: d.ID, login: n, serial: serial}
 }
 
 // fresh returns the objects for an input: new ones every 16 inputs, which
@@ -392,6 +399,29 @@ func FuzzAdminAPIKeys(f *testing.F) {
 		"name=Sync&role=helpdesk&resource={rid}", "name=&role=superadmin", "name=+++&role=validate", "name=x&role=nope",
 		"name=x&role=validate&resource=abc", "name=x&role=validate&resource=999999999", "confirm=1", "",
 	}, "name", "role", "resource"), []string{"api_keys"}, nil)
+}
+
+// FuzzAdminDirectories fills the forms of the Directories area ({did} is a
+// directory on a closed port). A refused form changes no directory or
+// group mapping.
+func FuzzAdminDirectories(f *testing.F) {
+	fuzzConsoleRefusals(f, []fuzzRoute{
+		{"POST", "/admin/directories", "form"},
+		{"POST", "/admin/directories/{did}", "form"},
+		{"POST", "/admin/directories/{did}/test", "form"},
+		{"POST", "/admin/directories/{did}/sync", "form"},
+		{"POST", "/admin/directories/{did}/delete", "form"},
+		{"GET", "/admin/directories/", "segment"},
+	}, withUnusable([]string{
+		"name=Corp+{rid}&kind=ldap&url=ldaps%3A%2F%2Fldap.example.org&bind_dn=cn%3Dsvc%2Cdc%3Dexample%2Cdc%3Dorg&bind_password=pw" +
+			"&base_dn=dc%3Dexample%2Cdc%3Dorg&sync_interval=1h&groups.0.group_dn=cn%3Dvpn%2Cdc%3Dexample%2Cdc%3Dorg&groups.0.resource_id={rid}",
+		"name=AD+{rid}&kind=ad&url=ldap%3A%2F%2Fdc.example.org&start_tls=1&bind_dn=svc%40example&base_dn=dc%3Dexample&nested_groups=1",
+		"name=x&url=http%3A%2F%2Fx&bind_dn=nonsense&base_dn=&user_filter=%28uid%3D&disabled_filter=%29%28&sync_interval=soon",
+		"name=x&url=ldaps%3A%2F%2Fh&start_tls=1&ca_pem=-----BEGIN+CERTIFICATE-----%0Agarbage&attributes.login=&attributes.id=%3Bbad",
+		"name=x&groups.0.group_dn=cn%3Dg&groups.0.resource_id=-1&groups.999999.group_dn=cn%3Dg&groups.1.resource_id=abc",
+		"sync_interval=0", "sync_interval=9999999h", "sync_interval=-1m", "confirm=1", "{did}", "0", "x",
+	}, "name", "url", "bind_dn", "base_dn", "user_filter", "ca_pem", "groups.0.group_dn"),
+		[]string{"directories", "directory_groups"}, nil)
 }
 
 // FuzzAdminSettings fills the forms of the Settings area: mail, SMS gateway,
