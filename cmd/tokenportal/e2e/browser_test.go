@@ -519,9 +519,32 @@ func TestBrowserAccessibility(t *testing.T) {
 	admin.arrived("self-service-tab")
 	admin.open("/admin/resources")
 	admin.arrived("resources")
+	admin.open(fmt.Sprintf("/admin/resources/%d?tab=radius", s.ResourceID))
+	admin.expect("Resource " + s.Resource)
+	admin.arrived("radius-tab")
+
+	// The Directories area: the form, the list with a directory, its edit page.
+	admin.open("/admin/directories/new")
+	admin.expect("New directory")
+	admin.arrived("directory-new")
+	var dir struct {
+		ID int64 `json:"id"`
+	}
+	newKeyClient(inst, key).must(t, "POST", "/directories", map[string]any{"name": "Audit directory",
+		"url": "ldap://127.0.0.1:1", "bind_dn": "cn=svc,dc=example,dc=org", "bind_password": "audit-bind-secret",
+		"base_dn": "dc=example,dc=org", "groups": []map[string]any{{"group_dn": "cn=vpn,dc=example,dc=org", "resource_id": s.ResourceID}}}, &dir)
+	admin.open("/admin/directories")
+	admin.expect("Directories")
+	if admin.count(`table a[href="/admin/directories/`+fmt.Sprint(dir.ID)+`"]`) != 1 {
+		t.Fatal("the directory is not listed")
+	}
+	admin.arrived("directories")
+	admin.open(fmt.Sprintf("/admin/directories/%d", dir.ID))
+	admin.expect("Directory Audit directory")
+	admin.arrived("directory-edit")
 
 	// A page of each kind was audited.
-	if audited < 14 {
+	if audited < 18 {
 		t.Fatalf("audited %d pages", audited)
 	}
 	// The audit itself finds what it should: a page that breaks every rule.
