@@ -362,6 +362,15 @@ func testDirectorySignIn(t *testing.T, w *directoryWorld) {
 	if err := w.signIn(login, "Changed in the directory 1"); err != nil {
 		t.Fatalf("the new password: %v", err)
 	}
+	// An entry deleted and made again with the same login is another
+	// person: before any sync notices, their password does not open the
+	// old user's account.
+	must(t, w.ldap.Delete(slapdtest.UserDN(25)))
+	_, err := w.ldap.AddUser(25, false)
+	must(t, err)
+	if err := w.signIn(uid(25), pw(25)); !errors.Is(err, workflow.ErrLoginFailed) {
+		t.Fatalf("a re-created entry signed in as the old user: %v", err)
+	}
 	// A renamed user signs in with the new login (found by stable id).
 	if err := w.signIn("jane.three", pw(3)); err != nil {
 		t.Fatalf("renamed user: %v", err)

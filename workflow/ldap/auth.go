@@ -42,7 +42,8 @@ func (c *Client) Authenticate(ctx context.Context, d workflow.Directory, externa
 }
 
 // findUser returns the DN of the one enabled entry of the user filter with
-// the id, or else the login.
+// the id, or else the login — the same entry, with the same id, when the
+// user has one.
 func (c *Client) findUser(ctx context.Context, d workflow.Directory, externalID, login string) (string, error) {
 	cn, err := c.open(ctx, d)
 	if err != nil {
@@ -67,17 +68,23 @@ func (c *Client) findUser(ctx context.Context, d workflow.Directory, externalID,
 	}
 	for _, cond := range conds {
 		req := goldap.NewSearchRequest(d.BaseDN, goldap.ScopeWholeSubtree, goldap.NeverDerefAliases, 2, 0, false,
-			"(&"+d.UserFilter+cond+notDisabled+")", []string{"1.1"}, nil)
+			"(&"+d.UserFilter+cond+notDisabled+")", []string{d.Attributes.ID}, nil)
 		res, err := cn.Search(req)
 		switch {
 		case goldap.IsErrorWithCode(err, goldap.LDAPResultSizeLimitExceeded):
 			return "", workflow.ErrDirectoryCredentials // more than one: whose password?
 		case err != nil:
 			return "", fmt.Errorf("directory unreachable: search failed: %w", withContext(ctx, err))
-		case len(res.Entries) == 1:
-			return res.Entries[0].DN, nil
 		case len(res.Entries) > 1:
 			return "", workflow.ErrDirectoryCredentials
+		case len(res.Entries) == 1:
+			// Found by login: only if it is the same entry. A login deleted
+			// and made again is another person's, whose password must not
+			// open the old user's account.
+			if got := entry(d.Attributes, res.Entries[0]).ID; externalID != "" && !strings.EqualFold(got, externalID) {
+				return "", workflow.ErrDirectoryCredentials
+			}
+			return res.Entries[0].DN, nil
 		}
 	}
 	return "", workflow.ErrDirectoryCredentials

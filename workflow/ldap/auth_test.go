@@ -46,7 +46,9 @@ func TestAuthenticate(t *testing.T) {
 		{"by id, the login renamed", id1, "old-login", slapdtest.Password(1), true},
 		{"id wins over login", id1, slapdtest.UID(2), slapdtest.Password(1), true},
 		{"id wins over login, the login's password", id1, slapdtest.UID(2), slapdtest.Password(2), false},
-		{"by login, id unknown", unknownID, slapdtest.UID(3), slapdtest.Password(3), true},
+		// The login now names another entry (deleted and made again):
+		// not the user's, whatever its password.
+		{"by login, another entry's id", unknownID, slapdtest.UID(3), slapdtest.Password(3), false},
 		{"by login, no id", "", slapdtest.UID(3), slapdtest.Password(3), true},
 		{"login of another case", "", "USER00003", slapdtest.Password(3), true},
 		{"wrong password", id1, slapdtest.UID(1), "wrong", false},
@@ -181,7 +183,10 @@ func TestObjectGUID(t *testing.T) {
 	if err := c.Authenticate(t.Context(), d, id, slapdtest.UID(6), slapdtest.Password(6)); !errors.Is(err, workflow.ErrDirectoryCredentials) {
 		t.Errorf("by objectGUID, another's password: %v", err)
 	}
-	if err := c.Authenticate(t.Context(), d, "not-a-guid", slapdtest.UID(6), slapdtest.Password(6)); err != nil {
-		t.Errorf("not a GUID, by login: %v", err)
+	if err := c.Authenticate(t.Context(), d, "not-a-guid", slapdtest.UID(6), slapdtest.Password(6)); !errors.Is(err, workflow.ErrDirectoryCredentials) {
+		t.Errorf("not the entry's GUID, by login: %v", err)
+	}
+	if err := c.Authenticate(t.Context(), d, "", slapdtest.UID(6), slapdtest.Password(6)); err != nil {
+		t.Errorf("no GUID, by login: %v", err)
 	}
 }
