@@ -143,8 +143,8 @@ const (
 // checkPassword is the one check of a user's password wherever one is
 // proven (portal sign-in and re-authentication, RADIUS, restore access): an
 // LDAP bind for a directory's user (SPEC §12: never stored, never cached,
-// never a fallback), else one bcrypt comparison — also for nobody, so an
-// unknown login costs the same.
+// never a fallback; after a bcrypt like everyone's), else one bcrypt
+// comparison — also for nobody, so an unknown login costs the same.
 func (s *Service) checkPassword(ctx context.Context, u *User, password string) passwordCheck {
 	if u == nil || u.ID == 0 || !u.FromDirectory() {
 		hash := ""
@@ -156,6 +156,9 @@ func (s *Service) checkPassword(ctx context.Context, u *User, password string) p
 		}
 		return passwordWrong
 	}
+	// The bcrypt every other answer costs, so the time of a sign-in does
+	// not tell a stranger that a login exists and is a directory's.
+	s.Hasher.Compare("", password)
 	if password == "" || len(password) > MaxSecretLength {
 		return passwordWrong
 	}
