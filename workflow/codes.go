@@ -82,7 +82,13 @@ func newCode() string {
 // codeHash keys a code to its user and purpose, so a stolen table of hashes
 // neither reveals codes nor lets one be used elsewhere.
 func (s *Service) codeHash(userID int64, purpose, code string) []byte {
-	return s.Sealer.MAC("one-time-code:"+purpose+":"+strconv.FormatInt(userID, 10), []byte(code))
+	return s.codeHashes(userID, purpose, code)[0]
+}
+
+// codeHashes are the forms of code under the current key and the previous
+// ones: a code sent just before a rotation still works.
+func (s *Service) codeHashes(userID int64, purpose, code string) [][]byte {
+	return s.Sealer.MACs("one-time-code:"+purpose+":"+strconv.FormatInt(userID, 10), []byte(code))
 }
 
 // sendCode stores a new code and queues it to target through st, so both
@@ -116,7 +122,7 @@ func (s *Service) checkCodeIn(ctx context.Context, st Store, userID int64, purpo
 	if len(code) != CodeDigits {
 		code = "" // never matches, still counts as an attempt
 	}
-	r, err := st.UseCode(ctx, userID, purpose, tokenID, s.codeHash(userID, purpose, code), s.Now(), CodeAttempts)
+	r, err := st.UseCode(ctx, userID, purpose, tokenID, s.codeHashes(userID, purpose, code), s.Now(), CodeAttempts)
 	if err != nil {
 		return r, Internal(err)
 	}

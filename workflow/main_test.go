@@ -25,6 +25,7 @@ type fixture struct {
 	clock    *apptest.Clock
 	resource workflow.Resource
 	user     workflow.User
+	key      []byte // the service's SECRET_KEY
 }
 
 var seq struct {
@@ -74,7 +75,7 @@ func newFixture(t testing.TB) *fixture {
 	if err := svc.AssignUser(ctx, r.ID, u.ID, workflow.SystemActor, workflow.Meta{}); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, clock: c, resource: r, user: u}
+	return &fixture{svc: svc, clock: c, resource: r, user: u, key: key}
 }
 
 // rfcSecret is the secret of RFC 4226 Appendix D.

@@ -219,7 +219,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, p Portal, u User, code
 	var r CodeResult
 	err := s.Store.Tx(ctx, func(st Store) error {
 		var err error
-		r, err = st.UseCode(ctx, u.ID, PurposeEmailChange, nil, s.codeHash(u.ID, PurposeEmailChange, code), now, CodeAttempts)
+		r, err = st.UseCode(ctx, u.ID, PurposeEmailChange, nil, s.codeHashes(u.ID, PurposeEmailChange, code), now, CodeAttempts)
 		if err != nil {
 			return Internal(err)
 		}

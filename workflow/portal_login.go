@@ -353,7 +353,7 @@ func (s *Service) LoginSecondFactor(ctx context.Context, p Portal, f LoginFlow, 
 		used := false
 		err := s.Store.Tx(ctx, func(st Store) error {
 			var err error
-			if used, err = st.UseRecoveryCode(ctx, u.ID, s.recoveryHash(u.ID, code), s.Now()); err != nil || !used {
+			if used, err = st.UseRecoveryCode(ctx, u.ID, s.recoveryHashes(u.ID, code), s.Now()); err != nil || !used {
 				return wrapInternal(err)
 			}
 			left, err := st.RecoveryCodesLeft(ctx, u.ID)

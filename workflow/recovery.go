@@ -33,8 +33,12 @@ func normalizeRecoveryCode(s string) (string, bool) {
 	return s, letters
 }
 
-func (s *Service) recoveryHash(userID int64, code string) []byte {
-	return s.Sealer.MAC("recovery-code:"+strconv.FormatInt(userID, 10), []byte(code))
+func (s *Service) recoveryHash(userID int64, code string) []byte { return s.recoveryHashes(userID, code)[0] }
+
+// recoveryHashes are the forms of code under the current key and the
+// previous ones: codes made before a rotation still work.
+func (s *Service) recoveryHashes(userID int64, code string) [][]byte {
+	return s.Sealer.MACs("recovery-code:"+strconv.FormatInt(userID, 10), []byte(code))
 }
 
 // newRecoveryCodes makes a fresh set, stores their hashes through st, and

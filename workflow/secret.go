@@ -19,7 +19,9 @@ import (
 type Sealer struct {
 	current string
 	aeads   map[string]cipher.AEAD
-	macKey  []byte
+	// macKeys are the MAC keys of the current key, then of the previous
+	// ones: what was keyed before a rotation is still recognised.
+	macKeys [][]byte
 }
 
 // NewSealer builds a Sealer that seals with key and also opens values sealed
@@ -50,10 +52,12 @@ func NewSealer(key []byte, previous ...[]byte) (*Sealer, error) {
 		s.aeads[id] = aead
 		if i == 0 {
 			s.current = id
-			if s.macKey, err = hkdf.Key(sha256.New, k, nil, "tokenportal mac v1", 32); err != nil {
-				return nil, err
-			}
 		}
+		macKey, err := hkdf.Key(sha256.New, k, nil, "tokenportal mac v1", 32)
+		if err != nil {
+			return nil, err
+		}
+		s.macKeys = append(s.macKeys, macKey)
 	}
 	return s, nil
 }
@@ -92,10 +96,24 @@ func (s *Sealer) Open(sealed []byte, keyID, context string) ([]byte, error) {
 	return plain, nil
 }
 
-// MAC keys data (one-time codes, recovery codes) under purpose, so stored
-// hashes of low-entropy codes are useless without the server's key.
-func (s *Sealer) MAC(purpose string, data []byte) []byte {
-	m := hmac.New(sha256.New, s.macKey)
+// MAC keys data (one-time codes, recovery codes, PINs) under purpose with
+// the current key, so stored hashes of low-entropy codes are useless
+// without the server's key.
+func (s *Sealer) MAC(purpose string, data []byte) []byte { return mac(s.macKeys[0], purpose, data) }
+
+// MACs keys data under the current key and each previous one, current
+// first: a value keyed before a rotation (SECRET_KEY_PREVIOUS) still
+// matches one of them.
+func (s *Sealer) MACs(purpose string, data []byte) [][]byte {
+	out := make([][]byte, len(s.macKeys))
+	for i, k := range s.macKeys {
+		out[i] = mac(k, purpose, data)
+	}
+	return out
+}
+
+func mac(key []byte, purpose string, data []byte) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(purpose))
 	m.Write([]byte{0})
 	m.Write(data)

@@ -312,7 +312,7 @@ type CodeStore interface {
 	// UseCode checks hash against the live codes of the user for purpose
 	// (and token, when given): a match uses the code (and retires the
 	// others), a miss spends an attempt of each.
-	UseCode(ctx context.Context, userID int64, purpose string, tokenID *int64, hash []byte, now time.Time, maxAttempts int) (CodeResult, error)
+	UseCode(ctx context.Context, userID int64, purpose string, tokenID *int64, hashes [][]byte, now time.Time, maxAttempts int) (CodeResult, error)
 	// PendingCode is the newest unused code of the user for purpose, expired
 	// or not; NotFound when there is none.
 	PendingCode(ctx context.Context, userID int64, purpose string) (PendingCode, error)
@@ -320,7 +320,7 @@ type CodeStore interface {
 	// ReplaceRecoveryCodes deletes the user's recovery codes and stores new hashes.
 	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error
 	// UseRecoveryCode marks an unused code used; false when there is none.
-	UseRecoveryCode(ctx context.Context, userID int64, hash []byte, now time.Time) (bool, error)
+	UseRecoveryCode(ctx context.Context, userID int64, hashes [][]byte, now time.Time) (bool, error)
 	RecoveryCodesLeft(ctx context.Context, userID int64) (int, error)
 }
 

@@ -26,20 +26,20 @@ func (db *DB) CreateCode(ctx context.Context, c *workflow.OneTimeCode) error {
 // one statement, with the rows locked: a match uses that code and retires
 // the others (the person is through); a miss spends an attempt of each, so
 // concurrent guesses all count and a code is used at most once.
-func (db *DB) UseCode(ctx context.Context, userID int64, purpose string, tokenID *int64, hash []byte, now time.Time, maxAttempts int) (workflow.CodeResult, error) {
+func (db *DB) UseCode(ctx context.Context, userID int64, purpose string, tokenID *int64, hashes [][]byte, now time.Time, maxAttempts int) (workflow.CodeResult, error) {
 	var r workflow.CodeResult
 	rows, err := db.q.Query(ctx, `WITH live AS (
 			SELECT id, code_hash FROM one_time_codes
 			WHERE user_id = $1 AND purpose = $2 AND token_id IS NOT DISTINCT FROM $3
 			  AND used_at IS NULL AND expires_at > $5 AND attempts < $6
 			FOR UPDATE),
-		hit AS (SELECT id FROM live WHERE code_hash = $4 ORDER BY id DESC LIMIT 1)
+		hit AS (SELECT id FROM live WHERE code_hash = ANY($4) ORDER BY id DESC LIMIT 1)
 		UPDATE one_time_codes c SET
 			attempts = CASE WHEN EXISTS (SELECT 1 FROM hit) THEN c.attempts ELSE c.attempts + 1 END,
 			used_at = CASE WHEN EXISTS (SELECT 1 FROM hit) THEN $5::timestamptz END
 		FROM live WHERE c.id = live.id
 		RETURNING c.id IN (SELECT id FROM hit), c.target, c.attempts`,
-		userID, purpose, tokenID, hash, now, maxAttempts)
+		userID, purpose, tokenID, hashes, now, maxAttempts)
 	if err != nil {
 		return r, err
 	}
@@ -79,9 +79,11 @@ func (db *DB) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][
 }
 
 // UseRecoveryCode spends a recovery code once: of two concurrent uses, one wins.
-func (db *DB) UseRecoveryCode(ctx context.Context, userID int64, hash []byte, now time.Time) (bool, error) {
-	tag, err := db.q.Exec(ctx, `UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`, userID, hash, now)
-	return err == nil && tag.RowsAffected() == 1, err
+func (db *DB) UseRecoveryCode(ctx context.Context, userID int64, hashes [][]byte, now time.Time) (bool, error) {
+	// hashes are one code's under the current and previous keys.
+	tag, err := db.q.Exec(ctx, `UPDATE recovery_codes SET used_at = $3
+		WHERE user_id = $1 AND code_hash = ANY($2) AND used_at IS NULL`, userID, hashes, now)
+	return err == nil && tag.RowsAffected() > 0, err
 }
 
 // RecoveryCodesLeft counts a user's unused recovery codes.
