@@ -33,7 +33,9 @@ func normalizeRecoveryCode(s string) (string, bool) {
 	return s, letters
 }
 
-func (s *Service) recoveryHash(userID int64, code string) []byte { return s.recoveryHashes(userID, code)[0] }
+func (s *Service) recoveryHash(userID int64, code string) []byte {
+	return s.recoveryHashes(userID, code)[0]
+}
 
 // recoveryHashes are the forms of code under the current key and the
 // previous ones: codes made before a rotation still work.
