@@ -110,12 +110,17 @@ func TestDebianPackage(t *testing.T) {
 		if err != nil || string(conffiles) != "/etc/tokenportal/env\n" {
 			t.Errorf("conffiles %q %v", conffiles, err)
 		}
-		for _, s := range []string{"postinst", "prerm", "postrm"} {
+		// The scripts TestMaintainerScripts runs, unchanged.
+		for s, src := range map[string]string{"postinst": "postinstall.sh", "prerm": "preremove.sh", "postrm": "postremove.sh"} {
 			p := filepath.Join(ctrl, s)
 			st, err := os.Stat(p)
 			if err != nil || st.Mode().Perm() != 0o755 {
 				t.Errorf("%s: %v %v", s, st, err)
 				continue
+			}
+			packaged, _ := os.ReadFile(p)
+			if want, err := os.ReadFile(filepath.Join("packaging", src)); err != nil || !bytes.Equal(packaged, want) {
+				t.Errorf("%s is not packaging/%s: %v", s, src, err)
 			}
 			if out, err := exec.Command("sh", "-n", p).CombinedOutput(); err != nil {
 				t.Errorf("sh -n %s: %v\n%s", s, err, out)
@@ -424,4 +429,149 @@ func latestMigration(t *testing.T) int {
 		t.Fatalf("migrations: %d %v", last, err)
 	}
 	return last
+}
+
+// The maintainer scripts decide what an install, an upgrade and a removal do
+// to the service. They run here against stand-ins for the system: the
+// commands they call (systemctl, systemd-run, adduser, …) only record their
+// arguments, and /run/systemd/system and /etc/tokenportal are directories of
+// the test.
+func TestMaintainerScripts(t *testing.T) {
+	type system struct {
+		systemd, active, enabled, configured, userExists, migrateFails bool
+	}
+	run := func(t *testing.T, script string, sys system, args ...string) (calls []string, output string, err error) {
+		t.Helper()
+		dir := t.TempDir()
+		fake := filepath.Join(dir, "bin")
+		etc := filepath.Join(dir, "etc", "tokenportal")
+		sd := filepath.Join(dir, "run", "systemd", "system")
+		for _, d := range []string{fake, etc} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if sys.systemd {
+			if err := os.MkdirAll(sd, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		conf := "#DATABASE_URL=postgres://x@db/tokenportal\n"
+		if sys.configured {
+			conf += "DATABASE_URL=postgres://x@db/tokenportal\n"
+		}
+		if err := os.WriteFile(filepath.Join(etc, "env"), []byte(conf), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		callLog := filepath.Join(dir, "calls")
+		exit := func(b bool) string {
+			if b {
+				return "exit 0"
+			}
+			return "exit 1"
+		}
+		stub := map[string]string{
+			"getent":      exit(sys.userExists),
+			"addgroup":    "exit 0",
+			"adduser":     "exit 0",
+			"groupadd":    "exit 0",
+			"useradd":     "exit 0",
+			"chgrp":       "exit 0",
+			"stat":        "echo 0",
+			"systemd-run": exit(!sys.migrateFails),
+			"systemctl": `case "$1 $2" in
+"is-active --quiet") ` + exit(sys.active) + ` ;;
+"is-enabled --quiet") ` + exit(sys.enabled) + ` ;;
+esac`,
+		}
+		for name, body := range stub {
+			text := "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> " + callLog + "\n" + body + "\n"
+			if err := os.WriteFile(filepath.Join(fake, name), []byte(text), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		src, err := os.ReadFile(filepath.Join("packaging", script))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.ReplaceAll(string(src), "/run/systemd/system", sd)
+		text = strings.ReplaceAll(text, "/etc/tokenportal", etc)
+		p := filepath.Join(dir, script)
+		if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("sh", append([]string{p}, args...)...)
+		cmd.Env = []string{"PATH=" + fake + ":" + os.Getenv("PATH")}
+		out, err := cmd.CombinedOutput()
+		log, _ := os.ReadFile(callLog)
+		for line := range strings.Lines(string(log)) {
+			calls = append(calls, strings.ReplaceAll(strings.TrimSpace(line), dir, ""))
+		}
+		return calls, string(out), err
+	}
+	// what reports the commands that change something, in order.
+	what := func(calls []string) string {
+		var changes []string
+		for _, c := range calls {
+			switch {
+			case strings.HasPrefix(c, "getent"), strings.HasPrefix(c, "stat"), strings.HasPrefix(c, "systemctl is-"):
+				continue
+			case strings.HasPrefix(c, "systemd-run"):
+				if !strings.Contains(c, "--property=EnvironmentFile=/etc/tokenportal/env") || !strings.Contains(c, "--property=User=tokenportal") ||
+					!strings.HasSuffix(c, "/usr/bin/tokenportal migrate") {
+					t.Errorf("migrate as %q", c)
+				}
+				c = "migrate"
+			case strings.HasPrefix(c, "adduser"), strings.HasPrefix(c, "useradd"):
+				c = strings.Fields(c)[0] + " " + strings.Fields(c)[len(strings.Fields(c))-1]
+			}
+			changes = append(changes, c)
+		}
+		return strings.Join(changes, "; ")
+	}
+	cases := []struct {
+		name, script string
+		args         []string
+		sys          system
+		want         string
+		fails        bool
+		says         string
+	}{
+		{"fresh install, container", "postinstall.sh", []string{"configure", ""}, system{},
+			"addgroup --system --quiet tokenportal; adduser tokenportal; chgrp tokenportal /etc/tokenportal; chgrp tokenportal /etc/tokenportal/env", false, "systemctl enable --now tokenportal"},
+		{"fresh install, systemd", "postinstall.sh", []string{"configure"}, system{systemd: true, enabled: true, configured: true},
+			"addgroup --system --quiet tokenportal; adduser tokenportal; chgrp tokenportal /etc/tokenportal; chgrp tokenportal /etc/tokenportal/env; systemctl daemon-reload", false, "not started"},
+		{"upgrade, running", "postinstall.sh", []string{"configure", "1.0"}, system{systemd: true, active: true, enabled: true, configured: true, userExists: true},
+			"chgrp tokenportal /etc/tokenportal; chgrp tokenportal /etc/tokenportal/env; systemctl daemon-reload; migrate; systemctl restart tokenportal.service", false, "migrating"},
+		{"upgrade, enabled and stopped", "postinstall.sh", []string{"configure", "1.0"}, system{systemd: true, enabled: true, configured: true, userExists: true},
+			"chgrp tokenportal /etc/tokenportal; chgrp tokenportal /etc/tokenportal/env; systemctl daemon-reload; migrate", false, "migrating"},
+		{"upgrade, enabled, not configured", "postinstall.sh", []string{"configure", "1.0"}, system{systemd: true, enabled: true, userExists: true},
+			"chgrp tokenportal /etc/tokenportal; chgrp tokenportal /etc/tokenportal/env; systemctl daemon-reload", false, "not migrating"},
+		{"upgrade, never enabled", "postinstall.sh", []string{"configure", "1.0"}, system{systemd: true, configured: true, userExists: true},
+			"chgrp tokenportal /etc/tokenportal; chgrp tokenportal /etc/tokenportal/env; systemctl daemon-reload", false, ""},
+		{"upgrade, migrate fails", "postinstall.sh", []string{"configure", "1.0"}, system{systemd: true, active: true, configured: true, userExists: true, migrateFails: true},
+			"chgrp tokenportal /etc/tokenportal; chgrp tokenportal /etc/tokenportal/env; systemctl daemon-reload; migrate", true, "migrating"},
+		{"upgrade, container", "postinstall.sh", []string{"configure", "1.0"}, system{active: true, configured: true, userExists: true},
+			"chgrp tokenportal /etc/tokenportal; chgrp tokenportal /etc/tokenportal/env", false, "migrates the database when it starts"},
+		{"abort-upgrade", "postinstall.sh", []string{"abort-upgrade", "1.0"}, system{systemd: true, active: true}, "", false, ""},
+		{"remove", "preremove.sh", []string{"remove"}, system{systemd: true, active: true}, "systemctl stop tokenportal.service", false, ""},
+		{"remove, container", "preremove.sh", []string{"remove"}, system{}, "", false, ""},
+		{"upgrade keeps it running", "preremove.sh", []string{"upgrade", "2.0"}, system{systemd: true, active: true}, "", false, ""},
+		{"removed", "postremove.sh", []string{"remove"}, system{systemd: true}, "systemctl daemon-reload", false, ""},
+		{"purged, container", "postremove.sh", []string{"purge"}, system{}, "", false, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			calls, out, err := run(t, c.script, c.sys, c.args...)
+			if (err != nil) != c.fails {
+				t.Fatalf("%s %v: %v\n%s", c.script, c.args, err, out)
+			}
+			if got := what(calls); got != c.want {
+				t.Errorf("%s %v did\n  %s\nwant\n  %s\noutput:\n%s", c.script, c.args, got, c.want, out)
+			}
+			if !strings.Contains(out, c.says) {
+				t.Errorf("output %q does not say %q", out, c.says)
+			}
+		})
+	}
 }
