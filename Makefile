@@ -51,18 +51,21 @@ build:
 	$(GO) build -o bin/tokenportal ./cmd/tokenportal
 
 ## package: the Debian package (cmd/tokenportal/packaging, nfpm pinned in go.mod) in
-## PKGDIR; prints its path last. Version from `git describe` (a tag vX.Y.Z gives X.Y.Z).
+## PKGDIR; prints its path last. Version from `git describe` (tag vX.Y.Z: X.Y.Z[+N.gHASH]),
+## else 0.0.0+gitDATE.HASH.
 PKGDIR     ?= bin
 MAINTAINER ?= tokenportal maintainers <root@localhost>
 package:
 	@set -euo pipefail; \
 	  arch="$$($(GO) env GOARCH)"; \
-	  desc="$$(git describe --tags --always --dirty 2>/dev/null || true)"; \
-	  case "$$desc" in \
-	    v[0-9]*|[0-9]*) version="$$(echo "$${desc#v}" | sed 's/-/+/; s/-/./g')" ;; \
-	    "") version=0.0.0 ;; \
-	    *) version="0.0.0+git$$(git log -1 --format=%cd --date=format:%Y%m%d%H%M%S).$$(echo "$$desc" | tr - .)" ;; \
-	  esac; \
+	  if desc="$$(git describe --tags --dirty --match 'v[0-9]*' 2>/dev/null)"; then \
+	    version="$$(echo "$${desc#v}" | sed 's/-/+/; s/-/./g')"; \
+	  elif rev="$$(git rev-parse --short HEAD 2>/dev/null)"; then \
+	    version="0.0.0+git$$(git log -1 --format=%cd --date=format:%Y%m%d%H%M%S).$$rev"; \
+	    git diff --quiet HEAD 2>/dev/null || version="$$version.dirty"; \
+	  else \
+	    version=0.0.0; \
+	  fi; \
 	  mkdir -p "$(PKGDIR)"; \
 	  bin="$(PKGDIR)/tokenportal-linux-$$arch"; \
 	  CGO_ENABLED=0 GOOS=linux GOARCH="$$arch" $(GO) build -trimpath -ldflags='-s -w' -o "$$bin" ./cmd/tokenportal; \
