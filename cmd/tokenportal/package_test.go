@@ -201,6 +201,22 @@ func TestDebianPackage(t *testing.T) {
 				t.Errorf("the env file does not describe %s", name)
 			}
 		}
+		// Uncommented, a shell reads it as systemd does (the tools are run
+		// with `set -a; . /etc/tokenportal/env`).
+		text, err := os.ReadFile(filepath.Join(root, "etc", "tokenportal", "env"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "env.sh")
+		if err := os.WriteFile(p, regexp.MustCompile(`(?m)^#([A-Z])`).ReplaceAll(text, []byte("$1")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range env {
+			out, err := exec.Command("sh", "-c", `set -a; . "$1"; printf %s "$(printenv "$2")"`, "sh", p, name).CombinedOutput()
+			if err != nil || string(out) != want {
+				t.Errorf("sh reads %s as %q, not %q (%v)", name, out, want, err)
+			}
+		}
 	})
 
 	t.Run("migrate", func(t *testing.T) {
@@ -337,7 +353,7 @@ func verifyUnit(t *testing.T, dir, unit, bin string) {
 }
 
 // readEnvFile reads the example configuration: each variable is a line
-// "#NAME=value" (commented out), the value quoted or not.
+// "#NAME=value" (commented out), the value in single or double quotes or not.
 func readEnvFile(t *testing.T, path string) map[string]string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -361,7 +377,9 @@ func readEnvFile(t *testing.T, path string) map[string]string {
 			continue
 		}
 		v := m[2]
-		if u, err := strconv.Unquote(v); err == nil {
+		if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
+			v = v[1 : len(v)-1]
+		} else if u, err := strconv.Unquote(v); err == nil {
 			v = u
 		}
 		if _, dup := env[m[1]]; dup {

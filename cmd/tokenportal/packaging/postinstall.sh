@@ -49,7 +49,7 @@ tokenportal is installed and not started. To run it:
   1. set DATABASE_URL and SECRET_KEY (openssl rand -hex 32) in $conf
   2. systemctl enable --now tokenportal
   3. create the first admin account:
-       set -a; . $conf; set +a; tokenportal admin create --login NAME --role superadmin
+       runuser -u tokenportal -- sh -c 'set -a; . $conf; exec tokenportal admin create --login NAME --role superadmin'
 MSG
 	exit 0
 fi
