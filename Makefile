@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 PKGS  := ./...
 
-.PHONY: run test test-quick verify generate build bench load fuzz db-url clean help
+.PHONY: run test test-quick verify generate build package bench load fuzz db-url clean help
 
 help:
 	@echo "make run         start the portal with a private database and demo data"
@@ -12,6 +12,7 @@ help:
 	@echo "make verify      gofmt, go vet, staticcheck, templ output in sync"
 	@echo "make generate    regenerate templ code"
 	@echo "make build       build bin/tokenportal"
+	@echo "make package     build the Debian package bin/tokenportal_VERSION_ARCH.deb"
 	@echo "make bench       run the benchmarks"
 	@echo "make load        run the load test against the real binary (about 5 minutes)"
 	@echo "make fuzz        run every fuzz target for FUZZTIME (default 20s) each"
@@ -48,6 +49,31 @@ generate:
 
 build:
 	$(GO) build -o bin/tokenportal ./cmd/tokenportal
+
+## package: the Debian package (cmd/tokenportal/packaging, nfpm pinned in go.mod) in
+## PKGDIR; prints its path last. Version from `git describe` (tag vX.Y.Z: X.Y.Z[+N.gHASH]),
+## else 0.0.0+gitDATE.HASH.
+PKGDIR     ?= bin
+MAINTAINER ?= tokenportal maintainers <root@localhost>
+package:
+	@set -euo pipefail; \
+	  arch="$$($(GO) env GOARCH)"; \
+	  if desc="$$(git describe --tags --dirty --match 'v[0-9]*' 2>/dev/null)"; then \
+	    version="$$(echo "$${desc#v}" | sed 's/-/+/; s/-/./g')"; \
+	  elif rev="$$(git rev-parse --short HEAD 2>/dev/null)"; then \
+	    version="0.0.0+git$$(git log -1 --format=%cd --date=format:%Y%m%d%H%M%S).$$rev"; \
+	    git diff --quiet HEAD 2>/dev/null || version="$$version.dirty"; \
+	  else \
+	    version=0.0.0; \
+	  fi; \
+	  mkdir -p "$(PKGDIR)"; \
+	  bin="$(PKGDIR)/tokenportal-linux-$$arch"; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH="$$arch" $(GO) build -trimpath -ldflags='-s -w' -o "$$bin" ./cmd/tokenportal; \
+	  deb="$(PKGDIR)/tokenportal_$${version}_$$arch.deb"; \
+	  rm -f "$$deb"; \
+	  TOKENPORTAL_BIN="$$bin" VERSION="$$version" GOARCH="$$arch" MAINTAINER="$(MAINTAINER)" \
+	    $(GO) tool nfpm package --config cmd/tokenportal/packaging/nfpm.yaml --packager deb --target "$$deb" >&2; \
+	  echo "$$deb"
 
 bench:
 	@bash .ci/postgres
