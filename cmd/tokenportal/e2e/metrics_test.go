@@ -4,14 +4,32 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"tokenportal/workflow/notify/smtptest"
 )
+
+// radclientFound is radclientBin for a test that does more than RADIUS:
+// without radclient (and where CI does not insist on it) it goes on
+// without the RADIUS part.
+func radclientFound(t *testing.T) bool {
+	t.Helper()
+	if _, err := exec.LookPath("radclient"); err == nil || os.Getenv("RADIUS_REQUIRE_CLIENT") != "" || os.Getenv("E2E_REQUIRE_BROWSER") != "" {
+		radclientBin(t)
+		return true
+	}
+	t.Log("no radclient: RADIUS is not counted here")
+	return false
+}
 
 // scrape GETs url and parses the Prometheus text exposition.
 func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
@@ -75,7 +93,10 @@ next:
 // holds a raw path, a login or a serial.
 func TestMetrics(t *testing.T) {
 	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	env := baseEnv("").with("METRICS_LISTEN_ADDR", metricsAddr, "TRUSTED_PROXIES", "127.0.0.1")
+	radiusAddr := fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t))
+	mail := smtptest.Start(t)
+	env := mailEnv(baseEnv(""), strings.TrimPrefix(mail.URL(), "smtp://")).with("METRICS_LISTEN_ADDR", metricsAddr,
+		"RADIUS_LISTEN_ADDR", radiusAddr, "TRUSTED_PROXIES", "127.0.0.1")
 	inst := start(t, env)
 	k := newKeyClient(inst, apiKey(t, env, "superadmin"))
 	p := makePortal(t, k, "metrics")
@@ -102,6 +123,28 @@ func TestMetrics(t *testing.T) {
 	if page := adminLogin(t, newWebClient("198.51.100.162"), inst.URL, adminName, createAdmin(t, env, adminName, "helpdesk")); !atAdminConsole(page) {
 		t.Fatalf("admin sign-in: %s", page)
 	}
+	// A sign-in code by mail: queued, then delivered by the worker.
+	mailUser := p.addUser(t, k, "metrics-mail", "")
+	askLoginCode(t, newWebClient("198.51.100.163"), inst, p.Alias, mailUser)
+	mail.WaitFor(t, smtptest.To(mailUser.Email), 15*time.Second)
+	// RADIUS: an accept, a challenge, a reject and a packet dropped.
+	radius := radclientFound(t)
+	if radius {
+		const secret = "a-shared-secret-of-the-metrics-vpn"
+		k.must(t, http.MethodPost, fmt.Sprintf("/resources/%d/radius-clients", p.ResourceID),
+			map[string]any{"name": "metrics VPN", "address": "127.0.0.1", "secret": secret}, nil)
+		dropRadiusClients(t)
+		for _, c := range []struct{ secret, attrs, want string }{
+			{secret, pap(u.Login, u.Password+u.hotp(2), withMA), "Access-Accept"},
+			{secret, pap(u.Login, u.Password, withMA), "Access-Challenge"},
+			{secret, pap(u.Login, "not-the-password"+u.hotp(3), withMA), "Access-Reject"},
+			{"not-the-secret-at-all", pap(u.Login, u.Password+u.hotp(3), withMA), ""},
+		} {
+			if got := radclientSend(t, radiusAddr, "auth", c.secret, c.attrs); got.Code != c.want {
+				t.Fatalf("RADIUS: got %q, want %q\n%s", got.Code, c.want, got.Out)
+			}
+		}
+	}
 	// A route with the serial in its path, and paths no route matches.
 	k.must(t, http.MethodGet, "/tokens/"+u.Serial, nil, nil)
 	w.mustGet(t, inst.URL, "/no-such-page/"+u.Login)
@@ -111,7 +154,15 @@ func TestMetrics(t *testing.T) {
 	if page := w.mustGet(t, inst.URL, "/metrics"); page.Status != http.StatusNotFound {
 		t.Fatalf("/metrics on the public listener: %d", page.Status)
 	}
-	mfs := scrape(t, "http://"+metricsAddr+"/metrics")
+	// The delivery is counted once the worker's attempt returns, a moment
+	// after the SMTP server has the mail.
+	var mfs map[string]*dto.MetricFamily
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		mfs = scrape(t, "http://"+metricsAddr+"/metrics")
+		if v, _ := sample(mfs, "tokenportal_messages_delivered_total", map[string]string{"channel": "email"}); v >= 1 || time.Now().After(deadline) {
+			break
+		}
+	}
 
 	atLeast := func(name string, labels map[string]string, min float64) {
 		t.Helper()
@@ -135,9 +186,14 @@ func TestMetrics(t *testing.T) {
 	atLeast("tokenportal_sign_ins_total", map[string]string{"area": "admin", "result": "success"}, 1)
 	atLeast("tokenportal_sign_ins_total", map[string]string{"area": "admin", "result": "failure"}, 0)
 	for _, r := range []string{"accept", "reject", "challenge", "dropped"} {
-		atLeast("tokenportal_radius_requests_total", map[string]string{"result": r}, 0)
+		if radius {
+			atLeast("tokenportal_radius_requests_total", map[string]string{"result": r}, 1)
+		} else {
+			atLeast("tokenportal_radius_requests_total", map[string]string{"result": r}, 0)
+		}
 	}
 	atLeast("tokenportal_open_issues", map[string]string{"kind": "restore"}, 0)
+	atLeast("tokenportal_messages_delivered_total", map[string]string{"channel": "email"}, 1)
 	for _, ch := range []string{"email", "sms"} {
 		atLeast("tokenportal_messages_queued", map[string]string{"channel": ch}, 0)
 		atLeast("tokenportal_messages_delivered_total", map[string]string{"channel": ch}, 0)
@@ -164,7 +220,7 @@ func TestMetrics(t *testing.T) {
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
 				v := l.GetValue()
-				for _, secret := range []string{u.Login, u.Serial, strings.ToLower(u.Serial), p.Alias} {
+				for _, secret := range []string{u.Login, u.Serial, strings.ToLower(u.Serial), p.Alias, mailUser.Login, mailUser.Email} {
 					if strings.Contains(v, secret) {
 						t.Errorf("%s has label %s=%q, which holds %q", name, l.GetName(), v, secret)
 					}
