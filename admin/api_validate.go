@@ -45,7 +45,7 @@ func (h *Handler) apiValidate(c *gin.Context) {
 	k := currentKey(c)
 	if k.Role == workflow.RoleValidate && k.ResourceID != nil && *k.ResourceID != *in.ResourceID {
 		h.denied(c, k.Actor())
-		c.JSON(http.StatusOK, gin.H{"result": false})
+		h.validated(c, false)
 		return
 	}
 	ok, err := h.Svc.Validate(c.Request.Context(), *in.ResourceID, *in.Login, *in.Pass, k.Actor(), meta(c))
@@ -53,5 +53,12 @@ func (h *Handler) apiValidate(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"result": ok})
+	h.validated(c, ok)
+}
+
+// validated answers validate and counts the answer (metrics): here is the
+// one place that knows every answer the API gives.
+func (h *Handler) validated(c *gin.Context, result bool) {
+	h.Svc.Observe().Validated(result)
+	c.JSON(http.StatusOK, gin.H{"result": result})
 }

@@ -22,7 +22,7 @@ const AdminIssuer = "tokenportal admin"
 
 // adminFailed is failLogin for the admin console.
 func (s *Service) adminFailed(ctx context.Context, login string, a *Admin, stage string, m Meta) error {
-	f := failure{scope: "admin", login: login,
+	f := failure{area: SignInAdmin, scope: "admin", login: login,
 		act: Activity{Actor: Actor{Type: ActorAdmin, Name: truncate(login, 64)}, Event: EventAdminLoginFail, Details: map[string]any{"stage": stage}}}
 	if a != nil {
 		f.act.Actor.ID = a.ID
@@ -93,6 +93,9 @@ func (s *Service) AdminTOTP(ctx context.Context, adminID int64, code string, m M
 	})
 	if errors.Is(err, ErrLoginFailed) {
 		return Admin{}, s.adminFailed(ctx, a.Login, &a, "totp-replay", m)
+	}
+	if err == nil {
+		s.Observe().SignIn(SignInAdmin, true)
 	}
 	return a, err
 }
@@ -183,6 +186,9 @@ func (s *Service) EnrolAdminTOTP(ctx context.Context, adminID int64, secret []by
 		}
 		return s.completeAdminLogin(ctx, st, a, m, map[string]any{"enrolled": true})
 	})
+	if err == nil {
+		s.Observe().SignIn(SignInAdmin, true)
+	}
 	return a, err
 }
 

@@ -77,7 +77,7 @@ func (s *Service) passwordFailed(ctx context.Context, p Portal, f LoginFlow, sta
 
 // loginFailure is the failure of a portal sign-in at stage.
 func (s *Service) loginFailure(ctx context.Context, p Portal, f LoginFlow, stage string) failure {
-	fl := failure{scope: portalScope(p.ResourceID), login: f.Login,
+	fl := failure{area: SignInPortal, scope: portalScope(p.ResourceID), login: f.Login,
 		act: Activity{Actor: Actor{Type: ActorUser, Name: truncate(f.Login, MaxLoginLength)}, ResourceID: &p.ResourceID,
 			Event: EventUserLoginAttempt, Details: map[string]any{"stage": stage}}}
 	if f.UserID != 0 {
@@ -444,6 +444,7 @@ func (s *Service) LoginComplete(ctx context.Context, p Portal, f LoginFlow, m Me
 	if err != nil {
 		return User{}, err
 	}
+	s.Observe().SignIn(SignInPortal, true)
 	return u, nil
 }
 

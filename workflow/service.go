@@ -40,6 +40,8 @@ type Service struct {
 	Directories DirectoryClient
 	// Sleep waits for d unless ctx ends first; tests replace it to run fast.
 	Sleep func(ctx context.Context, d time.Duration)
+	// Observer hears validations and sign-ins, for metrics (nil: nobody).
+	Observer Observer
 
 	keys keyCache
 }

@@ -407,6 +407,9 @@ type QueueStore interface {
 	Enqueue(ctx context.Context, m Message) error
 	// EnqueueCodeRequest queues a request for a one-time code.
 	EnqueueCodeRequest(ctx context.Context, r CodeRequest) error
+	// QueuedMessages counts the mails and SMS not yet delivered nor given
+	// up, by channel.
+	QueuedMessages(ctx context.Context) (map[string]int, error)
 }
 
 // UserFilter selects a page of users. Users are ordered by login; After is

@@ -44,6 +44,7 @@ func (s *Service) checkIP(ctx context.Context, ip string) error {
 
 // failure describes a failed sign-in for failLogin.
 type failure struct {
+	area    string // SignInPortal or SignInAdmin
 	scope   string // what the login name counts against: "admin", "portal:<resource id>"
 	login   string // as typed
 	account func(now time.Time) error
@@ -58,6 +59,7 @@ func (s *Service) failLogin(ctx context.Context, f failure, m Meta) error {
 	n := s.countFailure(ctx, f, m.IP)
 	f.act.IP, f.act.UserAgent = m.IP, m.UserAgent
 	s.record(ctx, f.act)
+	s.Observe().SignIn(f.area, false)
 	s.Sleep(ctx, s.failureDelay(n))
 	return ErrLoginFailed
 }

@@ -24,7 +24,8 @@ const usage = `tokenportal — self-service portal for one-time-password tokens
 
 Usage:
   tokenportal serve   [flags]   run the web service, and RADIUS when RADIUS_LISTEN_ADDR is
-                                set (migrates the database first)
+                                set, metrics when METRICS_LISTEN_ADDR is set (migrates the
+                                database first)
   tokenportal migrate [flags]   apply database migrations and exit
   tokenportal dev     [flags]   run locally: private PostgreSQL under ./var, demo data,
                                 mail captured, RADIUS on 127.0.0.1:1812; prints the URLs

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -101,5 +103,17 @@ func TestUsage(t *testing.T) {
 	}
 	if err := run([]string{"serve"}, nil, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "SECRET_KEY") && !strings.Contains(err.Error(), "DATABASE_URL") {
 		t.Fatalf("serve without configuration: %v", err)
+	}
+}
+
+// serve -h lists the metrics listener with its variable (README's
+// Configuration table names the same).
+func TestServeHelpListsMetrics(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"serve", "-h"}, nil, &stdout, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("serve -h: %v", err)
+	}
+	if help := stderr.String(); !strings.Contains(help, "-metrics-listen-addr") || !strings.Contains(help, "METRICS_LISTEN_ADDR") {
+		t.Fatalf("serve -h does not list the metrics listener:\n%s", help)
 	}
 }

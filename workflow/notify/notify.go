@@ -61,6 +61,10 @@ type Config struct {
 	Settings func(context.Context) (workflow.MessagingSettings, error)
 	// SettingsTTL is how long the settings are cached; 5 s when zero.
 	SettingsTTL time.Duration
+	// Attempted, when set, hears the outcome of every delivery attempt by
+	// the queue's worker, for metrics: AttemptDelivered, AttemptRetry (failed,
+	// tried again later) or AttemptFailed (failed, given up). It must not block.
+	Attempted func(channel, outcome string)
 }
 
 // DefaultSettingsTTL is how long stored settings are cached when

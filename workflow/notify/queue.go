@@ -29,9 +29,36 @@ type Worker struct {
 // Worker returns the River worker that delivers queued messages.
 func (n *Notifier) Worker() *Worker { return &Worker{n: n} }
 
+// Outcomes of a delivery attempt, as Config.Attempted reports them.
+const (
+	AttemptDelivered = "delivered"
+	AttemptRetry     = "retry"
+	AttemptFailed    = "failed"
+)
+
 // Work delivers one message. A permanent failure cancels the job; any other
 // error makes River retry it later.
 func (w *Worker) Work(ctx context.Context, job *river.Job[workflow.MessageJob]) error {
+	err := w.work(ctx, job)
+	if w.n.cfg.Attempted != nil {
+		w.n.cfg.Attempted(job.Args.Channel, attemptOutcome(err, job.Attempt, job.MaxAttempts))
+	}
+	return err
+}
+
+// attemptOutcome is what became of an attempt that returned err.
+func attemptOutcome(err error, attempt, maxAttempts int) string {
+	var cancelled *rivertype.JobCancelError
+	switch {
+	case err == nil:
+		return AttemptDelivered
+	case errors.As(err, &cancelled) || attempt >= maxAttempts:
+		return AttemptFailed
+	}
+	return AttemptRetry
+}
+
+func (w *Worker) work(ctx context.Context, job *river.Job[workflow.MessageJob]) error {
 	m := job.Args.Message
 	if m.Sealed != nil {
 		// Codes wait in the queue encrypted; a failure to open means a

@@ -25,6 +25,14 @@ const (
 	logBurst           = 10 // lines per reason and minute
 )
 
+// Results of a packet, as Server.Count reports them.
+const (
+	ResultAccept    = "accept"
+	ResultReject    = "reject"
+	ResultChallenge = "challenge"
+	ResultDropped   = "dropped"
+)
+
 // Server answers RADIUS on one UDP socket. Each packet is handled in its own
 // goroutine, at most MaxInFlight at once (more are dropped: the NAS retries),
 // so a slow Handler never blocks the listener.
@@ -35,6 +43,12 @@ type Server struct {
 	MaxInFlight int              // 0: DefaultMaxInFlight
 	Timeout     time.Duration    // per packet, the Handler's calls included; 0: DefaultTimeout
 	Now         func() time.Time // nil: time.Now
+	// Count, when set, hears the result of every Access-Request answered
+	// (ResultAccept, ResultReject, ResultChallenge) and of every packet
+	// dropped without an answer (ResultDropped), for metrics; it must not
+	// block. Retransmissions answered from the cache and Status-Server
+	// packets are not counted.
+	Count func(result string)
 
 	once     sync.Once
 	sem      chan struct{}
@@ -191,6 +205,7 @@ func (s *Server) handle(conn net.PacketConn, raw []byte, addr net.Addr, src neti
 	client, ok, err := s.Handler.Client(ctx, src.Addr().Unmap())
 	if err != nil {
 		s.logf(slog.LevelError, "client lookup", "radius: client lookup failed", "src", src.String(), "err", err)
+		s.count(ResultDropped)
 		return
 	}
 	if !ok {
@@ -220,8 +235,32 @@ func (s *Server) handle(conn net.PacketConn, raw []byte, addr net.Addr, src neti
 	// Cached before it is sent, so a retransmission after it finds it.
 	s.dups.finish(key, answer, s.now())
 	finished = true
+	switch {
+	case answer == nil:
+		s.count(ResultDropped)
+	case req.Code == radius.CodeAccessRequest:
+		s.count(resultOf(radius.Code(answer[0])))
+	}
 	if answer != nil {
 		s.write(conn, answer, addr, src)
+	}
+}
+
+// resultOf names the code of an answer for Count.
+func resultOf(c radius.Code) string {
+	switch c {
+	case radius.CodeAccessAccept:
+		return ResultAccept
+	case radius.CodeAccessChallenge:
+		return ResultChallenge
+	default:
+		return ResultReject
+	}
+}
+
+func (s *Server) count(result string) {
+	if s.Count != nil {
+		s.Count(result)
 	}
 }
 
@@ -265,6 +304,7 @@ func (s *Server) drop(why error, src netip.AddrPort, c *Client, args ...any) {
 		args = append(args, "client", c.Name)
 	}
 	s.logf(slog.LevelWarn, why.Error(), "radius: packet dropped", args...)
+	s.count(ResultDropped)
 }
 
 // logf writes a line unless too many of its reason were written this minute.

@@ -37,3 +37,23 @@ func (db *DB) insertJob(ctx context.Context, args river.JobArgs, opts *river.Ins
 func (db *DB) Enqueue(ctx context.Context, m workflow.Message) error {
 	return db.insertJob(ctx, workflow.MessageJob{Message: m}, &river.InsertOpts{MaxAttempts: messageAttempts})
 }
+
+// QueuedMessages counts the message jobs still to be delivered (waiting,
+// scheduled for a retry or being sent), by channel. The job table's state
+// index finds them; finished jobs are not read.
+func (db *DB) QueuedMessages(ctx context.Context) (map[string]int, error) {
+	rows, err := db.q.Query(ctx, `SELECT coalesce(args->>'channel', ''), count(*) FROM river_job
+		WHERE state IN ('available', 'pending', 'retryable', 'running', 'scheduled') AND kind = $1 GROUP BY 1`,
+		workflow.MessageJob{}.Kind())
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	var channel string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&channel, &n}, func() error {
+		out[channel] += n
+		return nil
+	})
+	return out, err
+}

@@ -41,6 +41,9 @@ type App struct {
 	// Notifier renders and sends mail and SMS; Queue runs its River worker.
 	Notifier *notify.Notifier
 	Queue    *river.Client[pgx.Tx]
+	// Metrics counts what SPEC §16 lists; Serve serves them when
+	// Config.MetricsListenAddr is set.
+	Metrics  *Metrics
 	sessions *pgxstore.PostgresStore
 }
 
@@ -79,15 +82,18 @@ func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*App, error) {
 		Pool:     pool,
 		Store:    st,
 		Service:  workflow.NewService(st, sealer, cfg.BcryptCost, log),
+		Metrics:  NewMetrics(pool, st),
 		sessions: pgxstore.NewWithCleanupInterval(pool, 5*time.Minute),
 	}
 	a.Service.BaseURL = cfg.BaseURL.String()
+	a.Service.Observer = a.Metrics
 	// Directory users' passwords and the syncs (SPEC §12) go over LDAP.
 	a.Service.Directories = &ldap.Client{}
 	// The settings page's mail and SMS settings and templates apply over
 	// the environment's, read at send time (cached briefly) on every instance.
 	a.Notifier, err = notify.New(notify.Config{SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, SMSGatewayURL: cfg.SMSGatewayURL,
-		Capture: cfg.Dev, Open: a.Service.OpenMessage, Settings: a.Service.MessagingSettings, SettingsTTL: cfg.SettingsTTL}, log)
+		Capture: cfg.Dev, Open: a.Service.OpenMessage, Settings: a.Service.MessagingSettings, SettingsTTL: cfg.SettingsTTL,
+		Attempted: a.Metrics.MessageAttempt}, log)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +130,7 @@ func (a *App) router() (http.Handler, error) {
 	r.ForwardedByClientIP = len(trusted) > 0
 	r.RemoteIPHeaders = []string{"X-Forwarded-For", "X-Real-IP"}
 
-	r.Use(recovery(a.Log), requestLog(a.Log), securityHeaders(a.Config.HTTPS()), deadline, removeUploads)
+	r.Use(a.Metrics.HTTP(), recovery(a.Log), requestLog(a.Log), securityHeaders(a.Config.HTTPS()), deadline, removeUploads)
 	healthz, readyz := health(a.Store)
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readyz)
@@ -186,22 +192,31 @@ func (a *App) Serve(ctx context.Context) error {
 		}
 	}()
 	a.Log.Info("listening", "addr", a.Config.ListenAddr, "base_url", a.Config.BaseURL.String())
-	if a.Config.RadiusListenAddr == "" {
-		return listen(ctx, srv, 20*time.Second, a.Log)
+	servers := []func(context.Context) error{func(ctx context.Context) error { return listen(ctx, srv, 20*time.Second, a.Log) }}
+	if addr := a.Config.RadiusListenAddr; addr != "" {
+		a.Log.Info("RADIUS listening", "addr", addr)
+		servers = append(servers, func(ctx context.Context) error { return a.serveRADIUS(ctx, addr, 20*time.Second) })
 	}
-	// HTTP and RADIUS stop together: when one fails, the other is shut down.
+	if addr := a.Config.MetricsListenAddr; addr != "" {
+		a.Log.Info("metrics listening", "addr", addr, "path", "/metrics")
+		servers = append(servers, func(ctx context.Context) error { return a.serveMetrics(ctx, addr, 5*time.Second) })
+	}
+	// HTTP, RADIUS and metrics stop together: when one fails, the others
+	// are shut down; the first failure is the one returned.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() {
-		errc <- a.serveRADIUS(ctx, a.Config.RadiusListenAddr, 20*time.Second)
-		stop()
-	}()
-	a.Log.Info("RADIUS listening", "addr", a.Config.RadiusListenAddr)
-	err := listen(ctx, srv, 20*time.Second, a.Log)
-	stop()
-	if rerr := <-errc; err == nil {
-		err = rerr
+	errc := make(chan error, len(servers))
+	for _, serve := range servers {
+		go func() {
+			errc <- serve(ctx)
+			stop()
+		}()
+	}
+	var err error
+	for range servers {
+		if e := <-errc; err == nil {
+			err = e
+		}
 	}
 	return err
 }

@@ -30,17 +30,21 @@ type Config struct {
 	// RadiusListenAddr is the UDP address of the RADIUS front end (SPEC
 	// §11); empty: off.
 	RadiusListenAddr string
-	BaseURL          *url.URL
-	SecretKey        []byte
-	PreviousKeys     [][]byte
-	SMTPURL          string
-	MailFrom         string
-	SMSGatewayURL    string
-	TrustedProxies   []netip.Prefix
-	SessionIdle      time.Duration
-	SessionLifetime  time.Duration
-	BcryptCost       int
-	LogLevel         slog.Level
+	// MetricsListenAddr is the HTTP address of the Prometheus metrics (SPEC
+	// §16), a listener of its own so they are never public by accident;
+	// empty: off.
+	MetricsListenAddr string
+	BaseURL           *url.URL
+	SecretKey         []byte
+	PreviousKeys      [][]byte
+	SMTPURL           string
+	MailFrom          string
+	SMSGatewayURL     string
+	TrustedProxies    []netip.Prefix
+	SessionIdle       time.Duration
+	SessionLifetime   time.Duration
+	BcryptCost        int
+	LogLevel          slog.Level
 	// Dev is set by `tokenportal dev`: mail is captured, not sent, and shown
 	// at /dev/mail.
 	Dev bool
@@ -64,6 +68,7 @@ func (e *ConfigError) Error() string {
 // raw holds the configuration as text, before it is checked.
 type raw struct {
 	databaseURL, listenAddr, radiusListenAddr, baseURL, secretKey string
+	metricsListenAddr                                             string
 	secretKeyFile, previousKeys                                   string
 	smtpURL, mailFrom, smsGatewayURL, trustedProxies              string
 	sessionIdle, sessionLifetime, bcryptCost, logLevel            string
@@ -93,6 +98,7 @@ func FlagSet(fs *flag.FlagSet, getenv func(string) string) func() (Config, error
 	fs.StringVar(&r.databaseURL, "database-url", env("DATABASE_URL"), "PostgreSQL connection URL (`DATABASE_URL`)")
 	fs.StringVar(&r.listenAddr, "listen-addr", env("LISTEN_ADDR"), "address the HTTP server listens on (`LISTEN_ADDR`)")
 	fs.StringVar(&r.radiusListenAddr, "radius-listen-addr", env("RADIUS_LISTEN_ADDR"), "UDP address the RADIUS server listens on, like :1812 (`RADIUS_LISTEN_ADDR`; default: empty, no RADIUS)")
+	fs.StringVar(&r.metricsListenAddr, "metrics-listen-addr", env("METRICS_LISTEN_ADDR"), "address of the Prometheus metrics at /metrics, like 127.0.0.1:9090; keep it private (`METRICS_LISTEN_ADDR`; default: empty, no metrics)")
 	fs.StringVar(&r.baseURL, "base-url", env("BASE_URL"), "public address of this service, used in links and mails (`BASE_URL`)")
 	fs.StringVar(&r.secretKeyFile, "secret-key-file", env("SECRET_KEY_FILE"), "file holding the 32-byte key that encrypts token secrets (`SECRET_KEY_FILE`; or set SECRET_KEY)")
 	fs.StringVar(&r.smtpURL, "smtp-url", env("SMTP_URL"), "mail server: smtp://[user:pass@]host:port[?starttls=required] or smtps://… (`SMTP_URL`)")
@@ -144,6 +150,15 @@ func (r raw) parse() (Config, error) {
 			bad("RADIUS_LISTEN_ADDR %q must be host:port or :port, like :1812 (or empty for no RADIUS)", c.RadiusListenAddr)
 		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 			bad("RADIUS_LISTEN_ADDR %q has no valid port (0 to 65535)", c.RadiusListenAddr)
+		}
+	}
+
+	c.MetricsListenAddr = strings.TrimSpace(r.metricsListenAddr)
+	if c.MetricsListenAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsListenAddr); err != nil {
+			bad("METRICS_LISTEN_ADDR %q must be host:port or :port, like 127.0.0.1:9090 (or empty for no metrics)", c.MetricsListenAddr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad("METRICS_LISTEN_ADDR %q has no valid port (0 to 65535)", c.MetricsListenAddr)
 		}
 	}
 

@@ -52,6 +52,8 @@ func TestConfigErrors(t *testing.T) {
 		{"listen without port", map[string]string{"LISTEN_ADDR": "localhost"}, "LISTEN_ADDR"},
 		{"radius without port", map[string]string{"RADIUS_LISTEN_ADDR": "localhost"}, "RADIUS_LISTEN_ADDR"},
 		{"radius port", map[string]string{"RADIUS_LISTEN_ADDR": ":99999"}, "RADIUS_LISTEN_ADDR"},
+		{"metrics without port", map[string]string{"METRICS_LISTEN_ADDR": "localhost"}, "METRICS_LISTEN_ADDR"},
+		{"metrics port", map[string]string{"METRICS_LISTEN_ADDR": "127.0.0.1:http"}, "METRICS_LISTEN_ADDR"},
 		{"relative base", map[string]string{"BASE_URL": "otp.example.com"}, "BASE_URL"},
 		{"base with path", map[string]string{"BASE_URL": "https://example.com/otp"}, "scheme and host only"},
 		{"smtp scheme", map[string]string{"SMTP_URL": "http://mail:25"}, "SMTP_URL"},
@@ -110,6 +112,29 @@ func TestConfigFlagsOverrideEnvironment(t *testing.T) {
 	}
 	if len(c.TrustedProxies) != 1 || c.TrustedProxies[0].String() != "10.1.2.3/32" {
 		t.Fatalf("trusted proxies %v", c.TrustedProxies)
+	}
+}
+
+// Metrics are off unless an address is given (SPEC §16: a listener of their
+// own, never public by accident); the variable and the flag set it.
+func TestConfigMetricsListenAddr(t *testing.T) {
+	c, err := app.LoadConfig(env(valid()))
+	if err != nil || c.MetricsListenAddr != "" {
+		t.Fatalf("default: %q, %v; want off", c.MetricsListenAddr, err)
+	}
+	m := valid()
+	m["METRICS_LISTEN_ADDR"] = " 127.0.0.1:9090 "
+	if c, err = app.LoadConfig(env(m)); err != nil || c.MetricsListenAddr != "127.0.0.1:9090" {
+		t.Fatalf("variable: %q, %v", c.MetricsListenAddr, err)
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	check := app.FlagSet(fs, env(m))
+	if err := fs.Parse([]string{"--metrics-listen-addr", ":19090"}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = check(); err != nil || c.MetricsListenAddr != ":19090" {
+		t.Fatalf("flag: %q, %v", c.MetricsListenAddr, err)
 	}
 }
 

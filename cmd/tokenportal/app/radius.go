@@ -98,6 +98,7 @@ func (h *radiusHandler) Access(ctx context.Context, r radius.Request) (radius.An
 // serveRADIUS answers RADIUS on addr until ctx ends, then lets the requests
 // in flight finish (at most grace).
 func (a *App) serveRADIUS(ctx context.Context, addr string, grace time.Duration) error {
-	srv := &radius.Server{Addr: addr, Handler: newRadiusHandler(a.Service), Log: a.Log.With("component", "radius")}
+	srv := &radius.Server{Addr: addr, Handler: newRadiusHandler(a.Service), Log: a.Log.With("component", "radius"),
+		Count: a.Metrics.RadiusResult}
 	return runUntil(ctx, srv.ListenAndServe, srv.Shutdown, radius.ErrServerClosed, grace, a.Log.With("server", "radius"))
 }
