@@ -210,4 +210,3 @@ func withoutField(t *testing.T, x apiExchange, field string) apiExchange {
 	x.body, _ = json.Marshal(m)
 	return x
 }
-
