@@ -318,7 +318,11 @@ func accessAPI(t *testing.T, env *apptest.Env, method, path, key, body string) i
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
+	answer, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiCheck(t, apiExchange{req: resp.Request, reqBody: []byte(body), status: resp.StatusCode, header: resp.Header, body: answer})
 	return resp.StatusCode
 }
