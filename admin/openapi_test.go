@@ -135,6 +135,9 @@ func TestOpenAPIValidationBites(t *testing.T) {
 	getUser := exchange(http.MethodGet, fmt.Sprintf("/api/v1/users/%d", u.ID), su, nil)
 	validate := exchange(http.MethodPost, "/api/v1/validate", validator, map[string]any{"resource_id": 1, "login": "nobody", "pass": "123456"})
 	notFound := exchange(http.MethodGet, "/api/v1/users/999999999", su, nil)
+	if getUser.status != http.StatusOK || validate.status != http.StatusOK || notFound.status != http.StatusNotFound {
+		t.Fatalf("statuses %d, %d, %d: want 200, 200, 404", getUser.status, validate.status, notFound.status)
+	}
 
 	// A document with one change, and its router.
 	edited := func(t *testing.T, edit func(doc *openapi3.T)) apiExchangeChecker {
@@ -150,7 +153,7 @@ func TestOpenAPIValidationBites(t *testing.T) {
 		}
 		return func(x apiExchange) error { return openapiMismatch(router, x) }
 	}
-	real := func(x apiExchange) error {
+	current := func(x apiExchange) error {
 		router, err := apiRouter()
 		if err != nil {
 			return err
@@ -184,10 +187,10 @@ func TestOpenAPIValidationBites(t *testing.T) {
 		{"a request field the document does not know", validate,
 			edited(t, func(doc *openapi3.T) { drop(schema(doc, "Validate"), "pass") }), "pass"},
 		{"an answer without a field it must have", editAnswer(t, getUser, func(m map[string]any) { delete(m, "login") }),
-			real, "login"},
+			current, "login"},
 		{"an error answer with the code of another status", editAnswer(t, notFound, func(m map[string]any) {
 			m["error"].(map[string]any)["code"] = "conflict"
-		}), real, "not_found"},
+		}), current, "not_found"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
