@@ -227,4 +227,20 @@ func TestAPITokens(t *testing.T) {
 	if n := apiDenials(t, env); n != denials+len(forbidden) {
 		t.Fatalf("%d AccessDenied activities, want %d", n-denials, len(forbidden))
 	}
+
+	// PSKC (RFC 6030) with a plain seed, sent as what it is.
+	pskc := `<?xml version="1.0" encoding="UTF-8"?>
+<KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc">
+<KeyPackage><DeviceInfo><SerialNo>` + p + `PSKC-1</SerialNo></DeviceInfo>
+<Key Id="k1" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:hotp">
+<AlgorithmParameters><ResponseFormat Length="6" Encoding="DECIMAL"/></AlgorithmParameters>
+<Data><Secret><PlainValue>MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=</PlainValue></Secret><Counter><PlainValue>0</PlainValue></Counter></Data>
+</Key></KeyPackage>
+</KeyContainer>
+`
+	status, body = apiImport(t, env, "/api/v1/tokens/import", su, pskc, nil)
+	apiWant(t, status, body, http.StatusCreated, &imp)
+	if imp.Imported != 1 || len(imp.Serials) != 1 || !strings.EqualFold(imp.Serials[0], p+"PSKC-1") {
+		t.Fatalf("PSKC import %s", body)
+	}
 }
