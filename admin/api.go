@@ -17,8 +17,8 @@ import (
 	"tokenportal/workflow"
 )
 
-// APIRoutes registers the JSON API on g (/api/v1). Every endpoint needs an
-// API key in Authorization: Bearer.
+// APIRoutes registers the JSON API on g (/api/v1). Every endpoint but its
+// OpenAPI document needs an API key in Authorization: Bearer.
 //
 // Role rules (SPEC §2): superadmin keys may do everything; helpdesk keys
 // read users, resources and tokens, change users' contact fields, enable,
@@ -30,6 +30,7 @@ import (
 // resource, users, tokens and issues answer 404 as if they did not exist
 // (the attempt is still recorded), so a key cannot probe for them.
 func (h *Handler) APIRoutes(g *gin.RouterGroup) {
+	g.GET("/openapi.json", h.apiOpenAPI) // before requireKey: public
 	g.Use(h.requireKey)
 	g.GET("/whoami", h.apiAllow(anyAdmin...), h.apiWhoami)
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -22,22 +23,27 @@ func apiDo(t *testing.T, env *apptest.Env, method, path, key string, body any) (
 	return apiSend(t, env, method, path, key, body, nil)
 }
 
-// apiSend is apiDo with extra request headers.
+// apiSend is apiDo with extra request headers. Every exchange is checked
+// against the OpenAPI document (apiCheck).
 func apiSend(t *testing.T, env *apptest.Env, method, path, key string, body any, header map[string]string) (int, []byte) {
 	t.Helper()
-	var r io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		r = bytes.NewReader([]byte(b))
+		raw = []byte(b)
 	case []byte:
-		r = bytes.NewReader(b)
+		raw = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r = bytes.NewReader(j)
+		raw = j
+	}
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, env.Server.URL+path, r)
 	if err != nil {
@@ -64,7 +70,22 @@ func apiSend(t *testing.T, env *apptest.Env, method, path, key string, body any,
 	if err != nil {
 		t.Fatal(err)
 	}
+	apiCheck(t, apiExchange{req: resp.Request, reqBody: raw, status: resp.StatusCode, header: resp.Header, body: b})
 	return resp.StatusCode, b
+}
+
+// apiImport posts a token file to path (/api/v1/tokens/import…) as its
+// type: PSKC when it starts with '<', else OATH CSV.
+func apiImport(t *testing.T, env *apptest.Env, path, key, file string, header map[string]string) (int, []byte) {
+	t.Helper()
+	h := map[string]string{"Content-Type": "text/csv"}
+	if strings.HasPrefix(strings.TrimSpace(file), "<") {
+		h["Content-Type"] = "application/pskc+xml"
+	}
+	for k, v := range header {
+		h[k] = v
+	}
+	return apiSend(t, env, http.MethodPost, path, key, file, h)
 }
 
 // apiWant fails the test unless the response has status; it decodes the

@@ -214,7 +214,9 @@ func TestAPIIssueConcurrentHandling(t *testing.T) {
 
 		type answer struct {
 			verify bool
+			req    *http.Request
 			status int
+			header http.Header
 			body   string
 			err    error
 		}
@@ -244,7 +246,7 @@ func TestAPIIssueConcurrentHandling(t *testing.T) {
 				}
 				defer resp.Body.Close()
 				b, err := io.ReadAll(resp.Body)
-				answers[i] = answer{verify: verify, status: resp.StatusCode, body: string(b), err: err}
+				answers[i] = answer{verify: verify, req: req, status: resp.StatusCode, header: resp.Header, body: string(b), err: err}
 			}()
 		}
 		close(start)
@@ -252,9 +254,11 @@ func TestAPIIssueConcurrentHandling(t *testing.T) {
 
 		var winner *answer
 		for i, a := range answers {
-			switch {
-			case a.err != nil:
+			if a.err != nil {
 				t.Fatalf("round %d call %d: %v", round, i, a.err)
+			}
+			apiCheck(t, apiExchange{req: a.req, status: a.status, header: a.header, body: []byte(a.body)})
+			switch {
 			case a.status == 200:
 				if winner != nil {
 					t.Fatalf("round %d: two winners:\n%s\n%s", round, winner.body, a.body)

@@ -32,6 +32,7 @@ func apiGet(t *testing.T, env *apptest.Env, path, auth string) (int, []byte) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
+	apiCheck(t, apiExchange{req: resp.Request, status: resp.StatusCode, header: resp.Header, body: body})
 	return resp.StatusCode, body
 }
 

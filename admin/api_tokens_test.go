@@ -33,34 +33,34 @@ func TestAPITokens(t *testing.T) {
 	// Import: CSV onto a resource, and into stock.
 	csv := "serial,seed_hex,type,digits,step_or_counter\n" + p + "HW-0001," + rfc4226Hex + ",hotp,6,0\n" + p + "HW-0002," + rfc4226Hex + ",totp,8,30\n"
 	var imp apiImported
-	status, body := apiDo(t, env, http.MethodPost, fmt.Sprintf("/api/v1/tokens/import?resource=%d", vpn), su, csv)
+	status, body := apiImport(t, env, fmt.Sprintf("/api/v1/tokens/import?resource=%d", vpn), su, csv, nil)
 	apiWant(t, status, body, http.StatusCreated, &imp)
 	if imp.Imported != 2 || strings.Join(imp.Serials, ",") != p+"HW-0001,"+p+"HW-0002" {
 		t.Fatalf("import %s", body)
 	}
-	status, body = apiDo(t, env, http.MethodPost, "/api/v1/tokens/import", su, p+"STOCK-1,"+rfc4226Hex+",totp\n")
+	status, body = apiImport(t, env, "/api/v1/tokens/import", su, p+"STOCK-1,"+rfc4226Hex+",totp\n", nil)
 	apiWant(t, status, body, http.StatusCreated, &imp)
 	if strings.Contains(string(body), rfc4226Hex) {
 		t.Fatal("the answer shows the seed")
 	}
 
 	// Refused imports store nothing.
-	status, body = apiDo(t, env, http.MethodPost, "/api/v1/tokens/import", su, p+"NEW-1,"+rfc4226Hex+",hotp\n"+lp+"hw-0001,"+rfc4226Hex+",hotp\n")
+	status, body = apiImport(t, env, "/api/v1/tokens/import", su, p+"NEW-1,"+rfc4226Hex+",hotp\n"+lp+"hw-0001,"+rfc4226Hex+",hotp\n", nil)
 	apiWantError(t, status, body, http.StatusConflict, "conflict")
 	if !strings.Contains(string(body), lp+"hw-0001") {
 		t.Fatalf("the conflict does not name the serial: %s", body)
 	}
-	status, body = apiDo(t, env, http.MethodPost, "/api/v1/tokens/import", su, p+"NEW-2,"+rfc4226Hex+",hotp\n"+p+"NEW-3,zz,hotp\n")
+	status, body = apiImport(t, env, "/api/v1/tokens/import", su, p+"NEW-2,"+rfc4226Hex+",hotp\n"+p+"NEW-3,zz,hotp\n", nil)
 	if e := apiWantError(t, status, body, http.StatusUnprocessableEntity, "invalid", "file"); !strings.Contains(e.Error.Message, "line 2") {
 		t.Fatalf("the message does not name the line: %s", body)
 	}
-	status, body = apiDo(t, env, http.MethodPost, "/api/v1/tokens/import", su, "<KeyContainer")
+	status, body = apiImport(t, env, "/api/v1/tokens/import", su, "<KeyContainer", nil)
 	apiWantError(t, status, body, http.StatusUnprocessableEntity, "invalid", "file")
-	status, body = apiSend(t, env, http.MethodPost, "/api/v1/tokens/import", su, p+"NEW-4,"+rfc4226Hex+",hotp\n", map[string]string{"X-PSKC-Key": "xyz"})
+	status, body = apiImport(t, env, "/api/v1/tokens/import", su, p+"NEW-4,"+rfc4226Hex+",hotp\n", map[string]string{"X-PSKC-Key": "xyz"})
 	apiWantError(t, status, body, http.StatusUnprocessableEntity, "invalid", "X-PSKC-Key")
-	status, body = apiDo(t, env, http.MethodPost, "/api/v1/tokens/import?resource=999999", su, p+"NEW-5,"+rfc4226Hex+",hotp\n")
+	status, body = apiImport(t, env, "/api/v1/tokens/import?resource=999999", su, p+"NEW-5,"+rfc4226Hex+",hotp\n", nil)
 	apiWantError(t, status, body, http.StatusNotFound, "not_found")
-	status, body = apiDo(t, env, http.MethodPost, "/api/v1/tokens/import?resource=vpn", su, p+"NEW-6,"+rfc4226Hex+",hotp\n")
+	status, body = apiImport(t, env, "/api/v1/tokens/import?resource=vpn", su, p+"NEW-6,"+rfc4226Hex+",hotp\n", nil)
 	apiWantError(t, status, body, http.StatusBadRequest, "bad_request", "resource")
 	for _, s := range []string{p + "NEW-1", p + "NEW-2", p + "NEW-4", p + "NEW-5", p + "NEW-6"} {
 		if _, err := env.Svc.Store.TokenBySerial(ctx, s); workflow.ErrorCode(err) != workflow.CodeNotFound {
@@ -226,5 +226,21 @@ func TestAPITokens(t *testing.T) {
 	}
 	if n := apiDenials(t, env); n != denials+len(forbidden) {
 		t.Fatalf("%d AccessDenied activities, want %d", n-denials, len(forbidden))
+	}
+
+	// PSKC (RFC 6030) with a plain seed, sent as what it is.
+	pskc := `<?xml version="1.0" encoding="UTF-8"?>
+<KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc">
+<KeyPackage><DeviceInfo><SerialNo>` + p + `PSKC-1</SerialNo></DeviceInfo>
+<Key Id="k1" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:hotp">
+<AlgorithmParameters><ResponseFormat Length="6" Encoding="DECIMAL"/></AlgorithmParameters>
+<Data><Secret><PlainValue>MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=</PlainValue></Secret><Counter><PlainValue>0</PlainValue></Counter></Data>
+</Key></KeyPackage>
+</KeyContainer>
+`
+	status, body = apiImport(t, env, "/api/v1/tokens/import", su, pskc, nil)
+	apiWant(t, status, body, http.StatusCreated, &imp)
+	if imp.Imported != 1 || len(imp.Serials) != 1 || !strings.EqualFold(imp.Serials[0], p+"PSKC-1") {
+		t.Fatalf("PSKC import %s", body)
 	}
 }

@@ -50,7 +50,7 @@ func apiSetup(t *testing.T, env *apptest.Env, su, tag, csv string) (resourceID i
 	status, body := apiDo(t, env, http.MethodPut, fmt.Sprintf("/api/v1/resources/%d/users/%d", resourceID, user.ID), su, nil)
 	apiWant(t, status, body, http.StatusOK, nil)
 	var imp apiImported
-	status, body = apiDo(t, env, http.MethodPost, fmt.Sprintf("/api/v1/tokens/import?resource=%d", resourceID), su, csv)
+	status, body = apiImport(t, env, fmt.Sprintf("/api/v1/tokens/import?resource=%d", resourceID), su, csv, nil)
 	apiWant(t, status, body, http.StatusCreated, &imp)
 	serial = imp.Serials[0]
 	status, body = apiDo(t, env, http.MethodPost, "/api/v1/tokens/"+serial+"/assign", su, map[string]any{"user_id": user.ID, "resource_id": resourceID})

@@ -522,6 +522,7 @@ func fuzzAPI(f *testing.F, role workflow.Role, routes []fuzzRoute, seeds []strin
 		o := fc.fresh(t)
 		rt := routes[int(route)%len(routes)]
 		resp, body := send(t, b, rt, o, input, header)
+		apiCheck(t, apiExchange{req: resp.Request, status: resp.StatusCode, header: resp.Header, body: body, answerOnly: true})
 		if check != nil {
 			check(t, b, o, key, rt, resp, body)
 		}
