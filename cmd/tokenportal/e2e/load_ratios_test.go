@@ -182,12 +182,18 @@ WHERE u.login = 'load-hotp-' || lpad((:client_id % ` + strconv.Itoa(len(fx.hotpL
 		return sum
 	}
 	before := lastSteps()
-	out, err := exec.CommandContext(ctx, bin, "-n", "-M", "prepared", "-c", strconv.Itoa(loadClients), "-j", "2",
+	pg0, t0 := postgresTicks(), time.Now()
+	cmd := exec.CommandContext(ctx, bin, "-n", "-M", "prepared", "-c", strconv.Itoa(loadClients), "-j", "2",
 		"-T", strconv.Itoa(max(1, int(d.Seconds()))), "-D", "tok=0", "-D", "hotp=true",
-		"-D", "res="+strconv.FormatInt(fx.resourceID, 10), "-f", file, storetest.URL()).CombinedOutput()
+		"-D", "res="+strconv.FormatInt(fx.resourceID, 10), "-f", file, storetest.URL())
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("pgbench with validate's SQL: %v\n%s\nscript:\n%s", err, out, script)
 	}
+	// CPU as in the other rows: the clients (pgbench) and PostgreSQL.
+	elapsed := time.Since(t0).Seconds()
+	r.cpu[1] = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds() / elapsed
+	r.cpu[2] = float64(postgresTicks()-pg0) / clockTicks / elapsed
 	m := loadTPS.FindSubmatch(out)
 	n := loadTransactions.FindSubmatch(out)
 	if m == nil || n == nil {
