@@ -236,6 +236,7 @@ func (s *Service) SavePortal(ctx context.Context, resourceID int64, in PortalInp
 	if err != nil {
 		return Portal{}, err
 	}
+	s.radiusModes.forget() // RADIUS follows the change at once here
 	return saved, nil
 }
 

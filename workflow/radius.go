@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -261,11 +262,11 @@ func (s *Service) RadiusAccess(ctx context.Context, req RadiusAccessRequest) (Ra
 	if a, err := netip.ParseAddr(strings.TrimSpace(req.CallingStationID)); err == nil {
 		c.addr = a.Unmap().String()
 	}
-	p, err := s.Store.PortalByResource(ctx, req.Client.ResourceID)
-	if IsFault(err) || (err != nil && ErrorCode(err) != CodeNotFound) {
-		return RadiusAnswer{}, Internal(err)
-	} else if err == nil {
-		c.mode, c.allow = p.RadiusFirstFactor, p.RadiusAllowWithoutToken
+	rs, err := s.radiusSettings(ctx, req.Client.ResourceID)
+	if err != nil {
+		return RadiusAnswer{}, err
+	} else if rs.found {
+		c.mode, c.allow = rs.mode, rs.allow
 	}
 	if c.login == "" || len(strings.TrimSpace(req.Login)) > MaxLoginLength || len(req.Password) > maxRadiusPassword {
 		return s.radiusReject(ctx, c, "login empty or too long, or password too long")
@@ -494,12 +495,21 @@ func (s *Service) radiusChallenge(ctx context.Context, c *radiusCall) (RadiusAns
 // radiusAccept lets the user in: the failure count is reset and
 // RadiusAccept written, or (fail-closed, like UserLogin) nobody gets in.
 func (s *Service) radiusAccept(ctx context.Context, c *radiusCall, details map[string]any) (RadiusAnswer, error) {
-	now := s.Now()
+	a := c.activity(s.Now(), EventRadiusAccept, details)
+	if c.user.FailedLogins == 0 && c.user.LockedUntil == nil {
+		// Nothing to reset (as the user was read for this request): the
+		// activity alone, one statement instead of a transaction of two. A
+		// failure counted meanwhile is reset by the next sign-in.
+		if err := s.Store.AddActivity(ctx, a); err != nil {
+			return RadiusAnswer{}, Internal(err)
+		}
+		return RadiusAnswer{Code: RadiusAccept}, nil
+	}
 	err := s.Store.Tx(ctx, func(st Store) error {
 		if err := st.RecordUserLogin(ctx, c.user.ID); err != nil {
 			return Internal(err)
 		}
-		return wrapInternal(st.AddActivity(ctx, c.activity(now, EventRadiusAccept, details)))
+		return wrapInternal(st.AddActivity(ctx, a))
 	})
 	if err != nil {
 		return RadiusAnswer{}, err
@@ -547,4 +557,66 @@ func (c *radiusCall) activity(at time.Time, event string, details map[string]any
 	a.Details = withDetail(a.Details, "nas_identifier", truncate(c.req.NASIdentifier, 253))
 	a.Details = withDetail(a.Details, "calling_station_id", truncate(c.req.CallingStationID, 253))
 	return a
+}
+
+// RadiusSettingsTTL is how long an instance keeps a resource's RADIUS
+// settings (first factor, allow without token): a busy NAS then costs one
+// query less per packet. A change saved on this instance applies at once,
+// one saved on another instance at most this much later.
+const RadiusSettingsTTL = 5 * time.Second
+
+// radiusSettings are the RADIUS settings of a resource's portal.
+type radiusSettings struct {
+	mode  string
+	allow bool
+	found bool // the resource has a portal
+	until time.Time
+}
+
+// radiusSettingsCache holds them by resource; gen counts the forgets, so
+// settings read before a change committed are not cached after it.
+type radiusSettingsCache struct {
+	mu  sync.Mutex
+	m   map[int64]radiusSettings
+	gen uint64
+}
+
+func (c *radiusSettingsCache) forget() {
+	c.mu.Lock()
+	c.m = nil
+	c.gen++
+	c.mu.Unlock()
+}
+
+// radiusSettings reads the RADIUS settings of resourceID, from the cache
+// when it has them.
+func (s *Service) radiusSettings(ctx context.Context, resourceID int64) (radiusSettings, error) {
+	now := s.Now()
+	c := &s.radiusModes
+	c.mu.Lock()
+	rs, ok := c.m[resourceID]
+	gen := c.gen
+	c.mu.Unlock()
+	if ok && now.Before(rs.until) {
+		return rs, nil
+	}
+	p, err := s.Store.PortalByResource(ctx, resourceID)
+	switch {
+	case err == nil:
+		rs = radiusSettings{mode: p.RadiusFirstFactor, allow: p.RadiusAllowWithoutToken, found: true}
+	case ErrorCode(err) == CodeNotFound:
+		rs = radiusSettings{}
+	default:
+		return rs, Internal(err)
+	}
+	rs.until = now.Add(RadiusSettingsTTL)
+	c.mu.Lock()
+	if gen == c.gen {
+		if c.m == nil || len(c.m) > 10_000 {
+			c.m = map[int64]radiusSettings{}
+		}
+		c.m[resourceID] = rs
+	}
+	c.mu.Unlock()
+	return rs, nil
 }

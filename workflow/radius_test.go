@@ -329,6 +329,29 @@ func TestRadiusOTPMode(t *testing.T) {
 	wantCode(t, m.ask(t, code, a.State), workflow.RadiusAccept)
 }
 
+// TestRadiusSettingsFollowChanges: the first-factor mode is kept per
+// resource for RadiusSettingsTTL; a change saved on this instance applies
+// at once, one made elsewhere (here: in SQL) once the TTL has passed.
+func TestRadiusSettingsFollowChanges(t *testing.T) {
+	w := newRadiusWorld(t, workflow.RadiusOTP, false)
+	w.token(t, "hotp", nil)
+	wantCode(t, w.ask(t, hotp(0), nil), workflow.RadiusAccept) // otp mode, now cached
+	_, err := storetest.Pool(t).Exec(bg, `UPDATE portals SET radius_first_factor = 'password' WHERE resource_id = $1`, w.resource.ID)
+	must(t, err)
+	wantCode(t, w.ask(t, hotp(1), nil), workflow.RadiusAccept) // another instance's change: not yet
+	w.clock.Advance(workflow.RadiusSettingsTTL + time.Second)
+	wantCode(t, w.ask(t, hotp(2), nil), workflow.RadiusReject) // password mode: the code alone is no password
+	wantCode(t, w.ask(t, eventPassword+hotp(3), nil), workflow.RadiusAccept)
+
+	p, err := w.svc.Store.PortalByResource(bg, w.resource.ID)
+	must(t, err)
+	in := workflow.DefaultPortalInput(p.Alias)
+	in.RadiusFirstFactor = workflow.RadiusOTP
+	_, err = w.svc.SavePortal(bg, w.resource.ID, in, workflow.SystemActor, workflow.Meta{})
+	must(t, err)
+	wantCode(t, w.ask(t, hotp(4), nil), workflow.RadiusAccept) // saved here: at once
+}
+
 // TestRadiusCodesAreSharedWithValidate: a code accepted over RADIUS is used
 // up for validate, and the other way round.
 func TestRadiusCodesAreSharedWithValidate(t *testing.T) {

@@ -43,7 +43,8 @@ type Service struct {
 	// Observer hears validations and sign-ins, for metrics (nil: nobody).
 	Observer Observer
 
-	keys keyCache
+	keys        keyCache
+	radiusModes radiusSettingsCache
 }
 
 // NewService returns a Service with the real clock and default limits.
