@@ -151,6 +151,9 @@ func TestDirectorySync(t *testing.T) {
 	if u := w.user(t, uid(2)); u.Email != "new.two@example.org" || u.LastName != "Renamed" {
 		t.Fatalf("user 2 not updated: %+v", u)
 	}
+	if changed := fmt.Sprint(activityDetails(t, workflow.EventUserUpdated, "directory "+w.dir.Name)["changed"]); changed != "[email last_name]" {
+		t.Fatalf("the update's activity names %s as changed", changed)
+	}
 
 	// A renamed login follows its user (the stable id), tokens and all.
 	before := w.user(t, uid(3))
@@ -163,6 +166,9 @@ func TestDirectorySync(t *testing.T) {
 	wantCounts(t, w.sync(t), workflow.DirectorySyncCounts{Updated: 1, Skipped: 1})
 	if u := w.user(t, "jane.three"); u.ID != before.ID {
 		t.Fatalf("rename made another user: %d, was %d", u.ID, before.ID)
+	}
+	if old := activityDetails(t, workflow.EventUserUpdated, "directory "+w.dir.Name)["old_login"]; old != uid(3) {
+		t.Fatalf("the rename's activity: old login %v", old)
 	}
 
 	// Removed (moved out of the base DN): disabled, never deleted; back:
@@ -475,4 +481,3 @@ func activityDetails(t *testing.T, event, name string) map[string]any {
 	return details
 }
 
-var _ = fmt.Sprint

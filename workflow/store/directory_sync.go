@@ -46,10 +46,15 @@ func (db *DB) ApplyDirectorySync(ctx context.Context, d workflow.Directory, entr
 				email = CASE WHEN $6 THEN s.email ELSE u.email END, phone = CASE WHEN $7 THEN s.phone ELSE u.phone END,
 				first_name = CASE WHEN $8 THEN s.first_name ELSE u.first_name END,
 				last_name = CASE WHEN $9 THEN s.last_name ELSE u.last_name END, updated_at = $2
-			FROM directory_sync s
-			WHERE u.directory_id = $1 AND s.user_id = u.id AND NOT s.skip AND (u.login <> s.login OR ($6 AND u.email <> s.email)
+			FROM directory_sync s, users o -- o: the row as it was, for the activity
+			WHERE u.directory_id = $1 AND s.user_id = u.id AND o.id = u.id AND NOT s.skip AND (u.login <> s.login OR ($6 AND u.email <> s.email)
 				OR ($7 AND u.phone <> s.phone) OR ($8 AND u.first_name <> s.first_name) OR ($9 AND u.last_name <> s.last_name))
-			RETURNING u.id AS user_id, NULL::bigint AS resource_id)` + activity(workflow.EventUserUpdated, "")},
+			RETURNING u.id AS user_id, NULL::bigint AS resource_id, o.login AS old_login, u.login AS new_login,
+				array_remove(ARRAY[CASE WHEN o.login <> u.login THEN 'login' END, CASE WHEN o.email <> u.email THEN 'email' END,
+					CASE WHEN o.phone <> u.phone THEN 'phone' END, CASE WHEN o.first_name <> u.first_name THEN 'first_name' END,
+					CASE WHEN o.last_name <> u.last_name THEN 'last_name' END], NULL) AS changed)` +
+			activity(workflow.EventUserUpdated, ` || jsonb_build_object('changed', x.changed)
+				|| CASE WHEN x.old_login <> x.new_login THEN jsonb_build_object('old_login', x.old_login) ELSE '{}' END`)},
 		{nil, ``}, // the new users' conflicts, after the renames
 		{&c.Created, `WITH made AS (INSERT INTO users (login, email, phone, first_name, last_name, directory_id, external_id,
 				disabled, directory_disabled, created_at, updated_at)
