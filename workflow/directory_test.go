@@ -480,4 +480,3 @@ func activityDetails(t *testing.T, event, name string) map[string]any {
 	}
 	return details
 }
-
