@@ -288,6 +288,9 @@ func TestDirectoryUserPage(t *testing.T) {
 	d := newDirectory(t, env, "People "+tag)
 	u := newUser(t, env, "dpage-"+tag)
 	linkUser(t, env, d, u)
+	if _, err := env.App.Pool.Exec(ctx, `UPDATE users SET password_never_expires = true WHERE id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, role := range []workflow.Role{workflow.RoleSuperadmin, workflow.RoleHelpdesk} {
 		b := signIn(t, env, role)
@@ -316,6 +319,14 @@ func TestDirectoryUserPage(t *testing.T) {
 			// unchanged.
 			saved := b.Post(userPath(u), formValues(p, "main form[action=\""+userPath(u)+"\"]"))
 			wantStatus(t, "save as is", saved, 200, userPath(u))
+			// The product's password settings mean nothing for a directory's
+			// password: not offered, and kept as they are.
+			if p.Doc.Find(`input[type=checkbox][name="password_never_expires"], input[type=datetime-local][name="temporary_until"]`).Length() != 0 {
+				t.Error("the page offers the product's password settings for a directory user")
+			}
+			if kept, err := env.Svc.Store.UserByID(ctx, u.ID); err != nil || !kept.PasswordNeverExpires {
+				t.Fatalf("saving the page changed the password settings: %+v %v", kept, err)
+			}
 		}
 
 		form := formValues(p, "main form[action=\""+userPath(u)+"\"]")
