@@ -67,7 +67,11 @@ func (c *Client) Read(ctx context.Context, d workflow.Directory) (workflow.Direc
 		done[g.GroupDN] = true
 		members := map[int]bool{}
 		add := func(i int) { members[i] = true }
-		dns, err := c.groupMembers(ctx, cn, g.GroupDN, !d.NestedGroups)
+		// The direct members always count: with nested groups too, so a
+		// directory without Active Directory's matching rule (OpenLDAP
+		// answers it with nobody) falls back to them instead of unassigning
+		// everyone.
+		dns, err := c.groupMembers(ctx, cn, g.GroupDN, true)
 		if err != nil {
 			return workflow.DirectorySnapshot{}, err
 		}

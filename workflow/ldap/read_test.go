@@ -255,3 +255,27 @@ func TestReadFollowsChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestReadNestedGroupsFallBack: with nested groups on, a directory that
+// does not know Active Directory's matching rule 1.2.840.113556.1.4.1941
+// (OpenLDAP finds nobody with it) still yields the direct members: turning
+// the option on by mistake never unassigns everyone.
+func TestReadNestedGroupsFallBack(t *testing.T) {
+	t.Parallel()
+	s := server(t)
+	d := directory(s)
+	d.NestedGroups = true
+	snap, err := (&ldap.Client{}).Read(t.Context(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range snap.Entries {
+		if slices.Contains(e.Groups, s.GroupDN("staff")) {
+			n++
+		}
+	}
+	if n != len(staff) {
+		t.Fatalf("%d members of staff with nested groups, want the %d direct ones", n, len(staff))
+	}
+}
