@@ -220,6 +220,18 @@ func (s *Service) UpdateDirectory(ctx context.Context, id int64, in DirectoryInp
 		return Directory{}, err
 	}
 	d, f := s.directory(ctx, in, was)
+	if !strings.EqualFold(d.Attributes.ID, was.Attributes.ID) {
+		// The users are linked by the old attribute's values: under another
+		// one every user would be missing, disabled, and made again.
+		users, err := s.Store.DirectoryUsers(ctx)
+		if err != nil {
+			return Directory{}, Internal(err)
+		}
+		if n := users[id]; n > 0 {
+			f["attributes.id"] = "The directory's " + strconv.Itoa(n) + " users are linked by " + was.Attributes.ID +
+				"; it cannot change while they are. Connect the directory anew instead."
+		}
+	}
 	if len(f) > 0 {
 		return Directory{}, Invalid(f)
 	}

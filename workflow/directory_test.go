@@ -299,6 +299,14 @@ func TestDirectorySync(t *testing.T) {
 	}
 	must(t, w.svc.Store.FinishDirectorySync(bg, w.dir.ID, workflow.DirectorySyncRun{At: w.clock.Now(), OK: true}))
 
+	// The stable id's attribute cannot change under the directory's users:
+	// they would all look missing.
+	bad := d.Input()
+	bad.Attributes.ID = "uid"
+	if _, err := w.svc.UpdateDirectory(bg, w.dir.ID, bad, workflow.SystemActor, workflow.Meta{}); workflow.ErrorFields(err)["attributes.id"] == "" {
+		t.Fatalf("changing the id attribute of a directory with users: %v", err)
+	}
+
 	// The periodic sync (the River job's work): due sync_interval after
 	// the last one, not before.
 	d, err = w.svc.Directory(bg, w.dir.ID)
