@@ -12,7 +12,7 @@ import (
 	"path"
 )
 
-//go:embed *.css *.svg
+//go:embed *.css *.svg *.js
 var files embed.FS
 
 var versions = func() map[string]string {

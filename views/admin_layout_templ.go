@@ -214,7 +214,7 @@ func AdminLayout(c AdminChrome, title string) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = page(title+" · tokenportal admin", "en").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = page(title+" · tokenportal admin").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -270,7 +270,7 @@ func signInFrame(title string) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = page(title+" · tokenportal admin", "en").Render(templ.WithChildren(ctx, templ_7745c5c3_Var12), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = page(title+" · tokenportal admin").Render(templ.WithChildren(ctx, templ_7745c5c3_Var12), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

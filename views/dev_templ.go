@@ -157,7 +157,7 @@ func DevMail(sent []notify.Sent) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = page("Captured mail · tokenportal dev", "en").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = page("Captured mail · tokenportal dev").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

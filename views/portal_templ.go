@@ -135,7 +135,7 @@ func PortalLayout(c PortalChrome) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = page(c.Title+" · "+c.Resource, c.Lang).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = page(c.Title+" · "+c.Resource).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -35,14 +35,64 @@ const (
 // into SafeText is a decision in plain sight, not a habit.
 type SafeText string
 
+// Msg is text for people as an id in the catalogs (views/i18n) and the
+// values of its placeholders, as key/value pairs: M("issue.handled",
+// "Status", s). The core says what happened; the views say it in the
+// reader's language.
+type Msg struct {
+	ID   string
+	Args []any
+}
+
+// M builds a Msg.
+func M(id string, args ...any) Msg { return Msg{ID: id, Args: args} }
+
+// rawMsg carries text written before the catalogs; to be gone when every
+// message has an id.
+func rawMsg(s string) Msg { return Msg{Args: []any{s}} }
+
+// Fail builds an Error with a message from the catalogs.
+func Fail(code Code, m Msg) *Error { return &Error{Code: code, Msg: m} }
+
+// FieldsInvalid reports input that failed validation, field by field.
+func FieldsInvalid(f map[string]Msg) *Error {
+	return &Error{Code: CodeInvalid, Msg: M("error.invalid"), FieldMsgs: f}
+}
+
+// ErrorMsg is the message of err for the person who made the request;
+// foreign errors get the generic message so internals never reach a page.
+func ErrorMsg(err error) Msg {
+	e := appError(err)
+	if e.Msg.ID != "" {
+		return e.Msg
+	}
+	return rawMsg(string(e.Message))
+}
+
+// ErrorFieldMsgs are the field errors of err, if any.
+func ErrorFieldMsgs(err error) map[string]Msg {
+	e := appError(err)
+	if len(e.FieldMsgs) > 0 || len(e.Fields) == 0 {
+		return e.FieldMsgs
+	}
+	f := make(map[string]Msg, len(e.Fields))
+	for k, v := range e.Fields {
+		f[k] = rawMsg(v)
+	}
+	return f
+}
+
 // Error is the one application error type. Message is shown to the person
 // who made the request; Err (the cause) is only ever logged.
 type Error struct {
-	Code    Code
+	Code Code
+	Msg  Msg
+	// FieldMsgs maps form or JSON field names to what is wrong with them.
+	FieldMsgs map[string]Msg
+	Err       error
+	// Message and Fields are the text of errors from before the catalogs.
 	Message SafeText
-	// Fields maps form or JSON field names to what is wrong with them.
-	Fields map[string]string
-	Err    error
+	Fields  map[string]string
 }
 
 func (e *Error) Error() string {
