@@ -16,15 +16,15 @@ func TestErrorStatus(t *testing.T) {
 		err  error
 		want int
 	}{
-		{workflow.Invalid(map[string]string{"x": "y"}), 422},
-		{workflow.Errorf(workflow.CodeNotFound, "No."), 404},
-		{workflow.Errorf(workflow.CodeConflict, "No."), 409},
-		{workflow.Errorf(workflow.CodeForbidden, "No."), 403},
-		{workflow.Errorf(workflow.CodeUnauthenticated, "No."), 401},
+		{workflow.FieldsInvalid(map[string]workflow.Msg{"x": workflow.M("error.invalid")}), 422},
+		{workflow.Fail(workflow.CodeNotFound, workflow.M("error.no_endpoint")), 404},
+		{workflow.Fail(workflow.CodeConflict, workflow.M("error.no_endpoint")), 409},
+		{workflow.Fail(workflow.CodeForbidden, workflow.M("error.no_endpoint")), 403},
+		{workflow.Fail(workflow.CodeUnauthenticated, workflow.M("error.no_endpoint")), 401},
 		{workflow.Unavailable(nil), 503},
-		{workflow.Errorf(workflow.CodeTooMany, "No."), 429},
-		{workflow.Errorf(workflow.CodeBadRequest, "No."), 400},
-		{workflow.Errorf(workflow.CodeTooLarge, "No."), 413},
+		{workflow.Fail(workflow.CodeTooMany, workflow.M("error.no_endpoint")), 429},
+		{workflow.Fail(workflow.CodeBadRequest, workflow.M("error.no_endpoint")), 400},
+		{workflow.Fail(workflow.CodeTooLarge, workflow.M("error.no_endpoint")), 413},
 		{workflow.Internal(nil), 500},
 		{errors.New("boom"), 500},
 	} {
@@ -38,7 +38,8 @@ func TestErrorStatus(t *testing.T) {
 // bytes clients have always seen) and the error page elsewhere; a foreign
 // error's text is shown in neither.
 func TestFailByRoute(t *testing.T) {
-	bad := &workflow.Error{Code: workflow.CodeBadRequest, Message: "The field x is not known here.", Fields: map[string]string{"x": "Unknown field."}}
+	bad := &workflow.Error{Code: workflow.CodeBadRequest, Msg: workflow.M("api.unknown_field", "Field", "x"),
+		FieldMsgs: map[string]workflow.Msg{"x": workflow.M("api.unknown_field_short")}}
 	w := httptest.NewRecorder()
 	views.Fail(w, httptest.NewRequest(http.MethodPost, "/api/v1/users", nil), nil, bad)
 	want := `{"error":{"code":"bad_request","fields":{"x":"Unknown field."},"message":"The field x is not known here."}}`
@@ -47,14 +48,14 @@ func TestFailByRoute(t *testing.T) {
 	}
 
 	w = httptest.NewRecorder()
-	views.Fail(w, httptest.NewRequest(http.MethodGet, "/api/v1/whoami", nil), nil, workflow.Errorf(workflow.CodeUnauthenticated, "Use a key."))
+	views.Fail(w, httptest.NewRequest(http.MethodGet, "/api/v1/whoami", nil), nil, workflow.Fail(workflow.CodeUnauthenticated, workflow.M("api.bearer")))
 	if w.Code != 401 || w.Header().Get("WWW-Authenticate") == "" || !strings.Contains(w.Body.String(), `"fields":{}`) {
 		t.Fatalf("API 401: %d %v %q", w.Code, w.Header(), w.Body)
 	}
 
 	w = httptest.NewRecorder()
-	views.Fail(w, httptest.NewRequest(http.MethodPost, "/admin/users", nil), nil, workflow.Errorf(workflow.CodeTooLarge, "Too large."))
-	if w.Code != 413 || !strings.Contains(w.Body.String(), "<h1>Request too large</h1>") || !strings.Contains(w.Body.String(), "Too large.") {
+	views.Fail(w, httptest.NewRequest(http.MethodPost, "/admin/users", nil), nil, workflow.Fail(workflow.CodeTooLarge, workflow.M("import.too_large")))
+	if w.Code != 413 || !strings.Contains(w.Body.String(), "<h1>Request too large</h1>") || !strings.Contains(w.Body.String(), "The file is too large: at most 10 MiB are accepted.") {
 		t.Fatalf("page: %d %q", w.Code, w.Body)
 	}
 

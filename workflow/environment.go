@@ -172,7 +172,7 @@ func (s *Service) RevokeDevices(ctx context.Context, p Portal, u User, deviceID 
 		return 0, err
 	}
 	if n == 0 && deviceID != 0 {
-		return 0, Errorf(CodeNotFound, "This device is not remembered (any more).")
+		return 0, Fail(CodeNotFound, M("environment.device_not_remembered"))
 	}
 	return n, nil
 }

@@ -292,7 +292,7 @@ func (s *Service) validateSent(ctx context.Context, u User, t Token, pass string
 		return wrapInternal(st.AddActivity(ctx, *act))
 	})
 	if codeHeldBack(err) {
-		note("code not sent: " + ErrorMessage(err))
+		note("code not sent: " + ErrorMsg(err).String())
 		if act != nil {
 			s.record(ctx, *act)
 		}
