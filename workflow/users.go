@@ -94,10 +94,7 @@ func (in UserInput) validate() (UserInput, map[string]Msg) {
 	} else {
 		f["phone"] = M("phone.invalid")
 	}
-	if in.Language == "" {
-		in.Language = "en"
-	}
-	if !slices.Contains(Languages, in.Language) {
+	if in.Language != "" && !slices.Contains(Languages, in.Language) {
 		f["language"] = M("account.language")
 	}
 	if in.ValidUntil != "" {
