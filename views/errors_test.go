@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -65,5 +66,59 @@ func TestFailByRoute(t *testing.T) {
 		if w.Code != 500 || strings.Contains(w.Body.String(), "secret detail") {
 			t.Fatalf("%s: %d %q", path, w.Code, w.Body)
 		}
+	}
+}
+
+// TestFailInTheRequestsLanguage: the error page speaks the request's
+// language, title, message and link alike; the API answers in English
+// whatever the request's language (SPEC §13).
+func TestFailInTheRequestsLanguage(t *testing.T) {
+	err := workflow.FieldsInvalid(map[string]workflow.Msg{"email": workflow.M("email.invalid")})
+	notFound := workflow.NotFound("The user")
+
+	r := httptest.NewRequest(http.MethodGet, "/admin/users/9", nil)
+	r = r.WithContext(i18n.WithLang(r.Context(), "de"))
+	w := httptest.NewRecorder()
+	views.Fail(w, r, nil, notFound)
+	body := w.Body.String()
+	for _, want := range []string{"<h1>Nicht gefunden</h1>", "Der Benutzer wurde nicht gefunden.", "Zur Startseite"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("German error page without %q: %s", want, body)
+		}
+	}
+	if f := views.FailedForm(r.Context(), err, nil); f.Message != "Bitte korrigieren Sie die markierten Felder." ||
+		f.Errors["email"] != "Geben Sie eine gültige E-Mail-Adresse ein, etwa name@example.com." {
+		t.Errorf("German form: %+v", f)
+	}
+
+	r = httptest.NewRequest(http.MethodPost, "/api/v1/users", nil)
+	r = r.WithContext(i18n.WithLang(r.Context(), "nl"))
+	w = httptest.NewRecorder()
+	views.Fail(w, r, nil, err)
+	want := `{"error":{"code":"invalid","fields":{"email":"Enter a valid email address, like name@example.com."},"message":"Please correct the highlighted fields."}}`
+	if w.Code != 422 || w.Body.String() != want {
+		t.Errorf("API in Dutch context: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestMessagesInsideMessages: a Msg argument is translated with the
+// message around it (the status of a handled request, what was not found).
+func TestMessagesInsideMessages(t *testing.T) {
+	handled := workflow.ErrorMsg(workflow.Fail(workflow.CodeConflict,
+		workflow.M("issue.handled", "Status", workflow.IssueStatusMsg(workflow.IssueVerified))))
+	for lang, want := range map[string]string{
+		"en": "This request was already handled (verified).",
+		"de": "Dieser Antrag wurde bereits bearbeitet (bestätigt).",
+		"nl": "Dit verzoek is al afgehandeld (bevestigd).",
+	} {
+		if got := i18n.MsgIn(lang, handled); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+	if got := i18n.In("en", "email.code_wrong", "Count", 1); got != "Wrong code. 1 attempt left." {
+		t.Errorf("one: %q", got)
+	}
+	if got := i18n.In("de", "email.code_wrong", "Count", 3); got != "Falscher Code. Noch 3 Versuche." {
+		t.Errorf("other: %q", got)
 	}
 }

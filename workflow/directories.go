@@ -293,7 +293,9 @@ func (s *Service) openDirectory(ctx context.Context, id int64) (Directory, error
 type DirectoryTest struct {
 	OK         bool   `json:"ok"`
 	UsersFound int    `json:"users_found"`
-	Message    string `json:"message"`
+	Message    string `json:"message"` // in English, for the API
+	// Msg is Message for pages.
+	Msg Msg `json:"-"`
 }
 
 // TestDirectory connects, binds and counts the users the filter finds.
@@ -307,8 +309,9 @@ func (s *Service) TestDirectory(ctx context.Context, id int64) (DirectoryTest, e
 	}
 	n, err := s.Directories.Test(ctx, d)
 	if err != nil {
-		return DirectoryTest{Message: err.Error()}, nil
+		return DirectoryTest{Message: err.Error(), Msg: M("directory.test_failed", "Reason", err.Error())}, nil
 	}
 	return DirectoryTest{OK: true, UsersFound: n,
-		Message: "Connected and bound as " + d.BindDN + "; " + strconv.Itoa(n) + " users found."}, nil
+		Message: "Connected and bound as " + d.BindDN + "; " + strconv.Itoa(n) + " users found.",
+		Msg:     M("directory.test_ok", "BindDN", d.BindDN, "Count", n)}, nil
 }
