@@ -2,13 +2,10 @@ package workflow
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 )
 
 // Small helpers for text people type or see: cutting, masking, checking.
-
-func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
 // truncate cuts s to at most n bytes without splitting a character.
 func truncate(s string, n int) string {
