@@ -20,6 +20,7 @@ import (
 
 	goldap "github.com/go-ldap/ldap/v3"
 
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -82,7 +83,7 @@ func settingsError(fields map[string]workflow.Msg) error {
 	sort.Strings(keys)
 	msgs := make([]string, len(keys))
 	for i, k := range keys {
-		msgs[i] = k + ": " + fields[k].String()
+		msgs[i] = k + ": " + i18n.English(fields[k]) // for logs and the API: English
 	}
 	return fmt.Errorf("invalid directory settings: %s", strings.Join(msgs, "; "))
 }
