@@ -159,7 +159,7 @@ func syncEntries(d Directory, snap DirectorySnapshot) ([]DirectorySyncEntry, []s
 		x := DirectorySyncEntry{ExternalID: id, Login: strings.TrimSpace(e.Login), Disabled: e.Disabled}
 		switch key := strings.ToLower(x.Login); {
 		case !userLoginPattern.MatchString(x.Login):
-			report(e, "the login %q cannot be used (%s); not updated", truncate(x.Login, 130), loginRule)
+			report(e, "the login %q cannot be used (Use 1 to %d letters, digits and . _ @ + - (starting with a letter or digit).); not updated", truncate(x.Login, 130), MaxLoginLength)
 			x.Skip = true
 		case logins[key]:
 			report(e, "the login appears twice in the directory; not updated")
