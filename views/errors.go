@@ -88,9 +88,9 @@ func FailedForm(ctx context.Context, err error, values map[string]string) Form {
 	return Form{Values: values, Errors: i18n.ErrorFields(ctx, err), Message: i18n.ErrorMessage(ctx, err)}
 }
 
-// apiError is the error body of the JSON API (SPEC §7), in English. The fields are in
-// the order encoding/json gives a map's keys, so the bytes are those clients
-// have always seen.
+// apiError is the error body of the JSON API (SPEC §7), in English. The
+// fields are in the order encoding/json gives a map's keys, so the bytes are
+// those clients have always seen.
 type apiError struct {
 	Error struct {
 		Code    workflow.Code     `json:"code"`
