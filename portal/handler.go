@@ -56,6 +56,7 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 	p.GET("/login", h.loginPage)
 	p.POST("/login", h.login)
 	p.POST("/logout", h.logout)
+	p.POST("/language", h.chooseLanguage)
 	p.GET("/restore", h.restorePage)
 	p.POST("/restore", h.restore)
 
@@ -105,6 +106,7 @@ func (h *Handler) loadPortal(c *gin.Context) {
 		return
 	}
 	c.Set("portal", p)
+	c.Request = i18n.SwitchAt(c.Request, "/selfservice/"+p.Alias+"/language")
 	c.Next()
 }
 
@@ -180,6 +182,7 @@ func (h *Handler) requireUser(c *gin.Context) {
 		c.Abort()
 		return
 	}
+	c.Request = h.userLanguage(c, u)
 	c.Set("user", u)
 	c.Next()
 }
