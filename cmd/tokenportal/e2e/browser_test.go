@@ -120,10 +120,11 @@ func TestBrowserStory(t *testing.T) {
 	token1, recovery1 := user.registerTOTP(resource, login)
 
 	// 4. A PIN, and a sign-in with PIN and OTP.
-	user.click(`.action-list a[href$="/actions/set-pin"]`)
+	user.click(`table.tokens a[href*="/actions/set-pin?"]`)
 	user.expect("Set PIN")
 	user.arrived("set-pin")
 	user.fill("#pin", pin)
+	user.fill("#pin_confirm", pin)
 	user.do("choose the PIN position", chromedp.Click(chromedp.CSS(`input[name=pin_position][value=after]`)))
 	user.fill("#otp", token1.code())
 	user.click(`main form button[type=submit]`)
