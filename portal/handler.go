@@ -120,8 +120,9 @@ func (h *Handler) portalAt(c *gin.Context, alias string) (workflow.Portal, bool)
 		c.Request = c.Request.WithContext(views.WithStartLink(ctx, "/selfservice/"+p.Alias+"/"))
 		return p, true
 	}
-	// No portal here: no link to the console's sign-in either.
-	c.Request = c.Request.WithContext(views.WithStartLink(ctx, ""))
+	// No portal here: no link to the console's sign-in either, and the
+	// language switcher comes back to this page.
+	c.Request = i18n.SwitchAt(c.Request.WithContext(views.WithStartLink(ctx, "")), "/language")
 	if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
 		views.Fail(c.Writer, c.Request, h.Log, err)
 		return p, false
@@ -136,9 +137,11 @@ func (h *Handler) portalAt(c *gin.Context, alias string) (workflow.Portal, bool)
 // path's first segment, linking to that portal's start.
 func (h *Handler) NotFound(c *gin.Context) {
 	alias, _, _ := strings.Cut(strings.TrimPrefix(c.Request.URL.Path, "/selfservice/"), "/")
-	if _, ok := h.portalAt(c, alias); !ok {
+	p, ok := h.portalAt(c, alias)
+	if !ok {
 		return
 	}
+	c.Request = i18n.SwitchAt(c.Request, "/selfservice/"+p.Alias+"/language")
 	ctx := c.Request.Context()
 	_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.ErrorPage(404, i18n.T(ctx, "portal.page_not_found.title"),
 		i18n.T(ctx, "portal.page_not_found.message")))

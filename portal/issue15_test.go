@@ -37,12 +37,18 @@ func TestPortalNotFoundPages(t *testing.T) {
 		t.Fatalf("unknown page of a portal: %d %s", p.Status, p.Text("main"))
 	}
 	wantNoConsoleLink(t, p)
+	if action, _ := p.Doc.Find(`form.lang-switch`).Attr("action"); action != f.path("/language") {
+		t.Fatalf("the language switcher of the portal's 404 posts to %q", action)
+	}
 
 	p = b.Get("/selfservice/" + tag("nope") + "/login")
 	if p.Status != http.StatusNotFound || !strings.Contains(p.Text("h1"), "Portal not found") || p.Doc.Find("main a").Length() != 0 {
 		t.Fatalf("unknown portal: %d %s", p.Status, p.Text("main"))
 	}
 	wantNoConsoleLink(t, p)
+	if next, _ := p.Doc.Find(`form.lang-switch input[name="return_to"]`).Attr("value"); next != p.URL.Path {
+		t.Fatalf("the language switcher of an unknown portal returns to %q", next)
+	}
 	p = b.Get("/selfservice/" + tag("nope") + "/no-such-page")
 	if p.Status != http.StatusNotFound || p.Doc.Find("main a").Length() != 0 {
 		t.Fatalf("unknown page of an unknown portal: %d %s", p.Status, p.Text("main"))

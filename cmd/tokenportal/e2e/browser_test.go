@@ -447,7 +447,9 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	if n := p.count(".recovery-codes li"); n != 8 {
 		t.Fatalf("%d recovery codes, want 8", n)
 	}
-	p.tabTo(false, skip, english, deutsch, dutch, signOut, focusWant{"a", "", "Continue to the start page"})
+	// recovery-codes.js shows Copy, Download and Print.
+	p.tabTo(false, skip, english, deutsch, dutch, signOut, focusWant{"button", "", "Copy"}, focusWant{"button", "", "Download"},
+		focusWant{"button", "", "Print"}, focusWant{"a", "", "Continue to the start page"})
 	p.press(kb.Enter)
 	p.expect("Welcome, " + s.FirstName)
 }
