@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"math"
 	"net/http"
 	"slices"
@@ -243,7 +244,7 @@ func (h *Handler) savePortal(c *gin.Context) {
 		}
 	}
 	if f.moved != "" {
-		msg = append(msg, moveOutcome(saved, f))
+		msg = append(msg, moveOutcome(c.Request.Context(), saved, f))
 		to += "#action-" + f.moved
 	}
 	h.done(c, to, strings.Join(msg, " "))
@@ -253,8 +254,8 @@ func (h *Handler) savePortal(c *gin.Context) {
 // keep an order of their own: the others follow them in their default
 // order, so moving one of those, or moving an action across that border,
 // changes nothing.
-func moveOutcome(saved workflow.Portal, f portalForm) string {
-	label := "\u201c" + views.ActionLabel(f.moved) + "\u201d"
+func moveOutcome(ctx context.Context, saved workflow.Portal, f portalForm) string {
+	label := "\u201c" + views.ActionLabel(ctx, f.moved) + "\u201d"
 	at := slices.IndexFunc(saved.Actions, func(a workflow.PortalAction) bool { return a.ID == f.moved })
 	switch {
 	case at == slices.Index(f.order, f.moved):
