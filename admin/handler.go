@@ -74,6 +74,9 @@ func current(c *gin.Context) workflow.Admin {
 	return a.(workflow.Admin)
 }
 
+// loginEnded is the sign-in page saying that the admin's session ended.
+const loginEnded = "/admin/login?session=ended"
+
 // requireAdmin lets only signed-in, enabled admins through; everybody else is
 // sent to the sign-in page. The admin is loaded on every request, so a
 // disabled account, or one whose TOTP or password was reset since this
@@ -82,7 +85,13 @@ func (h *Handler) requireAdmin(c *gin.Context) {
 	ctx := c.Request.Context()
 	id := h.Sessions.GetInt64(ctx, keyAdminID)
 	if id == 0 {
-		c.Redirect(http.StatusSeeOther, "/admin/login")
+		// A form posted without a session is a stale one: its session
+		// ended. What it carried is dropped, never kept for later.
+		to := "/admin/login"
+		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+			to = loginEnded
+		}
+		c.Redirect(http.StatusSeeOther, to)
 		c.Abort()
 		return
 	}
@@ -93,7 +102,7 @@ func (h *Handler) requireAdmin(c *gin.Context) {
 	}
 	if err != nil || a.Disabled || h.Sessions.GetString(ctx, keyStamp) != a.SessionStamp() {
 		_ = h.Sessions.Destroy(ctx)
-		c.Redirect(http.StatusSeeOther, "/admin/login")
+		c.Redirect(http.StatusSeeOther, loginEnded)
 		c.Abort()
 		return
 	}
