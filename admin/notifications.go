@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -96,25 +97,25 @@ func (h *Handler) saveNotifications(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	ids, all, resources, err := readSubscription(sub, raw, choices, "you want to be mailed")
+	ids, all, resources, err := readSubscription(sub, raw, choices, "")
 	if err == nil {
 		err = h.Svc.SetIssueSubscription(c.Request.Context(), a, email, all, resources, meta(c))
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderNotifications(c, views.ErrorStatus(err), views.FailedForm(err, values), ids)
+			h.renderNotifications(c, views.ErrorStatus(err), failedForm(c, err, values), ids)
 			return
 		}
 		h.fail(c, err)
 		return
 	}
-	h.done(c, "/admin/notifications", "Your notification settings were saved.")
+	h.done(c, "/admin/notifications", i18n.T(c.Request.Context(), "console.notifications.saved"))
 }
 
 // readSubscription reads the subscription form shared by the Notifications
 // page and the settings' recipients: the choice (none, all, some) and the
-// ticked resources, which must be among choices. who completes the message
-// "Choose when … ".
+// ticked resources, which must be among choices. who completes the English
+// message "Choose when … " for another admin; "" is the signed-in admin.
 func readSubscription(sub string, raw []string, choices []views.ResourceChoice, who string) (ids []int64, all bool, resources []int64, err error) {
 	badID := false
 	for _, v := range raw {
@@ -128,12 +129,16 @@ func readSubscription(sub string, raw []string, choices []views.ResourceChoice, 
 		}
 	}
 	switch {
+	case sub != subscribeNone && sub != subscribeAll && sub != subscribeSome && who == "":
+		err = invalidMsg("subscribe", workflow.M("console.notifications.choose_self"))
 	case sub != subscribeNone && sub != subscribeAll && sub != subscribeSome:
-		err = invalid("subscribe", "Choose when "+who+".")
+		e := workflow.FieldsInvalid(map[string]workflow.Msg{"subscribe": workflow.M("console.notifications.choose_other")})
+		e.Message, e.Fields = "Please correct the highlighted fields.", map[string]string{"subscribe": "Choose when " + who + "."}
+		err = e
 	case sub == subscribeSome && badID:
-		err = invalid("resource_id", "Tick only resources from this list.")
+		err = invalidMsg("resource_id", workflow.M("console.notifications.tick_listed"))
 	case sub == subscribeSome && len(ids) == 0:
-		err = invalid("resource_id", "Tick the resources to mail about, or choose another option.")
+		err = invalidMsg("resource_id", workflow.M("console.notifications.tick_some"))
 	case sub == subscribeAll:
 		all = true
 	case sub == subscribeSome:

@@ -39,7 +39,7 @@ type ActivityRow struct {
 	Event       string // the name, as filters take it
 	EventLabel  string // for people: "Token enabled"
 	Actor       string // "alice (admin)"
-	UserID      int64 // 0: none
+	UserID      int64  // 0: none
 	UserLabel   string
 	Resource    string
 	IP          string

@@ -138,3 +138,13 @@ func AgentLabel(ctx context.Context, ua string) string {
 	}
 	return i18n.T(ctx, "console.activities.agent_on", "Browser", browser, "System", a.System)
 }
+
+// languageName is a user's language (en, de, nl) in words.
+func languageName(ctx context.Context, lang string) string {
+	for _, o := range LanguageChoices(ctx) {
+		if o.Value == lang {
+			return o.Label
+		}
+	}
+	return lang
+}
