@@ -124,8 +124,18 @@ func (h *Handler) chrome(c *gin.Context, section string) views.AdminChrome {
 // at 100,000 open issues, counting twice costs a third of the page).
 func (h *Handler) chromeCounted(c *gin.Context, section string, openIssues int) views.AdminChrome {
 	a := current(c)
+	flashErr := h.Sessions.PopString(c.Request.Context(), keyFlashErr)
+	if s := c.GetString(keyFlashErr); s != "" {
+		flashErr = s // set by showError for this very page
+	}
 	return views.AdminChrome{Login: a.Login, Role: a.Role, Section: section, Flash: h.Sessions.PopString(c.Request.Context(), keyFlash),
-		FlashError: h.Sessions.PopString(c.Request.Context(), keyFlashErr), OpenIssues: openIssues}
+		FlashError: flashErr, OpenIssues: openIssues}
+}
+
+// showError puts message in the error banner of the page this request
+// renders (the layout's, where every console page shows its errors).
+func showError(c *gin.Context, message string) {
+	c.Set(keyFlashErr, message)
 }
 
 // fail answers err, as an error page or under /api/ as the API's error

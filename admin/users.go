@@ -242,7 +242,7 @@ func (h *Handler) renderUser(c *gin.Context, u workflow.User, status int, f, ass
 		ID: u.ID, Login: u.Login, Form: f, Status: userStatus(ctx, u, now), Locked: u.Locked(now),
 		LockedUntil: dateTimeOr(ctx, u.LockedUntil, ""), FailedLogins: u.FailedLogins, HasPassword: u.PasswordHash != "",
 		PasswordChanged: dateTimeOr(ctx, u.PasswordChangedAt, i18n.T(ctx, "console.users.unknown")),
-		ValidUntil: i18n.T(ctx, "console.users.no_limit"), TemporaryUntil: i18n.T(ctx, "console.users.not_temporary"),
+		ValidUntil:      i18n.T(ctx, "console.users.no_limit"), TemporaryUntil: i18n.T(ctx, "console.users.not_temporary"),
 		Disabled: u.Disabled, Created: i18n.DateTime(ctx, u.CreatedAt), Updated: i18n.DateTime(ctx, u.UpdatedAt),
 		AssignForm: assign, Tokens: tokenRows(tokens), TokensTotal: total,
 		Can: views.UserPerms{
