@@ -4,10 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/views"
@@ -42,6 +45,8 @@ func TestConsoleInGermanAndDutch(t *testing.T) {
 				enPages[path] = b.Get(path)
 			}
 			anon.AcceptLanguage, b.AcceptLanguage = lang, lang
+			// Tests in parallel share the database: their names are data too.
+			data := append(slices.Clip(data), dbNames(t, env)...)
 			check := func(path string, en, tr *apptest.Page, english ...string) {
 				t.Helper()
 				if l, _ := tr.Doc.Find("html").Attr("lang"); tr.Status != http.StatusOK || l != lang {
@@ -77,6 +82,23 @@ func TestConsoleInGermanAndDutch(t *testing.T) {
 	if got := anon.Get("/admin/login").Text("h1"); got != "Inloggen bij de beheeromgeving" {
 		t.Errorf("Dutch sign-in: %q", got)
 	}
+}
+
+// dbNames are the names of every resource and user of the database, as
+// the console shows them.
+func dbNames(t *testing.T, env *apptest.Env) []string {
+	t.Helper()
+	rows, err := env.App.Pool.Query(context.Background(), `SELECT name FROM resources
+		UNION SELECT trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) FROM users
+		UNION SELECT '{"name":"' || name || '"}' FROM resources UNION SELECT name FROM directories`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
 }
 
 // TestActivitiesShowEventLabels: the Detailed view names events in words
