@@ -77,7 +77,15 @@ func failedForm(c *gin.Context, err error, values map[string]string) views.Form 
 	return views.Form{Values: values, Errors: i18n.ErrorFields(ctx, err), Message: i18n.ErrorMessage(ctx, err)}
 }
 
-var errNotFound = workflow.Errorf(workflow.CodeNotFound, "There is nothing at this address.")
+var errNotFound = failMsg(workflow.CodeNotFound, workflow.M("console.layout.not_found"))
+
+// failMsg is an error with a message of the catalogs. It carries the
+// English text too, for pages that show errors through views.Fail.
+func failMsg(code workflow.Code, m workflow.Msg) *workflow.Error {
+	e := workflow.Fail(code, m)
+	e.Message = workflow.SafeText(i18n.English(m))
+	return e
+}
 
 // idParam reads a numeric path parameter; a malformed one is a 404.
 func (h *Handler) idParam(c *gin.Context, name string) (int64, bool) {

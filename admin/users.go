@@ -376,7 +376,7 @@ func (h *Handler) resourceOf(c *gin.Context, raw string) (workflow.Resource, boo
 func (h *Handler) assigned(c *gin.Context, u workflow.User, r workflow.Resource) bool {
 	ok, err := h.Svc.Store.IsAssigned(c.Request.Context(), r.ID, u.ID)
 	if err == nil && !ok {
-		err = workflow.Fail(workflow.CodeNotFound, workflow.M("console.users.err_not_assigned", "Login", u.Login, "Resource", r.Name))
+		err = failMsg(workflow.CodeNotFound, workflow.M("console.users.err_not_assigned", "Login", u.Login, "Resource", r.Name))
 	}
 	if err != nil {
 		h.fail(c, err)
