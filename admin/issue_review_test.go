@@ -11,7 +11,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"tokenportal/views"
 	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
@@ -89,7 +88,7 @@ func TestIssuePageShowsFraudSignals(t *testing.T) {
 	}
 	var cells []string
 	p.Doc.Find(".review table.sign-ins tbody tr").First().Find("td").Each(func(_ int, s *goquery.Selection) { cells = append(cells, s.Text()) })
-	if !slices.Equal(cells, []string{views.TimeUTC(now.Add(-day)), "198.51.100.23", "Firefox on Linux", w.r.Name}) {
+	if !slices.Equal(cells, []string{i18n.DateTimeIn("en", now.Add(-day)), "198.51.100.23", "Firefox 140 on Linux", w.r.Name}) {
 		t.Errorf("sign-ins %q", cells)
 	}
 	// The replacing request links the one it replaced.

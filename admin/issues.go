@@ -223,7 +223,10 @@ func issueReview(ctx context.Context, is workflow.Issue, r workflow.IssueReview)
 		}
 		v.Earlier = append(v.Earlier, row)
 	}
-	v.SignIns = views.SignInRows(r.SignIns)
+	for _, s := range r.SignIns {
+		v.SignIns = append(v.SignIns, views.SignInRow{At: i18n.DateTime(ctx, s.At), IP: dashIfEmpty(s.IP),
+			Browser: dashIfEmpty(views.AgentLabel(ctx, s.UserAgent)), Resource: dashIfEmpty(s.Resource)})
+	}
 	return v
 }
 
@@ -352,6 +355,14 @@ func issueEffects(ctx context.Context, is workflow.Issue, c workflow.IssueChange
 		e = append(e, i18n.T(ctx, "console.issues.effect_tell_nobody"))
 	}
 	return e
+}
+
+// dashIfEmpty shows a missing value as a dash.
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
 }
 
 // dateTimeOr is the date and time of t in the language of ctx, or none when
