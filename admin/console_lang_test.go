@@ -181,3 +181,21 @@ func TestStaleFormAfterSignOut(t *testing.T) {
 		t.Errorf("German notice %q", got)
 	}
 }
+
+// TestExpiredSignInStep: a code posted after the sign-in's second step
+// expired leads to the sign-in page, which says the session ended.
+func TestExpiredSignInStep(t *testing.T) {
+	t.Parallel()
+	env := setup(t).env
+	login := "stale-step-" + apiTag(t)
+	newAdmin(t, env, login, workflow.RoleHelpdesk)
+	b := env.Browser()
+	if p := b.Post("/admin/login", apptest.Form("login", login, "password", adminPassword)); p.URL.Path != "/admin/login/enrol" {
+		t.Fatalf("after the password: %s", p.URL)
+	}
+	env.Clock.Advance(6 * time.Minute)
+	p := b.Post("/admin/login/enrol", apptest.Form("code", "123456"))
+	if p.URL.Path != "/admin/login" || p.Doc.Find(".session-ended").Length() != 1 {
+		t.Fatalf("expired step: %s %q", p.URL, p.Text("main"))
+	}
+}

@@ -55,7 +55,11 @@ func (h *Handler) pendingAdmin(c *gin.Context) (workflow.Admin, bool) {
 	at := h.Sessions.GetInt64(ctx, keyPendingAt)
 	if id == 0 || h.Svc.Now().Sub(time.Unix(at, 0)) > pendingFor {
 		h.Sessions.Remove(ctx, keyPendingID)
-		c.Redirect(http.StatusSeeOther, "/admin/login")
+		to := "/admin/login"
+		if id != 0 && c.Request.Method == http.MethodPost {
+			to = loginEnded // a code posted after the sign-in expired
+		}
+		c.Redirect(http.StatusSeeOther, to)
 		return workflow.Admin{}, false
 	}
 	a, err := h.Svc.Store.AdminByID(ctx, id)
