@@ -49,7 +49,7 @@ func activityScope(a workflow.Admin) []int64 {
 type activityQuery struct {
 	filter workflow.ActivityFilter
 	values map[string]string
-	errors map[string]string
+	errors map[string]workflow.Msg
 	params url.Values // the filters, for links
 }
 
@@ -58,7 +58,7 @@ type activityQuery struct {
 // no user is no error, it selects no activities.
 func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 	ctx := c.Request.Context()
-	q := activityQuery{values: map[string]string{}, errors: map[string]string{}, params: url.Values{}}
+	q := activityQuery{values: map[string]string{}, errors: map[string]workflow.Msg{}, params: url.Values{}}
 	q.filter.Resources = activityScope(current(c))
 	keep := func(name, v string) {
 		q.values[name] = v
@@ -71,7 +71,7 @@ func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 		id, err := h.resolveUser(c, user)
 		switch {
 		case err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound:
-			q.errors["user"] = i18n.T(ctx, "console.activities.err_lookup")
+			q.errors["user"] = workflow.M("activity.filter.user_lookup")
 			h.Log.ErrorContext(ctx, "activity filter: user lookup failed", "err", err)
 		case err != nil:
 			// A login or id of nobody selects nothing, the same answer as a
@@ -87,14 +87,14 @@ func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 		if workflow.ValidEventName(event) {
 			q.filter.Event = event
 		} else {
-			q.errors["event"] = i18n.T(ctx, "console.activities.err_event")
+			q.errors["event"] = workflow.M("activity.filter.event")
 		}
 	}
 	if raw := strings.TrimSpace(c.Query("resource_id")); raw != "" {
 		keep("resource_id", truncateRunes(raw, 20))
 		id, err := optionalID(raw)
 		if err != nil {
-			q.errors["resource_id"] = i18n.T(ctx, "console.activities.err_resource")
+			q.errors["resource_id"] = workflow.M("activity.filter.resource")
 		} else {
 			q.filter.ResourceID = id
 			if !inScope(q.filter.Resources, id) {
@@ -108,7 +108,7 @@ func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 	if from != "" {
 		keep("from", truncateRunes(from, 20))
 		if d, err := time.Parse(time.DateOnly, from); err != nil {
-			q.errors["from"] = i18n.T(ctx, "console.activities.err_date")
+			q.errors["from"] = workflow.M("activity.filter.date")
 		} else {
 			q.filter.Since = d
 		}
@@ -116,13 +116,13 @@ func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 	if to != "" {
 		keep("to", truncateRunes(to, 20))
 		if d, err := time.Parse(time.DateOnly, to); err != nil {
-			q.errors["to"] = i18n.T(ctx, "console.activities.err_date")
+			q.errors["to"] = workflow.M("activity.filter.date")
 		} else {
 			q.filter.Until = d.AddDate(0, 0, 1) // the whole day
 		}
 	}
-	if q.errors["from"] == "" && q.errors["to"] == "" && !q.filter.Since.IsZero() && !q.filter.Until.IsZero() && !q.filter.Until.After(q.filter.Since) {
-		q.errors["to"] = i18n.T(ctx, "console.activities.err_order")
+	if q.errors["from"].ID == "" && q.errors["to"].ID == "" && !q.filter.Since.IsZero() && !q.filter.Until.IsZero() && !q.filter.Until.After(q.filter.Since) {
+		q.errors["to"] = workflow.M("activity.filter.order")
 	}
 	return q
 }
@@ -140,7 +140,7 @@ func (h *Handler) resolveUser(c *gin.Context, s string) (int64, error) {
 	}
 	id, err := optionalID(s)
 	if err != nil || id == 0 {
-		return 0, workflow.Errorf(workflow.CodeNotFound, "There is no such user.")
+		return 0, workflow.Fail(workflow.CodeNotFound, workflow.M("account.unknown_user"))
 	}
 	u, err := h.Svc.Store.UserByID(ctx, id)
 	return u.ID, err
@@ -185,7 +185,7 @@ func (h *Handler) renderActivities(c *gin.Context, status int, retention *views.
 			views.ActivityTabDetailed: activitiesHref("/admin/activities", q.params),
 			views.ActivityTabGrouped:  activitiesHref("/admin/activities", q.params, "tab", views.ActivityTabGrouped),
 		},
-		Filter:    views.Form{Values: q.values, Errors: q.errors},
+		Filter:    views.Form{Values: q.values, Errors: i18n.Fields(i18n.Lang(c.Request.Context()), q.errors)},
 		Filtered:  len(q.params) > 0,
 		ClearHref: activitiesHref("/admin/activities", nil, tabParam(tab)...),
 		Events:    eventOptions(ctx, q.values["event"]),
@@ -370,7 +370,7 @@ func (h *Handler) activitiesCSV(c *gin.Context) {
 	ctx := c.Request.Context()
 	q := h.readActivityQuery(c)
 	if len(q.errors) > 0 {
-		h.fail(c, workflow.Invalid(q.errors))
+		h.fail(c, workflow.FieldsInvalid(q.errors))
 		return
 	}
 	rc := http.NewResponseController(c.Writer)
@@ -465,14 +465,13 @@ func (h *Handler) saveRetention(c *gin.Context) {
 	values := map[string]string{"retention_days": truncateRunes(raw, 12)}
 	days, err := strconv.Atoi(raw)
 	if err != nil || len(raw) > 6 {
-		err = invalidMsg("retention_days", workflow.M("console.activities.err_retention",
-			"Min", workflow.MinRetentionDays, "Max", workflow.MaxRetentionDays))
+		err = invalid("retention_days", workflow.M("activity.retention_whole", "Min", workflow.MinRetentionDays, "Max", workflow.MaxRetentionDays))
 	} else {
 		err = h.Svc.SetActivityRetention(c.Request.Context(), days, current(c).Actor(), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
-			f := failedForm(c, err, values)
+			f := views.FailedForm(c.Request.Context(), err, values)
 			h.renderActivities(c, views.ErrorStatus(err), &f)
 			return
 		}

@@ -130,7 +130,7 @@ func (h *Handler) createAdmin(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		f, ferr := h.adminForm(c, failedForm(c, err, values), acct.Resources)
+		f, ferr := h.adminForm(c, views.FailedForm(c.Request.Context(), err, values), acct.Resources)
 		if ferr != nil {
 			h.fail(c, ferr)
 			return
@@ -213,7 +213,7 @@ func (h *Handler) updateAdmin(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		h.renderAdmin(c, a, views.ErrorStatus(err), failedForm(c, err, values), acct.Resources)
+		h.renderAdmin(c, a, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values), acct.Resources)
 		return
 	}
 	if updated.ID == current(c).ID && updated.Role != workflow.RoleSuperadmin {

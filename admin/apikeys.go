@@ -75,9 +75,9 @@ func (h *Handler) createAPIKey(c *gin.Context) {
 	// key would suggest a limit that does not exist.
 	unbound := n.Role == workflow.RoleSuperadmin || n.Role == workflow.RoleHelpdesk
 	if id, perr := optionalID(values["resource"]); perr != nil {
-		err = invalidMsg("resource", workflow.M("console.apikeys.err_resource"))
+		err = invalid("resource", workflow.M("resource.choose_listed"))
 	} else if id != 0 && unbound {
-		err = invalidMsg("resource", workflow.M("console.apikeys.err_unbound"))
+		err = invalid("resource", workflow.M("apikey.unbound_role"))
 	} else if id != 0 {
 		resources, lerr := h.resourceOptions(c)
 		if lerr != nil {
@@ -85,7 +85,7 @@ func (h *Handler) createAPIKey(c *gin.Context) {
 			return
 		}
 		if !slices.ContainsFunc(resources, func(o views.Option) bool { return o.Value == idString(id) }) {
-			err = invalidMsg("resource", workflow.M("console.apikeys.err_gone"))
+			err = invalid("resource", workflow.M("resource.choose_listed_gone"))
 		}
 		n.ResourceID = &id
 	}
@@ -96,7 +96,7 @@ func (h *Handler) createAPIKey(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderNewAPIKey(c, views.ErrorStatus(err), failedForm(c, err, values))
+			h.renderNewAPIKey(c, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values))
 			return
 		}
 		h.fail(c, err)

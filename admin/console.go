@@ -13,7 +13,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
-	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -56,36 +55,11 @@ func formError(err error) bool {
 }
 
 // invalid is a field error raised by a handler, shown like the service's.
-func invalid(field, message string) error {
-	return workflow.Invalid(map[string]string{field: message})
+func invalid(field string, m workflow.Msg) error {
+	return workflow.FieldsInvalid(map[string]workflow.Msg{field: m})
 }
 
-// invalidMsg is a field error raised by a handler as a message of the
-// catalogs. It carries the English text too, for pages that show errors
-// through views.FailedForm.
-func invalidMsg(field string, m workflow.Msg) error {
-	e := workflow.FieldsInvalid(map[string]workflow.Msg{field: m})
-	e.Message = "Please correct the highlighted fields."
-	e.Fields = map[string]string{field: i18n.English(m)}
-	return e
-}
-
-// failedForm is a form shown again after err, its messages in the language
-// of the request.
-func failedForm(c *gin.Context, err error, values map[string]string) views.Form {
-	ctx := c.Request.Context()
-	return views.Form{Values: values, Errors: i18n.ErrorFields(ctx, err), Message: i18n.ErrorMessage(ctx, err)}
-}
-
-var errNotFound = failMsg(workflow.CodeNotFound, workflow.M("console.layout.not_found"))
-
-// failMsg is an error with a message of the catalogs. It carries the
-// English text too, for pages that show errors through views.Fail.
-func failMsg(code workflow.Code, m workflow.Msg) *workflow.Error {
-	e := workflow.Fail(code, m)
-	e.Message = workflow.SafeText(i18n.English(m))
-	return e
-}
+var errNotFound = workflow.Fail(workflow.CodeNotFound, workflow.M("error.nothing_at_address"))
 
 // idParam reads a numeric path parameter; a malformed one is a 404.
 func (h *Handler) idParam(c *gin.Context, name string) (int64, bool) {

@@ -190,7 +190,9 @@ func (h *Handler) issuePage(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		d.Effects = issueEffects(ctx, is, workflow.PlanIssue(is, tokens))
+		for _, e := range workflow.PlanIssue(is, tokens).Describe(is) {
+			d.Effects = append(d.Effects, i18n.Msg(ctx, e))
+		}
 	} else {
 		d.HandledBy, d.Handled = handledBy(ctx, is), i18n.T(ctx, "console.issues.handled_unknown_date")
 		if is.HandledAt != nil {
@@ -296,65 +298,10 @@ func verifiedSummary(ctx context.Context, is workflow.Issue) string {
 
 // toldSummary says where the user was told of the outcome of a request.
 func toldSummary(ctx context.Context, is workflow.Issue) string {
-	if to := contactsText(ctx, is); to != "" {
-		return i18n.T(ctx, "console.issues.told", "To", to)
+	if to, ok := workflow.OutcomeContactsMsg(is); ok {
+		return i18n.T(ctx, "console.issues.told", "To", i18n.Msg(ctx, to))
 	}
 	return i18n.T(ctx, "console.issues.told_nobody")
-}
-
-// contactsText says workflow.OutcomeContacts in words: "by mail at
-// a@example.com and by SMS to +31…"; "" when there are none.
-func contactsText(ctx context.Context, is workflow.Issue) string {
-	emails, phone := workflow.OutcomeContacts(is)
-	var to []string
-	for _, addr := range emails {
-		to = append(to, i18n.T(ctx, "console.issues.by_mail", "Address", addr))
-	}
-	if phone != "" {
-		to = append(to, i18n.T(ctx, "console.issues.by_sms", "Phone", phone))
-	}
-	if len(to) == 0 {
-		return ""
-	}
-	out := to[0]
-	for _, t := range to[1:] {
-		out = i18n.T(ctx, "console.issues.and", "A", out, "B", t)
-	}
-	return out
-}
-
-// issueEffects says exactly what verifying is will change and who is told,
-// for the confirmation on the request's page.
-func issueEffects(ctx context.Context, is workflow.Issue, c workflow.IssueChanges) []string {
-	var e []string
-	switch {
-	case c.LostToken && len(c.Tokens) == 0:
-		e = append(e, i18n.T(ctx, "console.issues.effect_no_tokens", "Resource", is.ResourceName))
-	case c.LostToken:
-		e = append(e, i18n.T(ctx, "console.issues.effect_tokens", "Resource", is.ResourceName, "Tokens", strings.Join(c.Tokens, ", ")))
-	}
-	if c.Password {
-		e = append(e, i18n.T(ctx, "console.issues.effect_password"))
-	}
-	if is.UserDirectory != "" && slices.Contains(is.Lost, workflow.LostPassword) {
-		e = append(e, i18n.T(ctx, "console.issues.effect_directory_password", "Directory", is.UserDirectory))
-	}
-	if is.UserDirectory != "" && slices.Contains(is.Lost, workflow.LostEmail) && c.NewEmail == "" {
-		e = append(e, i18n.T(ctx, "console.issues.effect_directory_email", "Directory", is.UserDirectory))
-	}
-	if c.NewEmail != "" {
-		from := is.UserEmail
-		if from == "" {
-			from = i18n.T(ctx, "console.issues.effect_no_email")
-		}
-		e = append(e, i18n.T(ctx, "console.issues.effect_email", "From", from, "To", c.NewEmail))
-	}
-	if to := contactsText(ctx, is); to != "" {
-		e = append(e, i18n.T(ctx, "console.issues.effect_tell", "To", to))
-	} else {
-		e = append(e, i18n.T(ctx, "console.issues.effect_tell_nobody"))
-	}
-	return e
 }
 
 // dashIfEmpty shows a missing value as a dash.

@@ -90,7 +90,7 @@ func (h *Handler) totp(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if _, err := h.Svc.AdminTOTP(ctx, a.ID, c.PostForm("code"), meta(c)); err != nil {
-		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.AdminTOTPPage(a.Login, views.Form{Message: i18n.ErrorMessage(ctx, err)}))
+		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.AdminTOTPPage(a.Login, views.Form{Message: i18n.ErrorMessage(c.Request.Context(), err)}))
 		return
 	}
 	h.signedIn(c, a)

@@ -172,7 +172,7 @@ func (h *Handler) createUser(c *gin.Context) {
 	u, err := h.Svc.CreateUser(c.Request.Context(), in, current(c).Actor(), meta(c))
 	if err != nil {
 		if formError(err) {
-			h.page(c, views.ErrorStatus(err), views.UserNewPage(h.chrome(c, "users"), views.UserNew{Form: failedForm(c, err, values)}))
+			h.page(c, views.ErrorStatus(err), views.UserNewPage(h.chrome(c, "users"), views.UserNew{Form: views.FailedForm(c.Request.Context(), err, values)}))
 			return
 		}
 		h.fail(c, err)
@@ -319,7 +319,7 @@ func (h *Handler) updateUser(c *gin.Context) {
 	updated, err = h.Svc.UpdateUserAs(c.Request.Context(), current(c).Role, u.ID, in, by, m)
 	if err != nil {
 		if formError(err) {
-			h.renderUser(c, u, views.ErrorStatus(err), failedForm(c, err, values), views.Form{})
+			h.renderUser(c, u, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values), views.Form{})
 			return
 		}
 		h.fail(c, err)
@@ -336,9 +336,9 @@ func (h *Handler) assignUser(c *gin.Context) {
 	ctx := c.Request.Context()
 	resourceID, err := optionalID(c.PostForm("resource_id"))
 	if err != nil || resourceID == 0 {
-		err = invalidMsg("resource_id", workflow.M("console.users.err_choose_resource"))
+		err = invalid("resource_id", workflow.M("resource.choose"))
 	} else if _, err = h.Svc.Store.ResourceByID(ctx, resourceID); err != nil && workflow.ErrorCode(err) == workflow.CodeNotFound {
-		err = invalidMsg("resource_id", workflow.M("console.users.err_no_resource"))
+		err = invalid("resource_id", workflow.M("resource.unknown"))
 	}
 	if err == nil {
 		err = h.Svc.AssignUser(ctx, resourceID, u.ID, current(c).Actor(), meta(c))
@@ -346,7 +346,7 @@ func (h *Handler) assignUser(c *gin.Context) {
 	if err != nil {
 		if formError(err) {
 			h.renderUser(c, u, views.ErrorStatus(err), views.Form{Values: userValues(u)},
-				failedForm(c, err, map[string]string{"resource_id": c.PostForm("resource_id")}))
+				views.FailedForm(c.Request.Context(), err, map[string]string{"resource_id": c.PostForm("resource_id")}))
 			return
 		}
 		h.fail(c, err)
@@ -376,7 +376,7 @@ func (h *Handler) resourceOf(c *gin.Context, raw string) (workflow.Resource, boo
 func (h *Handler) assigned(c *gin.Context, u workflow.User, r workflow.Resource) bool {
 	ok, err := h.Svc.Store.IsAssigned(c.Request.Context(), r.ID, u.ID)
 	if err == nil && !ok {
-		err = failMsg(workflow.CodeNotFound, workflow.M("console.users.err_not_assigned", "Login", u.Login, "Resource", r.Name))
+		err = workflow.Fail(workflow.CodeNotFound, workflow.M("resource.login_not_assigned", "Login", u.Login, "Resource", r.Name))
 	}
 	if err != nil {
 		h.fail(c, err)
