@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
+	"slices"
 	"strings"
 )
 
@@ -78,10 +80,18 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%s: %s: %v", e.Code, e.Msg, e.Err)
+	s := fmt.Sprintf("%s: %s", e.Code, e.Msg)
+	if len(e.FieldMsgs) > 0 {
+		keys := slices.Sorted(maps.Keys(e.FieldMsgs))
+		for i, k := range keys {
+			keys[i] = fmt.Sprintf("%s: %s", k, e.FieldMsgs[k])
+		}
+		s += " (" + strings.Join(keys, "; ") + ")"
 	}
-	return fmt.Sprintf("%s: %s", e.Code, e.Msg)
+	if e.Err != nil {
+		s += fmt.Sprintf(": %v", e.Err)
+	}
+	return s
 }
 
 func (e *Error) Unwrap() error { return e.Err }
