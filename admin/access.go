@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -29,8 +30,9 @@ func (h *Handler) allow(roles ...workflow.Role) gin.HandlerFunc {
 			return
 		}
 		h.denied(c, a.Actor())
-		_ = views.Render(c.Writer, c.Request, http.StatusForbidden, views.ErrorPage(403, "Not allowed",
-			"Your role ("+string(a.Role)+") may not do this. Ask a superadmin if you need it."))
+		ctx := c.Request.Context()
+		_ = views.Render(c.Writer, c.Request, http.StatusForbidden, views.ErrorPage(403, i18n.T(ctx, "console.layout.forbidden_title"),
+			i18n.T(ctx, "console.layout.forbidden", "Role", views.RoleLabel(ctx, string(a.Role)))))
 		c.Abort()
 	}
 }

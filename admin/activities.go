@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"net/url"
@@ -187,9 +188,8 @@ func (h *Handler) renderActivities(c *gin.Context, status int, retention *views.
 		Filter:    views.Form{Values: q.values, Errors: i18n.Fields(i18n.Lang(c.Request.Context()), q.errors)},
 		Filtered:  len(q.params) > 0,
 		ClearHref: activitiesHref("/admin/activities", nil, tabParam(tab)...),
-		Events:    eventOptions(q.values["event"]),
-		Window: "The console shows the last 90 days (since " + views.TimeUTC(now.Add(-workflow.ActivityWindow)) +
-			"); times are in UTC. Older activities are kept for the retention and can be read through the API.",
+		Events:    eventOptions(ctx, q.values["event"]),
+		Window:    i18n.T(ctx, "console.activities.window", "Since", i18n.DateTime(ctx, now.Add(-workflow.ActivityWindow))),
 	}
 	resources, err := h.resourceOptions(c)
 	if err != nil {
@@ -215,7 +215,7 @@ func (h *Handler) renderActivities(c *gin.Context, status int, retention *views.
 		p.Retention = r
 	}
 	if len(q.errors) > 0 {
-		p.Filter.Message = "Please correct the filters."
+		p.Filter.Message = i18n.T(ctx, "console.activities.err_filters")
 		h.page(c, http.StatusUnprocessableEntity, views.ActivitiesPage(h.chrome(c, "activities"), p))
 		return
 	}
@@ -257,26 +257,26 @@ func (h *Handler) detailedActivities(c *gin.Context, q activityQuery, p *views.A
 	}
 	p.Rows = make([]views.ActivityRow, len(rows))
 	for i, r := range rows {
-		p.Rows[i] = activityRow(r)
+		p.Rows[i] = activityRow(c.Request.Context(), r)
 	}
 	return nil
 }
 
-func activityRow(r workflow.ActivityRow) views.ActivityRow {
+func activityRow(ctx context.Context, r workflow.ActivityRow) views.ActivityRow {
 	v := views.ActivityRow{
-		Time: r.At.UTC().Format("2006-01-02 15:04:05"), Event: r.Event, ActorType: r.Actor.Type, ActorName: r.Actor.Name,
-		IP: r.IP, UserAgent: r.UserAgent, AgentText: views.Shorten(r.UserAgent, 40),
+		Time: r.At.UTC().Format("2006-01-02 15:04:05"), Event: r.Event, EventLabel: views.EventLabel(ctx, r.Event),
+		Actor: views.ActorLabel(ctx, r.Actor), IP: r.IP, UserAgent: r.UserAgent, AgentText: views.AgentLabel(ctx, r.UserAgent),
 	}
 	if r.UserID != nil {
 		v.UserID, v.UserLabel = *r.UserID, r.UserLogin
 		if v.UserLabel == "" {
-			v.UserLabel = "user " + strconv.FormatInt(*r.UserID, 10)
+			v.UserLabel = i18n.T(ctx, "console.activities.user_id", "ID", strconv.FormatInt(*r.UserID, 10))
 		}
 	}
 	if r.ResourceID != nil {
 		v.Resource = r.ResourceName
 		if v.Resource == "" {
-			v.Resource = "resource " + strconv.FormatInt(*r.ResourceID, 10)
+			v.Resource = i18n.T(ctx, "console.activities.resource_id", "ID", strconv.FormatInt(*r.ResourceID, 10))
 		}
 	}
 	if d := string(r.RawDetails); d != "{}" {
@@ -300,13 +300,13 @@ func (h *Handler) groupedActivities(c *gin.Context, q activityQuery, p *views.Ac
 	if next != nil {
 		p.NextHref = activitiesHref("/admin/activities", q.params, "tab", views.ActivityTabGrouped, "after", next.String())
 	}
-	p.Groups = activityGroups(groups, q.params)
+	p.Groups = activityGroups(c.Request.Context(), groups, q.params)
 	return nil
 }
 
 // activityGroups shapes the Grouped table: the columns are the events that
 // occur, in the order of workflow.ActivityEvents (others after, by name).
-func activityGroups(groups []workflow.ActivityGroup, params url.Values) views.ActivityGroups {
+func activityGroups(ctx context.Context, groups []workflow.ActivityGroup, params url.Values) views.ActivityGroups {
 	seen := map[string]bool{}
 	for _, g := range groups {
 		for e := range g.Counts {
@@ -330,7 +330,7 @@ func activityGroups(groups []workflow.ActivityGroup, params url.Values) views.Ac
 	for i, g := range groups {
 		row := views.ActivityGroupRow{UserID: g.UserID, Login: g.Login, Total: g.Total, Counts: make([]int64, len(events))}
 		if row.Login == "" {
-			row.Login = "user " + strconv.FormatInt(g.UserID, 10)
+			row.Login = i18n.T(ctx, "console.activities.user_id", "ID", strconv.FormatInt(g.UserID, 10))
 		}
 		for j, e := range events {
 			row.Counts[j] = g.Counts[e]
@@ -348,10 +348,10 @@ func activityGroups(groups []workflow.ActivityGroup, params url.Values) views.Ac
 
 // eventOptions lists the known events, and the chosen one when the list
 // does not know it.
-func eventOptions(chosen string) []views.Option {
+func eventOptions(ctx context.Context, chosen string) []views.Option {
 	opts := make([]views.Option, 0, len(workflow.ActivityEvents)+1)
 	for _, e := range workflow.ActivityEvents {
-		opts = append(opts, views.Option{Value: e, Label: e})
+		opts = append(opts, views.Option{Value: e, Label: views.EventLabel(ctx, e)})
 	}
 	if chosen != "" && !slices.Contains(workflow.ActivityEvents, chosen) {
 		opts = append(opts, views.Option{Value: chosen, Label: chosen})
@@ -478,5 +478,5 @@ func (h *Handler) saveRetention(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, "/admin/activities", "Activities are now kept for "+strconv.Itoa(days)+" days.")
+	h.done(c, "/admin/activities", i18n.T(c.Request.Context(), "console.activities.retention_saved", "Count", days, "N", i18n.Number(c.Request.Context(), days)))
 }

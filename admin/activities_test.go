@@ -307,11 +307,20 @@ func TestActivitiesGrouped(t *testing.T) {
 	if cur := p.Text(`.tabs a[aria-current="page"]`); cur != "Grouped" {
 		t.Errorf("current tab %q", cur)
 	}
-	var head []string
-	p.Doc.Find("table.activity-groups thead th").Each(func(_ int, s *goquery.Selection) { head = append(head, s.Text()) })
-	wantHead := []string{"User", "Total", workflow.EventUserLogin, workflow.EventTokenSynced, workflow.EventValidate}
+	// The columns name the events in words; the names stay in data-event.
+	var head, names []string
+	p.Doc.Find("table.activity-groups thead th").Each(func(_ int, s *goquery.Selection) {
+		head = append(head, s.Text())
+		if e, ok := s.Attr("data-event"); ok {
+			names = append(names, e)
+		}
+	})
+	wantHead := []string{"User", "Total", "User signed in", "Token resynced", "Code validated"}
 	if !slices.Equal(head, wantHead) {
 		t.Fatalf("columns %q, want %q", head, wantHead)
+	}
+	if want := []string{workflow.EventUserLogin, workflow.EventTokenSynced, workflow.EventValidate}; !slices.Equal(names, want) {
+		t.Fatalf("column events %q, want %q", names, want)
 	}
 	var got [][]string
 	p.Doc.Find("table.activity-groups tbody tr").Each(func(_ int, tr *goquery.Selection) {

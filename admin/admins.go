@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -30,22 +31,23 @@ func (h *Handler) adminAccountRoutes(in *gin.RouterGroup) {
 }
 
 // adminStatus names what keeps an admin from signing in, in words.
-func (h *Handler) adminStatus(a workflow.Admin) []views.Status {
+func (h *Handler) adminStatus(ctx context.Context, a workflow.Admin) []views.Status {
 	var s []views.Status
 	if a.Disabled {
-		s = append(s, views.Status{Label: "disabled", Kind: "bad"})
+		s = append(s, views.Status{Label: i18n.T(ctx, "console.users.status_disabled"), Kind: "bad"})
 	}
 	if a.Locked(h.Svc.Now()) {
-		s = append(s, views.Status{Label: "locked", Kind: "warn"})
+		s = append(s, views.Status{Label: i18n.T(ctx, "console.users.status_locked"), Kind: "warn"})
 	}
 	return s
 }
 
 // adminRow shapes a for the list; names maps resource ids to names.
 func (h *Handler) adminRow(c *gin.Context, a workflow.Admin, names map[int64]string) views.AdminRow {
+	ctx := c.Request.Context()
 	r := views.AdminRow{
-		ID: a.ID, Login: a.Login, Role: string(a.Role), Email: a.Email, TOTP: a.HasTOTP(), Status: h.adminStatus(a),
-		LastLogin: views.TimeUTCOr(a.LastLoginAt, "never"), Self: a.ID == current(c).ID,
+		ID: a.ID, Login: a.Login, Role: string(a.Role), Email: a.Email, TOTP: a.HasTOTP(), Status: h.adminStatus(ctx, a),
+		LastLogin: dateTimeOr(ctx, a.LastLoginAt, i18n.T(ctx, "console.admins.never")), Self: a.ID == current(c).ID,
 	}
 	for _, id := range a.OwnedResource {
 		r.Resources = append(r.Resources, views.ResourceRef{ID: id, Name: names[id]})
@@ -138,8 +140,7 @@ func (h *Handler) createAdmin(c *gin.Context) {
 	}
 	if c.PostForm("password") != "" {
 		// They know the password they typed: no need to show it.
-		h.done(c, views.AdminHref(a.ID), "Admin "+a.Login+" was created with the password you typed. "+
-			"They set up an authenticator app at the first sign-in.")
+		h.done(c, views.AdminHref(a.ID), i18n.T(c.Request.Context(), "console.admins.created_flash", "Login", a.Login))
 		return
 	}
 	h.showPassword(c, views.AdminPassword{ID: a.ID, Login: a.Login, Password: password, Created: true})
@@ -191,11 +192,11 @@ func (h *Handler) renderAdmin(c *gin.Context, a workflow.Admin, status int, f vi
 		return
 	}
 	d := views.AdminDetail{
-		AdminRow: h.adminRow(c, a, names), Disabled: a.Disabled, Created: views.TimeUTC(a.CreatedAt),
+		AdminRow: h.adminRow(c, a, names), Disabled: a.Disabled, Created: i18n.DateTime(c.Request.Context(), a.CreatedAt),
 		FailedLogins: a.FailedLogins, Edit: edit,
 	}
 	if a.Locked(h.Svc.Now()) {
-		d.LockedUntil = views.TimeUTC(*a.LockedUntil)
+		d.LockedUntil = i18n.DateTime(c.Request.Context(), *a.LockedUntil)
 	}
 	h.page(c, status, views.AdminPage(h.chrome(c, "admins"), d))
 }
@@ -218,10 +219,10 @@ func (h *Handler) updateAdmin(c *gin.Context) {
 	if updated.ID == current(c).ID && updated.Role != workflow.RoleSuperadmin {
 		// They gave up their own superadmin role: this area is closed to
 		// them from now on.
-		h.done(c, "/admin/", "Your role is now "+string(updated.Role)+".")
+		h.done(c, "/admin/", i18n.T(c.Request.Context(), "console.admins.own_role_flash", "Role", views.RoleLabel(c.Request.Context(), string(updated.Role))))
 		return
 	}
-	h.done(c, views.AdminHref(a.ID), "The changes to "+a.Login+" were saved.")
+	h.done(c, views.AdminHref(a.ID), i18n.T(c.Request.Context(), "console.users.saved_flash", "Login", a.Login))
 }
 
 func (h *Handler) switchAdmin(disable bool) gin.HandlerFunc {
@@ -232,17 +233,18 @@ func (h *Handler) switchAdmin(disable bool) gin.HandlerFunc {
 		}
 		_, err := h.Svc.SetAdminDisabled(c.Request.Context(), a.ID, disable, current(c).Actor(), meta(c))
 		if workflow.ErrorCode(err) == workflow.CodeConflict {
-			h.renderAdmin(c, a, http.StatusConflict, views.Form{Values: map[string]string{"email": a.Email, "role": string(a.Role)},
-				Message: i18n.ErrorMessage(c.Request.Context(), err)}, a.OwnedResource)
+			// Not about the form: the layout's error banner says it.
+			showError(c, i18n.ErrorMessage(c.Request.Context(), err))
+			h.renderAdmin(c, a, http.StatusConflict, views.Form{Values: map[string]string{"email": a.Email, "role": string(a.Role)}}, a.OwnedResource)
 			return
 		}
 		if err != nil {
 			h.fail(c, err)
 			return
 		}
-		msg := a.Login + " is enabled and may sign in again."
+		msg := i18n.T(c.Request.Context(), "console.admins.enabled_flash", "Login", a.Login)
 		if disable {
-			msg = a.Login + " is disabled: signed out at once and can no longer sign in."
+			msg = i18n.T(c.Request.Context(), "console.admins.disabled_flash", "Login", a.Login)
 		}
 		h.done(c, views.AdminHref(a.ID), msg)
 	}
@@ -253,20 +255,21 @@ func (h *Handler) resetAdminTOTPPage(c *gin.Context) {
 	if !ok {
 		return
 	}
+	ctx := c.Request.Context()
 	effects := []string{
-		"The authenticator app enrolled for " + a.Login + " stops working for this console at once.",
-		"Every session of " + a.Login + " ends now; the next sign-in asks for the password and then sets up a new authenticator app.",
-		"The password and the role stay as they are.",
+		i18n.T(ctx, "console.confirm.totp_app", "Login", a.Login),
+		i18n.T(ctx, "console.confirm.totp_sessions", "Login", a.Login),
+		i18n.T(ctx, "console.confirm.totp_rest"),
 	}
 	if !a.HasTOTP() {
-		effects[0] = a.Login + " has no authenticator enrolled yet, so none stops working."
+		effects[0] = i18n.T(ctx, "console.confirm.totp_none", "Login", a.Login)
 	}
 	if a.ID == current(c).ID {
-		effects = append(effects, "This is your own account: you are signed out too.")
+		effects = append(effects, i18n.T(ctx, "console.confirm.totp_self"))
 	}
 	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "admins"), views.Confirm{
-		Title: "Reset the TOTP of " + a.Login + "?", Lead: "This is what happens, at once:", Effects: effects,
-		Action: views.AdminHref(a.ID) + "/reset-totp", Button: "Reset TOTP", Cancel: views.AdminHref(a.ID),
+		Title: i18n.T(ctx, "console.confirm.totp_title", "Login", a.Login), Lead: i18n.T(ctx, "console.confirm.lead_now"), Effects: effects,
+		Action: views.AdminHref(a.ID) + "/reset-totp", Button: i18n.T(ctx, "console.admins.reset_totp"), Cancel: views.AdminHref(a.ID),
 	}))
 }
 
@@ -279,7 +282,7 @@ func (h *Handler) resetAdminTOTP(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, views.AdminHref(a.ID), "The TOTP of "+a.Login+" was reset: their sessions have ended, and they set up a new authenticator app at the next sign-in.")
+	h.done(c, views.AdminHref(a.ID), i18n.T(c.Request.Context(), "console.admins.totp_flash", "Login", a.Login))
 }
 
 func (h *Handler) resetAdminPasswordPage(c *gin.Context) {
@@ -287,17 +290,18 @@ func (h *Handler) resetAdminPasswordPage(c *gin.Context) {
 	if !ok {
 		return
 	}
+	ctx := c.Request.Context()
 	effects := []string{
-		"A new password is generated for " + a.Login + " and shown to you once; the current one stops working.",
-		"Every session of " + a.Login + " ends now, and a lock after failed sign-ins is lifted.",
-		"The authenticator app and the role stay as they are.",
+		i18n.T(ctx, "console.confirm.password_new", "Login", a.Login),
+		i18n.T(ctx, "console.confirm.password_sessions", "Login", a.Login),
+		i18n.T(ctx, "console.confirm.password_rest"),
 	}
 	if a.ID == current(c).ID {
-		effects[1] = "Your other sessions end now; this one goes on."
+		effects[1] = i18n.T(ctx, "console.confirm.password_self")
 	}
 	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "admins"), views.Confirm{
-		Title: "Reset the password of " + a.Login + "?", Lead: "This is what happens, at once:", Effects: effects,
-		Action: views.AdminHref(a.ID) + "/reset-password", Button: "Reset password", Cancel: views.AdminHref(a.ID),
+		Title: i18n.T(ctx, "console.confirm.password_title", "Login", a.Login), Lead: i18n.T(ctx, "console.confirm.lead_now"), Effects: effects,
+		Action: views.AdminHref(a.ID) + "/reset-password", Button: i18n.T(ctx, "console.admins.reset_password"), Cancel: views.AdminHref(a.ID),
 	}))
 }
 

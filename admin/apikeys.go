@@ -1,9 +1,9 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -23,19 +23,19 @@ func (h *Handler) apiKeyRoutes(in *gin.RouterGroup) {
 	g.POST("/:id/revoke", h.revokeAPIKey)
 }
 
-func apiKeyView(k workflow.APIKeyRow) views.APIKeyView {
+func apiKeyView(ctx context.Context, k workflow.APIKeyRow) views.APIKeyView {
 	v := views.APIKeyView{
 		ID: k.ID, Name: k.Name, Prefix: k.Prefix, Role: string(k.Role), Resource: k.ResourceName,
-		Created: views.TimeUTC(k.CreatedAt), CreatedBy: k.CreatedByLogin, LastUsed: views.TimeUTCOr(k.LastUsedAt, "never"),
-		Revoked: views.TimeUTCOr(k.RevokedAt, ""),
+		Created: i18n.DateTime(ctx, k.CreatedAt), CreatedBy: k.CreatedByLogin, LastUsed: dateTimeOr(ctx, k.LastUsedAt, i18n.T(ctx, "console.admins.never")),
+		Revoked: dateTimeOr(ctx, k.RevokedAt, ""),
 	}
 	if k.ResourceID != nil {
 		v.ResourceID = *k.ResourceID
 	}
 	if v.CreatedBy == "" {
-		v.CreatedBy = "command line"
+		v.CreatedBy = i18n.T(ctx, "console.apikeys.by_cli")
 		if k.CreatedBy != nil {
-			v.CreatedBy = "a deleted admin"
+			v.CreatedBy = i18n.T(ctx, "console.apikeys.by_deleted")
 		}
 	}
 	return v
@@ -49,7 +49,7 @@ func (h *Handler) apiKeys(c *gin.Context) {
 	}
 	l := views.APIKeyList{Rows: make([]views.APIKeyView, len(keys))}
 	for i, k := range keys {
-		l.Rows[i] = apiKeyView(k)
+		l.Rows[i] = apiKeyView(c.Request.Context(), k)
 	}
 	h.page(c, http.StatusOK, views.APIKeysPage(h.chrome(c, "apikeys"), l))
 }
@@ -109,7 +109,7 @@ func (h *Handler) createAPIKey(c *gin.Context) {
 	}
 	// Shown once: not put in the session for a redirect, and not cached.
 	c.Header("Cache-Control", "no-store")
-	h.page(c, http.StatusOK, views.APIKeyCreatedPage(h.chrome(c, "apikeys"), views.APIKeyCreated{APIKeyView: apiKeyView(created), Key: key}))
+	h.page(c, http.StatusOK, views.APIKeyCreatedPage(h.chrome(c, "apikeys"), views.APIKeyCreated{APIKeyView: apiKeyView(c.Request.Context(), created), Key: key}))
 }
 
 // apiKeyOf loads the key of the :id parameter; false when a page was
@@ -132,22 +132,24 @@ func (h *Handler) revokeAPIKeyPage(c *gin.Context) {
 	if !ok {
 		return
 	}
+	ctx := c.Request.Context()
 	if k.RevokedAt != nil {
-		h.done(c, "/admin/apikeys", "The API key "+k.Name+" was revoked already.")
+		h.done(c, "/admin/apikeys", i18n.T(ctx, "console.apikeys.revoked_already", "Name", k.Name))
 		return
 	}
-	v := apiKeyView(k)
+	v := apiKeyView(ctx, k)
+	role := views.RoleLabel(ctx, v.Role)
 	effects := []string{
-		"The key " + v.Shown() + " (" + v.Role + ") is refused from now on: every program that uses it gets 401 at once on this server, and within a few seconds on every other instance.",
-		"The key cannot be brought back; a program that still needs access needs a new key.",
-		"The key stays in the list as revoked, and the activity log keeps its entries.",
+		i18n.T(ctx, "console.confirm.revoke_refused", "Key", v.Shown(), "Role", role),
+		i18n.T(ctx, "console.confirm.revoke_final"),
+		i18n.T(ctx, "console.confirm.revoke_kept"),
 	}
 	if k.ResourceName != "" {
-		effects[0] = strings.Replace(effects[0], ")", ", for "+k.ResourceName+")", 1)
+		effects[0] = i18n.T(ctx, "console.confirm.revoke_refused_for", "Key", v.Shown(), "Role", role, "Resource", k.ResourceName)
 	}
 	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "apikeys"), views.Confirm{
-		Title: "Revoke the API key " + k.Name + "?", Lead: "This cannot be undone:", Effects: effects,
-		Action: views.APIKeyHref(k.ID) + "/revoke", Button: "Revoke " + k.Name, Cancel: "/admin/apikeys",
+		Title: i18n.T(ctx, "console.confirm.revoke_title", "Name", k.Name), Lead: i18n.T(ctx, "console.confirm.lead_final"), Effects: effects,
+		Action: views.APIKeyHref(k.ID) + "/revoke", Button: i18n.T(ctx, "console.confirm.revoke_button", "Name", k.Name), Cancel: "/admin/apikeys",
 	}))
 }
 
@@ -158,12 +160,12 @@ func (h *Handler) revokeAPIKey(c *gin.Context) {
 	}
 	k, err := h.Svc.RevokeAPIKey(c.Request.Context(), id, current(c).Actor(), meta(c))
 	if workflow.ErrorCode(err) == workflow.CodeConflict {
-		h.done(c, "/admin/apikeys", i18n.ErrorMessage(c.Request.Context(), err))
+		h.done(c, "/admin/apikeys", i18n.ErrorMessage(c.Request.Context(), err)) // twice is harmless
 		return
 	}
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, "/admin/apikeys", "The API key "+k.Name+" was revoked: it no longer works.")
+	h.done(c, "/admin/apikeys", i18n.T(c.Request.Context(), "console.apikeys.revoked_flash", "Name", k.Name))
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -13,25 +14,26 @@ import (
 // attention, totals, sign-in charts and the newest activities; an owner's
 // covers the resources they own.
 func (h *Handler) dashboard(c *gin.Context) {
-	d, err := h.Svc.Dashboard(c.Request.Context(), current(c))
+	ctx := c.Request.Context()
+	d, err := h.Svc.Dashboard(ctx, current(c))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	page := views.DashboardView{
-		Scoped: d.Scoped, Counts: d.Counts, Recent: views.RecentRows(d.Recent, d.Now),
-		GeneratedAt: views.TimeUTC(d.Now), ActivityHref: "/admin/activities",
+		Scoped: d.Scoped, Counts: d.Counts, Recent: views.RecentRows(ctx, d.Recent, d.Now),
+		GeneratedAt: d.Now, ActivityHref: "/admin/activities",
 	}
 	users := "/admin/activities?event=" + workflow.EventUserLogin
 	page.UserCharts = []views.Chart{
-		views.NewSignInChart("chart-users-24h", "User sign-ins, last 24 hours", users, d.UserSignIns.Hourly, true),
-		views.NewSignInChart("chart-users-30d", "User sign-ins, last 30 days", users, d.UserSignIns.Daily, false),
+		views.NewSignInChart(ctx, "chart-users-24h", i18n.T(ctx, "console.dashboard.chart_users_24h"), users, d.UserSignIns.Hourly, true),
+		views.NewSignInChart(ctx, "chart-users-30d", i18n.T(ctx, "console.dashboard.chart_users_30d"), users, d.UserSignIns.Daily, false),
 	}
 	if d.AdminSignIns != nil {
 		admins := "/admin/activities?event=" + workflow.EventAdminLogin
 		page.AdminCharts = []views.Chart{
-			views.NewSignInChart("chart-admins-24h", "Admin sign-ins, last 24 hours", admins, d.AdminSignIns.Hourly, true),
-			views.NewSignInChart("chart-admins-30d", "Admin sign-ins, last 30 days", admins, d.AdminSignIns.Daily, false),
+			views.NewSignInChart(ctx, "chart-admins-24h", i18n.T(ctx, "console.dashboard.chart_admins_24h"), admins, d.AdminSignIns.Hourly, true),
+			views.NewSignInChart(ctx, "chart-admins-30d", i18n.T(ctx, "console.dashboard.chart_admins_30d"), admins, d.AdminSignIns.Daily, false),
 		}
 	}
 	h.page(c, http.StatusOK, views.Dashboard(h.chrome(c, "dashboard"), page))

@@ -201,9 +201,17 @@ func TestDashboard(t *testing.T) {
 				t.Errorf("%s: axis labels %q lack %q", id, labels, want)
 			}
 		}
-		if p.Doc.Find("figure#"+id+" table.visually-hidden caption").Text() == "" {
+		if p.Doc.Find("figure#"+id+" .visually-hidden table caption").Text() == "" {
 			t.Errorf("%s: the table has no caption", id)
 		}
+	}
+	// A hidden table still takes its height (issue 15: ~900 px of empty
+	// scroll): the charts' tables are hidden by a wrapping block instead.
+	if n := p.Doc.Find("table.visually-hidden").Length(); n != 0 {
+		t.Errorf("%d tables hidden by their own class", n)
+	}
+	if n := p.Doc.Find("figure.chart > div.visually-hidden > table").Length(); n != 4 {
+		t.Errorf("%d chart tables in a hidden block, want 4", n)
 	}
 	if n := p.Doc.Find("figure#chart-users-24h rect.bar-ok").Length(); n != 3 {
 		t.Errorf("%d green bars in the hourly chart, want 3", n)

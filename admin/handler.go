@@ -77,6 +77,9 @@ func current(c *gin.Context) workflow.Admin {
 	return a.(workflow.Admin)
 }
 
+// loginEnded is the sign-in page saying that the admin's session ended.
+const loginEnded = "/admin/login?session=ended"
+
 // requireAdmin lets only signed-in, enabled admins through; everybody else is
 // sent to the sign-in page. The admin is loaded on every request, so a
 // disabled account, or one whose TOTP or password was reset since this
@@ -85,7 +88,13 @@ func (h *Handler) requireAdmin(c *gin.Context) {
 	ctx := c.Request.Context()
 	id := h.Sessions.GetInt64(ctx, keyAdminID)
 	if id == 0 {
-		c.Redirect(http.StatusSeeOther, "/admin/login")
+		// A form posted without a session is a stale one: its session
+		// ended. What it carried is dropped, never kept for later.
+		to := "/admin/login"
+		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+			to = loginEnded
+		}
+		c.Redirect(http.StatusSeeOther, to)
 		c.Abort()
 		return
 	}
@@ -96,7 +105,7 @@ func (h *Handler) requireAdmin(c *gin.Context) {
 	}
 	if err != nil || a.Disabled || h.Sessions.GetString(ctx, keyStamp) != a.SessionStamp() {
 		_ = h.Sessions.Destroy(ctx)
-		c.Redirect(http.StatusSeeOther, "/admin/login")
+		c.Redirect(http.StatusSeeOther, loginEnded)
 		c.Abort()
 		return
 	}
@@ -121,8 +130,18 @@ func (h *Handler) chrome(c *gin.Context, section string) views.AdminChrome {
 // at 100,000 open issues, counting twice costs a third of the page).
 func (h *Handler) chromeCounted(c *gin.Context, section string, openIssues int) views.AdminChrome {
 	a := current(c)
+	flashErr := h.Sessions.PopString(c.Request.Context(), keyFlashErr)
+	if s := c.GetString(keyFlashErr); s != "" {
+		flashErr = s // set by showError for this very page
+	}
 	return views.AdminChrome{Login: a.Login, Role: a.Role, Section: section, Flash: h.Sessions.PopString(c.Request.Context(), keyFlash),
-		FlashError: h.Sessions.PopString(c.Request.Context(), keyFlashErr), OpenIssues: openIssues}
+		FlashError: flashErr, OpenIssues: openIssues}
+}
+
+// showError puts message in the error banner of the page this request
+// renders (the layout's, where every console page shows its errors).
+func showError(c *gin.Context, message string) {
+	c.Set(keyFlashErr, message)
 }
 
 // fail answers err, as an error page or under /api/ as the API's error

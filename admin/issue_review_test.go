@@ -11,7 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -82,13 +82,13 @@ func TestIssuePageShowsFraudSignals(t *testing.T) {
 		outcome string
 	}{{verified, "verified"}, {deleted, "deleted"}, {replaced, "replaced by a newer request"}} {
 		row := p.Text("#earlier-" + strconv.FormatInt(c.is.ID, 10))
-		if !strings.Contains(row, views.TimeUTC(c.is.CreatedAt)) || !strings.Contains(row, c.outcome) || !strings.Contains(row, "lost token") {
+		if !strings.Contains(row, i18n.DateTimeIn("en", c.is.CreatedAt)) || !strings.Contains(row, c.outcome) || !strings.Contains(row, "lost token") {
 			t.Errorf("earlier request %d: %q, want %q", c.is.ID, row, c.outcome)
 		}
 	}
 	var cells []string
 	p.Doc.Find(".review table.sign-ins tbody tr").First().Find("td").Each(func(_ int, s *goquery.Selection) { cells = append(cells, s.Text()) })
-	if !slices.Equal(cells, []string{views.TimeUTC(now.Add(-day)), "198.51.100.23", "Firefox on Linux", w.r.Name}) {
+	if !slices.Equal(cells, []string{i18n.DateTimeIn("en", now.Add(-day)), "198.51.100.23", "Firefox 140 on Linux", w.r.Name}) {
 		t.Errorf("sign-ins %q", cells)
 	}
 	// The replacing request links the one it replaced.
@@ -106,7 +106,7 @@ func TestIssuePageShowsFraudSignals(t *testing.T) {
 	if p.Doc.Find(".no-proof, .email-change, .unseen").Length() != 0 {
 		t.Errorf("alarms on a request from home:\n%s", p.Text(".review"))
 	}
-	if got := p.Text(".environment .network.seen"); !strings.Contains(got, "198.51.100.0/24: the user signed in from it before (last "+views.TimeUTC(now.Add(-day))+")") {
+	if got := p.Text(".environment .network.seen"); !strings.Contains(got, "198.51.100.0/24: the user signed in from it before (last "+i18n.DateTimeIn("en", now.Add(-day))+")") {
 		t.Errorf("home network %q", got)
 	}
 

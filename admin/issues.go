@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -77,11 +78,11 @@ func (h *Handler) issues(c *gin.Context) {
 	now := h.Svc.Now()
 	rows := make([]views.IssueRow, len(list))
 	for i, is := range list {
-		rows[i] = issueRow(is, now)
+		rows[i] = issueRow(ctx, is, now)
 	}
-	caption := "Requests, newest first"
+	caption := i18n.T(ctx, "console.issues.caption_all")
 	if status != "" {
-		caption = strings.ToUpper(status[:1]) + status[1:] + " requests, newest first"
+		caption = i18n.T(ctx, "console.issues.caption_"+status)
 	}
 	params := url.Values{"resource_id": {idString(resourceID)}}
 	if shown != workflow.IssueOpen {
@@ -97,7 +98,7 @@ func (h *Handler) issues(c *gin.Context) {
 		Filter:    views.Form{Values: map[string]string{"resource_id": idString(resourceID), "status": shown}},
 		Filtered:  resourceID != 0 || shown != workflow.IssueOpen,
 		Resources: options,
-		Statuses:  views.IssueStatuses,
+		Statuses:  views.IssueStatuses(ctx),
 		Caption:   caption,
 		Rows:      rows,
 		Pager:     pager("/admin/issues", params, total, "requests", "before", idString(before), next),
@@ -105,27 +106,22 @@ func (h *Handler) issues(c *gin.Context) {
 	}))
 }
 
-// requestedWords says what a request asks for.
-var requestedWords = map[string]string{
-	workflow.LostToken:    "lost token",
-	workflow.LostPassword: "forgotten password",
-	workflow.LostEmail:    "lost email",
-}
-
 // issueStatus shows a request's status as a tag.
-func issueStatus(status string) views.Status {
+func issueStatus(ctx context.Context, status string) views.Status {
 	switch status {
 	case workflow.IssueOpen:
-		return views.Status{Label: "open", Kind: "warn"}
+		return views.Status{Label: i18n.T(ctx, "console.issues.status_open"), Kind: "warn"}
 	case workflow.IssueVerified:
-		return views.Status{Label: "verified", Kind: "ok"}
+		return views.Status{Label: i18n.T(ctx, "console.issues.status_verified"), Kind: "ok"}
 	case workflow.IssueDeleted:
-		return views.Status{Label: "deleted", Kind: "bad"}
+		return views.Status{Label: i18n.T(ctx, "console.issues.status_deleted"), Kind: "bad"}
+	case workflow.IssueWithdrawn:
+		return views.Status{Label: i18n.T(ctx, "console.issues.status_withdrawn"), Kind: "plain"}
 	}
 	return views.Status{Label: status, Kind: "plain"}
 }
 
-func issueRow(is workflow.Issue, now time.Time) views.IssueRow {
+func issueRow(ctx context.Context, is workflow.Issue, now time.Time) views.IssueRow {
 	r := views.IssueRow{
 		ID: is.ID, UserID: is.UserID, Login: is.Login, Name: strings.TrimSpace(is.FirstName + " " + is.LastName),
 		ResourceID: is.ResourceID, Resource: is.ResourceName,
@@ -133,19 +129,19 @@ func issueRow(is workflow.Issue, now time.Time) views.IssueRow {
 			{Kind: "token", Evidence: is.Token}, {Kind: "password", Evidence: is.Password}, {Kind: "email", Evidence: is.Email},
 		},
 		Email: is.UserEmail, Phone: is.UserPhone, IP: is.IP,
-		Age: views.Age(now, is.CreatedAt), Created: views.TimeUTC(is.CreatedAt), CreatedISO: is.CreatedAt.UTC().Format(time.RFC3339),
-		Status: issueStatus(is.Status), Open: is.Status == workflow.IssueOpen,
+		Age: views.Age(ctx, now, is.CreatedAt), Created: i18n.DateTime(ctx, is.CreatedAt), CreatedISO: is.CreatedAt.UTC().Format(time.RFC3339),
+		Status: issueStatus(ctx, is.Status), Open: is.Status == workflow.IssueOpen,
 	}
-	r.Requested = requestedOf(is)
+	r.Requested = requestedOf(ctx, is)
 	return r
 }
 
-// requestedOf says what a request asks for, in words.
-func requestedOf(is workflow.Issue) []string {
+// requestedOf says what a request asks for, in words: "lost token".
+func requestedOf(ctx context.Context, is workflow.Issue) []string {
 	var words []string
 	for _, item := range []string{workflow.LostToken, workflow.LostPassword, workflow.LostEmail} {
 		if slices.Contains(is.Lost, item) {
-			words = append(words, requestedWords[item])
+			words = append(words, i18n.T(ctx, "console.issues.lost_"+item))
 		}
 	}
 	return words
@@ -177,63 +173,74 @@ func (h *Handler) issuePage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	review, err := h.Svc.ReviewIssue(c.Request.Context(), is, issueScope(current(c)))
+	ctx := c.Request.Context()
+	review, err := h.Svc.ReviewIssue(ctx, is, issueScope(current(c)))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	d := views.IssueDetail{
-		IssueRow: issueRow(is, h.Svc.Now()), UserAgent: is.UserAgent, NewEmail: is.NewEmail, NewPassword: is.NewPasswordHash != "",
-		CanHandle: may(c, helpdesk), Replaces: is.Replaces, Review: issueReview(is, review),
+		IssueRow: issueRow(ctx, is, h.Svc.Now()), UserAgent: is.UserAgent, Browser: views.AgentLabel(ctx, is.UserAgent),
+		NewEmail: is.NewEmail, NewPassword: is.NewPasswordHash != "",
+		CanHandle: may(c, helpdesk), Replaces: is.Replaces, Review: issueReview(ctx, is, review),
 	}
 	if is.Status == workflow.IssueOpen {
-		tokens, err := h.Svc.Store.UserTokens(c.Request.Context(), is.UserID, is.ResourceID)
+		tokens, err := h.Svc.Store.UserTokens(ctx, is.UserID, is.ResourceID)
 		if err != nil {
 			h.fail(c, err)
 			return
 		}
 		for _, e := range workflow.PlanIssue(is, tokens).Describe(is) {
-			d.Effects = append(d.Effects, i18n.Msg(c.Request.Context(), e))
+			d.Effects = append(d.Effects, i18n.Msg(ctx, e))
 		}
 	} else {
-		d.HandledBy, d.Handled = handledBy(is), views.TimeUTCOr(is.HandledAt, "an unknown date")
+		d.HandledBy, d.Handled = handledBy(ctx, is), i18n.T(ctx, "console.issues.handled_unknown_date")
+		if is.HandledAt != nil {
+			d.Handled = i18n.DateTime(ctx, *is.HandledAt)
+		}
 	}
 	h.page(c, http.StatusOK, views.IssuePage(h.chrome(c, "issues"), d))
 }
 
 // issueReview shapes what the helpdesk needs to judge a request for the page.
-func issueReview(is workflow.Issue, r workflow.IssueReview) views.IssueReview {
+func issueReview(ctx context.Context, is workflow.Issue, r workflow.IssueReview) views.IssueReview {
 	v := views.IssueReview{
 		NoProof: r.NoProof, Network: r.Prefix, Browser: r.Browser,
 		NetworkSeen: r.PrefixSeen, BrowserSeen: r.BrowserSeen, PairSeen: r.PairSeen,
-		NetworkLast: views.TimeUTCOr(r.PrefixLastSeen, ""), BrowserLast: views.TimeUTCOr(r.BrowserLastSeen, ""),
+		NetworkLast: dateTimeOr(ctx, r.PrefixLastSeen, ""), BrowserLast: dateTimeOr(ctx, r.BrowserLastSeen, ""),
 		NoHistory: r.KnownEnvironments == 0,
+	}
+	if v.Browser == workflow.UnknownBrowser {
+		v.Browser = i18n.T(ctx, "console.activities.agent_unknown")
 	}
 	if r.NewEmailDomain != "" {
 		v.EmailChange = &views.EmailChange{From: is.UserEmail, To: is.NewEmail, FromDomain: r.OldEmailDomain, ToDomain: r.NewEmailDomain,
 			DomainChanged: r.EmailDomainChanged, WasAbsent: r.EmailWasMissing}
 	}
 	for _, e := range r.Earlier {
-		row := views.EarlierIssue{ID: e.ID, Resource: e.ResourceName, Requested: requestedOf(e), Status: issueStatus(e.Status),
-			Filed: views.TimeUTC(e.CreatedAt), Handled: views.TimeUTCOr(e.HandledAt, "")}
+		row := views.EarlierIssue{ID: e.ID, Resource: e.ResourceName, Requested: requestedOf(ctx, e), Status: issueStatus(ctx, e.Status),
+			Filed: i18n.DateTime(ctx, e.CreatedAt), Handled: dateTimeOr(ctx, e.HandledAt, "")}
 		if e.ReplacedBy != 0 {
-			row.Status = views.Status{Label: "replaced by a newer request", Kind: "plain"}
+			row.Status = views.Status{Label: i18n.T(ctx, "console.issues.status_replaced"), Kind: "plain"}
 		}
 		v.Earlier = append(v.Earlier, row)
 	}
-	v.SignIns = views.SignInRows(r.SignIns)
+	for _, s := range r.SignIns {
+		v.SignIns = append(v.SignIns, views.SignInRow{At: i18n.DateTime(ctx, s.At), IP: dashIfEmpty(s.IP),
+			Browser: dashIfEmpty(views.AgentLabel(ctx, s.UserAgent)), Resource: dashIfEmpty(s.Resource)})
+	}
 	return v
 }
 
 // handledBy names who closed a request.
-func handledBy(is workflow.Issue) string {
+func handledBy(ctx context.Context, is workflow.Issue) string {
 	switch {
 	case is.HandledByLogin != "":
 		return is.HandledByLogin
 	case is.Status == workflow.IssueWithdrawn:
-		return "the user (signed in, or filed a newer request)"
+		return i18n.T(ctx, "console.issues.handled_withdrawn")
 	}
-	return "an API client"
+	return i18n.T(ctx, "console.issues.handled_api")
 }
 
 func (h *Handler) verifyIssue(c *gin.Context) {
@@ -246,7 +253,8 @@ func (h *Handler) verifyIssue(c *gin.Context) {
 		h.issueFailed(c, id, err)
 		return
 	}
-	h.done(c, "/admin/issues", "Request of "+is.Login+" verified: "+verifiedSummary(is)+".")
+	ctx := c.Request.Context()
+	h.done(c, "/admin/issues", i18n.T(ctx, "console.issues.verified_flash", "Login", is.Login, "Summary", verifiedSummary(ctx, is)))
 }
 
 func (h *Handler) deleteIssue(c *gin.Context) {
@@ -259,7 +267,8 @@ func (h *Handler) deleteIssue(c *gin.Context) {
 		h.issueFailed(c, id, err)
 		return
 	}
-	h.done(c, "/admin/issues", "Request of "+is.Login+" deleted; nothing else was changed; "+toldSummary(is)+".")
+	ctx := c.Request.Context()
+	h.done(c, "/admin/issues", i18n.T(ctx, "console.issues.deleted_flash", "Login", is.Login, "Told", toldSummary(ctx, is)))
 }
 
 // issueFailed answers a failed verify or delete: a request handled first
@@ -273,24 +282,41 @@ func (h *Handler) issueFailed(c *gin.Context, id int64, err error) {
 }
 
 // verifiedSummary says what verifying changed, for the flash message.
-func verifiedSummary(is workflow.Issue) string {
+func verifiedSummary(ctx context.Context, is workflow.Issue) string {
 	var done []string
 	if slices.Contains(is.Lost, workflow.LostToken) {
-		done = append(done, "the enabled tokens on "+is.ResourceName+" are disabled (still assigned)")
+		done = append(done, i18n.T(ctx, "console.issues.done_tokens", "Resource", is.ResourceName))
 	}
 	if slices.Contains(is.Lost, workflow.LostPassword) {
-		done = append(done, "the password they chose is set")
+		done = append(done, i18n.T(ctx, "console.issues.done_password"))
 	}
 	if slices.Contains(is.Lost, workflow.LostEmail) {
-		done = append(done, "the email address is now "+is.NewEmail)
+		done = append(done, i18n.T(ctx, "console.issues.done_email", "Email", is.NewEmail))
 	}
-	return strings.Join(append(done, toldSummary(is)), "; ")
+	return strings.Join(append(done, toldSummary(ctx, is)), "; ")
 }
 
 // toldSummary says where the user was told of the outcome of a request.
-func toldSummary(is workflow.Issue) string {
+func toldSummary(ctx context.Context, is workflow.Issue) string {
 	if to, ok := workflow.OutcomeContactsMsg(is); ok {
-		return "the user is told " + i18n.English(to)
+		return i18n.T(ctx, "console.issues.told", "To", i18n.Msg(ctx, to))
 	}
-	return "the user has no email address or phone number on record, so nobody was told"
+	return i18n.T(ctx, "console.issues.told_nobody")
+}
+
+// dashIfEmpty shows a missing value as a dash.
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// dateTimeOr is the date and time of t in the language of ctx, or none when
+// there is no time.
+func dateTimeOr(ctx context.Context, t *time.Time, none string) string {
+	if t == nil || t.IsZero() {
+		return none
+	}
+	return i18n.DateTime(ctx, *t)
 }

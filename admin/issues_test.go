@@ -14,6 +14,7 @@ import (
 
 	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 	"tokenportal/workflow/notify/smtptest"
 )
@@ -207,17 +208,23 @@ func TestIssueList(t *testing.T) {
 	row := p.Doc.Find(rowOf(old.ID))
 	cells := row.Find("th, td")
 	text := func(i int) string { return strings.Join(strings.Fields(cells.Eq(i).Text()), " ") }
-	if href, _ := cells.Eq(0).Find("a").Attr("href"); href != userPath(w.u) || text(0) != w.u.Login {
+	if href, _ := cells.Eq(0).Find("a").Attr("href"); href != userPath(w.u) || text(0) != w.u.Login+" First Last "+w.u.Login {
 		t.Errorf("login cell %q → %q", text(0), href)
 	}
-	if text(1) != "First Last "+w.u.Login || text(2) != w.r.Name || text(3) != "lost token" {
-		t.Errorf("name, resource, requested: %q, %q, %q", text(1), text(2), text(3))
+	// The actions come right after the login (issue 15: at 1280 px they
+	// were off-screen at the end of a wide row); contact and address are on
+	// the request's page.
+	if !cells.Eq(1).HasClass("row-actions") || !strings.HasPrefix(text(1), "Verify identity") {
+		t.Errorf("second cell %q is not the actions", text(1))
 	}
-	if !strings.Contains(text(5), w.u.Email) || !strings.Contains(text(5), "+31612345678") || text(6) != "192.0.2.7" {
-		t.Errorf("contact %q, IP %q", text(5), text(6))
+	if text(2) != w.r.Name || text(3) != "lost token" {
+		t.Errorf("resource, requested: %q, %q", text(2), text(3))
 	}
-	if text(7) != "2 days ago" || text(8) != "open" {
-		t.Errorf("age %q, status %q", text(7), text(8))
+	if text(5) != "2 days ago" || text(6) != "open" || cells.Length() != 7 {
+		t.Errorf("age %q, status %q, %d cells", text(5), text(6), cells.Length())
+	}
+	if strings.Contains(row.Text(), "192.0.2.7") || row.Find(`a[href^="mailto:"]`).Length() != 0 {
+		t.Errorf("the row still shows contact data or the address: %q", row.Text())
 	}
 	// Each icon has its colour class and says the same in text.
 	for _, c := range []struct{ sel, label string }{
@@ -239,7 +246,7 @@ func TestIssueList(t *testing.T) {
 	if got := p.Text(rowOf(recent.ID) + " .authenticators"); got != "Token: lost Password: lost Email: failed" {
 		t.Errorf("icons of the recent request say %q", got)
 	}
-	if got := p.Text(rowOf(recent.ID) + " td:nth-of-type(7)"); got != "3 minutes ago" {
+	if got := p.Text(rowOf(recent.ID) + " td:nth-of-type(5)"); got != "3 minutes ago" {
 		t.Errorf("recent age %q", got)
 	}
 	if got := p.Text(rowOf(mid.ID) + " td:nth-of-type(3)"); got != "forgotten password, lost email" {
@@ -440,7 +447,7 @@ func TestIssueVerify(t *testing.T) {
 
 			// Handled: the page says by whom and when, and offers nothing.
 			p = b.Get(issuePath(is.ID))
-			if h := p.Text(".handled"); !strings.Contains(h, "verified by "+me.Login) || !strings.Contains(h, views.TimeUTC(env.Clock.Now())) {
+			if h := p.Text(".handled"); !strings.Contains(h, "verified by "+me.Login) || !strings.Contains(h, i18n.DateTimeIn("en", env.Clock.Now())) {
 				t.Errorf("handled: %q", h)
 			}
 			if p.Doc.Find("main form").Length() != 0 {

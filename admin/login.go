@@ -20,7 +20,7 @@ func (h *Handler) loginPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/admin/")
 		return
 	}
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.AdminLoginPage(views.Form{}))
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.AdminLoginPage(views.Form{}, c.Query("session") == "ended"))
 }
 
 func (h *Handler) login(c *gin.Context) {
@@ -29,7 +29,7 @@ func (h *Handler) login(c *gin.Context) {
 	a, err := h.Svc.AdminPassword(ctx, login, password, meta(c))
 	if err != nil {
 		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err),
-			views.AdminLoginPage(views.Form{Values: map[string]string{"login": login}, Message: i18n.ErrorMessage(c.Request.Context(), err)}))
+			views.AdminLoginPage(views.Form{Values: map[string]string{"login": login}, Message: i18n.ErrorMessage(ctx, err)}, false))
 		return
 	}
 	// A new token for the new privilege level: no session fixation.
@@ -55,7 +55,11 @@ func (h *Handler) pendingAdmin(c *gin.Context) (workflow.Admin, bool) {
 	at := h.Sessions.GetInt64(ctx, keyPendingAt)
 	if id == 0 || h.Svc.Now().Sub(time.Unix(at, 0)) > pendingFor {
 		h.Sessions.Remove(ctx, keyPendingID)
-		c.Redirect(http.StatusSeeOther, "/admin/login")
+		to := "/admin/login"
+		if id != 0 && c.Request.Method == http.MethodPost {
+			to = loginEnded // a code posted after the sign-in expired
+		}
+		c.Redirect(http.StatusSeeOther, to)
 		return workflow.Admin{}, false
 	}
 	a, err := h.Svc.Store.AdminByID(ctx, id)

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -108,7 +109,7 @@ func (h *Handler) saveNotifications(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, "/admin/notifications", "Your notification settings were saved.")
+	h.done(c, "/admin/notifications", i18n.T(c.Request.Context(), "console.notifications.saved"))
 }
 
 // readSubscription reads the subscription form shared by the Notifications

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 
 	"tokenportal/cmd/tokenportal/app/apptest"
@@ -114,7 +115,7 @@ func TestUploadReadOnlyAfterAuthentication(t *testing.T) {
 			if body.read != 0 {
 				t.Fatalf("%d bytes of the %d byte upload were read before it was refused", body.read, len(upload))
 			}
-			if tc.status == http.StatusSeeOther && rec.Header().Get("Location") != "/admin/login" {
+			if tc.status == http.StatusSeeOther && !strings.HasPrefix(rec.Header().Get("Location"), "/admin/login") {
 				t.Fatalf("sent to %q, want the sign-in", rec.Header().Get("Location"))
 			}
 		})

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -65,19 +67,26 @@ func (h *Handler) users(c *gin.Context) {
 		Filtered:  q != "" || resourceID != 0 || source != "",
 		Resources: resources,
 		Sources:   sources,
-		Rows:      h.userRows(rows),
+		Rows:      h.userRowsIn(ctx, rows),
 		Pager:     pager("/admin/users", params, total, "users", "after", after, next),
 		CanCreate: may(c, superadmin),
 	}))
 }
 
+// userRows is userRowsIn in English.
+// TODO(i18n): callers pass the request's context to userRowsIn.
 func (h *Handler) userRows(rows []workflow.UserRow) []views.UserRow {
+	return h.userRowsIn(context.Background(), rows)
+}
+
+// userRowsIn shapes users for a list in the language of ctx.
+func (h *Handler) userRowsIn(ctx context.Context, rows []workflow.UserRow) []views.UserRow {
 	now := h.Svc.Now()
 	out := make([]views.UserRow, len(rows))
 	for i, r := range rows {
 		out[i] = views.UserRow{
 			ID: r.ID, Login: r.Login, Name: strings.TrimSpace(r.FirstName + " " + r.LastName), Email: r.Email, Phone: r.Phone,
-			Resources: r.Resources, Tokens: r.Tokens, Status: userStatus(r.User, now), Source: userSource(r.User),
+			Resources: r.Resources, Tokens: r.Tokens, Status: userStatus(ctx, r.User, now), Source: userSource(r.User),
 		}
 	}
 	return out
@@ -90,7 +99,8 @@ func (h *Handler) sourceOptions(c *gin.Context) ([]views.Option, error) {
 	if err != nil {
 		return nil, workflow.Internal(err)
 	}
-	opts := []views.Option{{Value: "", Label: "All"}, {Value: "local", Label: "Made in tokenportal"}}
+	ctx := c.Request.Context()
+	opts := []views.Option{{Value: "", Label: i18n.T(ctx, "console.users.source_all")}, {Value: "local", Label: i18n.T(ctx, "console.users.source_local")}}
 	for _, d := range dirs {
 		opts = append(opts, views.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
 	}
@@ -107,16 +117,16 @@ func userSource(u workflow.User) string {
 }
 
 // userStatus names what keeps a user from signing in, in words.
-func userStatus(u workflow.User, now time.Time) []views.Status {
+func userStatus(ctx context.Context, u workflow.User, now time.Time) []views.Status {
 	var s []views.Status
 	if u.Disabled {
-		s = append(s, views.Status{Label: "disabled", Kind: "bad"})
+		s = append(s, views.Status{Label: i18n.T(ctx, "console.users.status_disabled"), Kind: "bad"})
 	}
 	if u.Expired(now) {
-		s = append(s, views.Status{Label: "expired", Kind: "bad"})
+		s = append(s, views.Status{Label: i18n.T(ctx, "console.users.status_expired"), Kind: "bad"})
 	}
 	if u.Locked(now) {
-		s = append(s, views.Status{Label: "locked", Kind: "warn"})
+		s = append(s, views.Status{Label: i18n.T(ctx, "console.users.status_locked"), Kind: "warn"})
 	}
 	return s
 }
@@ -168,7 +178,7 @@ func (h *Handler) createUser(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, views.UserHref(u.ID), "User "+u.Login+" was created.")
+	h.done(c, views.UserHref(u.ID), i18n.T(c.Request.Context(), "console.users.created_flash", "Login", u.Login))
 }
 
 // user loads the user of the :id parameter as far as the signed-in admin
@@ -229,10 +239,11 @@ func (h *Handler) renderUser(c *gin.Context, u workflow.User, status int, f, ass
 	}
 	now := h.Svc.Now()
 	d := views.UserDetail{
-		ID: u.ID, Login: u.Login, Form: f, Status: userStatus(u, now), Locked: u.Locked(now),
-		LockedUntil: views.TimeUTCOr(u.LockedUntil, ""), FailedLogins: u.FailedLogins, HasPassword: u.PasswordHash != "",
-		PasswordChanged: views.TimeUTCOr(u.PasswordChangedAt, "unknown"), ValidUntil: "no limit", TemporaryUntil: "not temporary",
-		Disabled: u.Disabled, Created: views.TimeUTC(u.CreatedAt), Updated: views.TimeUTC(u.UpdatedAt),
+		ID: u.ID, Login: u.Login, Form: f, Status: userStatus(ctx, u, now), Locked: u.Locked(now),
+		LockedUntil: dateTimeOr(ctx, u.LockedUntil, ""), FailedLogins: u.FailedLogins, HasPassword: u.PasswordHash != "",
+		PasswordChanged: dateTimeOr(ctx, u.PasswordChangedAt, i18n.T(ctx, "console.users.unknown")),
+		ValidUntil:      i18n.T(ctx, "console.users.no_limit"), TemporaryUntil: i18n.T(ctx, "console.users.not_temporary"),
+		Disabled: u.Disabled, Created: i18n.DateTime(ctx, u.CreatedAt), Updated: i18n.DateTime(ctx, u.UpdatedAt),
 		AssignForm: assign, Tokens: tokenRows(tokens), TokensTotal: total,
 		Can: views.UserPerms{
 			EditAccount: may(c, superadmin), EditContact: may(c, helpdesk), Assign: may(c, superadmin),
@@ -246,10 +257,10 @@ func (h *Handler) renderUser(c *gin.Context, u workflow.User, status int, f, ass
 		}
 	}
 	if u.ValidUntil != nil {
-		d.ValidUntil = u.ValidUntil.Format("2006-01-02")
+		d.ValidUntil = i18n.Date(ctx, *u.ValidUntil)
 	}
 	if u.TemporaryUntil != nil {
-		d.TemporaryUntil = views.TimeUTC(*u.TemporaryUntil)
+		d.TemporaryUntil = i18n.DateTime(ctx, *u.TemporaryUntil)
 	}
 	in := map[int64]bool{}
 	for _, r := range assigned {
@@ -314,7 +325,7 @@ func (h *Handler) updateUser(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, views.UserHref(u.ID), "The changes to "+updated.Login+" were saved.")
+	h.done(c, views.UserHref(u.ID), i18n.T(c.Request.Context(), "console.users.saved_flash", "Login", updated.Login))
 }
 
 func (h *Handler) assignUser(c *gin.Context) {
@@ -342,7 +353,7 @@ func (h *Handler) assignUser(c *gin.Context) {
 		return
 	}
 	r, _ := h.Svc.Store.ResourceByID(ctx, resourceID)
-	h.done(c, views.UserHref(u.ID), u.Login+" is now assigned to "+r.Name+".")
+	h.done(c, views.UserHref(u.ID), i18n.T(ctx, "console.users.assigned_flash", "Login", u.Login, "Resource", r.Name))
 }
 
 // resourceOf loads the resource whose id is raw (a form or query value);
@@ -382,18 +393,17 @@ func (h *Handler) unassignConfirm(c *gin.Context, section string, u workflow.Use
 		h.fail(c, err)
 		return
 	}
-	effects := []string{
-		u.Login + " can no longer sign in to the self-service portal of " + r.Name + ", nor validate codes for it.",
-	}
+	ctx := c.Request.Context()
+	effects := []string{i18n.T(ctx, "console.confirm.unassign_portal", "Login", u.Login, "Resource", r.Name)}
 	if onResource > 0 {
-		effects = append(effects, u.Login+"'s "+plural(onResource,
-			"token on "+r.Name+" leaves the resource but stays "+u.Login+"'s, unchanged.",
-			"tokens on "+r.Name+" leave the resource but stay "+u.Login+"'s, unchanged."))
+		effects = append(effects, i18n.T(ctx, "console.confirm.unassign_tokens", "Count", onResource,
+			"N", i18n.Number(ctx, onResource), "Login", u.Login, "Resource", r.Name))
 	}
-	effects = append(effects, "The account itself and its other assignments stay as they are.")
+	effects = append(effects, i18n.T(ctx, "console.confirm.unassign_rest"))
 	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, section), views.Confirm{
-		Title: "Remove " + u.Login + " from " + r.Name + "?", Lead: "This is what happens:", Effects: effects,
-		Action: action, Hidden: hidden, Button: "Remove from " + r.Name, Cancel: cancel,
+		Title: i18n.T(ctx, "console.confirm.unassign_title", "Login", u.Login, "Resource", r.Name),
+		Lead:  i18n.T(ctx, "console.confirm.lead"), Effects: effects,
+		Action: action, Hidden: hidden, Button: i18n.T(ctx, "console.confirm.unassign_button", "Resource", r.Name), Cancel: cancel,
 	}))
 }
 
@@ -423,7 +433,7 @@ func (h *Handler) unassignUser(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, views.UserHref(u.ID), u.Login+" was removed from "+r.Name+".")
+	h.done(c, views.UserHref(u.ID), i18n.T(c.Request.Context(), "console.users.removed_flash", "Login", u.Login, "Resource", r.Name))
 }
 
 func (h *Handler) unlockUser(c *gin.Context) {
@@ -435,7 +445,7 @@ func (h *Handler) unlockUser(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, views.UserHref(u.ID), u.Login+" was unlocked and may sign in again.")
+	h.done(c, views.UserHref(u.ID), i18n.T(c.Request.Context(), "console.users.unlocked_flash", "Login", u.Login))
 }
 
 // resetListed bounds the tokens a confirmation names one by one.
@@ -446,32 +456,33 @@ func (h *Handler) reset2FAPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	tokens, total, err := h.Svc.Store.ListTokens(c.Request.Context(), workflow.TokenFilter{UserID: u.ID, Limit: resetListed})
+	ctx := c.Request.Context()
+	tokens, total, err := h.Svc.Store.ListTokens(ctx, workflow.TokenFilter{UserID: u.ID, Limit: resetListed})
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	var effects []string
 	if total == 0 {
-		effects = append(effects, u.Login+" has no token, so no token changes.")
+		effects = append(effects, i18n.T(ctx, "console.confirm.reset_no_token", "Login", u.Login))
 	}
 	for _, t := range tokens {
-		where := "on no resource"
 		if t.ResourceName != "" {
-			where = "on " + t.ResourceName
+			effects = append(effects, i18n.T(ctx, "console.confirm.reset_token_on", "Serial", t.Serial, "Type", string(t.Type), "Resource", t.ResourceName))
+		} else {
+			effects = append(effects, i18n.T(ctx, "console.confirm.reset_token", "Serial", t.Serial, "Type", string(t.Type)))
 		}
-		effects = append(effects, "Token "+t.Serial+" ("+string(t.Type)+", "+where+") is disabled and unassigned: it goes back to stock, without its PIN.")
 	}
-	if total > len(tokens) {
-		effects = append(effects, "And "+plural(total-len(tokens), "more token", "more tokens")+" the same way.")
+	if more := total - len(tokens); more > 0 {
+		effects = append(effects, i18n.T(ctx, "console.confirm.reset_more", "Count", more, "N", i18n.Number(ctx, more)))
 	}
 	effects = append(effects,
-		"The recovery codes of "+u.Login+" are deleted.",
-		"The remembered devices of "+u.Login+" are forgotten, so the next sign-in asks for a second factor again.",
-		u.Login+" can then register a new token in the self-service portal. The password and assignments stay.")
+		i18n.T(ctx, "console.confirm.reset_codes", "Login", u.Login),
+		i18n.T(ctx, "console.confirm.reset_devices", "Login", u.Login),
+		i18n.T(ctx, "console.confirm.reset_then", "Login", u.Login))
 	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "users"), views.Confirm{
-		Title: "Reset the second factor of " + u.Login + "?", Lead: "This is what happens, at once:", Effects: effects,
-		Action: views.UserHref(u.ID) + "/reset-2fa", Button: "Reset 2FA", Cancel: views.UserHref(u.ID),
+		Title: i18n.T(ctx, "console.confirm.reset_title", "Login", u.Login), Lead: i18n.T(ctx, "console.confirm.lead_now"), Effects: effects,
+		Action: views.UserHref(u.ID) + "/reset-2fa", Button: i18n.T(ctx, "console.users.reset_2fa"), Cancel: views.UserHref(u.ID),
 	}))
 }
 
@@ -485,8 +496,8 @@ func (h *Handler) reset2FA(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, views.UserHref(u.ID), "The second factor of "+u.Login+" was reset: "+
-		plural(len(serials), "token was", "tokens were")+" disabled and returned to stock.")
+	ctx := c.Request.Context()
+	h.done(c, views.UserHref(u.ID), i18n.T(ctx, "console.users.reset_flash", "Login", u.Login, "Count", len(serials), "N", i18n.Number(ctx, len(serials))))
 }
 
 func (h *Handler) deleteUserPage(c *gin.Context) {
@@ -506,14 +517,14 @@ func (h *Handler) deleteUserPage(c *gin.Context) {
 		return
 	}
 	effects := []string{
-		"The account " + u.Login + " is deleted for good, with its password, recovery codes and remembered devices.",
-		"Its assignments to " + plural(len(resources), "resource", "resources") + " are removed.",
-		"Its " + plural(tokens, "token goes", "tokens go") + " back to stock, disabled.",
-		"The activity log keeps its entries about " + u.Login + ".",
+		i18n.T(ctx, "console.confirm.delete_account", "Login", u.Login),
+		i18n.T(ctx, "console.confirm.delete_assignments", "Count", len(resources), "N", i18n.Number(ctx, len(resources))),
+		i18n.T(ctx, "console.confirm.delete_tokens", "Count", tokens, "N", i18n.Number(ctx, tokens)),
+		i18n.T(ctx, "console.confirm.delete_log", "Login", u.Login),
 	}
 	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "users"), views.Confirm{
-		Title: "Delete user " + u.Login + "?", Lead: "This cannot be undone:", Effects: effects,
-		Action: views.UserHref(u.ID) + "/delete", Button: "Delete " + u.Login, Cancel: views.UserHref(u.ID),
+		Title: i18n.T(ctx, "console.confirm.delete_title", "Login", u.Login), Lead: i18n.T(ctx, "console.confirm.lead_final"), Effects: effects,
+		Action: views.UserHref(u.ID) + "/delete", Button: i18n.T(ctx, "console.confirm.delete_button", "Name", u.Login), Cancel: views.UserHref(u.ID),
 	}))
 }
 
@@ -526,7 +537,7 @@ func (h *Handler) deleteUser(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, "/admin/users", "User "+u.Login+" was deleted.")
+	h.done(c, "/admin/users", i18n.T(c.Request.Context(), "console.users.deleted_flash", "Login", u.Login))
 }
 
 // plural counts things in words: "1 token", "3 tokens".

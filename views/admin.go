@@ -1,6 +1,11 @@
 package views
 
-import "tokenportal/workflow"
+import (
+	"context"
+
+	"tokenportal/views/i18n"
+	"tokenportal/workflow"
+)
 
 // AdminChrome is what the admin layout needs to know on every page.
 type AdminChrome struct {
@@ -19,22 +24,26 @@ type NavItem struct {
 	Href    string
 }
 
-// Nav lists the areas of the admin console (SPEC §7) a role may open.
-func (c AdminChrome) Nav() []NavItem {
+// Nav lists the areas of the admin console (SPEC §7) a role may open, in
+// the language of ctx.
+func (c AdminChrome) Nav(ctx context.Context) []NavItem {
+	item := func(section, href string) NavItem {
+		return NavItem{section, i18n.T(ctx, "console.nav."+section), href}
+	}
 	items := []NavItem{
-		{"dashboard", "Dashboard", "/admin/"},
-		{"issues", "User Issues", "/admin/issues"},
-		{"users", "Users", "/admin/users"},
-		{"resources", "Resources", "/admin/resources"},
-		{"tokens", "Tokens", "/admin/tokens"},
-		{"activities", "Activities", "/admin/activities"},
+		item("dashboard", "/admin/"),
+		item("issues", "/admin/issues"),
+		item("users", "/admin/users"),
+		item("resources", "/admin/resources"),
+		item("tokens", "/admin/tokens"),
+		item("activities", "/admin/activities"),
 	}
 	if c.Role == workflow.RoleSuperadmin {
 		items = append(items,
-			NavItem{"directories", "Directories", "/admin/directories"},
-			NavItem{"settings", "Settings", "/admin/settings"},
-			NavItem{"admins", "Admin accounts", "/admin/admins"},
-			NavItem{"apikeys", "API keys", "/admin/apikeys"},
+			item("directories", "/admin/directories"),
+			item("settings", "/admin/settings"),
+			item("admins", "/admin/admins"),
+			item("apikeys", "/admin/apikeys"),
 		)
 	}
 	return items

@@ -1,6 +1,11 @@
 package views
 
-import "strconv"
+import (
+	"context"
+	"strconv"
+
+	"tokenportal/views/i18n"
+)
 
 // The view models of the superadmin's Admin accounts and API keys areas.
 
@@ -16,6 +21,24 @@ var AdminRoleOptions = []Option{
 	{"helpdesk", "Helpdesk: users, tokens, user issues, activities"},
 	{"owner", "Resource owner: the resources ticked below"},
 	{"superadmin", "Superadmin: everything"},
+}
+
+// AdminRoleChoices are AdminRoleOptions in the language of ctx.
+func AdminRoleChoices(ctx context.Context) []Option {
+	return roleChoices(ctx, AdminRoleOptions, "console.admins.role_option_")
+}
+
+// APIKeyRoleChoices are APIKeyRoleOptions in the language of ctx.
+func APIKeyRoleChoices(ctx context.Context) []Option {
+	return roleChoices(ctx, APIKeyRoleOptions, "console.apikeys.role_option_")
+}
+
+func roleChoices(ctx context.Context, opts []Option, prefix string) []Option {
+	out := make([]Option, len(opts))
+	for i, o := range opts {
+		out[i] = Option{o.Value, i18n.T(ctx, prefix+o.Value)}
+	}
+	return out
 }
 
 // APIKeyRoleOptions are the roles of an API key, for a select.

@@ -36,15 +36,15 @@ type ActivityPage struct {
 // ActivityRow is one activity in the Detailed table.
 type ActivityRow struct {
 	Time        string
-	Event       string
-	ActorType   string
-	ActorName   string
-	UserID      int64 // 0: none
+	Event       string // the name, as filters take it
+	EventLabel  string // for people: "Token enabled"
+	Actor       string // "alice (admin)"
+	UserID      int64  // 0: none
 	UserLabel   string
 	Resource    string
 	IP          string
 	UserAgent   string // in full, for the title
-	AgentText   string // shortened
+	AgentText   string // browser and system: "Firefox 133 on Windows"
 	Details     string // compact JSON, in full for the title
 	DetailsText string // shortened
 }

@@ -1,10 +1,12 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
 
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -18,13 +20,13 @@ type DashboardView struct {
 	UserCharts   []Chart // last 24 hours, last 30 days
 	AdminCharts  []Chart // the same for admin sign-ins; none for owners
 	Recent       []RecentRow
-	GeneratedAt  string
+	GeneratedAt  time.Time
 	ActivityHref string
 }
 
 // RecentRow is one of the newest activities.
 type RecentRow struct {
-	Time     string
+	At       time.Time
 	Age      string
 	Event    string
 	Actor    string
@@ -53,7 +55,8 @@ type Chart struct {
 	Desc   string // the numbers in a sentence, for screen readers
 	XTitle string // e.g. "Hour (UTC)"
 	YTitle string
-	Unit   string // the first column of the table: "Hour" or "Day"
+	Unit   string // the first column of the table: "Hour (UTC)" or "Day (UTC)"
+	Totals string // the sums in words
 	Href   string // the activities behind the chart
 	Bars   []ChartBar
 	YTicks []ChartTick
@@ -65,6 +68,7 @@ type Chart struct {
 // ChartBar is one bucket: its label, numbers and the rectangles that draw it.
 type ChartBar struct {
 	Label  string // as in the table, e.g. "2026-03-01 14:00"
+	Tip    string // the tooltip: the label and the numbers
 	OK     int
 	Failed int
 	X, W   string
@@ -74,25 +78,14 @@ type ChartBar struct {
 	FailH  string
 }
 
-// Tip is the bar's tooltip.
-func (b ChartBar) Tip() string { return b.Label + ": " + signIns(b.OK, b.Failed) }
-
 // Empty reports a bucket without sign-ins: nothing is drawn.
 func (b ChartBar) Empty() bool { return b.OK == 0 && b.Failed == 0 }
 
-// Totals says the chart's sums in words.
-func (c Chart) Totals() string { return signIns(c.OK, c.Failed) }
-
 // signIns says "3 sign-ins, 1 failed attempt".
-func signIns(ok, failed int) string {
-	return plural(ok, "sign-in", "sign-ins") + ", " + plural(failed, "failed attempt", "failed attempts")
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
+func signIns(ctx context.Context, ok, failed int) string {
+	return i18n.T(ctx, "console.dashboard.signins_failed", "OK", i18n.Number(ctx, ok),
+		"Failed", i18n.T(ctx, "console.dashboard.failed_count", "Count", failed, "N", i18n.Number(ctx, failed)),
+		"Count", ok)
 }
 
 // ChartTick is a labelled position on an axis.
@@ -128,11 +121,12 @@ func (c Chart) TitleID() string { return c.ID + "-title" }
 func (c Chart) DescID() string  { return c.ID + "-desc" }
 
 // NewSignInChart draws buckets (hourly when hourly, else daily).
-func NewSignInChart(id, title, href string, buckets []workflow.SignInBucket, hourly bool) Chart {
-	c := Chart{ID: id, Title: title, Href: href, YTitle: "Sign-ins", XTitle: "Day (UTC)", Unit: "Day"}
+func NewSignInChart(ctx context.Context, id, title, href string, buckets []workflow.SignInBucket, hourly bool) Chart {
+	c := Chart{ID: id, Title: title, Href: href, YTitle: i18n.T(ctx, "console.dashboard.signins"), XTitle: i18n.T(ctx, "console.dashboard.day_utc")}
 	if hourly {
-		c.XTitle, c.Unit = "Hour (UTC)", "Hour"
+		c.XTitle = i18n.T(ctx, "console.dashboard.hour_utc")
 	}
+	c.Unit = c.XTitle
 	top := 0
 	for _, b := range buckets {
 		c.OK += b.OK
@@ -151,6 +145,7 @@ func NewSignInChart(id, title, href string, buckets []workflow.SignInBucket, hou
 		} else {
 			bar.Label = b.Start.UTC().Format("2006-01-02")
 		}
+		bar.Tip = i18n.T(ctx, "console.dashboard.bar_tip", "Label", bar.Label, "Numbers", signIns(ctx, b.OK, b.Failed))
 		bar.OKY, bar.OKH = num(y(b.OK)), num(y(0)-y(b.OK))
 		bar.FailY, bar.FailH = num(y(b.OK+b.Failed)), num(y(b.OK)-y(b.OK+b.Failed))
 		c.Bars = append(c.Bars, bar)
@@ -174,11 +169,12 @@ func NewSignInChart(id, title, href string, buckets []workflow.SignInBucket, hou
 		if v == scale/2 && scale%2 != 0 {
 			continue
 		}
-		c.YTicks = append(c.YTicks, ChartTick{Pos: num(y(v)), Label: strconv.Itoa(v)})
+		c.YTicks = append(c.YTicks, ChartTick{Pos: num(y(v)), Label: i18n.Number(ctx, v)})
 	}
-	c.Desc = "In total " + c.Totals() + "."
+	c.Totals = signIns(ctx, c.OK, c.Failed)
+	c.Desc = i18n.T(ctx, "console.dashboard.desc_total", "Totals", c.Totals)
 	if busiest >= 0 && top > 0 {
-		c.Desc += " Busiest: " + c.Bars[busiest].Tip() + "."
+		c.Desc = i18n.T(ctx, "console.dashboard.desc_busiest", "Totals", c.Totals, "Busiest", c.Bars[busiest].Tip)
 	}
 	return c
 }
@@ -201,13 +197,11 @@ func niceCeil(v int) int {
 func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
 // RecentRows shapes the newest activities for the dashboard.
-func RecentRows(rows []workflow.RecentActivity, now time.Time) []RecentRow {
+func RecentRows(ctx context.Context, rows []workflow.RecentActivity, now time.Time) []RecentRow {
 	out := make([]RecentRow, len(rows))
 	for i, a := range rows {
-		r := RecentRow{Time: TimeUTC(a.At), Age: Age(now, a.At), Event: a.Event, Actor: a.Actor.Name, User: a.UserLogin, Resource: a.ResourceName}
-		if r.Actor == "" {
-			r.Actor = a.Actor.Type
-		}
+		r := RecentRow{At: a.At, Age: Age(ctx, now, a.At), Event: EventLabel(ctx, a.Event), Actor: ActorLabel(ctx, a.Actor),
+			User: a.UserLogin, Resource: a.ResourceName}
 		if a.UserID != nil && a.UserLogin != "" {
 			r.UserID = *a.UserID
 		}

@@ -1,9 +1,11 @@
 package views
 
 import (
+	"context"
 	"strconv"
-	"strings"
 	"time"
+
+	"tokenportal/views/i18n"
 )
 
 // The view models of the User Issues queue (SPEC §6) and of the admin's
@@ -21,13 +23,16 @@ type Authenticator struct {
 }
 
 // Label is the text alternative of the icon: "Token: lost".
-func (a Authenticator) Label() string {
-	name := a.Kind
-	if name != "" {
-		name = strings.ToUpper(name[:1]) + name[1:]
-	}
-	return name + ": " + a.Evidence
+func (a Authenticator) Label(ctx context.Context) string {
+	return i18n.T(ctx, "console.issues.auth_label", "Kind", i18n.T(ctx, "console.issues.auth_"+a.Kind),
+		"Evidence", i18n.T(ctx, "console.issues.evidence_"+a.Evidence))
 }
+
+// AuthenticatorKinds and Evidences are the values an Authenticator takes.
+var (
+	AuthenticatorKinds = []string{"token", "password", "email"}
+	Evidences          = []string{"verified", "failed", "lost", "absent"}
+)
 
 // Bad reports evidence shown in red, with a slash through the icon.
 func (a Authenticator) Bad() bool { return a.Evidence == "lost" || a.Evidence == "failed" }
@@ -71,7 +76,8 @@ type IssueList struct {
 // or, once handled, what became of it.
 type IssueDetail struct {
 	IssueRow
-	UserAgent   string
+	UserAgent   string // in full
+	Browser     string // the user agent shortened: "Firefox 133 on Windows"
 	NewEmail    string // the address asked for, when email access was lost
 	NewPassword bool   // a new password was chosen (only its hash is stored)
 	Effects     []string
@@ -122,8 +128,12 @@ type EarlierIssue struct {
 func (e EarlierIssue) Href() string { return IssueHref(e.ID) }
 
 // IssueStatuses are the choices of the status filter.
-var IssueStatuses = []Option{
-	{"open", "Open"}, {"verified", "Verified"}, {"deleted", "Deleted"}, {"withdrawn", "Withdrawn"}, {"all", "All"},
+func IssueStatuses(ctx context.Context) []Option {
+	var out []Option
+	for _, v := range []string{"open", "verified", "deleted", "withdrawn", "all"} {
+		out = append(out, Option{v, i18n.T(ctx, "console.issues.filter_"+v)})
+	}
+	return out
 }
 
 // ResourceChoice is a resource in a list of checkboxes.
@@ -144,26 +154,23 @@ type NotificationSettings struct {
 	Owner     bool // "all" means all the resources they own
 }
 
-// Age says how long ago t was, in words: "just now", "3 minutes ago",
-// "1 hour ago", "2 days ago".
-func Age(now, t time.Time) string {
+// Age says how long ago t was, in words of the language of ctx: "just
+// now", "3 minutes ago", "1 hour ago", "2 days ago".
+func Age(ctx context.Context, now, t time.Time) string {
 	d := now.Sub(t)
+	var id string
+	var n int
 	switch {
 	case d < time.Minute:
-		return "just now"
+		return i18n.T(ctx, "console.issues.age_now")
 	case d < time.Hour:
-		return ago(int(d/time.Minute), "minute")
+		id, n = "console.issues.age_minutes", int(d/time.Minute)
 	case d < 24*time.Hour:
-		return ago(int(d/time.Hour), "hour")
+		id, n = "console.issues.age_hours", int(d/time.Hour)
+	default:
+		id, n = "console.issues.age_days", int(d/(24*time.Hour))
 	}
-	return ago(int(d/(24*time.Hour)), "day")
-}
-
-func ago(n int, unit string) string {
-	if n != 1 {
-		unit += "s"
-	}
-	return strconv.Itoa(n) + " " + unit + " ago"
+	return i18n.T(ctx, id, "Count", n, "N", i18n.Number(ctx, n))
 }
 
 func idText(id int64) string { return strconv.FormatInt(id, 10) }

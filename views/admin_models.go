@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tokenportal/views/i18n"
 )
 
 // The view models of the console's Users, Resources and Tokens areas: data
@@ -34,19 +36,22 @@ type Status struct {
 // page and a way back to the first, not page numbers.
 type Pager struct {
 	Total     int
-	Noun      string // plural, e.g. "users"; the singular drops the "s"
+	Noun      string // what the list counts: users, tokens, resources, requests
 	FirstHref string // set when this is not the first page
 	NextHref  string // set when more rows follow
 }
 
 // Summary is the count of the whole list, e.g. "1 user", "60 users".
-func (p Pager) Summary() string {
-	noun := p.Noun
-	if p.Total == 1 {
-		noun = strings.TrimSuffix(noun, "s")
+func (p Pager) Summary(ctx context.Context) string {
+	id := "console.layout.pager_" + p.Noun
+	if s := i18n.T(ctx, id, "Count", p.Total, "N", i18n.Number(ctx, p.Total)); s != id {
+		return s
 	}
-	return strconv.Itoa(p.Total) + " " + noun
+	return i18n.Number(ctx, p.Total) + " " + p.Noun
 }
+
+// PagerNouns are the nouns a Pager counts in words.
+var PagerNouns = []string{"users", "tokens", "resources", "requests"}
 
 // Confirm is the page before a destructive action: it says exactly what
 // will happen and posts only when the admin confirms.
@@ -71,12 +76,21 @@ func TimeUTCOr(t *time.Time, none string) string {
 	return TimeUTC(*t)
 }
 
-// YesNo spells a flag for a table cell.
+// YesNo spells a flag for a table cell, in English; Flag says it in the
+// page's language.
 func YesNo(b bool) string {
 	if b {
 		return "Yes"
 	}
 	return "No"
+}
+
+// Flag spells a flag for a table cell in the language of ctx.
+func Flag(ctx context.Context, b bool) string {
+	if b {
+		return i18n.T(ctx, "common.yes")
+	}
+	return i18n.T(ctx, "common.no")
 }
 
 // withEmpty puts a first choice with an empty value before opts.
@@ -368,3 +382,12 @@ type RadiusClientRow struct {
 
 // LanguageOptions are the choices of a user's language.
 var LanguageOptions = []Option{{"en", "English"}, {"de", "German"}, {"nl", "Dutch"}}
+
+// LanguageChoices are LanguageOptions in the language of ctx.
+func LanguageChoices(ctx context.Context) []Option {
+	return []Option{
+		{"en", i18n.T(ctx, "console.users.lang_en")},
+		{"de", i18n.T(ctx, "console.users.lang_de")},
+		{"nl", i18n.T(ctx, "console.users.lang_nl")},
+	}
+}

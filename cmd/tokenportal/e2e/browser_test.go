@@ -236,7 +236,7 @@ func (p *tab) expectActionsInOrder(order []string) {
 func (p *tab) issueRow(login string) string {
 	p.b.t.Helper()
 	id := tabEval[string](p, "find the request of "+login, fmt.Sprintf(`(() => {
-		const row = Array.from(document.querySelectorAll('table.issues tbody tr')).find(tr => tr.querySelector('th').textContent.trim() === %s);
+		const row = Array.from(document.querySelectorAll('table.issues tbody tr')).find(tr => tr.querySelector('th a').textContent.trim() === %s);
 		return row ? row.id : '';
 	})()`, jsString(login)))
 	if id == "" {
