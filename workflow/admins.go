@@ -345,7 +345,7 @@ func (n NewAdmin) Validate() map[string]string {
 		f["role"] = "Choose superadmin, helpdesk or owner."
 	}
 	if p := CheckPassword(n.Password, n.Login, "", n.Email); !p.OK() {
-		f["password"] = strings.TrimSpace(p.Message + " " + strings.Join(p.Hints, " "))
+		f["password"] = policyMessage(p)
 	}
 	return f
 }

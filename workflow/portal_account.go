@@ -281,9 +281,9 @@ func (s *Service) ChangePhone(ctx context.Context, p Portal, u User, phone strin
 	if len(phone) > 64 {
 		return u, false, Invalid(map[string]string{"phone": "Use at most 64 characters."})
 	}
-	n, ok := NormalizePhone(phone)
+	n, ok := NormalizePhoneIn(phone, p.DefaultCountry)
 	if !ok {
-		return u, false, Invalid(map[string]string{"phone": "Enter the number in international format, like +31 6 12345678."})
+		return u, false, FieldsInvalid(map[string]Msg{"phone": PhoneInvalid(p.DefaultCountry)})
 	}
 	if n == u.Phone {
 		return u, false, nil

@@ -299,7 +299,7 @@ func sameTime(a, b *time.Time) bool {
 }
 
 func policyMessage(p PasswordProblem) string {
-	return strings.TrimSpace(p.Message + " " + strings.Join(p.Hints, " "))
+	return strings.TrimSpace(p.Message + " " + englishAdvice(p.Hints))
 }
 
 // DeleteUser removes a user; their tokens go back to stock, disabled.
