@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tokenportal/workflow"
 	"tokenportal/workflow/store"
@@ -99,6 +100,21 @@ func (d *devRun) get(t *testing.T, path string) string {
 	return string(b)
 }
 
+// serviceOn is the core on pool with the instances' SECRET_KEY, to change
+// data as the product does.
+func serviceOn(t testing.TB, env Env, pool *pgxpool.Pool) *workflow.Service {
+	t.Helper()
+	key, err := hex.DecodeString(env["SECRET_KEY"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := workflow.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return workflow.NewService(store.New(pool), sealer, 4, slog.New(slog.DiscardHandler))
+}
+
 // freshDatabase is a new, empty database on the test server, dropped with
 // the test: dev mode seeds its demo into it.
 func freshDatabase(t *testing.T) string {
@@ -151,15 +167,7 @@ func TestDevModeRestart(t *testing.T) {
 	// worker captures it.
 	ctx := context.Background()
 	pool := openDB(t, env["DATABASE_URL"])
-	key, err := hex.DecodeString(env["SECRET_KEY"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := workflow.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := workflow.NewService(store.New(pool), sealer, 4, slog.New(slog.DiscardHandler))
+	svc := serviceOn(t, env, pool)
 	r, err := svc.CreateResource(ctx, workflow.ResourceInput{Name: "Dev mail VPN"}, workflow.SystemActor, workflow.Meta{})
 	if err != nil {
 		t.Fatal(err)
