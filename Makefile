@@ -102,6 +102,7 @@ FUZZ_TARGETS := \
 	./workflow:FuzzMatch \
 	./workflow:FuzzNormalizeRecoveryCode \
 	./workflow:FuzzNormalizePhone \
+	./workflow:FuzzNormalizePhoneIn \
 	./workflow:FuzzParseNetwork \
 	./workflow:FuzzPortalNetworks \
 	./portal:FuzzPortalLogin \

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -38,13 +39,27 @@ func passwordAdvice(password string, matches []match.Match) []Msg {
 		add(longest.warning)
 	}
 	add("strength.suggestion.more_words")
+	// The weakest part's suggestions first, then the others' from left to
+	// right.
+	if longest != nil {
+		for _, s := range longest.suggestions {
+			add(s)
+		}
+	}
+	slices.SortStableFunc(found, func(a, b weakPart) int { return a.start - b.start })
 	for _, p := range found {
 		for _, s := range p.suggestions {
 			add(s)
 		}
 	}
+	// A warning and three suggestions are as much as anyone reads.
+	if len(advice) > maxAdvice {
+		advice = advice[:maxAdvice]
+	}
 	return advice
 }
+
+const maxAdvice = 4
 
 // weakPart is a guessable part of a password with what to say about it.
 type weakPart struct {
