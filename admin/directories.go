@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -166,8 +168,8 @@ func groupRows(values map[string]string) int {
 var errorKeys = strings.NewReplacer("[", ".", "]", "")
 
 // failedDirectoryForm is the form of err with the field errors on the inputs.
-func failedDirectoryForm(err error, values map[string]string) views.Form {
-	f := views.FailedForm(err, values)
+func failedDirectoryForm(ctx context.Context, err error, values map[string]string) views.Form {
+	f := views.FailedForm(ctx, err, values)
 	fields := make(map[string]string, len(f.Errors))
 	for k, v := range f.Errors {
 		fields[errorKeys.Replace(k)] = v
@@ -199,7 +201,7 @@ func (h *Handler) createDirectory(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		h.renderDirectoryForm(c, views.ErrorStatus(err), workflow.Directory{}, failedDirectoryForm(err, values))
+		h.renderDirectoryForm(c, views.ErrorStatus(err), workflow.Directory{}, failedDirectoryForm(c.Request.Context(), err, values))
 		return
 	}
 	h.done(c, "/admin/directories", "Directory "+d.Name+" was added. Its bind password is stored sealed and will not be shown again.")
@@ -239,7 +241,7 @@ func (h *Handler) updateDirectory(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		h.renderDirectoryForm(c, views.ErrorStatus(err), d, failedDirectoryForm(err, values))
+		h.renderDirectoryForm(c, views.ErrorStatus(err), d, failedDirectoryForm(c.Request.Context(), err, values))
 		return
 	}
 	h.done(c, "/admin/directories", "The changes to directory "+updated.Name+" were saved.")
@@ -263,7 +265,7 @@ func (h *Handler) testDirectory(c *gin.Context) {
 	case err != nil && !outcome(err):
 		h.fail(c, err)
 	case err != nil:
-		h.doneFailed(c, "/admin/directories", d.Name+": "+workflow.ErrorMessage(err))
+		h.doneFailed(c, "/admin/directories", d.Name+": "+i18n.ErrorMessage(c.Request.Context(), err))
 	case !res.OK:
 		h.doneFailed(c, "/admin/directories", d.Name+": the connection test failed: "+res.Message)
 	default:
@@ -281,7 +283,7 @@ func (h *Handler) syncDirectory(c *gin.Context) {
 	case err != nil && !outcome(err):
 		h.fail(c, err)
 	case err != nil:
-		h.doneFailed(c, "/admin/directories", d.Name+": "+workflow.ErrorMessage(err))
+		h.doneFailed(c, "/admin/directories", d.Name+": "+i18n.ErrorMessage(c.Request.Context(), err))
 	default:
 		h.done(c, "/admin/directories", d.Name+" was synced: "+syncCounts(run.Counts)+".")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"tokenportal/workflow"
@@ -36,8 +37,8 @@ func TestPortalDefaultCountry(t *testing.T) {
 		t.Fatalf("form shows %q", got)
 	}
 	v.Set("default_country", "XX")
-	if p := b.Post(resourcePath(r)+"/portal", v); p.Status != 422 {
-		t.Fatalf("XX: %d", p.Status)
+	if p := b.Post(resourcePath(r)+"/portal", v); p.Status != 422 || !strings.Contains(p.Text("#default_country-error"), "two letters") {
+		t.Fatalf("XX: %d %q", p.Status, p.Text("#default_country-error"))
 	}
 	if got := storedPortal(t, env, r).DefaultCountry; got != "NL" {
 		t.Fatalf("XX saved: %q", got)
@@ -63,6 +64,10 @@ func TestPortalDefaultCountry(t *testing.T) {
 	apiWant(t, status, body, http.StatusOK, &p)
 	if p.DefaultCountry != "" {
 		t.Fatalf("PUT without it answered %s", body)
+	}
+	status, body = apiDo(t, env, http.MethodPut, path, su, map[string]any{"alias": tag + "-country", "default_country": "Netherlands"})
+	if e := apiWantError(t, status, body, http.StatusUnprocessableEntity, "invalid", "default_country"); e.Error.Fields["default_country"] != "Enter a country code of two letters, like NL or DE, or leave it empty." {
+		t.Fatalf("API field error %s", body)
 	}
 	// A name is no code: the field's message says what to enter.
 	in := workflow.DefaultPortalInput(tag + "-country")

@@ -217,7 +217,7 @@ func (h *Handler) savePortal(c *gin.Context) {
 			return
 		}
 		v := portalView(c, r.ID, stored, f)
-		v.Form = views.FailedForm(err, f.values)
+		v.Form = views.FailedForm(c.Request.Context(), err, f.values)
 		v.Form.Message = "Nothing was saved. " + v.Form.Message
 		// A taken alias is a field error like any other here.
 		h.page(c, http.StatusUnprocessableEntity, views.ResourcePage(h.chrome(c, "resources"), views.ResourceDetail{

@@ -85,7 +85,7 @@ func (h *Handler) addRadiusClient(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		f := views.FailedForm(err, values)
+		f := views.FailedForm(c.Request.Context(), err, values)
 		f.Message = "The client was not added. " + f.Message
 		h.renderRadius(c, r, http.StatusUnprocessableEntity, f)
 		return

@@ -26,16 +26,16 @@ func (f mailForm) values() map[string]string {
 
 // Validate checks the values the way the notifier will use them: each on
 // its own, and together with the environment's values they fall back to.
-func (f mailForm) Validate(n *notify.Notifier, stored workflow.MessagingSettings) map[string]string {
-	errs := map[string]string{}
+func (f mailForm) Validate(n *notify.Notifier, stored workflow.MessagingSettings) map[string]workflow.Msg {
+	errs := map[string]workflow.Msg{}
 	if f.SMTPURL != "" {
 		if err := notify.CheckSMTPURL(f.SMTPURL); err != nil {
-			errs["smtp_url"] = sentence(strings.TrimPrefix(string(notify.SettingsProblem(err)), "SMTP_URL: "))
+			errs["smtp_url"] = workflow.M("settings.smtp_url", "Reason", sentence(strings.TrimPrefix(string(notify.SettingsProblem(err)), "SMTP_URL: ")))
 		}
 	}
 	if f.MailFrom != "" {
 		if err := notify.CheckMailFrom(f.MailFrom); err != nil {
-			errs["mail_from"] = "Enter one mail address, optionally with a name, like: tokenportal <noreply@example.com>."
+			errs["mail_from"] = workflow.M("settings.mail_from")
 		}
 	}
 	if len(errs) == 0 {
@@ -43,7 +43,7 @@ func (f mailForm) Validate(n *notify.Notifier, stored workflow.MessagingSettings
 		next.SMTPURL, next.MailFrom = f.SMTPURL, f.MailFrom
 		smtpURL, from, _ := n.Effective(next)
 		if smtpURL.Value != "" && strings.TrimSpace(from.Value) == "" && !n.Capture() {
-			errs["mail_from"] = "Give a sender: mail needs one, and MAIL_FROM is not set in the environment."
+			errs["mail_from"] = workflow.M("settings.mail_from_needed")
 		}
 	}
 	return errs
@@ -58,13 +58,13 @@ func (h *Handler) saveMail(c *gin.Context) {
 		return
 	}
 	if errs := f.Validate(h.Notifier, stored); len(errs) > 0 {
-		err = workflow.Invalid(errs)
+		err = workflow.FieldsInvalid(errs)
 	} else {
 		err = h.Svc.SetMailSettings(ctx, f.SMTPURL, f.MailFrom, current(c), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
-			form := views.FailedForm(err, f.values())
+			form := views.FailedForm(c.Request.Context(), err, f.values())
 			h.renderSettings(c, views.ErrorStatus(err), settingsForms{mail: &form})
 			return
 		}
@@ -94,7 +94,7 @@ func (h *Handler) saveSMS(c *gin.Context) {
 	var err error
 	if raw != "" {
 		if cerr := notify.CheckSMSGatewayURL(raw); cerr != nil {
-			err = invalid("sms_gateway_url", "Enter an http:// or https:// address, like https://sms.example.com/send.")
+			err = invalid("sms_gateway_url", workflow.M("settings.sms_url"))
 		}
 	}
 	if err == nil {
@@ -102,7 +102,7 @@ func (h *Handler) saveSMS(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			form := views.FailedForm(err, map[string]string{"sms_gateway_url": raw})
+			form := views.FailedForm(c.Request.Context(), err, map[string]string{"sms_gateway_url": raw})
 			h.renderSettings(c, views.ErrorStatus(err), settingsForms{sms: &form})
 			return
 		}

@@ -76,13 +76,13 @@ func (f templateForm) values() map[string]string {
 
 // Validate parses both texts and renders them with example data, so a
 // template that would fail at send time is refused now.
-func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.TemplatePreview, map[string]string) {
-	errs := map[string]string{}
+func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.TemplatePreview, map[string]workflow.Msg) {
+	errs := map[string]workflow.Msg{}
 	if err := notify.CheckTemplate(f.Subject); err != nil {
-		errs["subject"] = "This subject does not parse: " + string(notify.SettingsProblem(err))
+		errs["subject"] = workflow.M("settings.template.subject_parse", "Reason", string(notify.SettingsProblem(err)))
 	}
 	if err := notify.CheckTemplate(f.Body); err != nil {
-		errs["body"] = "This body does not parse: " + string(notify.SettingsProblem(err))
+		errs["body"] = workflow.M("settings.template.body_parse", "Reason", string(notify.SettingsProblem(err)))
 	}
 	if len(errs) > 0 {
 		return views.TemplatePreview{}, errs
@@ -91,11 +91,11 @@ func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.Templa
 	subject, body, err := n.Preview(c.Request.Context(), m, workflow.TemplateText{Subject: f.Subject, Body: f.Body})
 	var te *notify.TemplateError
 	if errors.As(err, &te) {
-		errs[te.Part] = "This " + te.Part + " cannot be rendered: " + string(notify.SettingsProblem(te.Err))
+		errs[te.Part] = templateRenderError(te.Part, string(notify.SettingsProblem(te.Err)))
 		return views.TemplatePreview{}, errs
 	}
 	if err != nil {
-		errs["body"] = "This template cannot be rendered."
+		errs["body"] = workflow.M("settings.template.render")
 		return views.TemplatePreview{}, errs
 	}
 	return views.TemplatePreview{Subject: subject, Body: body}, nil
@@ -139,13 +139,13 @@ func (h *Handler) saveTemplate(c *gin.Context) {
 	f := readTemplateForm(c, id)
 	var err error
 	if _, errs := f.Validate(c, h.Notifier); len(errs) > 0 {
-		err = workflow.Invalid(errs)
+		err = workflow.FieldsInvalid(errs)
 	} else {
 		err = h.Svc.SetTemplateOverride(c.Request.Context(), id, f.override(), current(c), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
-			form := views.FailedForm(err, f.values())
+			form := views.FailedForm(c.Request.Context(), err, f.values())
 			h.renderTemplate(c, id, views.ErrorStatus(err), &form, nil, nil)
 			return
 		}
@@ -168,7 +168,7 @@ func (h *Handler) previewTemplate(c *gin.Context) {
 	f := readTemplateForm(c, id)
 	preview, errs := f.Validate(c, h.Notifier)
 	if len(errs) > 0 {
-		form := views.FailedForm(workflow.Invalid(errs), f.values())
+		form := views.FailedForm(c.Request.Context(), workflow.FieldsInvalid(errs), f.values())
 		h.renderTemplate(c, id, http.StatusUnprocessableEntity, &form, nil, nil)
 		return
 	}
@@ -196,4 +196,13 @@ func (h *Handler) testTemplate(c *gin.Context) {
 	}
 	t, status := h.sendTest(c, id.Name, id.Lang, views.TemplateHref(id.Name, id.Lang)+"/test")
 	h.renderTemplate(c, id, status, nil, nil, &t)
+}
+
+// templateRenderError says that part (subject or body) of a template cannot
+// be rendered, and why.
+func templateRenderError(part, reason string) workflow.Msg {
+	if part == "subject" {
+		return workflow.M("settings.template.subject_render", "Reason", reason)
+	}
+	return workflow.M("settings.template.body_render", "Reason", reason)
 }

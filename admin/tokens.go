@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -112,7 +113,7 @@ func (h *Handler) importTokens(c *gin.Context) {
 	// The file first: reading it parses the multipart body, within its limit.
 	data, err := uploadedFile(c, "file")
 	if errors.As(err, new(*http.MaxBytesError)) {
-		h.fail(c, workflow.Errorf(workflow.CodeTooLarge, "The file is too large: at most 10 MiB are accepted."))
+		h.fail(c, workflow.Fail(workflow.CodeTooLarge, workflow.M("import.too_large")))
 		return
 	}
 	values := map[string]string{"resource_id": c.PostForm("resource_id")}
@@ -124,7 +125,7 @@ func (h *Handler) importTokens(c *gin.Context) {
 	if err == nil {
 		var id int64
 		if id, err = optionalID(values["resource_id"]); err != nil {
-			err = invalid("resource_id", "Choose a resource from the list.")
+			err = invalid("resource_id", workflow.M("resource.choose_listed"))
 		} else if id != 0 {
 			resourceID = &id
 		}
@@ -135,7 +136,7 @@ func (h *Handler) importTokens(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderTokens(c, views.ErrorStatus(err), views.FailedForm(err, values))
+			h.renderTokens(c, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values))
 			return
 		}
 		h.fail(c, err)
@@ -160,12 +161,12 @@ func uploadedFile(c *gin.Context, name string) ([]byte, error) {
 	case errors.As(err, &tooLarge):
 		return nil, err
 	case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):
-		return nil, invalid(name, "Choose a PSKC or CSV file to import.")
+		return nil, invalid(name, workflow.M("import.choose_file"))
 	case err != nil:
-		return nil, invalid(name, "The upload could not be read. Choose the file again.")
+		return nil, invalid(name, workflow.M("import.upload_unreadable"))
 	}
 	if fh.Size > maxImportFile {
-		return nil, invalid(name, "The file is too large: at most 10 MiB are accepted.")
+		return nil, invalid(name, workflow.M("import.too_large"))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -177,7 +178,7 @@ func uploadedFile(c *gin.Context, name string) ([]byte, error) {
 		return nil, workflow.Internal(err)
 	}
 	if len(data) > maxImportFile {
-		return nil, invalid(name, "The file is too large: at most 10 MiB are accepted.")
+		return nil, invalid(name, workflow.M("import.too_large"))
 	}
 	return data, nil
 }
@@ -191,7 +192,7 @@ func preSharedKey(s string) ([]byte, error) {
 	}
 	key, err := hex.DecodeString(s)
 	if err != nil || (len(key) != 16 && len(key) != 24 && len(key) != 32) {
-		return nil, invalid("psk_hex", "Enter the key in hexadecimal: 32, 48 or 64 digits (an AES-128, -192 or -256 key).")
+		return nil, invalid("psk_hex", workflow.M("import.psk_hex"))
 	}
 	return key, nil
 }
@@ -278,7 +279,7 @@ func (h *Handler) checkToken(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.renderToken(c, t, http.StatusOK, &views.CheckView{Valid: res.Valid, Outcome: string(res.Outcome), Hint: res.Hint},
+	h.renderToken(c, t, http.StatusOK, &views.CheckView{Valid: res.Valid, Outcome: string(res.Outcome), Hint: i18n.Msg(c.Request.Context(), res.Hint)},
 		views.Form{}, views.Form{Values: placement(t)})
 }
 
@@ -323,14 +324,14 @@ func (h *Handler) assignToken(c *gin.Context) {
 	var resourceID, userID *int64
 	id, err := optionalID(values["resource_id"])
 	if err != nil {
-		err = invalid("resource_id", "Choose a resource from the list.")
+		err = invalid("resource_id", workflow.M("resource.choose_listed"))
 	} else if id != 0 {
 		resourceID = &id
 	}
 	if err == nil && login != "" {
 		var u workflow.User
 		if u, err = h.Svc.Store.UserByLogin(ctx, login); workflow.ErrorCode(err) == workflow.CodeNotFound {
-			err = invalid("login", "There is no user with this login.")
+			err = invalid("login", workflow.M("account.no_such_login"))
 		} else if err == nil {
 			userID = &u.ID
 		}
@@ -341,7 +342,7 @@ func (h *Handler) assignToken(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			f := views.FailedForm(err, values)
+			f := views.FailedForm(c.Request.Context(), err, values)
 			if msg, ok := f.Errors["user_id"]; ok {
 				f.Errors = map[string]string{"login": msg}
 			}

@@ -60,15 +60,6 @@ func TestPasswordAdvice(t *testing.T) {
 	if p := CheckPassword("violet-tractor-sunbeam-42", "janedoe", ""); !p.OK() || len(p.Hints) != 0 {
 		t.Fatalf("strong passphrase: %+v", p)
 	}
-	// Every piece of advice has English text until the field errors are
-	// messages.
-	for _, pw := range []string{"Summer2024!", "qwertyuiop", "QWERTYUIOP", "1987", "P@ssw0rd99", "aaaaaaaaaaaa", "abcdefgh12", "janedoe2024", "monkey", "Smith", "xcvbn"} {
-		for _, m := range CheckPassword(pw, "janedoe", "").Hints {
-			if adviceEnglish[m.ID] == "" {
-				t.Errorf("%s: no English for %s", pw, m.ID)
-			}
-		}
-	}
 	adv := PasswordProblem{Hints: []Msg{M("a"), M("b"), M("c")}}.Advice()
 	if adv.ID != "strength.sentences" || adv.Args[1].(Msg).ID != "a" || adv.Args[3].(Msg).Args[3].(Msg).ID != "c" {
 		t.Fatalf("advice as one message: %+v", adv)

@@ -46,10 +46,10 @@ func NormalizePhoneIn(s, country string) (string, bool) {
 // with an example of country's national and international formats.
 func PhoneInvalid(country string) Msg {
 	if country == "" {
-		return M("phone.invalid_international")
+		return M("phone.invalid") // in international format
 	}
 	national, international := PhoneExample(country)
-	return M("phone.invalid", "Example", national, "International", international)
+	return M("phone.invalid_example", "Example", national, "International", international)
 }
 
 // PhoneExample is a mobile number of country written the national and the

@@ -34,7 +34,7 @@ func TestNormalizePhoneIn(t *testing.T) {
 	if !ValidCountry("") || !ValidCountry("NL") || ValidCountry("XX") || ValidCountry("nl") || ValidCountry("NLD") {
 		t.Error("ValidCountry")
 	}
-	if m := PhoneInvalid("NL"); m.ID != "phone.invalid" || m.Args[1] != "06 12345678" || m.Args[3] != "+31 6 12345678" {
+	if m := PhoneInvalid("NL"); m.ID != "phone.invalid_example" || m.Args[1] != "06 12345678" || m.Args[3] != "+31 6 12345678" {
 		t.Errorf("PhoneInvalid(NL) = %+v", m)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	goldap "github.com/go-ldap/ldap/v3"
 
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -71,7 +72,7 @@ func (c *Client) maxEntries() int {
 var errBindRefused = errors.New("the directory refused the bind DN or password")
 
 // settingsError turns Check's field errors into one error, or nil.
-func settingsError(fields map[string]string) error {
+func settingsError(fields map[string]workflow.Msg) error {
 	if len(fields) == 0 {
 		return nil
 	}
@@ -82,7 +83,7 @@ func settingsError(fields map[string]string) error {
 	sort.Strings(keys)
 	msgs := make([]string, len(keys))
 	for i, k := range keys {
-		msgs[i] = k + ": " + fields[k]
+		msgs[i] = k + ": " + i18n.English(fields[k]) // for logs and the API: English
 	}
 	return fmt.Errorf("invalid directory settings: %s", strings.Join(msgs, "; "))
 }
