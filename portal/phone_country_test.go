@@ -24,6 +24,9 @@ func TestChangePhoneNationalFormat(t *testing.T) {
 	wantDone(t, b.Post(f.accountPath("change-phone"), apptest.Form("phone", "+49 151 23456789")), "/home", "+4915123456789")
 	wantFieldError(t, b.Post(f.accountPath("change-phone"), apptest.Form("phone", "06 1234567")), "phone",
 		"Enter a valid phone number, like 06 12345678 or +31 6 12345678.")
+	b.Post(f.path("/language"), apptest.Form("lang", "nl", "return_to", f.path("/home")))
+	wantFieldError(t, b.Post(f.accountPath("change-phone"), apptest.Form("phone", "06 1234567")), "phone",
+		"Vul een geldig telefoonnummer in, bijvoorbeeld 06 12345678 of +31 6 12345678.")
 
 	de := newFixture(t, func(in *workflow.PortalInput) { in.DefaultCountry = "DE" })
 	b = de.signIn(t, "")
