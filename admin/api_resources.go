@@ -148,6 +148,7 @@ type apiPortal struct {
 	PINLength                      int            `json:"pin_length"`
 	RadiusFirstFactor              string         `json:"radius_first_factor"`
 	RadiusAllowWithoutToken        bool           `json:"radius_allow_without_token"`
+	DefaultCountry                 string         `json:"default_country"`
 	UpdatedAt                      time.Time      `json:"updated_at"`
 }
 
@@ -163,7 +164,7 @@ func apiPortalOut(p workflow.Portal) apiPortal {
 		OTPOutsideTrusted: p.OTPOutsideTrusted, DenyWithoutTokenOutsideTrusted: p.DenyWithoutTokenOutsideTrusted,
 		RequireToken: p.RequireToken, RememberDeviceDays: p.RememberDeviceDays, MaxTokensPerUser: p.MaxTokensPerUser,
 		PINLength: p.PINLength, RadiusFirstFactor: p.RadiusFirstFactor, RadiusAllowWithoutToken: p.RadiusAllowWithoutToken,
-		UpdatedAt: p.UpdatedAt.UTC(),
+		DefaultCountry: p.DefaultCountry, UpdatedAt: p.UpdatedAt.UTC(),
 	}
 	for _, a := range p.Actions {
 		out.AllActions = append(out.AllActions, apiPortalAct{ID: a.ID, Enabled: a.Enabled})
@@ -222,6 +223,7 @@ func (h *Handler) apiPutPortal(c *gin.Context) {
 		PINLength                      *int     `json:"pin_length"`
 		RadiusFirstFactor              string   `json:"radius_first_factor"`
 		RadiusAllowWithoutToken        bool     `json:"radius_allow_without_token"`
+		DefaultCountry                 string   `json:"default_country"`
 	}
 	if !h.apiDecode(c, &body) {
 		return
@@ -245,6 +247,7 @@ func (h *Handler) apiPutPortal(c *gin.Context) {
 		in.RadiusFirstFactor = body.RadiusFirstFactor
 	}
 	in.RadiusAllowWithoutToken = body.RadiusAllowWithoutToken
+	in.DefaultCountry = body.DefaultCountry
 	p, err := h.Svc.SavePortal(c.Request.Context(), id, in, currentKey(c).Actor(), meta(c))
 	if err != nil {
 		h.fail(c, err)

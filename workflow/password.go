@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/ccojocar/zxcvbn-go"
-	"github.com/ccojocar/zxcvbn-go/match"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -24,11 +23,12 @@ const (
 	MaxSecretLength = 1024
 )
 
-// PasswordProblem says why a chosen password is refused, with zxcvbn-style
-// hints on making a better one. A zero PasswordProblem means acceptable.
+// PasswordProblem says why a chosen password is refused, with zxcvbn's
+// advice on making a better one: a warning about its weakest part, if any,
+// then suggestions (strength.*). A zero PasswordProblem means acceptable.
 type PasswordProblem struct {
 	Message Msg
-	Hints   []string
+	Hints   []Msg
 }
 
 // OK reports whether the password passed every rule.
@@ -57,45 +57,7 @@ func CheckPassword(password, login, currentHash string, personal ...string) Pass
 	if result.Score >= PasswordMinScore {
 		return PasswordProblem{}
 	}
-	return PasswordProblem{Message: M("password.weak"), Hints: passwordHints(result.MatchSequence)}
-}
-
-// passwordHints turns zxcvbn's matches into advice, like zxcvbn's feedback.
-func passwordHints(matches []match.Match) []string {
-	seen := map[string]bool{}
-	var hints []string
-	add := func(h string) {
-		if !seen[h] {
-			seen[h] = true
-			hints = append(hints, h)
-		}
-	}
-	for _, m := range matches {
-		switch m.Pattern {
-		case "dictionary":
-			switch {
-			case m.DictionaryName == "user_inputs":
-				add("Avoid your name, login or email address.")
-			case strings.HasPrefix(strings.ToLower(m.DictionaryName), "passwords"):
-				add("This is similar to a commonly used password.")
-			default:
-				add("Avoid common words and names on their own.")
-			}
-			if strings.HasSuffix(m.DictionaryName, "_3117") {
-				add("Predictable substitutions like '@' for 'a' don't help much.")
-			}
-		case "spatial":
-			add("Avoid keyboard patterns like qwerty or asdf.")
-		case "repeat":
-			add("Avoid repeated characters and words like aaa or abcabc.")
-		case "sequence":
-			add("Avoid sequences like abc or 6789.")
-		case "date":
-			add("Avoid dates and years that are associated with you.")
-		}
-	}
-	add("Add another word or two; uncommon words are better. A few random words make a strong, memorable password.")
-	return hints
+	return PasswordProblem{Message: M("password.weak"), Hints: passwordAdvice(password, result.MatchSequence)}
 }
 
 // Hasher hashes passwords and PINs with bcrypt at a configured cost.

@@ -273,9 +273,9 @@ func (s *Service) ChangePhone(ctx context.Context, p Portal, u User, phone strin
 	if len(phone) > 64 {
 		return u, false, FieldsInvalid(map[string]Msg{"phone": M("phone.long")})
 	}
-	n, ok := NormalizePhone(phone)
+	n, ok := NormalizePhoneIn(phone, p.DefaultCountry)
 	if !ok {
-		return u, false, FieldsInvalid(map[string]Msg{"phone": M("phone.invalid")})
+		return u, false, FieldsInvalid(map[string]Msg{"phone": PhoneInvalid(p.DefaultCountry)})
 	}
 	if n == u.Phone {
 		return u, false, nil

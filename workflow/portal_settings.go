@@ -33,6 +33,9 @@ type PortalInput struct {
 	// user with no enabled token on the resource gets in.
 	RadiusFirstFactor       string // RadiusPassword (default) or RadiusOTP
 	RadiusAllowWithoutToken bool
+	// DefaultCountry (ISO 3166 alpha-2, like NL) lets users type phone
+	// numbers in its national format; empty: international format only.
+	DefaultCountry string
 }
 
 // DefaultPortalInput is the input of a portal nobody has configured yet:
@@ -49,6 +52,7 @@ func (p Portal) Input() PortalInput {
 		RequireToken: p.RequireToken, RememberDeviceDays: p.RememberDeviceDays, MaxTokensPerUser: p.MaxTokensPerUser,
 		PINLength: p.PINLength, Actions: p.EnabledActions(),
 		RadiusFirstFactor: p.RadiusFirstFactor, RadiusAllowWithoutToken: p.RadiusAllowWithoutToken,
+		DefaultCountry: p.DefaultCountry,
 	}
 	return in
 }
@@ -197,6 +201,10 @@ func portalActions(enabled []string) []PortalAction {
 // and records PortalChanged in the same transaction. A resource has at most
 // one portal; an alias used by another resource's portal is a Conflict.
 func (s *Service) SavePortal(ctx context.Context, resourceID int64, in PortalInput, by Actor, m Meta) (Portal, error) {
+	in.DefaultCountry = strings.ToUpper(strings.TrimSpace(in.DefaultCountry))
+	if !ValidCountry(in.DefaultCountry) {
+		return Portal{}, FieldsInvalid(map[string]Msg{"default_country": M("phone.country_invalid")})
+	}
 	in, f := in.validate()
 	if len(f) > 0 {
 		return Portal{}, FieldsInvalid(f)
@@ -210,6 +218,7 @@ func (s *Service) SavePortal(ctx context.Context, resourceID int64, in PortalInp
 		DenyWithoutTokenOutsideTrusted: in.DenyWithoutTokenOutsideTrusted, RequireToken: in.RequireToken,
 		RememberDeviceDays: in.RememberDeviceDays, MaxTokensPerUser: in.MaxTokensPerUser, PINLength: in.PINLength,
 		RadiusFirstFactor: in.RadiusFirstFactor, RadiusAllowWithoutToken: in.RadiusAllowWithoutToken,
+		DefaultCountry: in.DefaultCountry,
 	}
 	var saved Portal
 	err := s.Store.Tx(ctx, func(st Store) error {
@@ -261,6 +270,7 @@ func portalChanges(a, b Portal) []string {
 	add("pin_length", a.PINLength != b.PINLength)
 	add("radius_first_factor", a.RadiusFirstFactor != b.RadiusFirstFactor)
 	add("radius_allow_without_token", a.RadiusAllowWithoutToken != b.RadiusAllowWithoutToken)
+	add("default_country", a.DefaultCountry != b.DefaultCountry)
 	return c
 }
 
@@ -294,6 +304,7 @@ type Portal struct {
 	PINLength                      int
 	RadiusFirstFactor              string // RadiusPassword or RadiusOTP
 	RadiusAllowWithoutToken        bool
+	DefaultCountry                 string // ISO 3166 alpha-2; empty: none
 	UpdatedAt                      time.Time
 }
 

@@ -296,12 +296,12 @@ func sameTime(a, b *time.Time) bool {
 }
 
 // policyMessage is why a password is refused, with the advice on a better
-// one.
+// one (the strength library's warning and suggestions, strength.*).
 func policyMessage(p PasswordProblem) Msg {
 	if len(p.Hints) == 0 {
 		return p.Message
 	}
-	return M("password.problem_hints", "Problem", p.Message, "Hints", strings.Join(p.Hints, " "))
+	return M("password.problem_hints", "Problem", p.Message, "Hints", p.Advice())
 }
 
 // DeleteUser removes a user; their tokens go back to stock, disabled.

@@ -191,7 +191,7 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg.Dev = true
+	cfg.Dev, cfg.DevConsole = true, stderr
 	return withApp(ctx, cfg, newLogger(stderr, cfg.LogLevel, true), func(a *app.App) error {
 		if err := d.Seed(ctx, a); err != nil {
 			return err

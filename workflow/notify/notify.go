@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/mail"
@@ -43,8 +44,15 @@ type Config struct {
 	// URL is sent as HTTP basic authentication.
 	SMSGatewayURL string
 	// Capture is dev mode: nothing is sent; messages are logged and kept in
-	// memory (Captured).
+	// memory (Captured), and in CaptureStore when set.
 	Capture bool
+	// CaptureStore keeps captured messages across restarts (dev mode's
+	// table); nil: memory only.
+	CaptureStore CaptureStore
+	// CaptureEcho, when set, gets every captured message as plain text, the
+	// body on its own lines (dev mode's console); the log line then leaves
+	// the body out.
+	CaptureEcho io.Writer
 	// InsecureSkipVerify accepts any TLS certificate; only for tests with
 	// self-signed certificates.
 	InsecureSkipVerify bool
@@ -76,6 +84,12 @@ const DefaultTimeout = 10 * time.Second
 
 // capturedMax is how many captured messages are kept.
 const capturedMax = 200
+
+// CaptureStore keeps captured messages (Config.CaptureStore).
+type CaptureStore interface {
+	AddCaptured(ctx context.Context, s Sent, keep int) error // keep: how many to keep in all
+	Captured(ctx context.Context, max int) ([]Sent, error)   // newest first
+}
 
 // Sent is a delivered (or captured) message, for the dev mail page.
 type Sent struct {
@@ -130,6 +144,7 @@ type Notifier struct {
 	mu        sync.Mutex
 	overrides Overrides
 	captured  []Sent // oldest first, at most capturedMax
+	echoMu    sync.Mutex
 	cached    *state // from Config.Settings, read at cachedAt
 	cachedAt  time.Time
 	gen       uint64 // counts Invalidate calls
@@ -377,12 +392,12 @@ func (n *Notifier) deliver(ctx context.Context, m workflow.Message, job *riverty
 			return err
 		}
 	}
-	n.record(m, subject, body)
+	n.record(ctx, m, subject, body)
 	return nil
 }
 
 // record keeps a captured message and logs it; sent messages are only logged.
-func (n *Notifier) record(m workflow.Message, subject, body string) {
+func (n *Notifier) record(ctx context.Context, m workflow.Message, subject, body string) {
 	if !n.cfg.Capture {
 		n.log.Debug("message sent", "channel", m.Channel, "to", m.To, "template", m.Template)
 		return
@@ -394,7 +409,41 @@ func (n *Notifier) record(m workflow.Message, subject, body string) {
 	}
 	n.captured = append(n.captured, s)
 	n.mu.Unlock()
-	n.log.Info("message captured (not sent)", "channel", s.Channel, "to", s.To, "template", s.Template, "subject", s.Subject, "body", s.Body)
+	if n.cfg.CaptureStore != nil {
+		if err := n.cfg.CaptureStore.AddCaptured(ctx, s, capturedMax); err != nil {
+			n.log.Warn("captured message not stored; it is shown until the restart", "err", err)
+		}
+	}
+	if n.cfg.CaptureEcho == nil {
+		n.log.Info("message captured (not sent)", "channel", s.Channel, "to", s.To, "template", s.Template, "subject", s.Subject, "body", s.Body)
+		return
+	}
+	n.log.Info("message captured (not sent)", "channel", s.Channel, "to", s.To, "template", s.Template)
+	n.echoMu.Lock()
+	defer n.echoMu.Unlock()
+	_, _ = io.WriteString(n.cfg.CaptureEcho, EchoText(s))
+}
+
+// EchoText is a captured message as plain text for a console: a header line,
+// the subject, the body as it is and a closing line.
+func EchoText(s Sent) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "----- %s to %s (%s, %s) -----\n", s.Channel, s.To, s.Template, s.Lang)
+	if s.Subject != "" {
+		fmt.Fprintf(&b, "Subject: %s\n\n", s.Subject)
+	}
+	b.WriteString(strings.TrimRight(s.Body, "\n"))
+	b.WriteString("\n----- end -----\n")
+	return b.String()
+}
+
+// CapturedContext is Captured from the CaptureStore when there is one (what
+// earlier runs captured too); newest first.
+func (n *Notifier) CapturedContext(ctx context.Context) ([]Sent, error) {
+	if n.cfg.CaptureStore == nil {
+		return n.Captured(), nil
+	}
+	return n.cfg.CaptureStore.Captured(ctx, capturedMax)
 }
 
 // Captured returns the captured messages, newest first (at most 200).

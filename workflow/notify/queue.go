@@ -175,10 +175,31 @@ func NewQueue(pool *pgxpool.Pool, n *Notifier, log *slog.Logger, opts ...QueueOp
 		// minutes (River's default is an hour); the fixed Message-ID lets
 		// receivers drop the rare double.
 		RescueStuckJobsAfter: 5 * time.Minute,
-		Logger:               log,
+		// River tells at level info how many jobs its producer ran, every
+		// few seconds while there are any; only its warnings and errors
+		// reach the log.
+		Logger: slog.New(minLevel{Handler: log.Handler(), min: slog.LevelWarn}),
 	}
 	for _, o := range opts {
 		o(cfg)
 	}
 	return river.NewClient(riverpgxv5.New(pool), cfg)
+}
+
+// minLevel passes only records at min or above to Handler.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(as), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }

@@ -92,9 +92,14 @@ func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*App, error) {
 	a.Service.Directories = &ldap.Client{}
 	// The settings page's mail and SMS settings and templates apply over
 	// the environment's, read at send time (cached briefly) on every instance.
-	a.Notifier, err = notify.New(notify.Config{SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, SMSGatewayURL: cfg.SMSGatewayURL,
+	ncfg := notify.Config{SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, SMSGatewayURL: cfg.SMSGatewayURL,
 		Capture: cfg.Dev, Open: a.Service.OpenMessage, Settings: a.Service.MessagingSettings, SettingsTTL: cfg.SettingsTTL,
-		Attempted: a.Metrics.MessageAttempt}, log)
+		Attempted: a.Metrics.MessageAttempt}
+	if cfg.Dev {
+		// Captured mail outlives a restart, and the console shows it readably.
+		ncfg.CaptureStore, ncfg.CaptureEcho = devMailStore{pool}, cfg.DevConsole
+	}
+	a.Notifier, err = notify.New(ncfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -248,5 +253,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 
 // devMail shows the mails and SMS captured in dev mode (SPEC §9).
 func (a *App) devMail(c *gin.Context) {
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.DevMail(a.Notifier.Captured()))
+	sent, err := a.Notifier.CapturedContext(c.Request.Context())
+	if err != nil {
+		a.Log.Error("dev mail: read the captured messages", "err", err)
+		c.Status(http.StatusInternalServerError)
+		return
+	}
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.DevMail(sent))
 }

@@ -45,9 +45,12 @@ type Config struct {
 	SessionLifetime   time.Duration
 	BcryptCost        int
 	LogLevel          slog.Level
-	// Dev is set by `tokenportal dev`: mail is captured, not sent, and shown
-	// at /dev/mail.
+	// Dev is set by `tokenportal dev`: mail is captured, not sent, kept in
+	// the database and shown at /dev/mail.
 	Dev bool
+	// DevConsole, in dev mode, gets each captured message as plain text
+	// (its body on its own lines); nil: the log line carries the body.
+	DevConsole io.Writer
 	// SettingsTTL is how long an instance caches the stored mail and SMS
 	// settings (notify.DefaultSettingsTTL, 5 s, when zero); no variable sets
 	// it, tests shorten it.

@@ -25,7 +25,9 @@ type Demo struct {
 	// AdminKnown and UserKnown are false when the account existed before and
 	// its password is not the one on file.
 	AdminKnown bool `json:"-"`
-	UserKnown  bool `json:"-"`
+	// AdminEnrolled: the admin has set up their authenticator already.
+	AdminEnrolled bool `json:"-"`
+	UserKnown     bool `json:"-"`
 }
 
 // SeedDemo creates the demo admin, resource, portal and user unless they
@@ -57,7 +59,7 @@ func SeedDemo(ctx context.Context, svc *workflow.Service, credFile string) (Demo
 	}
 
 	st := svc.Store
-	if _, err := st.AdminByLogin(ctx, d.AdminLogin); workflow.ErrorCode(err) == workflow.CodeNotFound {
+	if adm, err := st.AdminByLogin(ctx, d.AdminLogin); workflow.ErrorCode(err) == workflow.CodeNotFound {
 		if _, err := svc.CreateAdmin(ctx, workflow.NewAdmin{Login: d.AdminLogin, Role: workflow.RoleSuperadmin, Password: d.AdminPassword},
 			workflow.SystemActor, workflow.Meta{}); err != nil {
 			return d, err
@@ -65,6 +67,8 @@ func SeedDemo(ctx context.Context, svc *workflow.Service, credFile string) (Demo
 		d.AdminKnown = true
 	} else if err != nil {
 		return d, err
+	} else {
+		d.AdminEnrolled = adm.HasTOTP()
 	}
 	hash, err := svc.Hasher.Hash(d.UserPassword)
 	if err != nil {

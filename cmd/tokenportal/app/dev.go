@@ -151,9 +151,7 @@ tokenportal is running in dev mode.
 
   Admin console  %s/admin/
                  login %s   password %s
-                 (the first sign-in sets up two-factor sign-in: scan the QR code
-                 with an authenticator app, or use: oathtool --totp -b <key>)
-
+%s
   Demo portal    %s/selfservice/%s
                  login %s   password %s
 
@@ -167,11 +165,22 @@ tokenportal is running in dev mode.
   Health         %s/healthz   %s/readyz
 
 Press Ctrl-C to stop.`,
-		base, demo.AdminLogin, pw(demo.AdminKnown, demo.AdminPassword),
+		base, demo.AdminLogin, pw(demo.AdminKnown, demo.AdminPassword), secondFactorNote(demo.AdminEnrolled),
 		base, demo.Alias, demo.UserLogin, pw(demo.UserKnown, demo.UserPassword),
 		radiusAddr, demo.RadiusSecret, demo.UserLogin, pw(demo.UserKnown, demo.UserPassword), radiusAddr, demo.RadiusSecret,
 		base, db, base, base)
 	return nil
+}
+
+// secondFactorNote is the banner's word on the admin's second factor: how
+// the first sign-in sets it up, or that the authenticator already has it.
+func secondFactorNote(enrolled bool) string {
+	if enrolled {
+		return "                 (then the code of the authenticator app you set up before)\n"
+	}
+	return `                 (the first sign-in sets up two-factor sign-in: scan the QR code
+                 with an authenticator app, or use: oathtool --totp -b <key>)
+`
 }
 
 // TestDatabaseURL finds a PostgreSQL server for the tests: TEST_DATABASE_URL

@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,7 +14,6 @@ import (
 
 	"tokenportal/workflow"
 	"tokenportal/workflow/notify/smtptest"
-	"tokenportal/workflow/store"
 	"tokenportal/workflow/store/storetest"
 )
 
@@ -201,15 +198,7 @@ func TestRadiusEmailTokenChallenge(t *testing.T) {
 	u := p.addUser(t, k, "radmail", password)
 
 	// The email token, stored as the portal stores one (same SECRET_KEY).
-	key, err := hex.DecodeString(env["SECRET_KEY"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := workflow.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := workflow.NewService(store.New(openDB(t, storetest.URL())), sealer, 4, slog.New(slog.DiscardHandler))
+	svc := serviceOn(t, env, openDB(t, storetest.URL()))
 	tok := workflow.Token{Serial: strings.ToUpper(uniqueName("MAIL")), Type: workflow.TokenEmail, Enabled: true, UserID: &u.ID, ResourceID: &p.ResourceID}
 	if err := svc.StoreToken(context.Background(), svc.Store, &tok, nil); err != nil {
 		t.Fatal(err)
