@@ -233,7 +233,7 @@ func (h *Handler) renderUser(c *gin.Context, u workflow.User, status int, f, ass
 		LockedUntil: views.TimeUTCOr(u.LockedUntil, ""), FailedLogins: u.FailedLogins, HasPassword: u.PasswordHash != "",
 		PasswordChanged: views.TimeUTCOr(u.PasswordChangedAt, "unknown"), ValidUntil: "no limit", TemporaryUntil: "not temporary",
 		Disabled: u.Disabled, Created: views.TimeUTC(u.CreatedAt), Updated: views.TimeUTC(u.UpdatedAt),
-		AssignForm: assign, Tokens: tokenRows(tokens), TokensTotal: total,
+		AssignForm: assign, Tokens: tokenRows(c.Request.Context(), tokens), TokensTotal: total,
 		Can: views.UserPerms{
 			EditAccount: may(c, superadmin), EditContact: may(c, helpdesk), Assign: may(c, superadmin),
 			Unlock: may(c, helpdesk), Reset2FA: may(c, helpdesk), Delete: may(c, superadmin),
