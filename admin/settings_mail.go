@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -8,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 	"tokenportal/workflow/notify"
 )
@@ -26,7 +28,7 @@ func (f mailForm) values() map[string]string {
 
 // Validate checks the values the way the notifier will use them: each on
 // its own, and together with the environment's values they fall back to.
-func (f mailForm) Validate(n *notify.Notifier, stored workflow.MessagingSettings) map[string]string {
+func (f mailForm) Validate(ctx context.Context, n *notify.Notifier, stored workflow.MessagingSettings) map[string]string {
 	errs := map[string]string{}
 	if f.SMTPURL != "" {
 		if err := notify.CheckSMTPURL(f.SMTPURL); err != nil {
@@ -35,7 +37,7 @@ func (f mailForm) Validate(n *notify.Notifier, stored workflow.MessagingSettings
 	}
 	if f.MailFrom != "" {
 		if err := notify.CheckMailFrom(f.MailFrom); err != nil {
-			errs["mail_from"] = "Enter one mail address, optionally with a name, like: tokenportal <noreply@example.com>."
+			errs["mail_from"] = i18n.T(ctx, "console.settings.mail_from_invalid")
 		}
 	}
 	if len(errs) == 0 {
@@ -43,7 +45,7 @@ func (f mailForm) Validate(n *notify.Notifier, stored workflow.MessagingSettings
 		next.SMTPURL, next.MailFrom = f.SMTPURL, f.MailFrom
 		smtpURL, from, _ := n.Effective(next)
 		if smtpURL.Value != "" && strings.TrimSpace(from.Value) == "" && !n.Capture() {
-			errs["mail_from"] = "Give a sender: mail needs one, and MAIL_FROM is not set in the environment."
+			errs["mail_from"] = i18n.T(ctx, "console.settings.mail_from_missing")
 		}
 	}
 	return errs
@@ -57,14 +59,14 @@ func (h *Handler) saveMail(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if errs := f.Validate(h.Notifier, stored); len(errs) > 0 {
+	if errs := f.Validate(ctx, h.Notifier, stored); len(errs) > 0 {
 		err = workflow.Invalid(errs)
 	} else {
 		err = h.Svc.SetMailSettings(ctx, f.SMTPURL, f.MailFrom, current(c), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
-			form := views.FailedForm(err, f.values())
+			form := views.FailedFormIn(ctx, err, f.values())
 			h.renderSettings(c, views.ErrorStatus(err), settingsForms{mail: &form})
 			return
 		}
@@ -72,9 +74,9 @@ func (h *Handler) saveMail(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	msg := "The mail settings were saved; the next mail uses them."
+	msg := i18n.T(ctx, "console.settings.mail_saved")
 	if f == (mailForm{}) {
-		msg = "The mail settings were cleared; SMTP_URL and MAIL_FROM from the environment apply."
+		msg = i18n.T(ctx, "console.settings.mail_cleared")
 	}
 	h.done(c, "/admin/settings#mail", msg)
 }
@@ -85,7 +87,7 @@ func (h *Handler) clearMail(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	h.done(c, "/admin/settings#mail", "The mail settings were cleared; SMTP_URL and MAIL_FROM from the environment apply.")
+	h.done(c, "/admin/settings#mail", i18n.T(c.Request.Context(), "console.settings.mail_cleared"))
 }
 
 func (h *Handler) saveSMS(c *gin.Context) {
@@ -94,7 +96,7 @@ func (h *Handler) saveSMS(c *gin.Context) {
 	var err error
 	if raw != "" {
 		if cerr := notify.CheckSMSGatewayURL(raw); cerr != nil {
-			err = invalid("sms_gateway_url", "Enter an http:// or https:// address, like https://sms.example.com/send.")
+			err = fieldError("sms_gateway_url", "console.settings.sms_invalid")
 		}
 	}
 	if err == nil {
@@ -102,7 +104,7 @@ func (h *Handler) saveSMS(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			form := views.FailedForm(err, map[string]string{"sms_gateway_url": raw})
+			form := views.FailedFormIn(ctx, err, map[string]string{"sms_gateway_url": raw})
 			h.renderSettings(c, views.ErrorStatus(err), settingsForms{sms: &form})
 			return
 		}
@@ -110,9 +112,9 @@ func (h *Handler) saveSMS(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	msg := "The SMS gateway was saved; the next SMS uses it."
+	msg := i18n.T(ctx, "console.settings.sms_saved")
 	if raw == "" {
-		msg = "The SMS gateway setting was cleared; SMS_GATEWAY_URL from the environment applies."
+		msg = i18n.T(ctx, "console.settings.sms_cleared")
 	}
 	h.done(c, "/admin/settings#sms", msg)
 }
@@ -123,7 +125,7 @@ func (h *Handler) clearSMS(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	h.done(c, "/admin/settings#sms", "The SMS gateway setting was cleared; SMS_GATEWAY_URL from the environment applies.")
+	h.done(c, "/admin/settings#sms", i18n.T(c.Request.Context(), "console.settings.sms_cleared"))
 }
 
 func (h *Handler) testMail(c *gin.Context) {

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -50,9 +51,9 @@ func (h *Handler) recipientRows(c *gin.Context) ([]views.RecipientRow, error) {
 		if row.Receives != views.ReceivesNone {
 			switch {
 			case a.Disabled:
-				row.Note = "account disabled: nothing is sent"
+				row.Note = i18n.T(ctx, "console.settings.note_disabled")
 			case a.Email == "":
-				row.Note = "no email address: nothing is sent"
+				row.Note = i18n.T(ctx, "console.settings.note_no_email")
 			}
 		}
 		out = append(out, row)
@@ -116,11 +117,11 @@ func (h *Handler) saveRecipient(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderRecipient(c, a, views.ErrorStatus(err), views.FailedForm(err, values), ids)
+			h.renderRecipient(c, a, views.ErrorStatus(err), views.FailedFormIn(c.Request.Context(), err, values), ids)
 			return
 		}
 		h.fail(c, err)
 		return
 	}
-	h.done(c, "/admin/settings#recipients", "The notifications of "+a.Login+" were saved.")
+	h.done(c, "/admin/settings#recipients", i18n.T(c.Request.Context(), "console.settings.recipient_saved", "Login", a.Login))
 }

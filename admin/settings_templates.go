@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 	"tokenportal/workflow/notify"
 )
@@ -38,7 +39,7 @@ func (h *Handler) templatePageData(c *gin.Context, id workflow.TemplateID) (view
 	subject, body, _ := notify.TemplateSource(id.Name, id.Lang)
 	href := views.TemplateHref(id.Name, id.Lang)
 	return views.TemplateEdit{
-		Name: id.Name, Label: views.TemplateLabel(id.Name), Lang: id.Lang, LangLabel: views.LanguageLabel(id.Lang),
+		Name: id.Name, Label: views.TemplateLabelIn(c.Request.Context(), id.Name), Lang: id.Lang, LangLabel: views.LanguageLabelIn(c.Request.Context(), id.Lang),
 		Overridden: over != (workflow.TemplateText{}),
 		Form:       views.Form{Values: map[string]string{"subject": cmp.Or(over.Subject, subject), "body": cmp.Or(over.Body, body)}},
 		Fields:     notify.TemplateFields(id.Name), Funcs: notify.TemplateFuncs(),
@@ -77,12 +78,13 @@ func (f templateForm) values() map[string]string {
 // Validate parses both texts and renders them with example data, so a
 // template that would fail at send time is refused now.
 func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.TemplatePreview, map[string]string) {
+	ctx := c.Request.Context()
 	errs := map[string]string{}
 	if err := notify.CheckTemplate(f.Subject); err != nil {
-		errs["subject"] = "This subject does not parse: " + string(notify.SettingsProblem(err))
+		errs["subject"] = i18n.T(ctx, "console.settings.subject_parse", "Problem", string(notify.SettingsProblem(err)))
 	}
 	if err := notify.CheckTemplate(f.Body); err != nil {
-		errs["body"] = "This body does not parse: " + string(notify.SettingsProblem(err))
+		errs["body"] = i18n.T(ctx, "console.settings.body_parse", "Problem", string(notify.SettingsProblem(err)))
 	}
 	if len(errs) > 0 {
 		return views.TemplatePreview{}, errs
@@ -91,11 +93,15 @@ func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.Templa
 	subject, body, err := n.Preview(c.Request.Context(), m, workflow.TemplateText{Subject: f.Subject, Body: f.Body})
 	var te *notify.TemplateError
 	if errors.As(err, &te) {
-		errs[te.Part] = "This " + te.Part + " cannot be rendered: " + string(notify.SettingsProblem(te.Err))
+		id := "console.settings.body_render"
+		if te.Part == "subject" {
+			id = "console.settings.subject_render"
+		}
+		errs[te.Part] = i18n.T(ctx, id, "Problem", string(notify.SettingsProblem(te.Err)))
 		return views.TemplatePreview{}, errs
 	}
 	if err != nil {
-		errs["body"] = "This template cannot be rendered."
+		errs["body"] = i18n.T(ctx, "console.settings.template_render")
 		return views.TemplatePreview{}, errs
 	}
 	return views.TemplatePreview{Subject: subject, Body: body}, nil
@@ -145,7 +151,7 @@ func (h *Handler) saveTemplate(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			form := views.FailedForm(err, f.values())
+			form := views.FailedFormIn(c.Request.Context(), err, f.values())
 			h.renderTemplate(c, id, views.ErrorStatus(err), &form, nil, nil)
 			return
 		}
@@ -153,9 +159,9 @@ func (h *Handler) saveTemplate(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	msg := "The template was saved; the next mail uses it."
+	msg := i18n.T(c.Request.Context(), "console.settings.template_saved")
 	if f.override() == (workflow.TemplateText{}) {
-		msg = "The texts are the built-in ones, so no override is stored."
+		msg = i18n.T(c.Request.Context(), "console.settings.template_builtin")
 	}
 	h.done(c, views.TemplateHref(id.Name, id.Lang), msg)
 }
@@ -168,7 +174,7 @@ func (h *Handler) previewTemplate(c *gin.Context) {
 	f := readTemplateForm(c, id)
 	preview, errs := f.Validate(c, h.Notifier)
 	if len(errs) > 0 {
-		form := views.FailedForm(workflow.Invalid(errs), f.values())
+		form := views.FailedFormIn(c.Request.Context(), workflow.Invalid(errs), f.values())
 		h.renderTemplate(c, id, http.StatusUnprocessableEntity, &form, nil, nil)
 		return
 	}
@@ -186,7 +192,7 @@ func (h *Handler) resetTemplate(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	h.done(c, views.TemplateHref(id.Name, id.Lang), "The built-in text applies again.")
+	h.done(c, views.TemplateHref(id.Name, id.Lang), i18n.T(c.Request.Context(), "console.settings.template_reset"))
 }
 
 func (h *Handler) testTemplate(c *gin.Context) {
