@@ -36,7 +36,7 @@ var accessCases []accessCase
 // Routes that need no role: signing in and out, and the API's description.
 var publicAdminRoutes = []string{
 	"GET /admin/login", "POST /admin/login", "GET /admin/login/totp", "POST /admin/login/totp",
-	"GET /admin/login/enrol", "POST /admin/login/enrol", "POST /admin/logout",
+	"GET /admin/login/enrol", "POST /admin/login/enrol", "POST /admin/logout", "POST /admin/language",
 	"GET /api/v1/openapi.json",
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 	"tokenportal/workflow/notify"
 )
@@ -40,6 +41,8 @@ const (
 // Routes registers the console on g (/admin), which already carries the
 // session and cross-origin middleware.
 func (h *Handler) Routes(g *gin.RouterGroup) {
+	g.Use(func(c *gin.Context) { c.Request = i18n.SwitchAt(c.Request, "/admin/language") })
+	g.POST("/language", h.chooseLanguage)
 	g.GET("/login", h.loginPage)
 	g.POST("/login", h.login)
 	g.GET("/login/totp", h.totpPage)
@@ -96,6 +99,9 @@ func (h *Handler) requireAdmin(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/admin/login")
 		c.Abort()
 		return
+	}
+	if a.Language != "" {
+		c.Request = i18n.Use(c.Request, a.Language)
 	}
 	c.Set("admin", a)
 	c.Next()

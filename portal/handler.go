@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -50,6 +51,7 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 	p.GET("/login", h.loginPage)
 	p.POST("/login", h.login)
 	p.POST("/logout", h.logout)
+	p.POST("/language", h.chooseLanguage)
 	p.GET("/restore", h.restorePage)
 	p.POST("/restore", h.restore)
 
@@ -94,6 +96,7 @@ func (h *Handler) loadPortal(c *gin.Context) {
 		return
 	}
 	c.Set("portal", p)
+	c.Request = i18n.SwitchAt(c.Request, "/selfservice/"+p.Alias+"/language")
 	c.Next()
 }
 
@@ -132,6 +135,7 @@ func (h *Handler) requireUser(c *gin.Context) {
 		c.Abort()
 		return
 	}
+	c.Request = h.userLanguage(c, u)
 	c.Set("user", u)
 	c.Next()
 }

@@ -361,7 +361,7 @@ func (s *Service) CreateAdmin(ctx context.Context, n NewAdmin, by Actor, m Meta)
 	if err != nil {
 		return Admin{}, Internal(err)
 	}
-	a := Admin{Login: n.Login, Email: n.Email, Role: n.Role, PasswordHash: hash, Language: "en"}
+	a := Admin{Login: n.Login, Email: n.Email, Role: n.Role, PasswordHash: hash}
 	if n.Role == RoleOwner {
 		a.OwnedResource = n.Resources
 	}

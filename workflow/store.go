@@ -126,6 +126,8 @@ type AdminStore interface {
 	AcceptAdminTOTPStep(ctx context.Context, id int64, step int64) (bool, error)
 	// ListAdmins lists every admin account by login.
 	ListAdmins(ctx context.Context) ([]Admin, error)
+	// SetAdminLanguage stores the language an admin chose ("" for none).
+	SetAdminLanguage(ctx context.Context, id int64, lang string) error
 	// UpdateAdmin writes the email and role of an admin.
 	UpdateAdmin(ctx context.Context, a *Admin) error
 	// SetAdminDisabled disables or enables an admin; false when it was so
@@ -173,6 +175,8 @@ type APIKeyStore interface {
 type UserStore interface {
 	CreateUser(ctx context.Context, u *User) error
 	UpdateUser(ctx context.Context, u *User) error
+	// SetUserLanguage stores the language a user chose ("" for none).
+	SetUserLanguage(ctx context.Context, id int64, lang string) error
 	DeleteUser(ctx context.Context, id int64) error
 	UserByID(ctx context.Context, id int64) (User, error)
 	UserByLogin(ctx context.Context, login string) (User, error)

@@ -94,10 +94,7 @@ func (in UserInput) validate() (UserInput, map[string]string) {
 	} else {
 		f["phone"] = "Enter the number in international format, like +31 6 12345678."
 	}
-	if in.Language == "" {
-		in.Language = "en"
-	}
-	if !slices.Contains(Languages, in.Language) {
+	if in.Language != "" && !slices.Contains(Languages, in.Language) {
 		f["language"] = "Choose English, German or Dutch."
 	}
 	if in.ValidUntil != "" {

@@ -14,90 +14,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/BurntSushi/toml"
 )
 
-// entry is one message of a catalog: its plural forms and, in the
-// translations, the English source it was translated from (description).
-type entry struct {
-	Description string
-	Forms       map[string]string // one, other, ...
-}
-
-var pluralForms = []string{"zero", "one", "two", "few", "many", "other"}
-
-// readCatalogs reads every catalog file into lang → id → entry, failing on
-// an id defined twice.
-func readCatalogs(t *testing.T) map[string]map[string]entry {
+func readCatalogs(t *testing.T) map[string]map[string]Entry {
 	t.Helper()
-	out := map[string]map[string]entry{}
-	names, err := fs.Glob(files, "catalog/*.toml")
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no catalogs: %v", err)
+	cats, err := Entries()
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, name := range names {
-		parts := strings.Split(filepath.Base(name), ".")
-		lang := parts[len(parts)-2]
-		if !Supported(lang) {
-			t.Errorf("%s: language %q is not one of %v", name, lang, Langs)
-			continue
-		}
-		b, _ := files.ReadFile(name)
-		var raw map[string]any
-		if err := toml.Unmarshal(b, &raw); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if out[lang] == nil {
-			out[lang] = map[string]entry{}
-		}
-		flatten(t, name, "", raw, out[lang])
-	}
-	return out
-}
-
-func isMessage(m map[string]any) bool {
-	for k, v := range m {
-		if _, ok := v.(string); !ok {
-			return false
-		}
-		if k != "description" && k != "hash" && !slices.Contains(pluralForms, k) {
-			return false
-		}
-	}
-	return true
-}
-
-func flatten(t *testing.T, file, prefix string, m map[string]any, into map[string]entry) {
-	for k, v := range m {
-		id := k
-		if prefix != "" {
-			id = prefix + "." + k
-		}
-		sub, ok := v.(map[string]any)
-		if !ok {
-			t.Errorf("%s: %s is not a message", file, id)
-			continue
-		}
-		if !isMessage(sub) {
-			flatten(t, file, id, sub, into)
-			continue
-		}
-		if _, dup := into[id]; dup {
-			t.Errorf("%s: %s is defined twice", file, id)
-		}
-		e := entry{Forms: map[string]string{}}
-		for f, s := range sub {
-			if f == "description" {
-				e.Description = s.(string)
-			} else if f != "hash" {
-				e.Forms[f] = s.(string)
-			}
-		}
-		if e.Forms["other"] == "" {
-			t.Errorf("%s: %s has no text (other)", file, id)
-		}
-		into[id] = e
-	}
+	return cats
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)

@@ -10,7 +10,7 @@ import (
 )
 
 const adminColumns = `a.id, a.login, a.email, a.password_hash, a.role, a.totp_secret, coalesce(a.totp_key_id, ''),
-	a.totp_last_step, a.disabled, a.failed_logins, a.locked_until, a.language, a.created_at, a.last_login_at,
+	a.totp_last_step, a.disabled, a.failed_logins, a.locked_until, coalesce(a.language, ''), a.created_at, a.last_login_at,
 	coalesce((SELECT array_agg(o.resource_id ORDER BY o.resource_id) FROM resource_owners o WHERE o.admin_id = a.id), '{}')`
 
 func scanAdmin(row interface{ Scan(...any) error }) (workflow.Admin, error) {
@@ -25,11 +25,8 @@ func scanAdmin(row interface{ Scan(...any) error }) (workflow.Admin, error) {
 
 // CreateAdmin inserts an admin account and sets its ID.
 func (db *DB) CreateAdmin(ctx context.Context, a *workflow.Admin) error {
-	if a.Language == "" {
-		a.Language = "en"
-	}
 	err := db.q.QueryRow(ctx, `INSERT INTO admins (login, email, password_hash, role, language)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`,
+		VALUES ($1, $2, $3, $4, nullif($5, '')) RETURNING id, created_at`,
 		a.Login, a.Email, a.PasswordHash, string(a.Role), a.Language).Scan(&a.ID, &a.CreatedAt)
 	return mapErr(err, "The admin")
 }
@@ -218,3 +215,9 @@ type scanMore struct {
 }
 
 func (s scanMore) Scan(dest ...any) error { return s.row.Scan(append(dest, s.more...)...) }
+
+// SetAdminLanguage stores the language an admin chose ("" for none).
+func (db *DB) SetAdminLanguage(ctx context.Context, id int64, lang string) error {
+	_, err := db.q.Exec(ctx, `UPDATE admins SET language = nullif($2, '') WHERE id = $1`, id, lang)
+	return err
+}

@@ -11,7 +11,7 @@ import (
 )
 
 const userColumns = `u.id, u.login, u.first_name, u.last_name, u.email, u.phone, coalesce(u.password_hash, ''), u.password_changed_at,
-	u.password_never_expires, u.valid_until::timestamptz, u.temporary_until, u.disabled, u.language, u.failed_logins, u.locked_until,
+	u.password_never_expires, u.valid_until::timestamptz, u.temporary_until, u.disabled, coalesce(u.language, ''), u.failed_logins, u.locked_until,
 	u.created_at, u.updated_at, u.directory_id, coalesce(u.external_id, ''), u.directory_disabled,
 	coalesce(d.name, ''), d.attributes`
 
@@ -26,12 +26,9 @@ func userDest(u *workflow.User) []any {
 
 // CreateUser inserts a user and sets its ID.
 func (db *DB) CreateUser(ctx context.Context, u *workflow.User) error {
-	if u.Language == "" {
-		u.Language = "en"
-	}
 	err := db.q.QueryRow(ctx, `INSERT INTO users (login, first_name, last_name, email, phone, password_hash,
 			password_changed_at, password_never_expires, valid_until, temporary_until, disabled, language)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz::date, $10, $11, $12) RETURNING id, created_at, updated_at`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz::date, $10, $11, nullif($12, '')) RETURNING id, created_at, updated_at`,
 		u.Login, u.FirstName, u.LastName, u.Email, u.Phone, nullString(u.PasswordHash), ptrTime(u.PasswordChangedAt),
 		u.PasswordNeverExpires, ptrTime(u.ValidUntil), ptrTime(u.TemporaryUntil), u.Disabled, u.Language,
 	).Scan(&u.ID, &u.CreatedAt, &u.UpdatedAt)
@@ -42,7 +39,7 @@ func (db *DB) CreateUser(ctx context.Context, u *workflow.User) error {
 func (db *DB) UpdateUser(ctx context.Context, u *workflow.User) error {
 	err := db.q.QueryRow(ctx, `UPDATE users SET login = $2, first_name = $3, last_name = $4, email = $5, phone = $6,
 			password_hash = $7, password_changed_at = $8, password_never_expires = $9, valid_until = $10::timestamptz::date,
-			temporary_until = $11, disabled = $12, language = $13, failed_logins = $14, locked_until = $15, updated_at = now(),
+			temporary_until = $11, disabled = $12, language = nullif($13, ''), failed_logins = $14, locked_until = $15, updated_at = now(),
 			directory_disabled = directory_disabled AND $12
 		WHERE id = $1 RETURNING updated_at`,
 		u.ID, u.Login, u.FirstName, u.LastName, u.Email, u.Phone, nullString(u.PasswordHash), ptrTime(u.PasswordChangedAt),
@@ -219,5 +216,11 @@ func (db *DB) SetUserPassword(ctx context.Context, id int64, hash string, now ti
 // SetUserEmail changes a user's email address.
 func (db *DB) SetUserEmail(ctx context.Context, id int64, email string) error {
 	_, err := db.q.Exec(ctx, `UPDATE users SET email = $2, updated_at = now() WHERE id = $1`, id, email)
+	return err
+}
+
+// SetUserLanguage stores the language a user chose ("" for none).
+func (db *DB) SetUserLanguage(ctx context.Context, id int64, lang string) error {
+	_, err := db.q.Exec(ctx, `UPDATE users SET language = nullif($2, ''), updated_at = now() WHERE id = $1`, id, lang)
 	return err
 }

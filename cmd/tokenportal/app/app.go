@@ -130,7 +130,7 @@ func (a *App) router() (http.Handler, error) {
 	r.ForwardedByClientIP = len(trusted) > 0
 	r.RemoteIPHeaders = []string{"X-Forwarded-For", "X-Real-IP"}
 
-	r.Use(a.Metrics.HTTP(), recovery(a.Log), requestLog(a.Log), securityHeaders(a.Config.HTTPS()), deadline, removeUploads)
+	r.Use(a.Metrics.HTTP(), recovery(a.Log), requestLog(a.Log), securityHeaders(a.Config.HTTPS()), deadline, removeUploads, localize)
 	healthz, readyz := health(a.Store)
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readyz)
@@ -149,6 +149,8 @@ func (a *App) router() (http.Handler, error) {
 	html := func(g *gin.RouterGroup, sm *scs.SessionManager, limit gin.HandlerFunc) {
 		g.Use(limit, crossOrigin(cop, a.Log), storableText(true), sessions(sm, a.Log))
 	}
+
+	r.POST("/language", bodyLimit(maxFormBody), crossOrigin(cop, a.Log), chooseLanguage(a.Config.HTTPS()))
 
 	adm := &admin.Handler{Svc: a.Service, Sessions: a.Admin, Log: a.Log, Notifier: a.Notifier}
 	ag := r.Group("/admin")

@@ -13,6 +13,7 @@ import (
 
 	"tokenportal/assets"
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -301,4 +302,27 @@ func runUntil(ctx context.Context, serve func() error, shutdown func(context.Con
 		return err
 	}
 	return nil
+}
+
+// localize renders every page in the language its request asks for (the
+// switcher's cookie, Accept-Language); the portal and the console put the
+// signed-in person's own language over it.
+func localize(c *gin.Context) {
+	c.Request = i18n.Localize(c.Request)
+	c.Next()
+}
+
+// chooseLanguage is the switcher of the pages outside the portal and the
+// console (the error pages): it keeps the choice in the cookie and returns
+// to the page.
+func chooseLanguage(secure bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ch, ok := i18n.ReadChoice(c.Request)
+		if !ok {
+			views.Fail(c.Writer, c.Request, nil, workflow.Fail(workflow.CodeBadRequest, workflow.M("lang.unknown")))
+			return
+		}
+		i18n.Remember(c.Writer, ch.Lang, secure)
+		c.Redirect(http.StatusSeeOther, ch.Next)
+	}
 }

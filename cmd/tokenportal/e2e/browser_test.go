@@ -401,17 +401,27 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	b := newBrowser(t, inst.URL)
 	p := b.newTab("user")
 	skip := focusWant{"a", "", "Skip to content"}
+	english, deutsch, dutch := focusWant{"button", "lang", "English"}, focusWant{"button", "lang", "Deutsch"}, focusWant{"button", "lang", "Nederlands"}
 
+	// The language switcher follows the skip link; it works by keyboard.
 	p.open("/selfservice/" + s.Alias + "/login")
 	p.expect("Sign in to " + s.Resource)
-	p.tabTo(false, skip, focusWant{"input", "login", ""}, focusWant{"button", "", "Continue"}, focusWant{"a", "", "Lost your token"})
+	p.tabTo(false, skip, english, deutsch)
+	p.press(kb.Enter)
+	if lang := p.attr("html", "lang"); lang != "de" {
+		p.fatalf("Enter on Deutsch: <html lang=%q>", lang)
+	}
+	p.tabTo(false, focusWant{"a", "", "Zum Inhalt springen"}, english)
+	p.press(kb.Enter)
+	p.expect("Sign in to " + s.Resource)
+	p.tabTo(false, skip, english, deutsch, dutch, focusWant{"input", "login", ""}, focusWant{"button", "", "Continue"}, focusWant{"a", "", "Lost your token"})
 	p.tabTo(true, focusWant{"button", "", "Continue"}, focusWant{"input", "login", ""})
 	p.typeHere(s.Login)
 	p.tabTo(false, focusWant{"button", "", "Continue"})
 	p.press(kb.Enter)
 
 	p.expect("Sign in to " + s.Resource)
-	p.tabTo(false, skip, focusWant{"input", "password", ""})
+	p.tabTo(false, skip, english, deutsch, dutch, focusWant{"input", "password", ""})
 	p.typeHere(s.Password)
 	p.tabTo(false, focusWant{"button", "", "Continue"}, focusWant{"a", "", "Not you?"})
 	p.tabTo(true, focusWant{"button", "", "Continue"})
@@ -420,13 +430,13 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	// require_token: the sign-in leads to the registration.
 	p.expect("Register new token")
 	signOut := focusWant{"button", "", "Sign out"}
-	p.tabTo(false, skip, signOut, focusWant{"input", "type", ""}, focusWant{"button", "", "Continue"}, focusWant{"a", "", "Cancel"})
+	p.tabTo(false, skip, english, deutsch, dutch, signOut, focusWant{"input", "type", ""}, focusWant{"button", "", "Continue"}, focusWant{"a", "", "Cancel"})
 	p.tabTo(true, focusWant{"button", "", "Continue"})
 	p.press(kb.Enter)
 
 	p.expect("Register new token")
 	codes := newTOTP(apptest.Base32Secret(t, p.text("#token-secret")))
-	p.tabTo(false, skip, signOut, focusWant{"a", "", "Open in an authenticator app"}, focusWant{"input", "otp", ""})
+	p.tabTo(false, skip, english, deutsch, dutch, signOut, focusWant{"a", "", "Open in an authenticator app"}, focusWant{"input", "otp", ""})
 	p.typeHere(codes.code())
 	p.tabTo(false, focusWant{"button", "", "Confirm"}, focusWant{"a", "", "Start over"})
 	p.tabTo(true, focusWant{"button", "", "Confirm"})
@@ -436,7 +446,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	if n := p.count(".recovery-codes li"); n != 8 {
 		t.Fatalf("%d recovery codes, want 8", n)
 	}
-	p.tabTo(false, skip, signOut, focusWant{"a", "", "Continue to the start page"})
+	p.tabTo(false, skip, english, deutsch, dutch, signOut, focusWant{"a", "", "Continue to the start page"})
 	p.press(kb.Enter)
 	p.expect("Welcome, " + s.FirstName)
 }

@@ -152,6 +152,8 @@ type Browser struct {
 	// loopback address).
 	UserAgent    string
 	ForwardedFor string
+	// AcceptLanguage is sent as the Accept-Language header when set.
+	AcceptLanguage string
 }
 
 // Browser returns a new browser with an empty cookie jar.
@@ -182,6 +184,9 @@ func (b *Browser) Do(req *http.Request) *Page {
 	}
 	if b.ForwardedFor != "" {
 		req.Header.Set("X-Forwarded-For", b.ForwardedFor)
+	}
+	if b.AcceptLanguage != "" {
+		req.Header.Set("Accept-Language", b.AcceptLanguage)
 	}
 	resp, err := b.Client.Do(req)
 	if err != nil {
