@@ -63,7 +63,7 @@ func (d DirectoryEdit) Title(ctx context.Context) string {
 
 // DirectoryKinds are the choices of the form's kind.
 func DirectoryKinds(ctx context.Context) []Option {
-	return []Option{{"ldap", i18n.T(ctx, "console.directories.kind_ldap")}, {"ad", "Active Directory"}}
+	return []Option{{"ldap", i18n.T(ctx, "console.directories.kind_ldap")}, {"ad", i18n.T(ctx, "console.directories.kind_ad")}}
 }
 
 // directoryAttributes are the attribute inputs of the form, in order.

@@ -409,7 +409,7 @@ func mailSection(m MailSettings) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = field(m.Form, "smtp_url", "SMTP URL", "text", "off", i18n.T(ctx, "console.settings.smtp_hint")).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = field(m.Form, "smtp_url", i18n.T(ctx, "console.settings.smtp_url"), "text", "off", i18n.T(ctx, "console.settings.smtp_hint")).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
