@@ -311,7 +311,7 @@ func (h *Handler) checkToken(c *gin.Context) {
 	}
 	// Post/Redirect/Get: the outcome waits in the session for the token's
 	// page, which shows it once; reloading that page checks nothing again.
-	b, _ := json.Marshal(checkOutcome{Serial: t.Serial, Valid: res.Valid, Outcome: string(res.Outcome), Hint: res.Hint})
+	b, _ := json.Marshal(checkOutcome{Serial: t.Serial, Valid: res.Valid, Outcome: string(res.Outcome), Hint: hintText(c.Request.Context(), res.Hint)})
 	h.Sessions.Put(c.Request.Context(), keyCheck, string(b))
 	c.Redirect(http.StatusSeeOther, views.TokenHref(t.Serial)+"#check-result")
 }
@@ -326,6 +326,18 @@ type checkOutcome struct {
 	Valid   bool   `json:"valid"`
 	Outcome string `json:"outcome"`
 	Hint    string `json:"hint"`
+}
+
+// hintText is the hint of Check OTP in the language of ctx: the core's
+// message, or its text from before the catalogs.
+func hintText(ctx context.Context, hint any) string {
+	switch h := hint.(type) {
+	case workflow.Msg:
+		return i18n.Msg(ctx, h)
+	case string:
+		return h
+	}
+	return ""
 }
 
 // popCheck takes the result of Check OTP waiting in the session for token
