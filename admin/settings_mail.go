@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"context"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -28,16 +27,16 @@ func (f mailForm) values() map[string]string {
 
 // Validate checks the values the way the notifier will use them: each on
 // its own, and together with the environment's values they fall back to.
-func (f mailForm) Validate(ctx context.Context, n *notify.Notifier, stored workflow.MessagingSettings) map[string]string {
-	errs := map[string]string{}
+func (f mailForm) Validate(n *notify.Notifier, stored workflow.MessagingSettings) map[string]workflow.Msg {
+	errs := map[string]workflow.Msg{}
 	if f.SMTPURL != "" {
 		if err := notify.CheckSMTPURL(f.SMTPURL); err != nil {
-			errs["smtp_url"] = sentence(strings.TrimPrefix(string(notify.SettingsProblem(err)), "SMTP_URL: "))
+			errs["smtp_url"] = workflow.M("console.settings.smtp_invalid", "Problem", sentence(strings.TrimPrefix(string(notify.SettingsProblem(err)), "SMTP_URL: ")))
 		}
 	}
 	if f.MailFrom != "" {
 		if err := notify.CheckMailFrom(f.MailFrom); err != nil {
-			errs["mail_from"] = i18n.T(ctx, "console.settings.mail_from_invalid")
+			errs["mail_from"] = workflow.M("console.settings.mail_from_invalid")
 		}
 	}
 	if len(errs) == 0 {
@@ -45,7 +44,7 @@ func (f mailForm) Validate(ctx context.Context, n *notify.Notifier, stored workf
 		next.SMTPURL, next.MailFrom = f.SMTPURL, f.MailFrom
 		smtpURL, from, _ := n.Effective(next)
 		if smtpURL.Value != "" && strings.TrimSpace(from.Value) == "" && !n.Capture() {
-			errs["mail_from"] = i18n.T(ctx, "console.settings.mail_from_missing")
+			errs["mail_from"] = workflow.M("console.settings.mail_from_missing")
 		}
 	}
 	return errs
@@ -59,8 +58,8 @@ func (h *Handler) saveMail(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if errs := f.Validate(ctx, h.Notifier, stored); len(errs) > 0 {
-		err = workflow.Invalid(errs)
+	if errs := f.Validate(h.Notifier, stored); len(errs) > 0 {
+		err = workflow.FieldsInvalid(errs)
 	} else {
 		err = h.Svc.SetMailSettings(ctx, f.SMTPURL, f.MailFrom, current(c), meta(c))
 	}

@@ -77,14 +77,13 @@ func (f templateForm) values() map[string]string {
 
 // Validate parses both texts and renders them with example data, so a
 // template that would fail at send time is refused now.
-func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.TemplatePreview, map[string]string) {
-	ctx := c.Request.Context()
-	errs := map[string]string{}
+func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.TemplatePreview, map[string]workflow.Msg) {
+	errs := map[string]workflow.Msg{}
 	if err := notify.CheckTemplate(f.Subject); err != nil {
-		errs["subject"] = i18n.T(ctx, "console.settings.subject_parse", "Problem", string(notify.SettingsProblem(err)))
+		errs["subject"] = workflow.M("console.settings.subject_parse", "Problem", string(notify.SettingsProblem(err)))
 	}
 	if err := notify.CheckTemplate(f.Body); err != nil {
-		errs["body"] = i18n.T(ctx, "console.settings.body_parse", "Problem", string(notify.SettingsProblem(err)))
+		errs["body"] = workflow.M("console.settings.body_parse", "Problem", string(notify.SettingsProblem(err)))
 	}
 	if len(errs) > 0 {
 		return views.TemplatePreview{}, errs
@@ -93,15 +92,15 @@ func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.Templa
 	subject, body, err := n.Preview(c.Request.Context(), m, workflow.TemplateText{Subject: f.Subject, Body: f.Body})
 	var te *notify.TemplateError
 	if errors.As(err, &te) {
-		id := "console.settings.body_render"
+		m := workflow.M("console.settings.body_render", "Problem", string(notify.SettingsProblem(te.Err)))
 		if te.Part == "subject" {
-			id = "console.settings.subject_render"
+			m = workflow.M("console.settings.subject_render", "Problem", string(notify.SettingsProblem(te.Err)))
 		}
-		errs[te.Part] = i18n.T(ctx, id, "Problem", string(notify.SettingsProblem(te.Err)))
+		errs[te.Part] = m
 		return views.TemplatePreview{}, errs
 	}
 	if err != nil {
-		errs["body"] = i18n.T(ctx, "console.settings.template_render")
+		errs["body"] = workflow.M("console.settings.template_render")
 		return views.TemplatePreview{}, errs
 	}
 	return views.TemplatePreview{Subject: subject, Body: body}, nil
@@ -145,7 +144,7 @@ func (h *Handler) saveTemplate(c *gin.Context) {
 	f := readTemplateForm(c, id)
 	var err error
 	if _, errs := f.Validate(c, h.Notifier); len(errs) > 0 {
-		err = workflow.Invalid(errs)
+		err = workflow.FieldsInvalid(errs)
 	} else {
 		err = h.Svc.SetTemplateOverride(c.Request.Context(), id, f.override(), current(c), meta(c))
 	}
@@ -174,7 +173,7 @@ func (h *Handler) previewTemplate(c *gin.Context) {
 	f := readTemplateForm(c, id)
 	preview, errs := f.Validate(c, h.Notifier)
 	if len(errs) > 0 {
-		form := views.FailedFormIn(c.Request.Context(), workflow.Invalid(errs), f.values())
+		form := views.FailedFormIn(c.Request.Context(), workflow.FieldsInvalid(errs), f.values())
 		h.renderTemplate(c, id, http.StatusUnprocessableEntity, &form, nil, nil)
 		return
 	}
