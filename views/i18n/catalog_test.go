@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
 )
 
 func readCatalogs(t *testing.T) map[string]map[string]Entry {
