@@ -44,7 +44,7 @@ func (h *Handler) apiAllow(roles ...workflow.Role) gin.HandlerFunc {
 			return
 		}
 		h.denied(c, k.Actor())
-		h.fail(c, workflow.Errorf(workflow.CodeForbidden, "This API key's role (%s) may not do this.", k.Role))
+		h.fail(c, workflow.Fail(workflow.CodeForbidden, workflow.M("apikey.role_forbidden", "Role", string(k.Role))))
 	}
 }
 

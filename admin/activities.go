@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -47,7 +48,7 @@ func activityScope(a workflow.Admin) []int64 {
 type activityQuery struct {
 	filter workflow.ActivityFilter
 	values map[string]string
-	errors map[string]string
+	errors map[string]workflow.Msg
 	params url.Values // the filters, for links
 }
 
@@ -56,7 +57,7 @@ type activityQuery struct {
 // no user is no error, it selects no activities.
 func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 	ctx := c.Request.Context()
-	q := activityQuery{values: map[string]string{}, errors: map[string]string{}, params: url.Values{}}
+	q := activityQuery{values: map[string]string{}, errors: map[string]workflow.Msg{}, params: url.Values{}}
 	q.filter.Resources = activityScope(current(c))
 	keep := func(name, v string) {
 		q.values[name] = v
@@ -69,7 +70,7 @@ func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 		id, err := h.resolveUser(c, user)
 		switch {
 		case err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound:
-			q.errors["user"] = "The user could not be looked up. Please try again."
+			q.errors["user"] = workflow.M("activity.filter.user_lookup")
 			h.Log.ErrorContext(ctx, "activity filter: user lookup failed", "err", err)
 		case err != nil:
 			// A login or id of nobody selects nothing, the same answer as a
@@ -85,14 +86,14 @@ func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 		if workflow.ValidEventName(event) {
 			q.filter.Event = event
 		} else {
-			q.errors["event"] = "Choose one of the events listed."
+			q.errors["event"] = workflow.M("activity.filter.event")
 		}
 	}
 	if raw := strings.TrimSpace(c.Query("resource_id")); raw != "" {
 		keep("resource_id", truncateRunes(raw, 20))
 		id, err := optionalID(raw)
 		if err != nil {
-			q.errors["resource_id"] = "Choose one of the resources listed."
+			q.errors["resource_id"] = workflow.M("activity.filter.resource")
 		} else {
 			q.filter.ResourceID = id
 			if !inScope(q.filter.Resources, id) {
@@ -106,7 +107,7 @@ func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 	if from != "" {
 		keep("from", truncateRunes(from, 20))
 		if d, err := time.Parse(time.DateOnly, from); err != nil {
-			q.errors["from"] = "Enter a date like 2026-01-31."
+			q.errors["from"] = workflow.M("activity.filter.date")
 		} else {
 			q.filter.Since = d
 		}
@@ -114,13 +115,13 @@ func (h *Handler) readActivityQuery(c *gin.Context) activityQuery {
 	if to != "" {
 		keep("to", truncateRunes(to, 20))
 		if d, err := time.Parse(time.DateOnly, to); err != nil {
-			q.errors["to"] = "Enter a date like 2026-01-31."
+			q.errors["to"] = workflow.M("activity.filter.date")
 		} else {
 			q.filter.Until = d.AddDate(0, 0, 1) // the whole day
 		}
 	}
-	if q.errors["from"] == "" && q.errors["to"] == "" && !q.filter.Since.IsZero() && !q.filter.Until.IsZero() && !q.filter.Until.After(q.filter.Since) {
-		q.errors["to"] = "The end date must not be before the start date."
+	if q.errors["from"].ID == "" && q.errors["to"].ID == "" && !q.filter.Since.IsZero() && !q.filter.Until.IsZero() && !q.filter.Until.After(q.filter.Since) {
+		q.errors["to"] = workflow.M("activity.filter.order")
 	}
 	return q
 }
@@ -138,7 +139,7 @@ func (h *Handler) resolveUser(c *gin.Context, s string) (int64, error) {
 	}
 	id, err := optionalID(s)
 	if err != nil || id == 0 {
-		return 0, workflow.Errorf(workflow.CodeNotFound, "There is no such user.")
+		return 0, workflow.Fail(workflow.CodeNotFound, workflow.M("account.unknown_user"))
 	}
 	u, err := h.Svc.Store.UserByID(ctx, id)
 	return u.ID, err
@@ -183,7 +184,7 @@ func (h *Handler) renderActivities(c *gin.Context, status int, retention *views.
 			views.ActivityTabDetailed: activitiesHref("/admin/activities", q.params),
 			views.ActivityTabGrouped:  activitiesHref("/admin/activities", q.params, "tab", views.ActivityTabGrouped),
 		},
-		Filter:    views.Form{Values: q.values, Errors: q.errors},
+		Filter:    views.Form{Values: q.values, Errors: i18n.Fields(i18n.Lang(c.Request.Context()), q.errors)},
 		Filtered:  len(q.params) > 0,
 		ClearHref: activitiesHref("/admin/activities", nil, tabParam(tab)...),
 		Events:    eventOptions(q.values["event"]),
@@ -369,7 +370,7 @@ func (h *Handler) activitiesCSV(c *gin.Context) {
 	ctx := c.Request.Context()
 	q := h.readActivityQuery(c)
 	if len(q.errors) > 0 {
-		h.fail(c, workflow.Invalid(q.errors))
+		h.fail(c, workflow.FieldsInvalid(q.errors))
 		return
 	}
 	rc := http.NewResponseController(c.Writer)
@@ -464,14 +465,13 @@ func (h *Handler) saveRetention(c *gin.Context) {
 	values := map[string]string{"retention_days": truncateRunes(raw, 12)}
 	days, err := strconv.Atoi(raw)
 	if err != nil || len(raw) > 6 {
-		err = invalid("retention_days", "Enter a whole number of days from "+strconv.Itoa(workflow.MinRetentionDays)+
-			" to "+strconv.Itoa(workflow.MaxRetentionDays)+".")
+		err = invalid("retention_days", workflow.M("activity.retention_whole", "Min", workflow.MinRetentionDays, "Max", workflow.MaxRetentionDays))
 	} else {
 		err = h.Svc.SetActivityRetention(c.Request.Context(), days, current(c).Actor(), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
-			f := views.FailedForm(err, values)
+			f := views.FailedForm(c.Request.Context(), err, values)
 			h.renderActivities(c, views.ErrorStatus(err), &f)
 			return
 		}

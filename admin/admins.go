@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -127,7 +128,7 @@ func (h *Handler) createAdmin(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		f, ferr := h.adminForm(c, views.FailedForm(err, values), acct.Resources)
+		f, ferr := h.adminForm(c, views.FailedForm(c.Request.Context(), err, values), acct.Resources)
 		if ferr != nil {
 			h.fail(c, ferr)
 			return
@@ -211,7 +212,7 @@ func (h *Handler) updateAdmin(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		h.renderAdmin(c, a, views.ErrorStatus(err), views.FailedForm(err, values), acct.Resources)
+		h.renderAdmin(c, a, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values), acct.Resources)
 		return
 	}
 	if updated.ID == current(c).ID && updated.Role != workflow.RoleSuperadmin {
@@ -232,7 +233,7 @@ func (h *Handler) switchAdmin(disable bool) gin.HandlerFunc {
 		_, err := h.Svc.SetAdminDisabled(c.Request.Context(), a.ID, disable, current(c).Actor(), meta(c))
 		if workflow.ErrorCode(err) == workflow.CodeConflict {
 			h.renderAdmin(c, a, http.StatusConflict, views.Form{Values: map[string]string{"email": a.Email, "role": string(a.Role)},
-				Message: workflow.ErrorMessage(err)}, a.OwnedResource)
+				Message: i18n.ErrorMessage(c.Request.Context(), err)}, a.OwnedResource)
 			return
 		}
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -86,7 +85,7 @@ func (h *Handler) requireKey(c *gin.Context) {
 	auth := c.GetHeader("Authorization")
 	scheme, key, _ := strings.Cut(auth, " ")
 	if auth != "" && !strings.EqualFold(scheme, "Bearer") {
-		h.fail(c, workflow.Errorf(workflow.CodeUnauthenticated, "Use 'Authorization: Bearer <key>'."))
+		h.fail(c, workflow.Fail(workflow.CodeUnauthenticated, workflow.M("api.bearer")))
 		return
 	}
 	k, err := h.Svc.AuthenticateAPIKey(c.Request.Context(), strings.TrimSpace(key))
@@ -107,8 +106,8 @@ func (h *Handler) apiWhoami(c *gin.Context) {
 
 // apiBadRequest answers 400 for a request that cannot be read: malformed
 // JSON, a wrong type, an unknown field, an unparsable query parameter.
-func (h *Handler) apiBadRequest(c *gin.Context, msg string, fields map[string]string) {
-	h.fail(c, &workflow.Error{Code: workflow.CodeBadRequest, Message: workflow.SafeText(msg), Fields: fields})
+func (h *Handler) apiBadRequest(c *gin.Context, msg workflow.Msg, fields map[string]workflow.Msg) {
+	h.fail(c, &workflow.Error{Code: workflow.CodeBadRequest, Msg: msg, FieldMsgs: fields})
 }
 
 // jsonHasNUL reports whether a string or key of the JSON document doc holds
@@ -140,12 +139,12 @@ func (h *Handler) apiDecode(c *gin.Context, v any) bool {
 	err := dec.Decode(v)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
-			h.apiBadRequest(c, "The request body must be one JSON object and nothing after it.", nil)
+			h.apiBadRequest(c, workflow.M("api.one_object"), nil)
 			return false
 		}
 		if jsonHasNUL(raw.Bytes()) {
 			// PostgreSQL cannot store it: a query would fail with a 500.
-			h.apiBadRequest(c, `Text must not contain NUL characters (\u0000).`, nil)
+			h.apiBadRequest(c, workflow.M("api.nul"), nil)
 			return false
 		}
 		return true
@@ -157,25 +156,25 @@ func (h *Handler) apiDecode(c *gin.Context, v any) bool {
 	)
 	switch {
 	case errors.As(err, &tooLarge):
-		h.fail(c, workflow.Errorf(workflow.CodeTooLarge, "The request is too large: at most %d KiB are accepted here.", tooLarge.Limit>>10))
+		h.fail(c, workflow.Fail(workflow.CodeTooLarge, workflow.M("error.too_large", "KiB", tooLarge.Limit>>10)))
 	case errors.Is(err, io.EOF):
-		h.apiBadRequest(c, "The request body must be a JSON object.", nil)
+		h.apiBadRequest(c, workflow.M("api.object"), nil)
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		h.apiBadRequest(c, "The request body is not valid JSON.", nil)
+		h.apiBadRequest(c, workflow.M("api.invalid_json"), nil)
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			h.apiBadRequest(c, "The request body must be a JSON object.", nil)
+			h.apiBadRequest(c, workflow.M("api.object"), nil)
 			return false
 		}
-		h.apiBadRequest(c, "The field "+field+" has the wrong type.", map[string]string{field: "Wrong type: expected " + jsonTypeName(typ.Type) + "."})
+		h.apiBadRequest(c, workflow.M("api.wrong_type", "Field", field), map[string]workflow.Msg{field: workflow.M("api.wrong_type_field", "Type", jsonTypeName(typ.Type))})
 	default:
 		if _, name, ok := strings.Cut(err.Error(), "unknown field "); ok {
 			name = strings.Trim(name, `"`)
-			h.apiBadRequest(c, "The field "+name+" is not known here.", map[string]string{name: "Unknown field."})
+			h.apiBadRequest(c, workflow.M("api.unknown_field", "Field", name), map[string]workflow.Msg{name: workflow.M("api.unknown_field_short")})
 			return false
 		}
-		h.apiBadRequest(c, "The request body could not be read as JSON.", nil)
+		h.apiBadRequest(c, workflow.M("api.unreadable"), nil)
 	}
 	return false
 }
@@ -211,7 +210,7 @@ func jsonTypeName(t reflect.Type) string {
 func (h *Handler) apiPathID(c *gin.Context, name, what string) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		h.fail(c, workflow.Errorf(workflow.CodeNotFound, "%s was not found.", what))
+		h.fail(c, workflow.NotFound(what))
 		return 0, false
 	}
 	return id, true
@@ -226,7 +225,7 @@ func (h *Handler) apiQueryID(c *gin.Context, name string) (int64, bool) {
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		h.apiBadRequest(c, "The query parameter "+name+" must be a positive integer.", map[string]string{name: "Must be a positive integer."})
+		h.apiBadRequest(c, workflow.M("api.positive", "Name", name), map[string]workflow.Msg{name: workflow.M("api.positive_short")})
 		return 0, false
 	}
 	return id, true
@@ -247,11 +246,11 @@ func (h *Handler) apiLimit(c *gin.Context) (int, bool) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		h.apiBadRequest(c, "The query parameter limit must be an integer.", map[string]string{"limit": "Must be an integer."})
+		h.apiBadRequest(c, workflow.M("api.limit_integer"), map[string]workflow.Msg{"limit": workflow.M("api.integer_short")})
 		return 0, false
 	}
 	if n < 1 || n > apiMaxLimit {
-		h.fail(c, workflow.Invalid(map[string]string{"limit": fmt.Sprintf("Use 1 to %d.", apiMaxLimit)}))
+		h.fail(c, workflow.FieldsInvalid(map[string]workflow.Msg{"limit": workflow.M("api.limit_range", "Max", apiMaxLimit)}))
 		return 0, false
 	}
 	return n, true
@@ -291,7 +290,7 @@ func (h *Handler) apiResourceAllowed(c *gin.Context, resourceID int64) bool {
 		return true
 	}
 	h.denied(c, k.Actor())
-	h.fail(c, workflow.Errorf(workflow.CodeForbidden, "This API key may only manage its own resource."))
+	h.fail(c, workflow.Fail(workflow.CodeForbidden, workflow.M("apikey.own_resource")))
 	return false
 }
 
@@ -299,7 +298,7 @@ func (h *Handler) apiResourceAllowed(c *gin.Context, resourceID int64) bool {
 // and records the attempt.
 func (h *Handler) apiHidden(c *gin.Context, what string) {
 	h.denied(c, currentKey(c).Actor())
-	h.fail(c, workflow.Errorf(workflow.CodeNotFound, "%s was not found.", what))
+	h.fail(c, workflow.NotFound(what))
 }
 
 // apiTime formats an optional time for JSON (null when unset).

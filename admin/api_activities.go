@@ -64,8 +64,8 @@ func (h *Handler) apiTimeParam(c *gin.Context, name string) (time.Time, bool) {
 	if t, err := time.Parse(time.DateOnly, v); err == nil {
 		return t, true
 	}
-	h.apiBadRequest(c, "The query parameter "+name+" must be a time in RFC 3339 (2026-01-31T08:00:00Z) or a date (2026-01-31).",
-		map[string]string{name: "Must be an RFC 3339 time or a date."})
+	h.apiBadRequest(c, workflow.M("api.time", "Name", name),
+		map[string]workflow.Msg{name: workflow.M("api.time_short")})
 	return time.Time{}, false
 }
 
@@ -94,20 +94,20 @@ func (h *Handler) apiListActivities(c *gin.Context) {
 	if v := c.Query("before"); v != "" {
 		cur, err := workflow.ParseActivityCursor(v)
 		if err != nil {
-			h.apiBadRequest(c, "The query parameter before must be the next_before of a previous page.", map[string]string{"before": "Not a cursor."})
+			h.apiBadRequest(c, workflow.M("api.cursor"), map[string]workflow.Msg{"before": workflow.M("api.cursor_short")})
 			return
 		}
 		f.Before = &cur
 	}
-	fields := map[string]string{}
+	fields := map[string]workflow.Msg{}
 	if f.Event = c.Query("event"); f.Event != "" && !workflow.ValidEventName(f.Event) {
-		fields["event"] = "Not an event name (like UserLogin)."
+		fields["event"] = workflow.M("api.event_name")
 	}
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
-		fields["until"] = "Must be after since."
+		fields["until"] = workflow.M("api.until_after")
 	}
 	if len(fields) > 0 {
-		h.fail(c, workflow.Invalid(fields))
+		h.fail(c, workflow.FieldsInvalid(fields))
 		return
 	}
 	if f.ResourceID, ok = h.apiScopeFilter(c, f.ResourceID); !ok {

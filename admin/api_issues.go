@@ -60,7 +60,7 @@ func (h *Handler) apiListIssues(c *gin.Context) {
 		status = ""
 	case workflow.IssueOpen, workflow.IssueVerified, workflow.IssueDeleted, workflow.IssueWithdrawn:
 	default:
-		h.fail(c, workflow.Invalid(map[string]string{"status": "Use open, verified, deleted, withdrawn or all."}))
+		h.fail(c, workflow.FieldsInvalid(map[string]workflow.Msg{"status": workflow.M("api.issue_status")}))
 		return
 	}
 	resourceID, ok := h.apiQueryID(c, "resource_id")

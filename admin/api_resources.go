@@ -190,7 +190,7 @@ func (h *Handler) apiGetPortal(c *gin.Context) {
 	}
 	p, err := h.Svc.Store.PortalByResource(ctx, id)
 	if workflow.ErrorCode(err) == workflow.CodeNotFound {
-		h.fail(c, workflow.Errorf(workflow.CodeNotFound, "This resource has no self-service portal yet."))
+		h.fail(c, workflow.Fail(workflow.CodeNotFound, workflow.M("resource.no_portal")))
 		return
 	} else if err != nil {
 		h.fail(c, err)

@@ -108,12 +108,12 @@ func TestCreateAPIKeyValidation(t *testing.T) {
 	t.Parallel()
 	env := setup(t).env
 	_, _, err := env.Svc.CreateAPIKey(context.Background(), workflow.NewAPIKey{Name: " ", Role: "root"}, workflow.SystemActor, workflow.Meta{})
-	f := workflow.ErrorFields(err)
-	if workflow.ErrorCode(err) != workflow.CodeInvalid || f["name"] == "" || f["role"] == "" {
+	f := workflow.ErrorFieldMsgs(err)
+	if workflow.ErrorCode(err) != workflow.CodeInvalid || f["name"].ID == "" || f["role"].ID == "" {
 		t.Fatalf("%v %v", err, f)
 	}
 	_, _, err = env.Svc.CreateAPIKey(context.Background(), workflow.NewAPIKey{Name: "owner key", Role: workflow.RoleOwner}, workflow.SystemActor, workflow.Meta{})
-	if workflow.ErrorFields(err)["resource"] == "" {
+	if workflow.ErrorFieldMsgs(err)["resource"].ID == "" {
 		t.Fatalf("owner key without resource: %v", err)
 	}
 }

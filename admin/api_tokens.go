@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -160,11 +161,11 @@ func (h *Handler) apiCheckToken(c *gin.Context) {
 		return
 	}
 	if in.OTP == nil {
-		h.fail(c, workflow.Invalid(map[string]string{"otp": "Give the code shown by the token (with its PIN, if it has one)."}))
+		h.fail(c, workflow.FieldsInvalid(map[string]workflow.Msg{"otp": workflow.M("api.otp")}))
 		return
 	}
 	if len(*in.OTP) > 64 {
-		h.fail(c, workflow.Invalid(map[string]string{"otp": "Use at most 64 characters."}))
+		h.fail(c, workflow.FieldsInvalid(map[string]workflow.Msg{"otp": workflow.M("phone.long")}))
 		return
 	}
 	r, err := h.Svc.CheckOTP(c.Request.Context(), c.Param("serial"), strings.TrimSpace(*in.OTP), currentKey(c).Actor(), meta(c))
@@ -172,7 +173,7 @@ func (h *Handler) apiCheckToken(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"valid": r.Valid, "outcome": string(r.Outcome), "hint": r.Hint})
+	c.JSON(http.StatusOK, gin.H{"valid": r.Valid, "outcome": string(r.Outcome), "hint": i18n.English(r.Hint)})
 }
 
 // apiAssignToken places a token: {user_id, resource_id}, either may be null
@@ -215,7 +216,7 @@ func (h *Handler) apiImportTokens(c *gin.Context) {
 	if v := strings.TrimSpace(c.GetHeader("X-PSKC-Key")); v != "" {
 		k, err := hex.DecodeString(v)
 		if err != nil || (len(k) != 16 && len(k) != 24 && len(k) != 32) {
-			h.fail(c, workflow.Invalid(map[string]string{"X-PSKC-Key": "Give the pre-shared AES key as 32, 48 or 64 hexadecimal digits."}))
+			h.fail(c, workflow.FieldsInvalid(map[string]workflow.Msg{"X-PSKC-Key": workflow.M("api.pskc_key")}))
 			return
 		}
 		key = k
@@ -224,10 +225,10 @@ func (h *Handler) apiImportTokens(c *gin.Context) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			h.fail(c, workflow.Errorf(workflow.CodeTooLarge, "The file is too large: import it in parts."))
+			h.fail(c, workflow.Fail(workflow.CodeTooLarge, workflow.M("import.too_large_parts")))
 			return
 		}
-		h.apiBadRequest(c, "The file could not be read.", nil)
+		h.apiBadRequest(c, workflow.M("import.unreadable"), nil)
 		return
 	}
 	res, err := h.Svc.ImportTokens(ctx, data, key, resourceID, currentKey(c).Actor(), meta(c))

@@ -230,8 +230,8 @@ func (h *Handler) apiListUsers(c *gin.Context) {
 	}
 	source := strings.TrimSpace(c.Query("source"))
 	if id, err := strconv.ParseInt(source, 10, 64); source != "" && source != "local" && (err != nil || id <= 0) {
-		h.apiBadRequest(c, `The query parameter source must be "local" or a directory's id.`,
-			map[string]string{"source": `Use "local" or a directory's id.`})
+		h.apiBadRequest(c, workflow.M("api.source"),
+			map[string]workflow.Msg{"source": workflow.M("api.source_short")})
 		return
 	}
 	rows, total, err := h.Svc.Store.ListUsers(ctx, workflow.UserFilter{
@@ -304,11 +304,11 @@ func (h *Handler) apiPatchUser(c *gin.Context) {
 	}
 	_, null := p.present()
 	if len(null) > 0 {
-		f := map[string]string{}
+		f := map[string]workflow.Msg{}
 		for _, n := range null {
-			f[n] = "Must not be null; leave the field out to keep it."
+			f[n] = workflow.M("api.not_null_short")
 		}
-		h.apiBadRequest(c, "The field "+null[0]+" must not be null.", f)
+		h.apiBadRequest(c, workflow.M("api.not_null", "Field", null[0]), f)
 		return
 	}
 	k := currentKey(c)
@@ -340,10 +340,10 @@ func (h *Handler) apiPatchUser(c *gin.Context) {
 	}
 	switch {
 	case p.Password.Set && p.RemovePassword.V:
-		h.fail(c, workflow.Invalid(map[string]string{"remove_password": "Either set a new password or remove it, not both."}))
+		h.fail(c, workflow.FieldsInvalid(map[string]workflow.Msg{"remove_password": workflow.M("api.password_both")}))
 		return
 	case p.Password.Set && p.Password.V == "":
-		h.fail(c, workflow.Invalid(map[string]string{"password": "Give the new password; to remove the password send \"remove_password\": true."}))
+		h.fail(c, workflow.FieldsInvalid(map[string]workflow.Msg{"password": workflow.M("api.password_empty")}))
 		return
 	case p.Password.Set:
 		in.Password = p.Password.V

@@ -28,18 +28,18 @@ func (h *Handler) apiValidate(c *gin.Context) {
 	if !h.apiDecode(c, &in) {
 		return
 	}
-	f := map[string]string{}
+	f := map[string]workflow.Msg{}
 	if in.ResourceID == nil {
-		f["resource_id"] = "Give the id of the resource the person signs in to."
+		f["resource_id"] = workflow.M("api.validate.resource")
 	}
 	if in.Login == nil || *in.Login == "" {
-		f["login"] = "Give the person's login."
+		f["login"] = workflow.M("api.validate.login")
 	}
 	if in.Pass == nil {
-		f["pass"] = "Give the code (with the PIN, if the token has one); an empty pass asks for a code by email or SMS."
+		f["pass"] = workflow.M("api.validate.pass")
 	}
 	if len(f) > 0 {
-		h.fail(c, workflow.Invalid(f))
+		h.fail(c, workflow.FieldsInvalid(f))
 		return
 	}
 	k := currentKey(c)

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -74,9 +75,9 @@ func (h *Handler) createAPIKey(c *gin.Context) {
 	// key would suggest a limit that does not exist.
 	unbound := n.Role == workflow.RoleSuperadmin || n.Role == workflow.RoleHelpdesk
 	if id, perr := optionalID(values["resource"]); perr != nil {
-		err = invalid("resource", "Choose a resource from the list.")
+		err = invalid("resource", workflow.M("resource.choose_listed"))
 	} else if id != 0 && unbound {
-		err = invalid("resource", "Only owner and validate keys are bound to a resource: choose none for this role.")
+		err = invalid("resource", workflow.M("apikey.unbound_role"))
 	} else if id != 0 {
 		resources, lerr := h.resourceOptions(c)
 		if lerr != nil {
@@ -84,7 +85,7 @@ func (h *Handler) createAPIKey(c *gin.Context) {
 			return
 		}
 		if !slices.ContainsFunc(resources, func(o views.Option) bool { return o.Value == idString(id) }) {
-			err = invalid("resource", "Choose a resource from the list; this one no longer exists.")
+			err = invalid("resource", workflow.M("resource.choose_listed_gone"))
 		}
 		n.ResourceID = &id
 	}
@@ -95,7 +96,7 @@ func (h *Handler) createAPIKey(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderNewAPIKey(c, views.ErrorStatus(err), views.FailedForm(err, values))
+			h.renderNewAPIKey(c, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values))
 			return
 		}
 		h.fail(c, err)
@@ -157,7 +158,7 @@ func (h *Handler) revokeAPIKey(c *gin.Context) {
 	}
 	k, err := h.Svc.RevokeAPIKey(c.Request.Context(), id, current(c).Actor(), meta(c))
 	if workflow.ErrorCode(err) == workflow.CodeConflict {
-		h.done(c, "/admin/apikeys", workflow.ErrorMessage(err))
+		h.done(c, "/admin/apikeys", i18n.ErrorMessage(c.Request.Context(), err))
 		return
 	}
 	if err != nil {

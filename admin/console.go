@@ -55,11 +55,11 @@ func formError(err error) bool {
 }
 
 // invalid is a field error raised by a handler, shown like the service's.
-func invalid(field, message string) error {
-	return workflow.Invalid(map[string]string{field: message})
+func invalid(field string, m workflow.Msg) error {
+	return workflow.FieldsInvalid(map[string]workflow.Msg{field: m})
 }
 
-var errNotFound = workflow.Errorf(workflow.CodeNotFound, "There is nothing at this address.")
+var errNotFound = workflow.Fail(workflow.CodeNotFound, workflow.M("error.nothing_at_address"))
 
 // idParam reads a numeric path parameter; a malformed one is a 404.
 func (h *Handler) idParam(c *gin.Context, name string) (int64, bool) {

@@ -161,7 +161,7 @@ var errorKeys = strings.NewReplacer("[", ".", "]", "")
 
 // failedDirectoryForm is the form of err with the field errors on the inputs.
 func failedDirectoryForm(ctx context.Context, err error, values map[string]string) views.Form {
-	f := views.FailedFormIn(ctx, err, values)
+	f := views.FailedForm(ctx, err, values)
 	fields := make(map[string]string, len(f.Errors))
 	for k, v := range f.Errors {
 		fields[errorKeys.Replace(k)] = v

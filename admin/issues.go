@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -191,7 +192,9 @@ func (h *Handler) issuePage(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		d.Effects = workflow.PlanIssue(is, tokens).Describe(is)
+		for _, e := range workflow.PlanIssue(is, tokens).Describe(is) {
+			d.Effects = append(d.Effects, i18n.Msg(c.Request.Context(), e))
+		}
 	} else {
 		d.HandledBy, d.Handled = handledBy(is), views.TimeUTCOr(is.HandledAt, "an unknown date")
 	}
@@ -266,7 +269,7 @@ func (h *Handler) issueFailed(c *gin.Context, id int64, err error) {
 		h.fail(c, err)
 		return
 	}
-	h.page(c, http.StatusConflict, views.IssueHandledPage(h.chrome(c, "issues"), workflow.ErrorMessage(err), views.IssueHref(id)))
+	h.page(c, http.StatusConflict, views.IssueHandledPage(h.chrome(c, "issues"), i18n.ErrorMessage(c.Request.Context(), err), views.IssueHref(id)))
 }
 
 // verifiedSummary says what verifying changed, for the flash message.
@@ -286,8 +289,8 @@ func verifiedSummary(is workflow.Issue) string {
 
 // toldSummary says where the user was told of the outcome of a request.
 func toldSummary(is workflow.Issue) string {
-	if to := workflow.OutcomeContactsText(is); to != "" {
-		return "the user is told " + to
+	if to, ok := workflow.OutcomeContactsMsg(is); ok {
+		return "the user is told " + i18n.English(to)
 	}
 	return "the user has no email address or phone number on record, so nobody was told"
 }

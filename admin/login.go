@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -28,7 +29,7 @@ func (h *Handler) login(c *gin.Context) {
 	a, err := h.Svc.AdminPassword(ctx, login, password, meta(c))
 	if err != nil {
 		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err),
-			views.AdminLoginPage(views.Form{Values: map[string]string{"login": login}, Message: workflow.ErrorMessage(err)}))
+			views.AdminLoginPage(views.Form{Values: map[string]string{"login": login}, Message: i18n.ErrorMessage(c.Request.Context(), err)}))
 		return
 	}
 	// A new token for the new privilege level: no session fixation.
@@ -85,7 +86,7 @@ func (h *Handler) totp(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if _, err := h.Svc.AdminTOTP(ctx, a.ID, c.PostForm("code"), meta(c)); err != nil {
-		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.AdminTOTPPage(a.Login, views.Form{Message: workflow.ErrorMessage(err)}))
+		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.AdminTOTPPage(a.Login, views.Form{Message: i18n.ErrorMessage(c.Request.Context(), err)}))
 		return
 	}
 	h.signedIn(c, a)
@@ -175,7 +176,7 @@ func (h *Handler) enrol(c *gin.Context) {
 	}
 	if _, err := h.Svc.EnrolAdminTOTP(c.Request.Context(), a.ID, secret, c.PostForm("code"), meta(c)); err != nil {
 		if workflow.ErrorCode(err) == workflow.CodeInvalid {
-			h.renderEnrol(c, a, secret, http.StatusUnprocessableEntity, views.Form{Errors: workflow.ErrorFields(err)})
+			h.renderEnrol(c, a, secret, http.StatusUnprocessableEntity, views.Form{Errors: i18n.ErrorFields(c.Request.Context(), err)})
 			return
 		}
 		h.fail(c, err)

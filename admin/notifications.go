@@ -96,13 +96,13 @@ func (h *Handler) saveNotifications(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	ids, all, resources, err := readSubscription(sub, raw, choices, "you want to be mailed")
+	ids, all, resources, err := readSubscription(sub, raw, choices, workflow.M("settings.subscribe_you"))
 	if err == nil {
 		err = h.Svc.SetIssueSubscription(c.Request.Context(), a, email, all, resources, meta(c))
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderNotifications(c, views.ErrorStatus(err), views.FailedForm(err, values), ids)
+			h.renderNotifications(c, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values), ids)
 			return
 		}
 		h.fail(c, err)
@@ -113,9 +113,9 @@ func (h *Handler) saveNotifications(c *gin.Context) {
 
 // readSubscription reads the subscription form shared by the Notifications
 // page and the settings' recipients: the choice (none, all, some) and the
-// ticked resources, which must be among choices. who completes the message
-// "Choose when … ".
-func readSubscription(sub string, raw []string, choices []views.ResourceChoice, who string) (ids []int64, all bool, resources []int64, err error) {
+// ticked resources, which must be among choices. choose is the message
+// when no choice was made.
+func readSubscription(sub string, raw []string, choices []views.ResourceChoice, choose workflow.Msg) (ids []int64, all bool, resources []int64, err error) {
 	badID := false
 	for _, v := range raw {
 		id, perr := strconv.ParseInt(v, 10, 64)
@@ -129,11 +129,11 @@ func readSubscription(sub string, raw []string, choices []views.ResourceChoice, 
 	}
 	switch {
 	case sub != subscribeNone && sub != subscribeAll && sub != subscribeSome:
-		err = invalid("subscribe", "Choose when "+who+".")
+		err = invalid("subscribe", choose)
 	case sub == subscribeSome && badID:
-		err = invalid("resource_id", "Tick only resources from this list.")
+		err = invalid("resource_id", workflow.M("settings.subscribe_listed"))
 	case sub == subscribeSome && len(ids) == 0:
-		err = invalid("resource_id", "Tick the resources to mail about, or choose another option.")
+		err = invalid("resource_id", workflow.M("settings.subscribe_some"))
 	case sub == subscribeAll:
 		all = true
 	case sub == subscribeSome:

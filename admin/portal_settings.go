@@ -218,7 +218,7 @@ func (h *Handler) savePortal(c *gin.Context) {
 			return
 		}
 		v := portalView(c, r.ID, stored, f)
-		v.Form = views.FailedFormIn(ctx, err, f.values)
+		v.Form = views.FailedForm(ctx, err, f.values)
 		v.Form.Message = i18n.T(ctx, "console.portal.nothing_saved") + " " + v.Form.Message
 		// A taken alias is a field error like any other here.
 		h.page(c, http.StatusUnprocessableEntity, views.ResourcePage(h.chrome(c, "resources"), views.ResourceDetail{

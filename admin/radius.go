@@ -87,7 +87,7 @@ func (h *Handler) addRadiusClient(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		f := views.FailedFormIn(c.Request.Context(), err, values)
+		f := views.FailedForm(c.Request.Context(), err, values)
 		f.Message = i18n.T(c.Request.Context(), "console.radius.not_added") + " " + f.Message
 		h.renderRadius(c, r, http.StatusUnprocessableEntity, f)
 		return

@@ -65,7 +65,7 @@ func (h *Handler) createResource(c *gin.Context) {
 	r, err := h.Svc.CreateResource(c.Request.Context(), in, current(c).Actor(), meta(c))
 	if err != nil {
 		if formError(err) {
-			h.renderResources(c, views.ErrorStatus(err), views.FailedFormIn(c.Request.Context(), err, values))
+			h.renderResources(c, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values))
 			return
 		}
 		h.fail(c, err)
@@ -164,7 +164,7 @@ func (h *Handler) updateResource(c *gin.Context) {
 	updated, err := h.Svc.UpdateResource(c.Request.Context(), r.ID, in, current(c).Actor(), meta(c))
 	if err != nil {
 		if formError(err) {
-			h.renderResource(c, r, "details", views.ErrorStatus(err), views.FailedFormIn(c.Request.Context(), err, values), views.Form{})
+			h.renderResource(c, r, "details", views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values), views.Form{})
 			return
 		}
 		h.fail(c, err)
@@ -229,16 +229,16 @@ func (h *Handler) assignResourceUser(c *gin.Context) {
 	var u workflow.User
 	var err error
 	if login == "" {
-		err = fieldError("login", "console.resources.enter_login")
+		err = invalid("login", workflow.M("resource.assign_login"))
 	} else if u, err = h.Svc.Store.UserByLogin(ctx, login); workflow.ErrorCode(err) == workflow.CodeNotFound {
-		err = fieldError("login", "console.tokens.no_such_login")
+		err = invalid("login", workflow.M("account.no_such_login"))
 	}
 	if err == nil {
 		err = h.Svc.AssignUser(ctx, r.ID, u.ID, current(c).Actor(), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderResource(c, r, "users", views.ErrorStatus(err), views.Form{}, views.FailedFormIn(c.Request.Context(), err, map[string]string{"login": login}))
+			h.renderResource(c, r, "users", views.ErrorStatus(err), views.Form{}, views.FailedForm(c.Request.Context(), err, map[string]string{"login": login}))
 			return
 		}
 		h.fail(c, err)

@@ -31,12 +31,12 @@ func (f mailForm) Validate(n *notify.Notifier, stored workflow.MessagingSettings
 	errs := map[string]workflow.Msg{}
 	if f.SMTPURL != "" {
 		if err := notify.CheckSMTPURL(f.SMTPURL); err != nil {
-			errs["smtp_url"] = workflow.M("console.settings.smtp_invalid", "Problem", sentence(strings.TrimPrefix(string(notify.SettingsProblem(err)), "SMTP_URL: ")))
+			errs["smtp_url"] = workflow.M("settings.smtp_url", "Reason", sentence(strings.TrimPrefix(string(notify.SettingsProblem(err)), "SMTP_URL: ")))
 		}
 	}
 	if f.MailFrom != "" {
 		if err := notify.CheckMailFrom(f.MailFrom); err != nil {
-			errs["mail_from"] = workflow.M("console.settings.mail_from_invalid")
+			errs["mail_from"] = workflow.M("settings.mail_from")
 		}
 	}
 	if len(errs) == 0 {
@@ -44,7 +44,7 @@ func (f mailForm) Validate(n *notify.Notifier, stored workflow.MessagingSettings
 		next.SMTPURL, next.MailFrom = f.SMTPURL, f.MailFrom
 		smtpURL, from, _ := n.Effective(next)
 		if smtpURL.Value != "" && strings.TrimSpace(from.Value) == "" && !n.Capture() {
-			errs["mail_from"] = workflow.M("console.settings.mail_from_missing")
+			errs["mail_from"] = workflow.M("settings.mail_from_needed")
 		}
 	}
 	return errs
@@ -65,7 +65,7 @@ func (h *Handler) saveMail(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			form := views.FailedFormIn(ctx, err, f.values())
+			form := views.FailedForm(c.Request.Context(), err, f.values())
 			h.renderSettings(c, views.ErrorStatus(err), settingsForms{mail: &form})
 			return
 		}
@@ -95,7 +95,7 @@ func (h *Handler) saveSMS(c *gin.Context) {
 	var err error
 	if raw != "" {
 		if cerr := notify.CheckSMSGatewayURL(raw); cerr != nil {
-			err = fieldError("sms_gateway_url", "console.settings.sms_invalid")
+			err = invalid("sms_gateway_url", workflow.M("settings.sms_url"))
 		}
 	}
 	if err == nil {
@@ -103,7 +103,7 @@ func (h *Handler) saveSMS(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			form := views.FailedFormIn(ctx, err, map[string]string{"sms_gateway_url": raw})
+			form := views.FailedForm(c.Request.Context(), err, map[string]string{"sms_gateway_url": raw})
 			h.renderSettings(c, views.ErrorStatus(err), settingsForms{sms: &form})
 			return
 		}

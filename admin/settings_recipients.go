@@ -111,13 +111,13 @@ func (h *Handler) saveRecipient(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	ids, all, resources, err := readSubscription(sub, c.PostFormArray("resource_id"), choices, a.Login+" is mailed")
+	ids, all, resources, err := readSubscription(sub, c.PostFormArray("resource_id"), choices, workflow.M("settings.subscribe_admin", "Login", a.Login))
 	if err == nil {
 		err = h.Svc.SetAdminIssueSubscription(c.Request.Context(), a, email, all, resources, current(c), meta(c))
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderRecipient(c, a, views.ErrorStatus(err), views.FailedFormIn(c.Request.Context(), err, values), ids)
+			h.renderRecipient(c, a, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values), ids)
 			return
 		}
 		h.fail(c, err)

@@ -80,10 +80,10 @@ func (f templateForm) values() map[string]string {
 func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.TemplatePreview, map[string]workflow.Msg) {
 	errs := map[string]workflow.Msg{}
 	if err := notify.CheckTemplate(f.Subject); err != nil {
-		errs["subject"] = workflow.M("console.settings.subject_parse", "Problem", string(notify.SettingsProblem(err)))
+		errs["subject"] = workflow.M("settings.template.subject_parse", "Reason", string(notify.SettingsProblem(err)))
 	}
 	if err := notify.CheckTemplate(f.Body); err != nil {
-		errs["body"] = workflow.M("console.settings.body_parse", "Problem", string(notify.SettingsProblem(err)))
+		errs["body"] = workflow.M("settings.template.body_parse", "Reason", string(notify.SettingsProblem(err)))
 	}
 	if len(errs) > 0 {
 		return views.TemplatePreview{}, errs
@@ -92,15 +92,11 @@ func (f templateForm) Validate(c *gin.Context, n *notify.Notifier) (views.Templa
 	subject, body, err := n.Preview(c.Request.Context(), m, workflow.TemplateText{Subject: f.Subject, Body: f.Body})
 	var te *notify.TemplateError
 	if errors.As(err, &te) {
-		m := workflow.M("console.settings.body_render", "Problem", string(notify.SettingsProblem(te.Err)))
-		if te.Part == "subject" {
-			m = workflow.M("console.settings.subject_render", "Problem", string(notify.SettingsProblem(te.Err)))
-		}
-		errs[te.Part] = m
+		errs[te.Part] = templateRenderError(te.Part, string(notify.SettingsProblem(te.Err)))
 		return views.TemplatePreview{}, errs
 	}
 	if err != nil {
-		errs["body"] = workflow.M("console.settings.template_render")
+		errs["body"] = workflow.M("settings.template.render")
 		return views.TemplatePreview{}, errs
 	}
 	return views.TemplatePreview{Subject: subject, Body: body}, nil
@@ -150,7 +146,7 @@ func (h *Handler) saveTemplate(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			form := views.FailedFormIn(c.Request.Context(), err, f.values())
+			form := views.FailedForm(c.Request.Context(), err, f.values())
 			h.renderTemplate(c, id, views.ErrorStatus(err), &form, nil, nil)
 			return
 		}
@@ -173,7 +169,7 @@ func (h *Handler) previewTemplate(c *gin.Context) {
 	f := readTemplateForm(c, id)
 	preview, errs := f.Validate(c, h.Notifier)
 	if len(errs) > 0 {
-		form := views.FailedFormIn(c.Request.Context(), workflow.FieldsInvalid(errs), f.values())
+		form := views.FailedForm(c.Request.Context(), workflow.FieldsInvalid(errs), f.values())
 		h.renderTemplate(c, id, http.StatusUnprocessableEntity, &form, nil, nil)
 		return
 	}
@@ -201,4 +197,13 @@ func (h *Handler) testTemplate(c *gin.Context) {
 	}
 	t, status := h.sendTest(c, id.Name, id.Lang, views.TemplateHref(id.Name, id.Lang)+"/test")
 	h.renderTemplate(c, id, status, nil, nil, &t)
+}
+
+// templateRenderError says that part (subject or body) of a template cannot
+// be rendered, and why.
+func templateRenderError(part, reason string) workflow.Msg {
+	if part == "subject" {
+		return workflow.M("settings.template.subject_render", "Reason", reason)
+	}
+	return workflow.M("settings.template.body_render", "Reason", reason)
 }

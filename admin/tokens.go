@@ -119,29 +119,11 @@ func dateTimeOr(ctx context.Context, t *time.Time, none string) string {
 	return i18n.DateTime(ctx, *t)
 }
 
-// checkOutcomeText names the outcome of Check OTP in the language of ctx.
-func checkOutcomeText(ctx context.Context, o string) string {
-	id, ok := map[workflow.Outcome]string{
-		workflow.OutcomeAccepted:  "console.tokens.outcome.accepted",
-		workflow.OutcomeWrong:     "console.tokens.outcome.wrong",
-		workflow.OutcomeWrongPIN:  "console.tokens.outcome.wrong_pin",
-		workflow.OutcomeReplayed:  "console.tokens.outcome.replayed",
-		workflow.OutcomeDisabled:  "console.tokens.outcome.disabled",
-		workflow.OutcomeLocked:    "console.tokens.outcome.locked",
-		workflow.OutcomeMalformed: "console.tokens.outcome.malformed",
-		workflow.OutcomeNoCode:    "console.tokens.outcome.no_code",
-	}[workflow.Outcome(o)]
-	if !ok {
-		return o
-	}
-	return i18n.T(ctx, id)
-}
-
 func (h *Handler) importTokens(c *gin.Context) {
 	// The file first: reading it parses the multipart body, within its limit.
 	data, err := uploadedFile(c, "file")
 	if errors.As(err, new(*http.MaxBytesError)) {
-		h.fail(c, workflow.Fail(workflow.CodeTooLarge, workflow.M("console.tokens.file_too_large")))
+		h.fail(c, workflow.Fail(workflow.CodeTooLarge, workflow.M("import.too_large")))
 		return
 	}
 	values := map[string]string{"resource_id": c.PostForm("resource_id")}
@@ -153,7 +135,7 @@ func (h *Handler) importTokens(c *gin.Context) {
 	if err == nil {
 		var id int64
 		if id, err = optionalID(values["resource_id"]); err != nil {
-			err = fieldError("resource_id", "console.tokens.choose_resource")
+			err = invalid("resource_id", workflow.M("resource.choose_listed"))
 		} else if id != 0 {
 			resourceID = &id
 		}
@@ -164,7 +146,7 @@ func (h *Handler) importTokens(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			h.renderTokens(c, views.ErrorStatus(err), views.FailedFormIn(c.Request.Context(), err, values))
+			h.renderTokens(c, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values))
 			return
 		}
 		h.fail(c, err)
@@ -194,12 +176,12 @@ func uploadedFile(c *gin.Context, name string) ([]byte, error) {
 	case errors.As(err, &tooLarge):
 		return nil, err
 	case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):
-		return nil, fieldError(name, "console.tokens.choose_file")
+		return nil, invalid(name, workflow.M("import.choose_file"))
 	case err != nil:
-		return nil, fieldError(name, "console.tokens.upload_unreadable")
+		return nil, invalid(name, workflow.M("import.upload_unreadable"))
 	}
 	if fh.Size > maxImportFile {
-		return nil, fieldError(name, "console.tokens.file_too_large")
+		return nil, invalid(name, workflow.M("import.too_large"))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -211,7 +193,7 @@ func uploadedFile(c *gin.Context, name string) ([]byte, error) {
 		return nil, workflow.Internal(err)
 	}
 	if len(data) > maxImportFile {
-		return nil, fieldError(name, "console.tokens.file_too_large")
+		return nil, invalid(name, workflow.M("import.too_large"))
 	}
 	return data, nil
 }
@@ -225,7 +207,7 @@ func preSharedKey(s string) ([]byte, error) {
 	}
 	key, err := hex.DecodeString(s)
 	if err != nil || (len(key) != 16 && len(key) != 24 && len(key) != 32) {
-		return nil, fieldError("psk_hex", "console.tokens.psk_invalid")
+		return nil, invalid("psk_hex", workflow.M("import.psk_hex"))
 	}
 	return key, nil
 }
@@ -311,7 +293,7 @@ func (h *Handler) checkToken(c *gin.Context) {
 	}
 	// Post/Redirect/Get: the outcome waits in the session for the token's
 	// page, which shows it once; reloading that page checks nothing again.
-	b, _ := json.Marshal(checkOutcome{Serial: t.Serial, Valid: res.Valid, Outcome: string(res.Outcome), Hint: hintText(c.Request.Context(), res.Hint)})
+	b, _ := json.Marshal(checkOutcome{Serial: t.Serial, Valid: res.Valid, Outcome: string(res.Outcome), Hint: i18n.Msg(c.Request.Context(), res.Hint)})
 	h.Sessions.Put(c.Request.Context(), keyCheck, string(b))
 	c.Redirect(http.StatusSeeOther, views.TokenHref(t.Serial)+"#check-result")
 }
@@ -328,18 +310,6 @@ type checkOutcome struct {
 	Hint    string `json:"hint"`
 }
 
-// hintText is the hint of Check OTP in the language of ctx: the core's
-// message, or its text from before the catalogs.
-func hintText(ctx context.Context, hint any) string {
-	switch h := hint.(type) {
-	case workflow.Msg:
-		return i18n.Msg(ctx, h)
-	case string:
-		return h
-	}
-	return ""
-}
-
 // popCheck takes the result of Check OTP waiting in the session for token
 // serial; nil when there is none (or it was for another token).
 func (h *Handler) popCheck(c *gin.Context, serial string) *views.CheckView {
@@ -348,7 +318,7 @@ func (h *Handler) popCheck(c *gin.Context, serial string) *views.CheckView {
 	if s == "" || json.Unmarshal([]byte(s), &o) != nil || o.Serial != serial {
 		return nil
 	}
-	return &views.CheckView{Valid: o.Valid, Outcome: checkOutcomeText(c.Request.Context(), o.Outcome), Hint: o.Hint}
+	return &views.CheckView{Valid: o.Valid, Outcome: i18n.Msg(c.Request.Context(), workflow.Outcome(o.Outcome).Msg()), Hint: o.Hint}
 }
 
 func (h *Handler) switchToken(enabled bool) gin.HandlerFunc {
@@ -392,14 +362,14 @@ func (h *Handler) assignToken(c *gin.Context) {
 	var resourceID, userID *int64
 	id, err := optionalID(values["resource_id"])
 	if err != nil {
-		err = fieldError("resource_id", "console.tokens.choose_resource")
+		err = invalid("resource_id", workflow.M("resource.choose_listed"))
 	} else if id != 0 {
 		resourceID = &id
 	}
 	if err == nil && login != "" {
 		var u workflow.User
 		if u, err = h.Svc.Store.UserByLogin(ctx, login); workflow.ErrorCode(err) == workflow.CodeNotFound {
-			err = fieldError("login", "console.tokens.no_such_login")
+			err = invalid("login", workflow.M("account.no_such_login"))
 		} else if err == nil {
 			userID = &u.ID
 		}
@@ -410,7 +380,7 @@ func (h *Handler) assignToken(c *gin.Context) {
 	}
 	if err != nil {
 		if formError(err) {
-			f := views.FailedFormIn(c.Request.Context(), err, values)
+			f := views.FailedForm(c.Request.Context(), err, values)
 			if msg, ok := f.Errors["user_id"]; ok {
 				f.Errors = map[string]string{"login": msg}
 			}

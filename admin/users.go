@@ -162,7 +162,7 @@ func (h *Handler) createUser(c *gin.Context) {
 	u, err := h.Svc.CreateUser(c.Request.Context(), in, current(c).Actor(), meta(c))
 	if err != nil {
 		if formError(err) {
-			h.page(c, views.ErrorStatus(err), views.UserNewPage(h.chrome(c, "users"), views.UserNew{Form: views.FailedForm(err, values)}))
+			h.page(c, views.ErrorStatus(err), views.UserNewPage(h.chrome(c, "users"), views.UserNew{Form: views.FailedForm(c.Request.Context(), err, values)}))
 			return
 		}
 		h.fail(c, err)
@@ -308,7 +308,7 @@ func (h *Handler) updateUser(c *gin.Context) {
 	updated, err = h.Svc.UpdateUserAs(c.Request.Context(), current(c).Role, u.ID, in, by, m)
 	if err != nil {
 		if formError(err) {
-			h.renderUser(c, u, views.ErrorStatus(err), views.FailedForm(err, values), views.Form{})
+			h.renderUser(c, u, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, values), views.Form{})
 			return
 		}
 		h.fail(c, err)
@@ -325,9 +325,9 @@ func (h *Handler) assignUser(c *gin.Context) {
 	ctx := c.Request.Context()
 	resourceID, err := optionalID(c.PostForm("resource_id"))
 	if err != nil || resourceID == 0 {
-		err = invalid("resource_id", "Choose a resource.")
+		err = invalid("resource_id", workflow.M("resource.choose"))
 	} else if _, err = h.Svc.Store.ResourceByID(ctx, resourceID); err != nil && workflow.ErrorCode(err) == workflow.CodeNotFound {
-		err = invalid("resource_id", "There is no such resource.")
+		err = invalid("resource_id", workflow.M("resource.unknown"))
 	}
 	if err == nil {
 		err = h.Svc.AssignUser(ctx, resourceID, u.ID, current(c).Actor(), meta(c))
@@ -335,7 +335,7 @@ func (h *Handler) assignUser(c *gin.Context) {
 	if err != nil {
 		if formError(err) {
 			h.renderUser(c, u, views.ErrorStatus(err), views.Form{Values: userValues(u)},
-				views.FailedForm(err, map[string]string{"resource_id": c.PostForm("resource_id")}))
+				views.FailedForm(c.Request.Context(), err, map[string]string{"resource_id": c.PostForm("resource_id")}))
 			return
 		}
 		h.fail(c, err)
@@ -365,7 +365,7 @@ func (h *Handler) resourceOf(c *gin.Context, raw string) (workflow.Resource, boo
 func (h *Handler) assigned(c *gin.Context, u workflow.User, r workflow.Resource) bool {
 	ok, err := h.Svc.Store.IsAssigned(c.Request.Context(), r.ID, u.ID)
 	if err == nil && !ok {
-		err = workflow.Errorf(workflow.CodeNotFound, "%s is not assigned to %s.", u.Login, r.Name)
+		err = workflow.Fail(workflow.CodeNotFound, workflow.M("resource.login_not_assigned", "Login", u.Login, "Resource", r.Name))
 	}
 	if err != nil {
 		h.fail(c, err)

@@ -5,6 +5,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -21,12 +22,12 @@ func (h *Handler) accountFailed(c *gin.Context, err error, keep []string, page f
 		h.fail(c, err)
 		return
 	}
-	f := views.Form{Values: map[string]string{}, Errors: workflow.ErrorFields(err)}
+	f := views.Form{Values: map[string]string{}, Errors: i18n.ErrorFields(c.Request.Context(), err)}
 	for _, k := range keep {
 		f.Values[k] = c.PostForm(k)
 	}
 	if len(f.Errors) == 0 {
-		f.Message = workflow.ErrorMessage(err)
+		f.Message = i18n.ErrorMessage(c.Request.Context(), err)
 	}
 	_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), page(f))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -140,7 +141,7 @@ func (h *Handler) reauth(c *gin.Context) {
 		}
 	}
 	if err := h.Svc.Reauthenticate(ctx, portalOf(c), u, secret, meta(c)); err != nil {
-		v := views.Reauth{Next: next, Password: u.PasswordHash != "", Form: views.Form{Message: workflow.ErrorMessage(err)}}
+		v := views.Reauth{Next: next, Password: u.PasswordHash != "", Form: views.Form{Message: i18n.ErrorMessage(c.Request.Context(), err)}}
 		if byEmail {
 			v.CodeSentTo = workflow.MaskEmail(u.Email)
 		}
@@ -172,7 +173,7 @@ func (h *Handler) stepUp(c *gin.Context) {
 	if err := h.Svc.StepUp(ctx, portalOf(c), userOf(c), c.PostForm("otp"), meta(c)); err != nil {
 		msg := "That code is not right. Enter the current code of your token, or one of your recovery codes."
 		if workflow.IsFault(err) {
-			msg = workflow.ErrorMessage(err)
+			msg = i18n.ErrorMessage(c.Request.Context(), err)
 		}
 		v := views.StepUp{Next: next, Form: views.Form{Errors: map[string]string{"otp": msg}}}
 		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.StepUpPage(h.chrome(c, "Confirm with your token"), v))

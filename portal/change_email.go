@@ -7,7 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
-	"tokenportal/workflow"
+	"tokenportal/views/i18n"
 )
 
 // change-email (SPEC §5.10, sensitive): a code goes to the new address; the
@@ -44,7 +44,7 @@ func (h *Handler) changeEmail(c *gin.Context) {
 		}
 		// A wrong code asks again; an expired or used-up one starts over.
 		pending := ""
-		if workflow.ErrorFields(err)["email_code"] != "" {
+		if i18n.ErrorFields(c.Request.Context(), err)["email_code"] != "" {
 			var perr error
 			if pending, _, perr = h.Svc.PendingEmailChange(ctx, u); perr != nil {
 				h.fail(c, perr)

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -72,7 +73,7 @@ func (h *Handler) login(c *gin.Context) {
 		if workflow.ErrorCode(err) == workflow.CodeInvalid {
 			// A new password that breaks the policy: same step, with hints.
 			_ = views.Render(c.Writer, c.Request, http.StatusUnprocessableEntity,
-				views.LoginPage(h.chrome(c, "Sign in"), h.loginView(c, f, views.Form{Errors: workflow.ErrorFields(err)})))
+				views.LoginPage(h.chrome(c, "Sign in"), h.loginView(c, f, views.Form{Errors: i18n.ErrorFields(c.Request.Context(), err)})))
 			return
 		}
 		h.loginFailed(c, workflow.LoginFlow{Step: workflow.StepLogin}, views.Form{}, err)
@@ -94,9 +95,9 @@ func (h *Handler) loginFailed(c *gin.Context, f workflow.LoginFlow, form views.F
 	if status >= 500 {
 		h.Log.ErrorContext(c.Request.Context(), "portal sign-in failed", "err", err)
 	}
-	form.Message = workflow.ErrorMessage(err)
-	if workflow.ErrorCode(err) == workflow.CodeInvalid && len(workflow.ErrorFields(err)) > 0 {
-		form.Errors, form.Message = workflow.ErrorFields(err), ""
+	form.Message = i18n.ErrorMessage(c.Request.Context(), err)
+	if workflow.ErrorCode(err) == workflow.CodeInvalid && len(i18n.ErrorFields(c.Request.Context(), err)) > 0 {
+		form.Errors, form.Message = i18n.ErrorFields(c.Request.Context(), err), ""
 	}
 	_ = views.Render(c.Writer, c.Request, status, views.LoginPage(h.chrome(c, "Sign in"), h.loginView(c, f, form)))
 }

@@ -34,7 +34,7 @@ func (h *Handler) revokeDevices(c *gin.Context) {
 	if v := c.PostForm("device"); v != "all" {
 		var err error
 		if id, err = strconv.ParseInt(v, 10, 64); err != nil || id <= 0 {
-			h.fail(c, workflow.Errorf(workflow.CodeNotFound, "This device is not remembered (any more)."))
+			h.fail(c, workflow.Fail(workflow.CodeNotFound, workflow.M("environment.device_not_remembered")))
 			return
 		}
 	}

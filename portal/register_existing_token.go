@@ -26,7 +26,7 @@ func (h *Handler) claimToken(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		f := views.FailedForm(err, nil)
+		f := views.FailedForm(c.Request.Context(), err, nil)
 		f.Values = formValues(c, "serial")
 		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.ClaimTokenPage(h.chrome(c, views.ActionLabel("register-existing-token")), f))
 		return

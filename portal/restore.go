@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -90,13 +91,13 @@ func (h *Handler) restore(c *gin.Context) {
 // flow; anything else (too many requests, a fault) ends it.
 func (h *Handler) restoreFailed(c *gin.Context, f workflow.RestoreFlow, values map[string]string, err error) {
 	status := views.ErrorStatus(err)
-	form := views.Form{Values: values, Errors: workflow.ErrorFields(err)}
+	form := views.Form{Values: values, Errors: i18n.ErrorFields(c.Request.Context(), err)}
 	if workflow.ErrorCode(err) != workflow.CodeInvalid {
 		if status >= 500 {
 			h.Log.ErrorContext(c.Request.Context(), "restore access failed", "err", err)
 		}
 		h.Sessions.Remove(c.Request.Context(), keyRestore)
-		f, form = workflow.RestoreFlow{}, views.Form{Message: workflow.ErrorMessage(err)}
+		f, form = workflow.RestoreFlow{}, views.Form{Message: i18n.ErrorMessage(c.Request.Context(), err)}
 	}
 	h.renderRestore(c, status, f, form)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -77,15 +78,15 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 	if _, confirming := c.GetPostForm("otp"); confirming {
 		e, ok := h.enrolment(c, reassign)
 		if !ok {
-			h.renderEnrolStart(c, id, reassign, http.StatusUnprocessableEntity, views.FailedForm(workflow.ErrEnrolExpired, nil))
+			h.renderEnrolStart(c, id, reassign, http.StatusUnprocessableEntity, views.FailedForm(c.Request.Context(), workflow.ErrEnrolExpired, nil))
 			return
 		}
 		reg, err := h.Svc.ConfirmEnrolment(ctx, p, u, e, c.PostForm("otp"), meta(c))
 		switch {
 		case err == nil:
-		case workflow.ErrorCode(err) == workflow.CodeInvalid && len(workflow.ErrorFields(err)) > 0:
+		case workflow.ErrorCode(err) == workflow.CodeInvalid && len(i18n.ErrorFields(c.Request.Context(), err)) > 0:
 			// A wrong code: the same secret again, nothing stored.
-			h.renderConfirm(c, id, e, views.ErrorStatus(err), views.FailedForm(err, nil))
+			h.renderConfirm(c, id, e, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, nil))
 			return
 		case workflow.IsFault(err):
 			h.fail(c, err)
@@ -93,7 +94,7 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 		default:
 			// Too late, or the tokens changed meanwhile: start again.
 			h.dropEnrolment(c)
-			h.renderEnrolStart(c, id, reassign, views.ErrorStatus(err), views.FailedForm(err, nil))
+			h.renderEnrolStart(c, id, reassign, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, nil))
 			return
 		}
 		h.dropEnrolment(c)
@@ -116,7 +117,7 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 		return
 	}
 	if err != nil {
-		f := views.FailedForm(err, nil)
+		f := views.FailedForm(c.Request.Context(), err, nil)
 		f.Values = map[string]string{"type": typ, "serial": serial}
 		h.renderEnrolStart(c, id, reassign, views.ErrorStatus(err), f)
 		return
@@ -193,7 +194,7 @@ func (h *Handler) tokenFailed(c *gin.Context, id string, err error, page func(vi
 		h.fail(c, err)
 		return
 	}
-	f := views.FailedForm(err, nil)
+	f := views.FailedForm(c.Request.Context(), err, nil)
 	f.Values = formValues(c, fields...)
 	h.tokenPage(c, id, views.ErrorStatus(err), f, "", page)
 }

@@ -1,18 +1,21 @@
 package views
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
 
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
 // The one way errors are answered, for the portals, the console and the
 // JSON API alike: the code of the app error gives the status, the route
-// gives the format, and only the error's message (workflow.SafeText) is
-// shown; the cause of a fault is logged.
+// gives the format, and only the error's message (a workflow.Msg) is
+// shown, in the request's language on a page and in English in the API; the
+// cause of a fault is logged.
 
 // errorStatus is the HTTP status of each code; anything else is 500.
 var errorStatus = map[workflow.Code]int{
@@ -50,30 +53,44 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		writeAPIError(w, status, err)
 		return
 	}
-	_ = Render(w, r, status, ErrorPage(status, errorTitle(status), workflow.ErrorMessage(err)))
+	ctx := r.Context()
+	_ = Render(w, r, status, ErrorPage(status, ErrorTitle(ctx, status), i18n.ErrorMessage(ctx, err)))
 }
 
-// errorTitle is the heading of the error page: the status's name, but in
-// words for the two answers a person most likely caused.
-func errorTitle(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return "Bad request"
-	case http.StatusRequestEntityTooLarge:
-		return "Request too large"
+// errorTitles are the headings of the error pages; the others are named by
+// their status.
+var errorTitles = map[int]string{
+	http.StatusBadRequest:            "error.title.bad_request",
+	http.StatusUnauthorized:          "error.title.unauthorized",
+	http.StatusForbidden:             "error.title.forbidden",
+	http.StatusNotFound:              "error.title.not_found",
+	http.StatusConflict:              "error.title.conflict",
+	http.StatusRequestEntityTooLarge: "error.title.too_large",
+	http.StatusUnprocessableEntity:   "error.title.unprocessable",
+	http.StatusTooManyRequests:       "error.title.too_many",
+	http.StatusInternalServerError:   "error.title.internal",
+	http.StatusServiceUnavailable:    "error.title.unavailable",
+}
+
+// ErrorTitle is the heading of the error page in the language of ctx: the
+// status's name, but in words for the two answers a person most likely
+// caused.
+func ErrorTitle(ctx context.Context, status int) string {
+	if id, ok := errorTitles[status]; ok {
+		return i18n.T(ctx, id)
 	}
-	return http.StatusText(status)
+	return i18n.T(ctx, "error.title.other", "Status", http.StatusText(status))
 }
 
-// FailedForm is a form shown again after err: its field errors and message,
-// with the input kept in values.
-func FailedForm(err error, values map[string]string) Form {
-	return Form{Values: values, Errors: workflow.ErrorFields(err), Message: workflow.ErrorMessage(err)}
+// FailedForm is a form shown again after err: its field errors and message
+// in the language of ctx, with the input kept in values.
+func FailedForm(ctx context.Context, err error, values map[string]string) Form {
+	return Form{Values: values, Errors: i18n.ErrorFields(ctx, err), Message: i18n.ErrorMessage(ctx, err)}
 }
 
-// apiError is the error body of the JSON API (SPEC §7). The fields are in
-// the order encoding/json gives a map's keys, so the bytes are those clients
-// have always seen.
+// apiError is the error body of the JSON API (SPEC §7), in English. The
+// fields are in the order encoding/json gives a map's keys, so the bytes are
+// those clients have always seen.
 type apiError struct {
 	Error struct {
 		Code    workflow.Code     `json:"code"`
@@ -87,8 +104,8 @@ type apiError struct {
 func writeAPIError(w http.ResponseWriter, status int, err error) {
 	var body apiError
 	body.Error.Code = workflow.ErrorCode(err)
-	body.Error.Message = workflow.ErrorMessage(err)
-	body.Error.Fields = workflow.ErrorFields(err)
+	body.Error.Message = i18n.English(workflow.ErrorMsg(err))
+	body.Error.Fields = i18n.Fields(i18n.Source, workflow.ErrorFieldMsgs(err))
 	if body.Error.Fields == nil {
 		body.Error.Fields = map[string]string{}
 	}

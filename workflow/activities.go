@@ -129,7 +129,7 @@ func (s *Service) ActivityRetention(ctx context.Context) (int, error) {
 // rule); days must be within MinRetentionDays and MaxRetentionDays.
 func (s *Service) SetActivityRetention(ctx context.Context, days int, by Actor, m Meta) error {
 	if days < MinRetentionDays || days > MaxRetentionDays {
-		return Invalid(map[string]string{"retention_days": fmt.Sprintf("Enter a number of days from %d to %d.", MinRetentionDays, MaxRetentionDays)})
+		return FieldsInvalid(map[string]Msg{"retention_days": M("activity.retention_days", "Min", MinRetentionDays, "Max", MaxRetentionDays)})
 	}
 	before, err := s.ActivityRetention(ctx)
 	if err != nil {

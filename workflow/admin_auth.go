@@ -11,11 +11,11 @@ import (
 )
 
 // ErrLoginFailed is the one answer to every failed sign-in, whatever failed.
-var ErrLoginFailed = &Error{Code: CodeUnauthenticated, Message: "Login failed."}
+var ErrLoginFailed = Fail(CodeUnauthenticated, M("login.failed"))
 
 // ErrLoginNotRecorded refuses a sign-in whose activity could not be written
 // (SPEC §8: sign-ins are fail-closed).
-var ErrLoginNotRecorded = &Error{Code: CodeUnavailable, Message: "Login failed: could not record the login. Please try again in a moment."}
+var ErrLoginNotRecorded = Fail(CodeUnavailable, M("login.not_recorded"))
 
 // AdminIssuer is the issuer shown in authenticator apps for admin accounts.
 const AdminIssuer = "tokenportal admin"
@@ -157,16 +157,16 @@ func (s *Service) EnrolAdminTOTP(ctx context.Context, adminID int64, secret []by
 		return Admin{}, ErrLoginFailed
 	}
 	if a.HasTOTP() {
-		return Admin{}, Errorf(CodeConflict, "An authenticator is already enrolled for this account. Please sign in again.")
+		return Admin{}, Fail(CodeConflict, M("login.totp_enrolled_already"))
 	}
 	code = strings.TrimSpace(code)
 	if !otp.WellFormed(code, otp.Default) {
-		return Admin{}, Invalid(map[string]string{"code": "Enter the 6-digit code your authenticator app shows."})
+		return Admin{}, FieldsInvalid(map[string]Msg{"code": M("login.totp_enter_code")})
 	}
 	step, ok := otp.VerifyTOTP(secret, code, s.Now(), otp.Default, 0, 1, -1)
 	if !ok {
 		_ = s.adminFailed(ctx, a.Login, &a, "totp-enrol", m)
-		return Admin{}, Invalid(map[string]string{"code": "That code is not right. Check that your phone's clock is correct and enter the current code."})
+		return Admin{}, FieldsInvalid(map[string]Msg{"code": M("login.totp_wrong_code")})
 	}
 	sealed, keyID, err := s.Sealer.Seal(secret, adminTOTPContext(a.ID))
 	if err != nil {
@@ -178,7 +178,7 @@ func (s *Service) EnrolAdminTOTP(ctx context.Context, adminID int64, secret []by
 			return Internal(err)
 		}
 		if !ok {
-			return Errorf(CodeConflict, "An authenticator is already enrolled for this account. Please sign in again.")
+			return Fail(CodeConflict, M("login.totp_enrolled_already"))
 		}
 		if err := st.AddActivity(ctx, Activity{At: s.Now(), Actor: a.Actor(),
 			Event: EventAdminTOTPEnrol, IP: m.IP, UserAgent: m.UserAgent}); err != nil {

@@ -43,16 +43,15 @@ type AdminAccount struct {
 
 // errLastSuperadmin refuses to leave the console without a superadmin.
 func errLastSuperadmin(login string) error {
-	return Errorf(CodeConflict, "%s is the last enabled superadmin. Make another admin a superadmin first, "+
-		"or nobody could manage admin accounts, API keys and settings any more.", login)
+	return Fail(CodeConflict, M("admin.last_superadmin", "Login", login))
 }
 
 // ownedResources checks the resources ticked for an admin of role: an
 // owner must own at least one, and each must exist. It returns them without
 // repeats (nil for the other roles) or the message for the field.
-func (s *Service) ownedResources(ctx context.Context, role Role, ids []int64) ([]int64, string, error) {
+func (s *Service) ownedResources(ctx context.Context, role Role, ids []int64) ([]int64, *Msg, error) {
 	if role != RoleOwner {
-		return nil, "", nil
+		return nil, nil, nil
 	}
 	var out []int64
 	for _, id := range ids {
@@ -61,19 +60,21 @@ func (s *Service) ownedResources(ctx context.Context, role Role, ids []int64) ([
 		}
 	}
 	if len(out) == 0 {
-		return nil, "An owner must own at least one resource: tick the resources this admin manages.", nil
+		m := M("admin.owner_needs_resource")
+		return nil, &m, nil
 	}
 	all, err := s.Store.ListResources(ctx)
 	if err != nil {
-		return nil, "", Internal(err)
+		return nil, nil, Internal(err)
 	}
 	for _, id := range out {
 		if !slices.ContainsFunc(all, func(r ResourceRow) bool { return r.ID == id }) {
-			return nil, "Tick only resources from the list; one of them no longer exists.", nil
+			m := M("admin.resource_gone")
+			return nil, &m, nil
 		}
 	}
 	slices.Sort(out)
-	return out, "", nil
+	return out, nil, nil
 }
 
 // CreateAdminAccount adds an admin account from the console. An empty
@@ -89,11 +90,11 @@ func (s *Service) CreateAdminAccount(ctx context.Context, login, password string
 	if err != nil {
 		return Admin{}, "", err
 	}
-	if msg != "" {
-		f["resource_id"] = msg
+	if msg != nil {
+		f["resource_id"] = *msg
 	}
 	if len(f) > 0 {
-		return Admin{}, "", Invalid(f)
+		return Admin{}, "", FieldsInvalid(f)
 	}
 	n.Resources = owned
 	a, err := s.CreateAdmin(ctx, n, by, m)
@@ -111,22 +112,22 @@ func (s *Service) UpdateAdminAccount(ctx context.Context, id int64, acct AdminAc
 		return Admin{}, err
 	}
 	acct.Email = strings.TrimSpace(acct.Email)
-	f := map[string]string{}
+	f := map[string]Msg{}
 	if acct.Email != "" && !validEmail(acct.Email) {
-		f["email"] = "Enter a valid email address, like name@example.com."
+		f["email"] = M("email.invalid")
 	}
 	if !slices.Contains(AdminRoles, acct.Role) {
-		f["role"] = "Choose superadmin, helpdesk or owner."
+		f["role"] = M("admin.role")
 	}
 	owned, msg, err := s.ownedResources(ctx, acct.Role, acct.Resources)
 	if err != nil {
 		return Admin{}, err
 	}
-	if msg != "" {
-		f["resource_id"] = msg
+	if msg != nil {
+		f["resource_id"] = *msg
 	}
 	if len(f) > 0 {
-		return Admin{}, Invalid(f)
+		return Admin{}, FieldsInvalid(f)
 	}
 
 	var changed []string
@@ -280,7 +281,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id int64, by Actor, m Meta) 
 			return err
 		}
 		if !revoked {
-			return Errorf(CodeConflict, "The API key %s was revoked already.", k.Name)
+			return Fail(CodeConflict, M("apikey.revoked_already", "Name", k.Name))
 		}
 		return st.AddActivity(ctx, s.stamp(Activity{Actor: by, ResourceID: k.ResourceID, Event: EventAPIKeyRevoked,
 			IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"name": k.Name, "role": string(k.Role), "prefix": k.Prefix}}))
@@ -333,19 +334,19 @@ type NewAdmin struct {
 }
 
 // Validate checks the fields of a new admin account.
-func (n NewAdmin) Validate() map[string]string {
-	f := map[string]string{}
+func (n NewAdmin) Validate() map[string]Msg {
+	f := map[string]Msg{}
 	if !loginPattern.MatchString(n.Login) {
-		f["login"] = "Use 1 to 64 letters, digits and . _ @ + - (starting with a letter or digit)."
+		f["login"] = M("admin.login")
 	}
 	if n.Email != "" && !validEmail(n.Email) {
-		f["email"] = "Enter a valid email address, like name@example.com."
+		f["email"] = M("email.invalid")
 	}
 	if !slices.Contains(AdminRoles, n.Role) {
-		f["role"] = "Choose superadmin, helpdesk or owner."
+		f["role"] = M("admin.role")
 	}
 	if p := CheckPassword(n.Password, n.Login, "", n.Email); !p.OK() {
-		f["password"] = strings.TrimSpace(p.Message + " " + strings.Join(p.Hints, " "))
+		f["password"] = policyMessage(p)
 	}
 	return f
 }
@@ -355,7 +356,7 @@ func (s *Service) CreateAdmin(ctx context.Context, n NewAdmin, by Actor, m Meta)
 	n.Login = strings.TrimSpace(n.Login)
 	n.Email = strings.TrimSpace(n.Email)
 	if f := n.Validate(); len(f) > 0 {
-		return Admin{}, Invalid(f)
+		return Admin{}, FieldsInvalid(f)
 	}
 	hash, err := s.Hasher.Hash(n.Password)
 	if err != nil {

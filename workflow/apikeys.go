@@ -31,18 +31,18 @@ type NewAPIKey struct {
 // so this is the one time anybody sees it.
 func (s *Service) CreateAPIKey(ctx context.Context, n NewAPIKey, by Actor, m Meta) (string, APIKey, error) {
 	n.Name = strings.TrimSpace(n.Name)
-	f := map[string]string{}
+	f := map[string]Msg{}
 	if n.Name == "" || len(n.Name) > 100 {
-		f["name"] = "Give the key a name of 1 to 100 characters, so you know later what uses it."
+		f["name"] = M("apikey.name")
 	}
 	if !slices.Contains(APIKeyRoles, n.Role) {
-		f["role"] = "Choose superadmin, helpdesk, owner or validate."
+		f["role"] = M("apikey.role")
 	}
 	if n.Role == RoleOwner && n.ResourceID == nil {
-		f["resource"] = "An owner key must be bound to the resource it may manage."
+		f["resource"] = M("apikey.owner_resource")
 	}
 	if len(f) > 0 {
-		return "", APIKey{}, Invalid(f)
+		return "", APIKey{}, FieldsInvalid(f)
 	}
 	prefix := RandomString(apiKeyPrefixLen, apiKeyAlphabet)
 	secret := RandomString(apiKeySecretLen, apiKeyAlphabet)
@@ -68,9 +68,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, n NewAPIKey, by Actor, m Met
 // AuthenticateAPIKey finds the live key behind an Authorization: Bearer value.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, error) {
 	if key == "" {
-		return APIKey{}, Errorf(CodeUnauthenticated, "An API key is required: send it as 'Authorization: Bearer <key>'.")
+		return APIKey{}, Fail(CodeUnauthenticated, M("apikey.required"))
 	}
-	bad := Errorf(CodeUnauthenticated, "The API key is not valid.")
+	bad := Fail(CodeUnauthenticated, M("apikey.invalid"))
 	rest, ok := strings.CutPrefix(key, apiKeyScheme)
 	prefix, secret, ok2 := strings.Cut(rest, "_")
 	if !ok || !ok2 || len(prefix) != apiKeyPrefixLen || len(secret) != apiKeySecretLen {

@@ -25,8 +25,8 @@ const (
 // Answers when the code limiter holds a new code back; the code sent
 // earlier still works.
 var (
-	ErrCodeTooSoon  = &Error{Code: CodeTooMany, Message: "A code was sent less than 30 seconds ago. Please use that code, or wait a moment and ask again."}
-	ErrCodeTooOften = &Error{Code: CodeTooMany, Message: "Ten codes were sent in the last hour. Please use the last code you received, or try again later."}
+	ErrCodeTooSoon  = Fail(CodeTooMany, M("code.too_soon"))
+	ErrCodeTooOften = Fail(CodeTooMany, M("code.too_often"))
 )
 
 // codeHeldBack reports whether err is the code limiter holding a code back.
@@ -142,7 +142,10 @@ func (s *Service) sendTokenCode(ctx context.Context, st Store, t Token, u User) 
 		channel, target = ChannelSMS, u.Phone
 	}
 	if target == "" {
-		return Errorf(CodeInvalid, "There is no %s on record to send the code to.", map[string]string{ChannelEmail: "email address", ChannelSMS: "phone number"}[channel])
+		if channel == ChannelSMS {
+			return Fail(CodeInvalid, M("code.no_phone"))
+		}
+		return Fail(CodeInvalid, M("code.no_email"))
 	}
 	return s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeToken, UserID: u.ID, ResourceID: t.ResourceID, TokenID: &t.ID, Target: target}, channel, u.Language)
 }

@@ -71,19 +71,19 @@ func (d Directory) Encrypted() bool {
 
 // directory builds the Directory the input describes, with field errors;
 // a Directory's own fields (ID, sealed password) are kept from was.
-func (s *Service) directory(ctx context.Context, in DirectoryInput, was Directory) (Directory, map[string]string) {
-	f := map[string]string{}
+func (s *Service) directory(ctx context.Context, in DirectoryInput, was Directory) (Directory, map[string]Msg) {
+	f := map[string]Msg{}
 	d := was
 	trim := strings.TrimSpace
 	d.Name, d.URL, d.BindDN, d.BaseDN = trim(in.Name), trim(in.URL), trim(in.BindDN), trim(in.BaseDN)
 	d.CAPEM, d.UserFilter, d.DisabledFilter = trim(in.CAPEM), trim(in.UserFilter), trim(in.DisabledFilter)
 	d.StartTLS, d.NestedGroups = in.StartTLS, in.NestedGroups
 	if n := utf8.RuneCountInString(d.Name); n == 0 || n > 100 || strings.ContainsAny(d.Name, "\r\n\t") {
-		f["name"] = "Enter a name of 1 to 100 characters, on one line."
+		f["name"] = M("directory.name")
 	}
 	ad := strings.EqualFold(trim(in.Kind), "ad")
 	if k := trim(in.Kind); k != "" && !ad && !strings.EqualFold(k, "ldap") {
-		f["kind"] = `Choose "ldap" (OpenLDAP and others) or "ad" (Active Directory).`
+		f["kind"] = M("directory.kind")
 	}
 	defaults, filter := DefaultAttributes, DefaultUserFilter
 	if ad {
@@ -112,10 +112,10 @@ func (s *Service) directory(ctx context.Context, in DirectoryInput, was Director
 		d.BindPassword = in.BindPassword
 	}
 	if d.BindPassword == "" && was.ID == 0 {
-		f["bind_password"] = "Enter the password of the bind DN."
+		f["bind_password"] = M("directory.bind_password")
 	}
 	if len(in.BindPassword) > MaxSecretLength {
-		f["bind_password"] = "Use at most 1024 bytes."
+		f["bind_password"] = M("directory.bind_password_long")
 	}
 	d.SyncInterval = DefaultSyncInterval
 	if v := trim(in.SyncInterval); v != "" {
@@ -125,15 +125,15 @@ func (s *Service) directory(ctx context.Context, in DirectoryInput, was Director
 		}
 		switch {
 		case err != nil:
-			f["sync_interval"] = `Enter a duration like "15m" or "1h", or "0" to sync only by hand.`
+			f["sync_interval"] = M("directory.sync_interval")
 		case iv != 0 && (iv < MinSyncInterval || iv > MaxSyncInterval):
-			f["sync_interval"] = "Use between 1m and 168h, or 0 to sync only by hand."
+			f["sync_interval"] = M("directory.sync_interval_range")
 		default:
 			d.SyncInterval = iv.Truncate(time.Second)
 		}
 	}
 	if len(in.Groups) > MaxDirectoryGroups {
-		f["groups"] = "Use at most " + strconv.Itoa(MaxDirectoryGroups) + " groups."
+		f["groups"] = M("directory.groups_max", "Count", MaxDirectoryGroups)
 	}
 	d.Groups = nil
 	for i, g := range in.Groups {
@@ -147,23 +147,23 @@ func (s *Service) directory(ctx context.Context, in DirectoryInput, was Director
 		}
 		if _, err := s.Store.ResourceByID(ctx, g.ResourceID); err != nil {
 			if IsFault(err) {
-				f[key+".resource_id"] = "The resource could not be checked; try again."
+				f[key+".resource_id"] = M("directory.resource_unchecked")
 			} else {
-				f[key+".resource_id"] = "Choose an existing resource."
+				f[key+".resource_id"] = M("directory.resource")
 			}
 		}
 		d.Groups = append(d.Groups, g)
 	}
 	for _, long := range []struct{ key, v string }{{"url", d.URL}, {"bind_dn", d.BindDN}, {"base_dn", d.BaseDN}} {
 		if len(long.v) > 1000 {
-			f[long.key] = "Use at most 1000 characters."
+			f[long.key] = M("error.max_chars", "Count", 1000)
 		}
 	}
 	if len(d.UserFilter) > 4000 || len(d.DisabledFilter) > 4000 {
-		f["user_filter"] = "Use at most 4000 characters."
+		f["user_filter"] = M("error.max_chars", "Count", 4000)
 	}
 	if len(d.CAPEM) > 65536 {
-		f["ca_pem"] = "Use at most 64 KiB."
+		f["ca_pem"] = M("directory.ca_pem_long")
 	}
 	if s.Directories != nil {
 		for k, v := range s.Directories.Check(d) {
@@ -197,7 +197,7 @@ func (s *Service) sealDirectory(d *Directory) error {
 func (s *Service) CreateDirectory(ctx context.Context, in DirectoryInput, by Actor, m Meta) (Directory, error) {
 	d, f := s.directory(ctx, in, Directory{})
 	if len(f) > 0 {
-		return Directory{}, Invalid(f)
+		return Directory{}, FieldsInvalid(f)
 	}
 	if err := s.sealDirectory(&d); err != nil {
 		return Directory{}, err
@@ -228,12 +228,11 @@ func (s *Service) UpdateDirectory(ctx context.Context, id int64, in DirectoryInp
 			return Directory{}, Internal(err)
 		}
 		if n := users[id]; n > 0 {
-			f["attributes.id"] = "The directory's " + strconv.Itoa(n) + " users are linked by " + was.Attributes.ID +
-				"; it cannot change while they are. Connect the directory anew instead."
+			f["attributes.id"] = M("directory.id_attribute_linked", "Count", n, "Attribute", was.Attributes.ID)
 		}
 	}
 	if len(f) > 0 {
-		return Directory{}, Invalid(f)
+		return Directory{}, FieldsInvalid(f)
 	}
 	if err := s.sealDirectory(&d); err != nil {
 		return Directory{}, err
@@ -294,7 +293,9 @@ func (s *Service) openDirectory(ctx context.Context, id int64) (Directory, error
 type DirectoryTest struct {
 	OK         bool   `json:"ok"`
 	UsersFound int    `json:"users_found"`
-	Message    string `json:"message"`
+	Message    string `json:"message"` // in English, for the API
+	// Msg is Message for pages.
+	Msg Msg `json:"-"`
 }
 
 // TestDirectory connects, binds and counts the users the filter finds.
@@ -304,12 +305,13 @@ func (s *Service) TestDirectory(ctx context.Context, id int64) (DirectoryTest, e
 		return DirectoryTest{}, err
 	}
 	if s.Directories == nil {
-		return DirectoryTest{}, Errorf(CodeUnavailable, "No directory client is configured.")
+		return DirectoryTest{}, Fail(CodeUnavailable, M("directory.no_client"))
 	}
 	n, err := s.Directories.Test(ctx, d)
 	if err != nil {
-		return DirectoryTest{Message: err.Error()}, nil
+		return DirectoryTest{Message: err.Error(), Msg: M("directory.test_failed", "Reason", err.Error())}, nil
 	}
 	return DirectoryTest{OK: true, UsersFound: n,
-		Message: "Connected and bound as " + d.BindDN + "; " + strconv.Itoa(n) + " users found."}, nil
+		Message: "Connected and bound as " + d.BindDN + "; " + strconv.Itoa(n) + " users found.",
+		Msg:     M("directory.test_ok", "BindDN", d.BindDN, "Count", n)}, nil
 }

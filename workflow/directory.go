@@ -131,5 +131,5 @@ type DirectorySyncRun struct {
 // answers field errors keyed by the API's field names ("url", "base_dn",
 // "groups[0].group_dn", …).
 type DirectoryChecker interface {
-	Check(d Directory) map[string]string
+	Check(d Directory) map[string]Msg
 }

@@ -22,7 +22,7 @@ const (
 )
 
 // ErrSyncRunning answers a sync asked for while one runs.
-var ErrSyncRunning = Errorf(CodeConflict, "A sync of this directory is running; try again when it has finished.")
+var ErrSyncRunning = Fail(CodeConflict, M("directory.sync_running"))
 
 // SyncDirectory reads the directory and makes its users and their
 // assignments what it says. One sync of a directory runs at a time, on any
@@ -35,7 +35,7 @@ func (s *Service) SyncDirectory(ctx context.Context, id int64, by Actor, m Meta)
 		return DirectorySyncRun{}, err
 	}
 	if s.Directories == nil {
-		return DirectorySyncRun{}, Errorf(CodeUnavailable, "No directory client is configured.")
+		return DirectorySyncRun{}, Fail(CodeUnavailable, M("directory.no_client"))
 	}
 	now := s.Now()
 	ok, err := s.Store.ClaimDirectorySync(ctx, id, now, now.Add(DirectorySyncTimeout))
@@ -66,7 +66,7 @@ func (s *Service) SyncDirectory(ctx context.Context, id int64, by Actor, m Meta)
 		s.Log.ErrorContext(ctx, "directory sync outcome not recorded", "directory", d.Name, "err", ferr)
 	}
 	if err != nil {
-		return run, &Error{Code: CodeUnavailable, Message: SafeText("The sync failed; nothing was changed: " + run.Error), Err: err}
+		return run, &Error{Code: CodeUnavailable, Msg: M("directory.sync_failed", "Reason", run.Error), Err: err}
 	}
 	return run, nil
 }
@@ -74,22 +74,32 @@ func (s *Service) SyncDirectory(ctx context.Context, id int64, by Actor, m Meta)
 // syncFailure words why a sync failed, for the directory page.
 func syncFailure(err error) string {
 	var e *Error
+	var rf readFailure
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "the sync took longer than " + DirectorySyncTimeout.String()
+	case errors.As(err, &rf):
+		return rf.Error()
 	case errors.As(err, &e) && e.Code != CodeInternal:
-		return string(e.Message)
+		return e.Msg.String()
 	}
 	return "the database failed (see the log)"
 
 }
+
+// readFailure is the directory client's failure to read: its words say
+// what went wrong with the directory, never a secret.
+type readFailure struct{ err error }
+
+func (r readFailure) Error() string { return r.err.Error() }
+func (r readFailure) Unwrap() error { return r.err }
 
 func (s *Service) syncDirectory(ctx context.Context, d Directory, by Actor, m Meta, run *DirectorySyncRun) error {
 	snap, err := s.Directories.Read(ctx, d)
 	if err != nil {
 		// The client's words, for the superadmin's page: it says what
 		// went wrong with the directory, never a secret.
-		return &Error{Code: CodeUnavailable, Message: SafeText(err.Error()), Err: err}
+		return &Error{Code: CodeUnavailable, Msg: M("directory.sync_failed", "Reason", err.Error()), Err: readFailure{err}}
 	}
 	entries, problems := syncEntries(d, snap)
 	author := Actor{Type: ActorSystem, Name: truncate("directory "+d.Name, 100)}
@@ -149,7 +159,7 @@ func syncEntries(d Directory, snap DirectorySnapshot) ([]DirectorySyncEntry, []s
 		x := DirectorySyncEntry{ExternalID: id, Login: strings.TrimSpace(e.Login), Disabled: e.Disabled}
 		switch key := strings.ToLower(x.Login); {
 		case !userLoginPattern.MatchString(x.Login):
-			report(e, "the login %q cannot be used (%s); not updated", truncate(x.Login, 130), loginRule)
+			report(e, "the login %q cannot be used (Use 1 to %d letters, digits and . _ @ + - (starting with a letter or digit).); not updated", truncate(x.Login, 130), MaxLoginLength)
 			x.Skip = true
 		case logins[key]:
 			report(e, "the login appears twice in the directory; not updated")

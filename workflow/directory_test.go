@@ -9,6 +9,7 @@ import (
 
 	goldap "github.com/go-ldap/ldap/v3"
 
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 	"tokenportal/workflow/ldap"
 	"tokenportal/workflow/ldap/slapdtest"
@@ -303,7 +304,7 @@ func TestDirectorySync(t *testing.T) {
 	// they would all look missing.
 	bad := d.Input()
 	bad.Attributes.ID = "uid"
-	if _, err := w.svc.UpdateDirectory(bg, w.dir.ID, bad, workflow.SystemActor, workflow.Meta{}); workflow.ErrorFields(err)["attributes.id"] == "" {
+	if _, err := w.svc.UpdateDirectory(bg, w.dir.ID, bad, workflow.SystemActor, workflow.Meta{}); workflow.ErrorFieldMsgs(err)["attributes.id"].ID != "directory.id_attribute_linked" {
 		t.Fatalf("changing the id attribute of a directory with users: %v", err)
 	}
 
@@ -441,7 +442,7 @@ func testDirectorySignIn(t *testing.T, w *directoryWorld) {
 	if is.NewPasswordHash != "" || is.UserDirectory != w.dir.Name {
 		t.Fatalf("issue of a directory user: new password %q, directory %q", is.NewPasswordHash, is.UserDirectory)
 	}
-	if effects := strings.Join(workflow.PlanIssue(is, nil).Describe(is), " "); !strings.Contains(effects, "reset it in the directory") {
+	if effects := english(workflow.PlanIssue(is, nil).Describe(is)); !strings.Contains(effects, "reset it in the directory") {
 		t.Fatalf("the confirmation does not say where the password is reset: %s", effects)
 	}
 
@@ -487,4 +488,13 @@ func activityDetails(t *testing.T, event, name string) map[string]any {
 		t.Fatalf("no %s of %s: %v", event, name, err)
 	}
 	return details
+}
+
+// english is messages in English, one after the other.
+func english(ms []workflow.Msg) string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, i18n.English(m))
+	}
+	return strings.Join(out, " ")
 }

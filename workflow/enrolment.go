@@ -3,7 +3,6 @@ package workflow
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,29 +82,29 @@ func (s *Service) StartReassign(ctx context.Context, p Portal, u User, serial, t
 }
 
 func (s *Service) startEnrolment(ctx context.Context, p Portal, u User, typ string, replace *string) (Enrolment, error) {
-	f := map[string]string{}
+	f := map[string]Msg{}
 	typ = strings.TrimSpace(typ)
 	tt := TokenType(typ)
 	switch {
 	case !slices.Contains(p.TokenTypes, typ):
-		f["type"] = "Choose one of the token types offered."
+		f["type"] = M("token.type")
 	case tt == TokenEmail && u.Email == "":
-		f["type"] = "There is no email address on record to send codes to. Add one first, or choose another type."
+		f["type"] = M("token.type_no_email")
 	case tt == TokenSMS && u.Phone == "":
-		f["type"] = "There is no phone number on record to send codes to. Add one first, or choose another type."
+		f["type"] = M("token.type_no_phone")
 	}
 	e := Enrolment{Type: tt, Started: s.Now()}
 	if replace != nil {
 		old, err := s.actionToken(ctx, p, u, "reassign-token", *replace)
 		if ErrorCode(err) == CodeInvalid {
-			f["serial"] = "Choose the token to replace."
+			f["serial"] = M("token.choose_replace")
 		} else if err != nil {
 			return e, err
 		}
 		e.Replace = old.Serial
 	}
 	if len(f) > 0 {
-		return e, Invalid(f)
+		return e, FieldsInvalid(f)
 	}
 	if e.Software() {
 		e.Secret = otp.NewSecret(otp.SHA1)
@@ -155,7 +154,7 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 	t := Token{Serial: newSerial(e.Type), Type: e.Type, Enabled: true, UserID: &u.ID, ResourceID: &p.ResourceID}
 	if e.Software() {
 		if !otp.WellFormed(code, otp.Default) {
-			return Registered{}, Invalid(map[string]string{"otp": fmt.Sprintf("Enter the %d-digit code your app or token shows.", otp.Default.Digits)})
+			return Registered{}, FieldsInvalid(map[string]Msg{"otp": M("token.enter_app_code", "Digits", otp.Default.Digits)})
 		}
 		ok := false
 		if e.Type == TokenTOTP {
@@ -166,20 +165,20 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 			t.LastStep, t.Counter = int64(c), int64(c)+1
 		}
 		if !ok {
-			return Registered{}, Invalid(map[string]string{"otp": "That code is not right. Check that the device's clock is correct and enter the code it shows now."})
+			return Registered{}, FieldsInvalid(map[string]Msg{"otp": M("token.wrong_app_code")})
 		}
 	} else {
 		if code == "" {
-			return Registered{}, Invalid(map[string]string{"otp": "Enter the code we sent you."})
+			return Registered{}, FieldsInvalid(map[string]Msg{"otp": M("code.enter_sent")})
 		}
 		r, err := s.checkCode(ctx, u.ID, PurposeEnrol, nil, code)
 		switch {
 		case err != nil:
 			return Registered{}, err
 		case !r.Live:
-			return Registered{}, Invalid(map[string]string{"otp": "This code has expired or was tried too often. Send a new code."})
+			return Registered{}, FieldsInvalid(map[string]Msg{"otp": M("code.expired")})
 		case !r.Matched:
-			return Registered{}, Invalid(map[string]string{"otp": "That code is not right."})
+			return Registered{}, FieldsInvalid(map[string]Msg{"otp": M("code.wrong")})
 		}
 	}
 	var reg Registered

@@ -92,6 +92,20 @@ func BrowserLabel(ua string) string {
 	return b
 }
 
+// BrowserLabelMsg is BrowserLabel as a message, for pages in any language.
+func BrowserLabelMsg(ua string) Msg {
+	b, os := ParseUserAgent(ua)
+	switch {
+	case b == "" && os == "":
+		return M("environment.unknown_browser")
+	case b == "":
+		return M("environment.unknown_browser_on_os", "OS", os)
+	case os == "":
+		return M("environment.browser", "Browser", b)
+	}
+	return M("environment.browser_on_os", "Browser", b, "OS", os)
+}
+
 // environmentOf is the environment of a sign-in: the address's network
 // (/24 for IPv4, /48 for IPv6) and the browser family. ok is false without
 // a usable address.
@@ -172,7 +186,7 @@ func (s *Service) RevokeDevices(ctx context.Context, p Portal, u User, deviceID 
 		return 0, err
 	}
 	if n == 0 && deviceID != 0 {
-		return 0, Errorf(CodeNotFound, "This device is not remembered (any more).")
+		return 0, Fail(CodeNotFound, M("environment.device_not_remembered"))
 	}
 	return n, nil
 }

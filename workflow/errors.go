@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
+	"slices"
 	"strings"
 )
 
@@ -29,16 +31,12 @@ const (
 	CodeTooLarge   Code = "too_large"
 )
 
-// SafeText is text meant for people: what a page or an API answer may show
-// to whoever made the request. Only values of this type are shown; the text
-// of a foreign error (err.Error()) is logged, never shown, so turning one
-// into SafeText is a decision in plain sight, not a habit.
-type SafeText string
-
 // Msg is text for people as an id in the catalogs (views/i18n) and the
 // values of its placeholders, as key/value pairs: M("issue.handled",
 // "Status", s). The core says what happened; the views say it in the
-// reader's language.
+// reader's language. Only messages are shown to people; the text of a
+// foreign error (err.Error()) is logged, never shown. A value that is
+// itself a Msg is translated too.
 type Msg struct {
 	ID   string
 	Args []any
@@ -47,9 +45,14 @@ type Msg struct {
 // M builds a Msg.
 func M(id string, args ...any) Msg { return Msg{ID: id, Args: args} }
 
-// rawMsg carries text written before the catalogs; to be gone when every
-// message has an id.
-func rawMsg(s string) Msg { return Msg{Args: []any{s}} }
+// String is the id and arguments of m, for logs (the English text is the
+// views' to render).
+func (m Msg) String() string {
+	if len(m.Args) == 0 {
+		return m.ID
+	}
+	return fmt.Sprintf("%s%v", m.ID, m.Args)
+}
 
 // Fail builds an Error with a message from the catalogs.
 func Fail(code Code, m Msg) *Error { return &Error{Code: code, Msg: m} }
@@ -61,69 +64,81 @@ func FieldsInvalid(f map[string]Msg) *Error {
 
 // ErrorMsg is the message of err for the person who made the request;
 // foreign errors get the generic message so internals never reach a page.
-func ErrorMsg(err error) Msg {
-	e := appError(err)
-	if e.Msg.ID != "" {
-		return e.Msg
-	}
-	return rawMsg(string(e.Message))
-}
+func ErrorMsg(err error) Msg { return appError(err).Msg }
 
 // ErrorFieldMsgs are the field errors of err, if any.
-func ErrorFieldMsgs(err error) map[string]Msg {
-	e := appError(err)
-	if len(e.FieldMsgs) > 0 || len(e.Fields) == 0 {
-		return e.FieldMsgs
-	}
-	f := make(map[string]Msg, len(e.Fields))
-	for k, v := range e.Fields {
-		f[k] = rawMsg(v)
-	}
-	return f
-}
+func ErrorFieldMsgs(err error) map[string]Msg { return appError(err).FieldMsgs }
 
-// Error is the one application error type. Message is shown to the person
-// who made the request; Err (the cause) is only ever logged.
+// Error is the one application error type. Msg is shown to the person who
+// made the request; Err (the cause) is only ever logged.
 type Error struct {
 	Code Code
 	Msg  Msg
 	// FieldMsgs maps form or JSON field names to what is wrong with them.
 	FieldMsgs map[string]Msg
 	Err       error
-	// Message and Fields are the text of errors from before the catalogs.
-	Message SafeText
-	Fields  map[string]string
 }
 
 func (e *Error) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	s := fmt.Sprintf("%s: %s", e.Code, e.Msg)
+	if len(e.FieldMsgs) > 0 {
+		keys := slices.Sorted(maps.Keys(e.FieldMsgs))
+		for i, k := range keys {
+			keys[i] = fmt.Sprintf("%s: %s", k, e.FieldMsgs[k])
+		}
+		s += " (" + strings.Join(keys, "; ") + ")"
 	}
-	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	if e.Err != nil {
+		s += fmt.Sprintf(": %v", e.Err)
+	}
+	return s
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Errorf builds an Error with a formatted, user-safe message.
-func Errorf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: SafeText(fmt.Sprintf(format, args...))}
-}
-
 // Internal wraps an unexpected failure; the person sees a generic message.
 func Internal(err error) *Error {
-	return &Error{Code: CodeInternal, Message: "Something went wrong on our side. Please try again.", Err: err}
+	return &Error{Code: CodeInternal, Msg: M("error.internal"), Err: err}
 }
 
 // Unavailable wraps a failure to reach what the operation needs (the
 // database, mostly): nothing is wrong with the request, and the same request
 // a moment later may well succeed.
 func Unavailable(err error) *Error {
-	return &Error{Code: CodeUnavailable, Message: "The service is temporarily unavailable. Please try again in a moment.", Err: err}
+	return &Error{Code: CodeUnavailable, Msg: M("error.unavailable"), Err: err}
 }
 
-// Invalid reports input that failed validation, field by field.
-func Invalid(fields map[string]string) *Error {
-	return &Error{Code: CodeInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
+// subjects are the ids naming what is looked for (NotFound, the store's
+// answers).
+var subjects = map[string]string{
+	"A directory user":     "error.subject.directory_user",
+	"A group's resource":   "error.subject.group_resource",
+	"The API key":          "error.subject.apikey",
+	"The RADIUS client":    "error.subject.radius_client",
+	"The RADIUS state":     "error.subject.radius_state",
+	"The admin":            "error.subject.admin",
+	"The code":             "error.subject.code",
+	"The directory":        "error.subject.directory",
+	"The portal action":    "error.subject.portal_action",
+	"The portal":           "error.subject.portal",
+	"The request":          "error.subject.request",
+	"The resource":         "error.subject.resource",
+	"The token":            "error.subject.token",
+	"The user or resource": "error.subject.user_or_resource",
+	"The user":             "error.subject.user",
+}
+
+// Subject names what ("The user") in words; an unknown what (a bug) shows as it is.
+func Subject(what string) Msg {
+	if id, ok := subjects[what]; ok {
+		return M(id)
+	}
+	return M("error.subject.other", "What", what)
+}
+
+// NotFound answers that what ("The user") was not found.
+func NotFound(what string) *Error {
+	return Fail(CodeNotFound, M("error.not_found", "What", Subject(what)))
 }
 
 // ErrorCode returns the Code of err: CodeInternal for foreign errors, except
@@ -142,13 +157,6 @@ func IsFault(err error) bool {
 	code := ErrorCode(err)
 	return code == CodeInternal || code == CodeUnavailable
 }
-
-// ErrorMessage returns the user-safe message of err; foreign errors get the
-// generic message so internals never reach a page.
-func ErrorMessage(err error) string { return string(appError(err).Message) }
-
-// ErrorFields returns the field errors of err, if any.
-func ErrorFields(err error) map[string]string { return appError(err).Fields }
 
 // appError is err as the one app error type: its own *Error, unless that is
 // Internal and the cause says the database could not be reached.

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 	"tokenportal/workflow/store"
 )
@@ -49,7 +50,7 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 		{"login not recorded", workflow.ErrLoginNotRecorded, workflow.CodeUnavailable},
 		{"unique violation", workflow.Internal(&pgconn.PgError{Code: "23505"}), workflow.CodeInternal},
 		{"foreign error", errors.New("boom"), workflow.CodeInternal},
-		{"not found", workflow.Errorf(workflow.CodeNotFound, "The user was not found."), workflow.CodeNotFound},
+		{"not found", workflow.NotFound("The user"), workflow.CodeNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := workflow.ErrorCode(tc.err); got != tc.want {
@@ -62,8 +63,8 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 			if tc.want != workflow.CodeUnavailable {
 				return
 			}
-			if tc.err != workflow.ErrLoginNotRecorded && workflow.ErrorMessage(tc.err) != string(workflow.Unavailable(nil).Message) {
-				t.Fatalf("message %q", workflow.ErrorMessage(tc.err))
+			if tc.err != workflow.ErrLoginNotRecorded && i18n.English(workflow.ErrorMsg(tc.err)) != "The service is temporarily unavailable. Please try again in a moment." {
+				t.Fatalf("message %s", workflow.ErrorMsg(tc.err))
 			}
 		})
 	}

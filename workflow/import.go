@@ -22,14 +22,14 @@ func (s *Service) ImportTokens(ctx context.Context, data []byte, preSharedKey []
 	if err != nil {
 		var ie *tokenimport.Error
 		if errors.As(err, &ie) {
-			return ImportResult{}, &Error{Code: CodeInvalid, Message: SafeText("The file was not imported: " + ie.Error() + "."), // its text is written for people
-				Fields: map[string]string{"file": ie.Error()}, Err: err}
+			return ImportResult{}, &Error{Code: CodeInvalid, Msg: M("import.failed", "Reason", ie.Error()), // its text is written for people
+				FieldMsgs: map[string]Msg{"file": M("import.reason", "Reason", ie.Error())}, Err: err}
 		}
 		return ImportResult{}, Internal(err)
 	}
 	if resourceID != nil {
 		if _, err := s.Store.ResourceByID(ctx, *resourceID); err != nil {
-			return ImportResult{}, Invalid(map[string]string{"resource_id": "There is no such resource."})
+			return ImportResult{}, FieldsInvalid(map[string]Msg{"resource_id": M("resource.unknown")})
 		}
 	}
 	res := ImportResult{Serials: make([]string, 0, len(parsed))}
@@ -45,8 +45,8 @@ func (s *Service) ImportTokens(ctx context.Context, data []byte, preSharedKey []
 			}
 			if err := st.CreateToken(ctx, &t); err != nil {
 				if ErrorCode(err) == CodeConflict {
-					msg := "The file was not imported: a token with serial " + p.Serial + " exists already."
-					return &Error{Code: CodeConflict, Message: SafeText(msg), Fields: map[string]string{"file": msg}, Err: err}
+					msg := M("import.serial_exists", "Serial", p.Serial)
+					return &Error{Code: CodeConflict, Msg: msg, FieldMsgs: map[string]Msg{"file": msg}, Err: err}
 				}
 				return err
 			}

@@ -58,18 +58,23 @@ func OutcomeContacts(is Issue) (emails []string, phone string) {
 	return emails, is.UserPhone
 }
 
-// OutcomeContactsText says OutcomeContacts in words, for the helpdesk: "by
-// mail at a@example.com and by SMS to +31…"; "" when there are none.
-func OutcomeContactsText(is Issue) string {
+// OutcomeContactsMsg says OutcomeContacts in words, for the helpdesk: "by
+// mail at a@example.com and by SMS to +31…"; false when nobody is told.
+func OutcomeContactsMsg(is Issue) (Msg, bool) {
 	emails, phone := OutcomeContacts(is)
-	var to []string
-	for _, addr := range emails {
-		to = append(to, "by mail at "+addr)
+	switch {
+	case len(emails) == 0 && phone == "":
+		return Msg{}, false
+	case len(emails) == 0:
+		return M("issue.contacts.sms", "Phone", phone), true
+	case len(emails) == 1 && phone == "":
+		return M("issue.contacts.mail", "Email", emails[0]), true
+	case len(emails) == 1:
+		return M("issue.contacts.mail_sms", "Email", emails[0], "Phone", phone), true
+	case phone == "":
+		return M("issue.contacts.mail_mail", "Email", emails[0], "Email2", emails[1]), true
 	}
-	if phone != "" {
-		to = append(to, "by SMS to "+phone)
-	}
-	return strings.Join(to, " and ")
+	return M("issue.contacts.mail_mail_sms", "Email", emails[0], "Email2", emails[1], "Phone", phone), true
 }
 
 // tellIssueOutcome tells the person on record that the helpdesk verified

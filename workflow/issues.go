@@ -50,41 +50,50 @@ func (c IssueChanges) Items() []string {
 
 // Describe says exactly what verifying is will change and who is told, for
 // the confirmation page.
-func (c IssueChanges) Describe(is Issue) []string {
-	var e []string
+func (c IssueChanges) Describe(is Issue) []Msg {
+	var e []Msg
 	switch {
 	case c.LostToken && len(c.Tokens) == 0:
-		e = append(e, "The user has no enabled token on "+is.ResourceName+": no token changes.")
+		e = append(e, M("issue.effect.no_tokens", "Resource", is.ResourceName))
 	case c.LostToken:
-		e = append(e, "Disable the user's tokens on "+is.ResourceName+" ("+strings.Join(c.Tokens, ", ")+"); they stay assigned, so the user can sign in without a token and register a new one.")
+		e = append(e, M("issue.effect.disable_tokens", "Resource", is.ResourceName, "Tokens", strings.Join(c.Tokens, ", ")))
 	}
 	if c.Password {
-		e = append(e, "Replace the user's password with the one they chose in the request.")
+		e = append(e, M("issue.effect.password"))
 	}
 	if is.UserDirectory != "" && slices.Contains(is.Lost, LostPassword) {
-		e = append(e, "The password is managed by "+is.UserDirectory+": verifying changes no password; reset it in the directory.")
+		e = append(e, M("issue.effect.password_managed", "Directory", is.UserDirectory))
 	}
 	if is.UserDirectory != "" && slices.Contains(is.Lost, LostEmail) && c.NewEmail == "" {
-		e = append(e, "The email address is managed by "+is.UserDirectory+": change it in the directory.")
+		e = append(e, M("issue.effect.email_managed", "Directory", is.UserDirectory))
 	}
 	if c.NewEmail != "" {
-		from := is.UserEmail
-		if from == "" {
-			from = "(none)"
+		if is.UserEmail == "" {
+			e = append(e, M("issue.effect.email_from_none", "To", c.NewEmail))
+		} else {
+			e = append(e, M("issue.effect.email", "From", is.UserEmail, "To", c.NewEmail))
 		}
-		e = append(e, "Change the user's email address from "+from+" to "+c.NewEmail+".")
 	}
-	if to := OutcomeContactsText(is); to != "" {
-		e = append(e, "Tell the user that their request was approved, "+to+".")
+	if to, ok := OutcomeContactsMsg(is); ok {
+		e = append(e, M("issue.effect.tell", "Contacts", to))
 	} else {
-		e = append(e, "The user has no email address or phone number on record, so nobody is told.")
+		e = append(e, M("issue.effect.nobody"))
 	}
 	return e
 }
 
+// IssueStatusMsg is the status of a request in words.
+func IssueStatusMsg(status string) Msg {
+	switch status {
+	case IssueOpen, IssueVerified, IssueDeleted, IssueWithdrawn:
+		return M("issue.status." + status)
+	}
+	return M("issue.status.other", "Status", status)
+}
+
 // ErrIssueHandled answers a second verify/delete of the same request.
 func errIssueHandled(is Issue) error {
-	return Errorf(CodeConflict, "This request was already handled (%s).", is.Status)
+	return Fail(CodeConflict, M("issue.handled", "Status", IssueStatusMsg(is.Status)))
 }
 
 // VerifyIssue approves a request and applies it, in one transaction: lost
@@ -194,10 +203,10 @@ func (s *Service) SetIssueSubscription(ctx context.Context, a Admin, email strin
 func (s *Service) setIssueSubscription(ctx context.Context, a Admin, email string, all bool, resources []int64, by Actor, m Meta) error {
 	email = strings.TrimSpace(email)
 	if email != "" && !validEmail(email) {
-		return Invalid(map[string]string{"email": "Enter a valid email address, like name@example.com."})
+		return FieldsInvalid(map[string]Msg{"email": M("email.invalid")})
 	}
 	if email == "" && (all || len(resources) > 0) {
-		return Invalid(map[string]string{"email": "Give the address the notifications should go to."})
+		return FieldsInvalid(map[string]Msg{"email": M("issue.email")})
 	}
 	return s.Store.Tx(ctx, func(st Store) error {
 		if err := st.SetAdminEmail(ctx, a.ID, email); err != nil {

@@ -27,12 +27,12 @@ const (
 // PasswordProblem says why a chosen password is refused, with zxcvbn-style
 // hints on making a better one. A zero PasswordProblem means acceptable.
 type PasswordProblem struct {
-	Message string
+	Message Msg
 	Hints   []string
 }
 
 // OK reports whether the password passed every rule.
-func (p PasswordProblem) OK() bool { return p.Message == "" }
+func (p PasswordProblem) OK() bool { return p.Message.ID == "" }
 
 // CheckPassword applies the one password policy used wherever a password is
 // chosen. currentHash (may be empty) is the bcrypt hash of the password being
@@ -40,24 +40,24 @@ func (p PasswordProblem) OK() bool { return p.Message == "" }
 func CheckPassword(password, login, currentHash string, personal ...string) PasswordProblem {
 	switch {
 	case password == "":
-		return PasswordProblem{Message: "Choose a password."}
+		return PasswordProblem{Message: M("password.choose")}
 	case !utf8.ValidString(password) || strings.IndexFunc(password, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
-		return PasswordProblem{Message: "Use printable characters only (no tabs, line breaks or control characters)."}
+		return PasswordProblem{Message: M("password.printable")}
 	case utf8.RuneCountInString(password) < PasswordMinLength:
-		return PasswordProblem{Message: "Use at least 9 characters."}
+		return PasswordProblem{Message: M("password.min_length")}
 	case len(password) > PasswordMaxBytes:
-		return PasswordProblem{Message: "Use at most 72 bytes (72 plain letters, fewer with accents or symbols)."}
+		return PasswordProblem{Message: M("password.max_bytes")}
 	case login != "" && strings.EqualFold(password, login):
-		return PasswordProblem{Message: "Your password must not be your login."}
+		return PasswordProblem{Message: M("password.is_login")}
 	case currentHash != "" && bcrypt.CompareHashAndPassword([]byte(currentHash), []byte(password)) == nil:
-		return PasswordProblem{Message: "Choose a password different from your current one."}
+		return PasswordProblem{Message: M("password.same")}
 	}
 	inputs := append([]string{login}, personal...)
 	result := zxcvbn.PasswordStrength(password, inputs)
 	if result.Score >= PasswordMinScore {
 		return PasswordProblem{}
 	}
-	return PasswordProblem{Message: "This password is too easy to guess.", Hints: passwordHints(result.MatchSequence)}
+	return PasswordProblem{Message: M("password.weak"), Hints: passwordHints(result.MatchSequence)}
 }
 
 // passwordHints turns zxcvbn's matches into advice, like zxcvbn's feedback.

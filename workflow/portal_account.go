@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -23,9 +22,9 @@ type PendingCode struct {
 var (
 	// ErrEmailCodeExpired and ErrEmailCodeUsedUp end an email change; the
 	// person starts again with the new address.
-	ErrEmailCodeExpired = Errorf(CodeInvalid, "The code has expired (codes are valid for 10 minutes). Enter your new address again to get a new code.")
-	ErrEmailCodeUsedUp  = Errorf(CodeInvalid, "Too many wrong codes were entered. Enter your new address again to get a new code.")
-	ErrNoEmailChange    = Errorf(CodeInvalid, "No email change is waiting for a code. Enter your new address to start.")
+	ErrEmailCodeExpired = Fail(CodeInvalid, M("email.code_expired"))
+	ErrEmailCodeUsedUp  = Fail(CodeInvalid, M("email.code_used_up"))
+	ErrNoEmailChange    = Fail(CodeInvalid, M("email.no_change"))
 )
 
 // passwordChangedMail queues the "password_changed" mail through st.
@@ -49,18 +48,18 @@ func managedByDirectory(u User, fields ...string) error {
 	for _, f := range fields {
 		if u.Managed(f) {
 			if f == "password" {
-				return Errorf(CodeConflict, "Your password is managed by %s; change it there.", u.DirectoryName)
+				return Fail(CodeConflict, M("password.managed", "Directory", u.DirectoryName))
 			}
-			return Errorf(CodeConflict, "This is managed by %s; it is changed there.", u.DirectoryName)
+			return Fail(CodeConflict, M("account.managed", "Directory", u.DirectoryName))
 		}
 	}
 	return nil
 }
 
 // checkNewPassword applies the policy of SPEC §8 to a chosen password.
-func checkNewPassword(u User, password string) map[string]string {
+func checkNewPassword(u User, password string) map[string]Msg {
 	if pp := CheckPassword(password, u.Login, u.PasswordHash, u.FirstName, u.LastName, u.Email); !pp.OK() {
-		return map[string]string{"new_password": policyMessage(pp)}
+		return map[string]Msg{"new_password": policyMessage(pp)}
 	}
 	return nil
 }
@@ -71,10 +70,10 @@ func (s *Service) CreatePassword(ctx context.Context, p Portal, u User, newPassw
 		return err
 	}
 	if u.PasswordHash != "" {
-		return Errorf(CodeConflict, "You already have a password; change it instead.")
+		return Fail(CodeConflict, M("password.have_one"))
 	}
 	if f := checkNewPassword(u, newPassword); f != nil {
-		return Invalid(f)
+		return FieldsInvalid(f)
 	}
 	return s.storePassword(ctx, p, u, newPassword, m, nil, "created")
 }
@@ -104,7 +103,7 @@ func (s *Service) storePassword(ctx context.Context, p Portal, u User, password 
 
 // errTooManyAttempts refuses a current password while the account or the
 // address is throttled.
-const errTooManyAttempts = "Too many failed attempts. Please try again in a few minutes."
+var errTooManyAttempts = M("password.too_many_attempts")
 
 // ChangePassword replaces the password (action 9): the current one must be
 // right; a wrong one counts like a failed sign-in (lockout, per-IP
@@ -116,25 +115,25 @@ func (s *Service) ChangePassword(ctx context.Context, p Portal, u User, in Passw
 		return err
 	}
 	if u.PasswordHash == "" {
-		return Errorf(CodeConflict, "You have no password yet; create one instead.")
+		return Fail(CodeConflict, M("password.none_yet"))
 	}
 	req := s.accountActivity(u, p, EventUserPasswordChangeRequest, m, nil)
-	refused := func(fields map[string]string, why string) error {
+	refused := func(fields map[string]Msg, why string) error {
 		req.Details = map[string]any{"result": "refused", "reason": why}
 		s.record(ctx, req)
-		return Invalid(fields)
+		return FieldsInvalid(fields)
 	}
 	if err := s.checkIP(ctx, m.IP); err != nil {
 		if IsFault(err) {
 			return err
 		}
-		return refused(map[string]string{"password": errTooManyAttempts}, "throttled")
+		return refused(map[string]Msg{"password": errTooManyAttempts}, "throttled")
 	}
 	if u.Locked(s.Now()) {
-		return refused(map[string]string{"password": errTooManyAttempts}, "locked")
+		return refused(map[string]Msg{"password": errTooManyAttempts}, "locked")
 	}
 	if current == "" {
-		f := map[string]string{"password": "Enter your current password."}
+		f := map[string]Msg{"password": M("password.enter_current")}
 		if nf := checkNewPassword(u, newPassword); nf != nil {
 			f["new_password"] = nf["new_password"]
 		}
@@ -142,7 +141,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Portal, u User, in Passw
 	}
 	if len(current) > 1024 || !s.Hasher.Compare(u.PasswordHash, current) {
 		_ = s.loginFailed(ctx, p, LoginFlow{ResourceID: p.ResourceID, Login: u.Login, UserID: u.ID}, "change password", m)
-		return refused(map[string]string{"password": "This is not your current password."}, "wrong current password")
+		return refused(map[string]Msg{"password": M("password.not_current")}, "wrong current password")
 	}
 	if f := checkNewPassword(u, newPassword); f != nil {
 		return refused(f, "policy")
@@ -166,11 +165,11 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Portal, u User, newE
 	email, ok := normalizeEmail(newEmail)
 	switch {
 	case email == "":
-		return Invalid(map[string]string{"new_email": "Enter your new email address."})
+		return FieldsInvalid(map[string]Msg{"new_email": M("email.enter_new")})
 	case !ok:
-		return Invalid(map[string]string{"new_email": "Enter a valid email address, like name@example.com."})
+		return FieldsInvalid(map[string]Msg{"new_email": M("email.invalid")})
 	case strings.EqualFold(email, u.Email):
-		return Invalid(map[string]string{"new_email": "This is already your email address."})
+		return FieldsInvalid(map[string]Msg{"new_email": M("email.same")})
 	}
 	err := s.Store.Tx(ctx, func(st Store) error {
 		if err := s.sendCode(ctx, st, OneTimeCode{Purpose: PurposeEmailChange, UserID: u.ID, ResourceID: &p.ResourceID, Target: email},
@@ -180,7 +179,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Portal, u User, newE
 		return st.AddActivity(ctx, s.accountActivity(u, p, EventUserEmailChangeRequest, m, map[string]any{"new_email": email}))
 	})
 	if codeHeldBack(err) {
-		return Invalid(map[string]string{"new_email": ErrorMessage(err)})
+		return FieldsInvalid(map[string]Msg{"new_email": ErrorMsg(err)})
 	}
 	return err
 }
@@ -210,7 +209,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, p Portal, u User, code
 	}
 	code = strings.TrimSpace(code)
 	if code == "" {
-		return u, Invalid(map[string]string{"email_code": "Enter the code from the email."})
+		return u, FieldsInvalid(map[string]Msg{"email_code": M("email.enter_code")})
 	}
 	if len(code) != CodeDigits {
 		code = "" // never matches, still counts as an attempt
@@ -248,7 +247,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, p Portal, u User, code
 		return u, nil
 	case r.Live && r.Attempts < CodeAttempts:
 		left := CodeAttempts - r.Attempts
-		return u, Invalid(map[string]string{"email_code": fmt.Sprintf("Wrong code. %d %s left.", left, plural(left, "attempt", "attempts"))})
+		return u, FieldsInvalid(map[string]Msg{"email_code": M("email.code_wrong", "Count", left)})
 	case r.Live:
 		return u, ErrEmailCodeUsedUp
 	}
@@ -264,13 +263,6 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, p Portal, u User, code
 	return u, ErrEmailCodeExpired
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // ChangePhone sets or (empty) removes the phone number (action 11), in
 // E.164, and tells the email address on record. A user with an SMS token
 // cannot remove the number it needs.
@@ -279,11 +271,11 @@ func (s *Service) ChangePhone(ctx context.Context, p Portal, u User, phone strin
 		return u, false, err
 	}
 	if len(phone) > 64 {
-		return u, false, Invalid(map[string]string{"phone": "Use at most 64 characters."})
+		return u, false, FieldsInvalid(map[string]Msg{"phone": M("phone.long")})
 	}
 	n, ok := NormalizePhone(phone)
 	if !ok {
-		return u, false, Invalid(map[string]string{"phone": "Enter the number in international format, like +31 6 12345678."})
+		return u, false, FieldsInvalid(map[string]Msg{"phone": M("phone.invalid")})
 	}
 	if n == u.Phone {
 		return u, false, nil
@@ -295,7 +287,7 @@ func (s *Service) ChangePhone(ctx context.Context, p Portal, u User, phone strin
 		}
 		for _, t := range enabledTokens(tokens) {
 			if t.Type == TokenSMS {
-				return u, false, Invalid(map[string]string{"phone": "Your SMS token needs a phone number; you can change it, but not remove it."})
+				return u, false, FieldsInvalid(map[string]Msg{"phone": M("phone.sms_token")})
 			}
 		}
 	}
@@ -324,13 +316,13 @@ func (s *Service) ChangeLogin(ctx context.Context, p Portal, u User, newLogin st
 	login := strings.TrimSpace(newLogin)
 	switch {
 	case login == "":
-		return u, Invalid(map[string]string{"new_login": "Enter your new login."})
+		return u, FieldsInvalid(map[string]Msg{"new_login": M("account.enter_new_login")})
 	case !userLoginPattern.MatchString(login):
-		return u, Invalid(map[string]string{"new_login": loginRule})
+		return u, FieldsInvalid(map[string]Msg{"new_login": loginRule})
 	case login == u.Login:
-		return u, Invalid(map[string]string{"new_login": "This is already your login."})
+		return u, FieldsInvalid(map[string]Msg{"new_login": M("account.same_login")})
 	}
-	taken := Invalid(map[string]string{"new_login": "This login is already taken (logins are compared without regard to case). Choose another one."})
+	taken := FieldsInvalid(map[string]Msg{"new_login": M("account.login_taken")})
 	other, err := s.Store.UserByLogin(ctx, login)
 	switch {
 	case err == nil && other.ID != u.ID:
@@ -340,7 +332,7 @@ func (s *Service) ChangeLogin(ctx context.Context, p Portal, u User, newLogin st
 	}
 	// The password policy says a password is not the login; keep it so.
 	if u.PasswordHash != "" && s.Hasher.Compare(u.PasswordHash, login) {
-		return u, Invalid(map[string]string{"new_login": "Your login must not be your password."})
+		return u, FieldsInvalid(map[string]Msg{"new_login": M("account.login_is_password")})
 	}
 	err = s.Store.Tx(ctx, func(st Store) error {
 		if err := st.SetUserLogin(ctx, u.ID, login); err != nil {
@@ -371,15 +363,15 @@ func (s *Service) ChangeName(ctx context.Context, p Portal, u User, in NameInput
 	}
 	first, last := in.First, in.Last
 	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
-	f := map[string]string{}
+	f := map[string]Msg{}
 	if !validName(first) {
-		f["first_name"] = "Use at most 100 characters, on one line."
+		f["first_name"] = M("account.name_long")
 	}
 	if !validName(last) {
-		f["last_name"] = "Use at most 100 characters, on one line."
+		f["last_name"] = M("account.name_long")
 	}
 	if len(f) > 0 {
-		return u, false, Invalid(f)
+		return u, false, FieldsInvalid(f)
 	}
 	if first == u.FirstName && last == u.LastName {
 		return u, false, nil

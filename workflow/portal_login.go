@@ -52,8 +52,8 @@ func (f LoginFlow) Expired(now time.Time) bool { return now.Sub(f.Started) > log
 // Messages after a correct first factor (SPEC §4.3): clear, because the
 // person proved who they are.
 var (
-	ErrAccountExpired  = Errorf(CodeForbidden, "Your account has expired. Please contact your administrator.")
-	ErrTemporaryExpiry = Errorf(CodeForbidden, "Your temporary password has expired. Please contact your administrator.")
+	ErrAccountExpired  = Fail(CodeForbidden, M("login.account_expired"))
+	ErrTemporaryExpiry = Fail(CodeForbidden, M("login.temporary_expired"))
 )
 
 func portalScope(resourceID int64) string { return "portal:" + strconv.FormatInt(resourceID, 10) }
@@ -97,7 +97,7 @@ func (s *Service) loginFailure(ctx context.Context, p Portal, f LoginFlow, stage
 func (s *Service) LoginStart(ctx context.Context, p Portal, login string, m Meta) (LoginFlow, error) {
 	login = strings.TrimSpace(login)
 	if login == "" {
-		return LoginFlow{}, Invalid(map[string]string{"login": "Enter your login."})
+		return LoginFlow{}, FieldsInvalid(map[string]Msg{"login": M("login.enter")})
 	}
 	login = truncate(login, MaxLoginLength)
 	f := LoginFlow{ResourceID: p.ResourceID, Login: login, Step: StepPassword, Started: s.Now()}
@@ -193,7 +193,7 @@ func (s *Service) LoginNewPassword(ctx context.Context, p Portal, f LoginFlow, n
 		return f, ErrLoginFailed
 	}
 	if pp := CheckPassword(newPassword, u.Login, u.PasswordHash, u.FirstName, u.LastName, u.Email); !pp.OK() {
-		return f, &Error{Code: CodeInvalid, Message: SafeText(pp.Message), Fields: map[string]string{"new_password": policyMessage(pp)}}
+		return f, &Error{Code: CodeInvalid, Msg: pp.Message, FieldMsgs: map[string]Msg{"new_password": policyMessage(pp)}}
 	}
 	hash, err := s.Hasher.Hash(newPassword)
 	if err != nil {
@@ -452,7 +452,7 @@ func (s *Service) LoginComplete(ctx context.Context, p Portal, f LoginFlow, m Me
 // hash is stored. It returns the cookie value and its expiry.
 func (s *Service) RememberDevice(ctx context.Context, p Portal, u User, m Meta) (string, time.Time, error) {
 	if p.RememberDeviceDays <= 0 {
-		return "", time.Time{}, Errorf(CodeInvalid, "This portal does not remember devices.")
+		return "", time.Time{}, Fail(CodeInvalid, M("login.no_remember"))
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {

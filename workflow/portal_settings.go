@@ -71,22 +71,22 @@ const maxTrustedNetworks = 100
 
 // validate checks the input and returns it normalised: networks in CIDR
 // form (masked, without repeats), token types in their canonical order.
-func (in PortalInput) validate() (PortalInput, map[string]string) {
-	f := map[string]string{}
+func (in PortalInput) validate() (PortalInput, map[string]Msg) {
+	f := map[string]Msg{}
 	in.Alias = strings.TrimSpace(in.Alias)
 	if !portalAliasPattern.MatchString(in.Alias) {
-		f["alias"] = "Use 2 to 40 lowercase letters, digits and hyphens, starting with a letter or digit (it becomes /selfservice/<alias>)."
+		f["alias"] = M("settings.portal.alias")
 	}
 
 	seen := map[string]bool{}
 	for _, a := range in.Actions {
 		switch {
 		case !slices.Contains(Actions, a):
-			f["actions"] = fmt.Sprintf("%s is not an action; the actions are %s.", quoteShort(a), strings.Join(Actions, ", "))
+			f["actions"] = M("settings.portal.action_unknown", "Action", quoteShort(a), "Actions", strings.Join(Actions, ", "))
 		case seen[a]:
-			f["actions"] = fmt.Sprintf("%s is listed twice; list each enabled action once, in the order to show them.", a)
+			f["actions"] = M("settings.portal.action_twice", "Action", a)
 		}
-		if f["actions"] != "" {
+		if _, bad := f["actions"]; bad {
 			break
 		}
 		seen[a] = true
@@ -95,7 +95,7 @@ func (in PortalInput) validate() (PortalInput, map[string]string) {
 	types := []string{}
 	for _, t := range in.TokenTypes {
 		if !slices.Contains(TokenTypes, t) {
-			f["token_types"] = fmt.Sprintf("%s is not a token type; choose from totp, hotp, email and sms.", quoteShort(t))
+			f["token_types"] = M("settings.portal.token_type_unknown", "Type", quoteShort(t))
 			break
 		}
 	}
@@ -104,19 +104,19 @@ func (in PortalInput) validate() (PortalInput, map[string]string) {
 			types = append(types, t)
 		}
 	}
-	if len(types) == 0 && f["token_types"] == "" {
-		f["token_types"] = "Allow at least one token type (totp, hotp, email or sms)."
+	if len(types) == 0 && f["token_types"].ID == "" {
+		f["token_types"] = M("settings.portal.token_types_none")
 	}
 	in.TokenTypes = types
 
 	if len(in.TrustedNetworks) > maxTrustedNetworks {
-		f["trusted_networks"] = fmt.Sprintf("List at most %d networks.", maxTrustedNetworks)
+		f["trusted_networks"] = M("settings.portal.networks_max", "Count", maxTrustedNetworks)
 	} else {
 		nets := []string{}
 		for _, n := range in.TrustedNetworks {
 			p, ok := ParseNetwork(n)
 			if !ok {
-				f["trusted_networks"] = fmt.Sprintf("%s is not a network; use CIDR notation like 10.0.0.0/8 or 2001:db8::/32, or a single address.", quoteShort(n))
+				f["trusted_networks"] = M("settings.portal.network_invalid", "Network", quoteShort(n))
 				break
 			}
 			if !slices.Contains(nets, p.String()) {
@@ -127,20 +127,20 @@ func (in PortalInput) validate() (PortalInput, map[string]string) {
 	}
 
 	if in.RememberDeviceDays < 0 || in.RememberDeviceDays > 365 {
-		f["remember_device_days"] = "Use 0 (off) to 365 days."
+		f["remember_device_days"] = M("settings.portal.remember_days")
 	}
 	if in.MaxTokensPerUser < 1 || in.MaxTokensPerUser > 10 {
-		f["max_tokens_per_user"] = "Use 1 to 10 tokens."
+		f["max_tokens_per_user"] = M("settings.portal.max_tokens")
 	}
 	if in.PINLength < 4 || in.PINLength > 8 {
-		f["pin_length"] = "Use 4 to 8 digits."
+		f["pin_length"] = M("settings.portal.pin_length")
 	}
 	in.RadiusFirstFactor = strings.TrimSpace(in.RadiusFirstFactor)
 	if in.RadiusFirstFactor == "" {
 		in.RadiusFirstFactor = RadiusPassword
 	}
 	if in.RadiusFirstFactor != RadiusPassword && in.RadiusFirstFactor != RadiusOTP {
-		f["radius_first_factor"] = "Use password (the password, then the OTP) or otp (the OTP only; the VPN checks the password)."
+		f["radius_first_factor"] = M("settings.portal.radius_first_factor")
 	}
 	return in, f
 }
@@ -199,7 +199,7 @@ func portalActions(enabled []string) []PortalAction {
 func (s *Service) SavePortal(ctx context.Context, resourceID int64, in PortalInput, by Actor, m Meta) (Portal, error) {
 	in, f := in.validate()
 	if len(f) > 0 {
-		return Portal{}, Invalid(f)
+		return Portal{}, FieldsInvalid(f)
 	}
 	if _, err := s.Store.ResourceByID(ctx, resourceID); err != nil {
 		return Portal{}, err

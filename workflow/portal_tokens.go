@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -24,10 +23,10 @@ const (
 var (
 	// ErrClaimNotRight is the one answer to every failed claim, so nobody
 	// can learn which serials exist.
-	ErrClaimNotRight = &Error{Code: CodeInvalid, Message: "The serial or the code is not right."}
-	ErrTooManyTokens = &Error{Code: CodeConflict, Message: "You already have as many tokens for this resource as you may have."}
-	ErrEnrolExpired  = &Error{Code: CodeInvalid, Message: "The registration took too long. Please start again."}
-	ErrTokenChanged  = &Error{Code: CodeConflict, Message: "The token changed meanwhile. Please look at your tokens and try again."}
+	ErrClaimNotRight = Fail(CodeInvalid, M("token.claim_not_right"))
+	ErrTooManyTokens = Fail(CodeConflict, M("token.too_many"))
+	ErrEnrolExpired  = Fail(CodeInvalid, M("token.enrol_expired"))
+	ErrTokenChanged  = Fail(CodeConflict, M("token.changed"))
 )
 
 // ActionTokens are the tokens among tokens that portal action id works on:
@@ -71,7 +70,7 @@ func (s *Service) actionToken(ctx context.Context, p Portal, u User, id, serial 
 			return t, nil
 		}
 	}
-	return Token{}, Invalid(map[string]string{"serial": "Choose one of the tokens listed."})
+	return Token{}, FieldsInvalid(map[string]Msg{"serial": M("token.choose_listed")})
 }
 
 // portalActivity is an activity of u on p's resource about token serial.
@@ -81,20 +80,20 @@ func (s *Service) portalActivity(p Portal, u User, m Meta, event, serial string,
 }
 
 // outcomeMessage explains to a user why the code of their token was refused.
-func outcomeMessage(o Outcome) string {
+func outcomeMessage(o Outcome) Msg {
 	switch o {
 	case OutcomeLocked:
-		return "This token is locked after too many wrong codes. Synchronise it, or ask the helpdesk to unlock it."
+		return M("token.outcome.locked")
 	case OutcomeReplayed:
-		return "This code was used already. Wait for the next one."
+		return M("token.outcome.replayed")
 	case OutcomeNoCode:
-		return "No code was sent for this token, or it expired. Send a new code."
+		return M("token.outcome.no_code")
 	case OutcomeDisabled:
-		return "This token is disabled."
+		return M("token.outcome.disabled")
 	case OutcomeWrongPIN:
-		return "The PIN or the code is not right."
+		return M("token.outcome.pin_wrong")
 	}
-	return "That code is not right."
+	return M("code.wrong")
 }
 
 // tokenMail tells the user (in their language, when they have an email
@@ -116,22 +115,22 @@ func (s *Service) tokenMail(ctx context.Context, st Store, p Portal, u User, tem
 func (s *Service) ClaimToken(ctx context.Context, p Portal, u User, in TokenCodeInput, m Meta) (Registered, error) {
 	serial, code := in.Serial, in.OTP
 	serial, code = strings.TrimSpace(serial), strings.TrimSpace(code)
-	f := map[string]string{}
+	f := map[string]Msg{}
 	if serial == "" {
-		f["serial"] = "Enter the serial number printed on the token."
+		f["serial"] = M("token.enter_serial")
 	}
 	if code == "" {
-		f["otp"] = "Enter the code the token shows."
+		f["otp"] = M("token.enter_code")
 	}
 	if len(f) > 0 {
-		return Registered{}, Invalid(f)
+		return Registered{}, FieldsInvalid(f)
 	}
 	n, err := s.Store.HitRate(ctx, "claim-token:"+strconv.FormatInt(u.ID, 10), claimWindow, s.Now())
 	if err != nil {
 		return Registered{}, Internal(err)
 	}
 	if n > claimAttempts {
-		return Registered{}, Errorf(CodeTooMany, "Too many attempts. Please wait %d minutes and try again.", int(claimWindow/time.Minute))
+		return Registered{}, Fail(CodeTooMany, M("token.claim_too_many", "Count", int(claimWindow/time.Minute)))
 	}
 	if len(serial) > 64 || len(code) > 64 {
 		return Registered{}, ErrClaimNotRight
@@ -233,7 +232,7 @@ func (s *Service) SendActionCode(ctx context.Context, p Portal, u User, id, seri
 		return "", err
 	}
 	if !t.Type.Sent() {
-		return "", Invalid(map[string]string{"serial": "This token shows its codes itself; nothing needs to be sent."})
+		return "", FieldsInvalid(map[string]Msg{"serial": M("token.shows_codes")})
 	}
 	if err := s.SendTokenCode(ctx, t, u); err != nil {
 		return "", err
@@ -250,25 +249,25 @@ func (s *Service) SendActionCode(ctx context.Context, p Portal, u User, id, seri
 // user holds the token, and it is used up.
 func (s *Service) SetPIN(ctx context.Context, p Portal, u User, in PINInput, m Meta) (Token, error) {
 	serial, pin, position, code := in.Serial, in.PIN, in.Position, in.OTP
-	f := map[string]string{}
+	f := map[string]Msg{}
 	t, err := s.actionToken(ctx, p, u, "set-pin", serial)
 	if ErrorCode(err) == CodeInvalid {
-		f["serial"] = "Choose the token to protect with a PIN."
+		f["serial"] = M("token.pin_choose")
 	} else if err != nil {
 		return t, err
 	}
 	if len(pin) != p.PINLength || !allDigits(pin) {
-		f["pin"] = fmt.Sprintf("Enter exactly %d digits.", p.PINLength)
+		f["pin"] = M("token.pin_digits", "Count", p.PINLength)
 	}
 	if position != "before" && position != "after" {
-		f["pin_position"] = "Choose whether the PIN goes before or after the code."
+		f["pin_position"] = M("token.pin_position")
 	}
 	code = strings.TrimSpace(code)
 	if code == "" {
-		f["otp"] = "Enter the code the token shows now."
+		f["otp"] = M("token.enter_code_now")
 	}
 	if len(f) > 0 {
-		return t, Invalid(f)
+		return t, FieldsInvalid(f)
 	}
 	if err := s.confirmHolder(ctx, t, code); err != nil {
 		return t, err
@@ -289,19 +288,19 @@ func (s *Service) SetPIN(ctx context.Context, p Portal, u User, in PINInput, m M
 // current code, in the token's order, and it is used up.
 func (s *Service) RemovePIN(ctx context.Context, p Portal, u User, in TokenCodeInput, m Meta) (Token, error) {
 	serial, code := in.Serial, in.OTP
-	f := map[string]string{}
+	f := map[string]Msg{}
 	t, err := s.actionToken(ctx, p, u, "remove-pin", serial)
 	if ErrorCode(err) == CodeInvalid {
-		f["serial"] = "Choose the token whose PIN to remove."
+		f["serial"] = M("token.pin_remove_choose")
 	} else if err != nil {
 		return t, err
 	}
 	code = strings.TrimSpace(code)
 	if code == "" {
-		f["otp"] = "Enter your PIN and the code the token shows now."
+		f["otp"] = M("token.enter_pin_code_now")
 	}
 	if len(f) > 0 {
-		return t, Invalid(f)
+		return t, FieldsInvalid(f)
 	}
 	if err := s.confirmHolder(ctx, t, code); err != nil {
 		return t, err
@@ -321,7 +320,7 @@ func (s *Service) RemovePIN(ctx context.Context, p Portal, u User, in TokenCodeI
 // rules of a sign-in: it is used up, a wrong one counts on the failcount.
 func (s *Service) confirmHolder(ctx context.Context, t Token, code string) error {
 	if len(code) > 64 {
-		return Invalid(map[string]string{"otp": outcomeMessage(OutcomeWrong)})
+		return FieldsInvalid(map[string]Msg{"otp": outcomeMessage(OutcomeWrong)})
 	}
 	o, err := s.VerifyTokenCode(ctx, t, code, true, nil)
 	if err != nil {
@@ -332,7 +331,7 @@ func (s *Service) confirmHolder(ctx context.Context, t Token, code string) error
 		if t.HasPIN() && (o == OutcomeWrong || o == OutcomeMalformed) {
 			msg = outcomeMessage(OutcomeWrongPIN) // do not tell which half was wrong
 		}
-		return Invalid(map[string]string{"otp": msg})
+		return FieldsInvalid(map[string]Msg{"otp": msg})
 	}
 	return nil
 }

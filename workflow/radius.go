@@ -116,18 +116,18 @@ func FormatNetwork(p netip.Prefix) string {
 }
 
 // validate checks the input and returns it normalised, with the network.
-func (in RadiusClientInput) validate() (RadiusClientInput, netip.Prefix, map[string]string) {
-	f := map[string]string{}
+func (in RadiusClientInput) validate() (RadiusClientInput, netip.Prefix, map[string]Msg) {
+	f := map[string]Msg{}
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 100 || strings.ContainsAny(in.Name, "\r\n\t") {
-		f["name"] = "Give the client a name of 1 to 100 characters, on one line."
+		f["name"] = M("radius.name")
 	}
 	p, ok := ParseNetwork(in.Address)
 	switch {
 	case !ok:
-		f["address"] = "Use the client's IP address, or a network in CIDR notation like 192.0.2.0/24."
+		f["address"] = M("radius.address")
 	case p.Bits() == 0:
-		f["address"] = "A network of every address would let anyone ask; name the client's address or network."
+		f["address"] = M("radius.address_all")
 	default:
 		in.Address = FormatNetwork(p)
 	}
@@ -139,9 +139,9 @@ func (in RadiusClientInput) validate() (RadiusClientInput, netip.Prefix, map[str
 	}
 	switch {
 	case !printable:
-		f["secret"] = "Use printable ASCII characters only (letters, digits, punctuation, spaces)."
+		f["secret"] = M("radius.secret_chars")
 	case len(in.Secret) < RadiusSecretMin || len(in.Secret) > RadiusSecretMax:
-		f["secret"] = "Use a shared secret of 16 to 128 characters."
+		f["secret"] = M("radius.secret_length")
 	}
 	return in, p, f
 }
@@ -163,7 +163,7 @@ func radiusClientDetails(c RadiusClient) map[string]any {
 func (s *Service) CreateRadiusClient(ctx context.Context, resourceID int64, in RadiusClientInput, by Actor, m Meta) (RadiusClient, error) {
 	in, network, f := in.validate()
 	if len(f) > 0 {
-		return RadiusClient{}, Invalid(f)
+		return RadiusClient{}, FieldsInvalid(f)
 	}
 	r, err := s.Store.ResourceByID(ctx, resourceID)
 	if err != nil {
@@ -182,8 +182,8 @@ func (s *Service) CreateRadiusClient(ctx context.Context, resourceID int64, in R
 		}
 		for _, o := range others {
 			if o.ResourceID != resourceID {
-				msg := "This address overlaps a RADIUS client of another resource; an address belongs to one resource only."
-				return &Error{Code: CodeConflict, Message: SafeText(msg), Fields: map[string]string{"address": msg}}
+				msg := M("radius.address_overlap")
+				return &Error{Code: CodeConflict, Msg: msg, FieldMsgs: map[string]Msg{"address": msg}}
 			}
 		}
 		if err := st.CreateRadiusClient(ctx, &c); err != nil {
@@ -358,7 +358,7 @@ func (s *Service) radiusPassword(ctx context.Context, c *radiusCall, tokens []To
 	if _, err := s.sendSecondFactorCode(ctx, *c.user, live); IsFault(err) {
 		return RadiusAnswer{}, err
 	} else if err != nil {
-		return s.radiusReject(ctx, c, "code not sent: "+ErrorMessage(err))
+		return s.radiusReject(ctx, c, "code not sent: "+ErrorMsg(err).String())
 	}
 	return s.radiusChallenge(ctx, c)
 }

@@ -149,8 +149,8 @@ func TestRadiusClients(t *testing.T) {
 		{"control character", workflow.RadiusClientInput{Name: "x", Address: "192.0.2.10", Secret: radiusSecret + "\n"}, "secret"},
 	} {
 		_, err := w.svc.CreateRadiusClient(bg, w.resource.ID, tc.in, workflow.SystemActor, workflow.Meta{})
-		if workflow.ErrorCode(err) != workflow.CodeInvalid || workflow.ErrorFields(err)[tc.field] == "" {
-			t.Errorf("%s: %v (fields %v)", tc.name, err, workflow.ErrorFields(err))
+		if workflow.ErrorCode(err) != workflow.CodeInvalid || workflow.ErrorFieldMsgs(err)[tc.field].ID == "" {
+			t.Errorf("%s: %v (fields %v)", tc.name, err, workflow.ErrorFieldMsgs(err))
 		}
 	}
 
@@ -172,7 +172,7 @@ func TestRadiusClients(t *testing.T) {
 	for _, addr := range []string{"172.16.5.5", "172.16.0.0/12", "172.16.200.1"} {
 		_, err := w.svc.CreateRadiusClient(bg, other.ID, workflow.RadiusClientInput{Name: "x", Address: addr, Secret: radiusSecret},
 			workflow.SystemActor, workflow.Meta{})
-		if workflow.ErrorCode(err) != workflow.CodeConflict || workflow.ErrorFields(err)["address"] == "" {
+		if workflow.ErrorCode(err) != workflow.CodeConflict || workflow.ErrorFieldMsgs(err)["address"].ID != "radius.address_overlap" {
 			t.Errorf("%s on another resource: %v", addr, err)
 		}
 	}

@@ -13,15 +13,15 @@ type ResourceInput struct {
 	Description string
 }
 
-func (in ResourceInput) validate() (ResourceInput, map[string]string) {
+func (in ResourceInput) validate() (ResourceInput, map[string]Msg) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Description = strings.TrimSpace(in.Description)
-	f := map[string]string{}
+	f := map[string]Msg{}
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 100 || strings.ContainsAny(in.Name, "\r\n\t") {
-		f["name"] = "Give the resource a name of 1 to 100 characters, on one line."
+		f["name"] = M("resource.name")
 	}
 	if utf8.RuneCountInString(in.Description) > 1000 {
-		f["description"] = "Use at most 1000 characters."
+		f["description"] = M("error.max_chars", "Count", 1000)
 	}
 	return in, f
 }
@@ -34,7 +34,7 @@ func resourceActivity(by Actor, m Meta, id int64, event string, details map[stri
 func (s *Service) CreateResource(ctx context.Context, in ResourceInput, by Actor, m Meta) (Resource, error) {
 	in, f := in.validate()
 	if len(f) > 0 {
-		return Resource{}, Invalid(f)
+		return Resource{}, FieldsInvalid(f)
 	}
 	r := Resource{Name: in.Name, Description: in.Description}
 	err := s.Store.Tx(ctx, func(st Store) error {
@@ -50,7 +50,7 @@ func (s *Service) CreateResource(ctx context.Context, in ResourceInput, by Actor
 func (s *Service) UpdateResource(ctx context.Context, id int64, in ResourceInput, by Actor, m Meta) (Resource, error) {
 	in, f := in.validate()
 	if len(f) > 0 {
-		return Resource{}, Invalid(f)
+		return Resource{}, FieldsInvalid(f)
 	}
 	r := Resource{ID: id, Name: in.Name, Description: in.Description}
 	err := s.Store.Tx(ctx, func(st Store) error {

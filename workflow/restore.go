@@ -46,7 +46,7 @@ func (f RestoreFlow) LostItem(item string) bool { return slices.Contains(f.Lost,
 
 // ErrTooManyRequests is the answer when the per-login or per-IP limit of
 // restore requests is reached.
-var ErrTooManyRequests = Errorf(CodeTooMany, "Too many requests. Please try again in an hour, or call your helpdesk.")
+var ErrTooManyRequests = Fail(CodeTooMany, M("restore.too_many"))
 
 // RestoreStart takes the login and what is lost. Whoever is behind the
 // login, the next page is the same and the same work is done: a code
@@ -54,9 +54,9 @@ var ErrTooManyRequests = Errorf(CodeTooMany, "Too many requests. Please try agai
 // code only to a user with an address on record (CodeRequest).
 func (s *Service) RestoreStart(ctx context.Context, p Portal, login string, lost []string, m Meta) (RestoreFlow, error) {
 	login = truncate(strings.TrimSpace(login), MaxLoginLength)
-	f := map[string]string{}
+	f := map[string]Msg{}
 	if login == "" {
-		f["login"] = "Enter your login."
+		f["login"] = M("login.enter")
 	}
 	var clean []string
 	for _, item := range []string{LostToken, LostPassword, LostEmail} {
@@ -65,10 +65,10 @@ func (s *Service) RestoreStart(ctx context.Context, p Portal, login string, lost
 		}
 	}
 	if len(clean) == 0 {
-		f["lost"] = "Tick what you have lost: your token, your password or access to your email."
+		f["lost"] = M("restore.lost")
 	}
 	if len(f) > 0 {
-		return RestoreFlow{}, Invalid(f)
+		return RestoreFlow{}, FieldsInvalid(f)
 	}
 	rf := RestoreFlow{ResourceID: p.ResourceID, Login: login, Lost: clean, Step: RestoreStepProve, Started: s.Now()}
 	if len(clean) == 3 {
@@ -130,7 +130,7 @@ func (s *Service) restoreLimit(ctx context.Context, p Portal, rf *RestoreFlow, m
 func (s *Service) RestoreProve(ctx context.Context, p Portal, rf RestoreFlow, in RestoreProofs, m Meta) (RestoreFlow, error) {
 	password, emailCode, pass := in.Password, in.EmailCode, in.OTP
 	if rf.Step != RestoreStepProve {
-		return rf, Errorf(CodeConflict, "Please start again.")
+		return rf, Fail(CodeConflict, M("restore.start_again"))
 	}
 	if err := s.restoreLimit(ctx, p, &rf, m); err != nil {
 		return rf, err
@@ -233,7 +233,7 @@ func evidence(has, ok bool) string {
 func (s *Service) RestoreFinish(ctx context.Context, p Portal, rf RestoreFlow, in RestoreChoice, m Meta) (RestoreFlow, error) {
 	newPassword, newEmail := in.Password, in.Email
 	if rf.Step != RestoreStepNew {
-		return rf, Errorf(CodeConflict, "Please start again.")
+		return rf, Fail(CodeConflict, M("restore.start_again"))
 	}
 	if rf.Token == "" { // every authenticator was declared lost: no proof step
 		rf.Token, rf.Password, rf.Email = EvidenceLost, EvidenceLost, EvidenceLost
@@ -241,7 +241,7 @@ func (s *Service) RestoreFinish(ctx context.Context, p Portal, rf RestoreFlow, i
 	if err := s.restoreLimit(ctx, p, &rf, m); err != nil {
 		return rf, err
 	}
-	f := map[string]string{}
+	f := map[string]Msg{}
 	hash := ""
 	if rf.LostItem(LostPassword) {
 		// The policy without "not the current password": that rule would
@@ -252,10 +252,10 @@ func (s *Service) RestoreFinish(ctx context.Context, p Portal, rf RestoreFlow, i
 	}
 	newEmail = strings.TrimSpace(newEmail)
 	if rf.LostItem(LostEmail) && !validEmail(newEmail) {
-		f["new_email"] = "Enter the new email address, like name@example.com."
+		f["new_email"] = M("restore.new_email")
 	}
 	if len(f) > 0 {
-		return rf, Invalid(f)
+		return rf, FieldsInvalid(f)
 	}
 	if rf.LostItem(LostPassword) {
 		var err error

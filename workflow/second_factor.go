@@ -36,6 +36,31 @@ const (
 	OutcomeCodeSent Outcome = "code sent"
 )
 
+// Msg is the outcome in words, for pages (the API shows the Outcome itself).
+func (o Outcome) Msg() Msg {
+	switch o {
+	case OutcomeAccepted:
+		return M("token.check.accepted")
+	case OutcomeWrong:
+		return M("token.check.wrong")
+	case OutcomeWrongPIN:
+		return M("token.check.wrong_pin")
+	case OutcomeReplayed:
+		return M("token.check.replayed")
+	case OutcomeDisabled:
+		return M("token.check.disabled")
+	case OutcomeLocked:
+		return M("token.check.locked")
+	case OutcomeMalformed:
+		return M("token.check.malformed")
+	case OutcomeNoCode:
+		return M("token.check.no_code")
+	case OutcomeCodeSent:
+		return M("token.check.code_sent")
+	}
+	return M("token.check.other", "Outcome", string(o))
+}
+
 // Params are the OTP parameters of a token.
 func (t Token) Params() otp.Params {
 	return otp.Params{Algorithm: otp.Algorithm(t.Algorithm), Digits: t.Digits, Period: t.Period}
@@ -292,7 +317,7 @@ func (s *Service) validateSent(ctx context.Context, u User, t Token, pass string
 		return wrapInternal(st.AddActivity(ctx, *act))
 	})
 	if codeHeldBack(err) {
-		note("code not sent: " + ErrorMessage(err))
+		note("code not sent: " + ErrorMsg(err).String())
 		if act != nil {
 			s.record(ctx, *act)
 		}

@@ -130,15 +130,15 @@ func (s *Service) MessagingSettings(ctx context.Context) (MessagingSettings, err
 // notify.CheckMailFrom).
 func (s *Service) SetMailSettings(ctx context.Context, smtpURL, mailFrom string, by Admin, m Meta) error {
 	smtpURL, mailFrom = strings.TrimSpace(smtpURL), strings.TrimSpace(mailFrom)
-	fields := map[string]string{}
+	fields := map[string]Msg{}
 	if len(smtpURL) > maxSettingURL {
-		fields["smtp_url"] = fmt.Sprintf("Use at most %d characters.", maxSettingURL)
+		fields["smtp_url"] = M("error.max_chars", "Count", maxSettingURL)
 	}
 	if len(mailFrom) > maxMailFrom {
-		fields["mail_from"] = fmt.Sprintf("Use at most %d characters.", maxMailFrom)
+		fields["mail_from"] = M("error.max_chars", "Count", maxMailFrom)
 	}
 	if len(fields) > 0 {
-		return Invalid(fields)
+		return FieldsInvalid(fields)
 	}
 	return s.Store.Tx(ctx, func(st Store) error {
 		if smtpURL == "" && mailFrom == "" {
@@ -174,7 +174,7 @@ func (s *Service) SetMailSettings(ctx context.Context, smtpURL, mailFrom string,
 func (s *Service) SetSMSSettings(ctx context.Context, gatewayURL string, by Admin, m Meta) error {
 	gatewayURL = strings.TrimSpace(gatewayURL)
 	if len(gatewayURL) > maxSettingURL {
-		return Invalid(map[string]string{"sms_gateway_url": fmt.Sprintf("Use at most %d characters.", maxSettingURL)})
+		return FieldsInvalid(map[string]Msg{"sms_gateway_url": M("error.max_chars", "Count", maxSettingURL)})
 	}
 	return s.Store.Tx(ctx, func(st Store) error {
 		if gatewayURL == "" {
@@ -212,19 +212,19 @@ var (
 // (notify.CheckTemplate).
 func (s *Service) SetTemplateOverride(ctx context.Context, id TemplateID, t TemplateText, by Admin, m Meta) error {
 	if !templateNamePattern.MatchString(id.Name) || !templateLangPattern.MatchString(id.Lang) {
-		return Errorf(CodeNotFound, "There is no such template.")
+		return Fail(CodeNotFound, M("settings.no_template"))
 	}
 	t.Subject = strings.TrimSpace(t.Subject)
 	t.Body = strings.TrimSpace(strings.ReplaceAll(t.Body, "\r\n", "\n"))
-	fields := map[string]string{}
+	fields := map[string]Msg{}
 	if len(t.Subject) > maxTemplateHead {
-		fields["subject"] = fmt.Sprintf("Use at most %d characters.", maxTemplateHead)
+		fields["subject"] = M("error.max_chars", "Count", maxTemplateHead)
 	}
 	if len(t.Body) > maxTemplateBody {
-		fields["body"] = fmt.Sprintf("Use at most %d characters.", maxTemplateBody)
+		fields["body"] = M("error.max_chars", "Count", maxTemplateBody)
 	}
 	if len(fields) > 0 {
-		return Invalid(fields)
+		return FieldsInvalid(fields)
 	}
 	return s.Store.Tx(ctx, func(st Store) error {
 		if t == (TemplateText{}) {
@@ -277,7 +277,7 @@ func (s *Service) clearSetting(ctx context.Context, st Store, key string, by Adm
 func (s *Service) sealURL(key, raw string) (storedURL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return storedURL{}, Invalid(map[string]string{urlField(key): "This is not a valid URL."})
+		return storedURL{}, FieldsInvalid(map[string]Msg{urlField(key): M("settings.url_invalid")})
 	}
 	pass, ok := "", false
 	if u.User != nil {
@@ -354,7 +354,7 @@ func unmask(raw, old, field string) (string, error) {
 			return u.String(), nil
 		}
 	}
-	return "", Invalid(map[string]string{field: "The password is shown masked; type it again, since the server or user changed (or none was stored)."})
+	return "", FieldsInvalid(map[string]Msg{field: M("settings.password_retype")})
 }
 
 // RedactURL shows a URL with its password masked (MaskedPassword); one that

@@ -2,13 +2,10 @@ package workflow
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 )
 
 // Small helpers for text people type or see: cutting, masking, checking.
-
-func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
 // truncate cuts s to at most n bytes without splitting a character.
 func truncate(s string, n int) string {
@@ -32,11 +29,15 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// maskEmail shows enough of an address to recognise it: j***@example.com.
+// maskEmail shows enough of an address to recognise it: j***@example.com;
+// an address without a name before the @ is only stars and its domain.
 func maskEmail(e string) string {
 	at := strings.LastIndexByte(e, '@')
-	if at < 1 {
-		return "your email address"
+	switch {
+	case at < 0:
+		return "***"
+	case at == 0:
+		return "***" + e
 	}
 	return e[:1] + "***" + e[at:]
 }
@@ -44,7 +45,7 @@ func maskEmail(e string) string {
 // maskPhone shows the last digits of a number: ******5678.
 func maskPhone(p string) string {
 	if len(p) < 4 {
-		return "your phone"
+		return strings.Repeat("•", 4)
 	}
 	return strings.Repeat("•", 4) + p[len(p)-4:]
 }

@@ -79,12 +79,12 @@ func (s *Service) AssignToken(ctx context.Context, serial string, resourceID, us
 	}
 	if resourceID != nil {
 		if _, err := s.Store.ResourceByID(ctx, *resourceID); err != nil {
-			return Token{}, Invalid(map[string]string{"resource_id": "There is no such resource."})
+			return Token{}, FieldsInvalid(map[string]Msg{"resource_id": M("resource.unknown")})
 		}
 	}
 	if userID != nil {
 		if _, err := s.Store.UserByID(ctx, *userID); err != nil {
-			return Token{}, Invalid(map[string]string{"user_id": "There is no such user."})
+			return Token{}, FieldsInvalid(map[string]Msg{"user_id": M("account.unknown_user")})
 		}
 	}
 	err = s.Store.Tx(ctx, func(st Store) error {
@@ -115,7 +115,7 @@ type CheckResult struct {
 	Outcome Outcome
 	// Hint helps the helpdesk: how far off the token's clock or counter is
 	// when the code matched outside the window.
-	Hint string
+	Hint Msg
 }
 
 // CheckOTP verifies a code of a token for an administrator, with the rules
@@ -156,7 +156,7 @@ func (s *Service) StoreToken(ctx context.Context, st Store, t *Token, secret []b
 	}
 	if t.Type.Shows() {
 		if err := t.Params().Validate(); err != nil {
-			return Errorf(CodeInvalid, "%s", err.Error())
+			return Fail(CodeInvalid, M("token.params", "Reason", err.Error()))
 		}
 		if err := s.sealSecret(t, secret); err != nil {
 			return err
@@ -170,31 +170,31 @@ func (s *Service) StoreToken(ctx context.Context, st Store, t *Token, secret []b
 
 // driftHint looks for a code far outside the window, so the helpdesk can
 // tell the user to resync or fix their phone's clock.
-func (s *Service) driftHint(t Token, pass string) string {
+func (s *Service) driftHint(t Token, pass string) Msg {
 	_, code, ok := splitPIN(t, pass)
 	if !ok || !otp.WellFormed(code, t.Params()) {
-		return ""
+		return Msg{}
 	}
 	secret, err := s.openSecret(t)
 	if err != nil {
-		return ""
+		return Msg{}
 	}
 	if t.Type == TokenHOTP {
 		if c, ok := otp.VerifyHOTP(secret, code, uint64(t.Counter)+hotpLookahead+1, hotpResyncSpan, t.Params()); ok {
-			return "The code matches counter " + itoa64(int64(c)) + ", " + itoa64(int64(c)-t.Counter) + " ahead of the server: synchronise the token."
+			return M("token.hint_counter", "Counter", c, "Ahead", int64(c)-t.Counter)
 		}
-		return ""
+		return Msg{}
 	}
 	now := otp.Step(s.Now(), t.Period)
 	span := int64(resyncSpan.Seconds()) / int64(t.Period)
 	for d := int64(2); d <= span; d++ {
 		for _, step := range []int64{now + t.Drift + d, now + t.Drift - d} {
 			if otp.Code(secret, uint64(step), t.Params()) == code {
-				return "The token's clock is " + itoa64(d*int64(t.Period)/60) + " minutes off: synchronise the token or correct the device's time."
+				return M("token.hint_clock", "Minutes", d*int64(t.Period)/60)
 			}
 		}
 	}
-	return ""
+	return Msg{}
 }
 
 func tokenContext(serial string) string { return "token:" + strings.ToLower(serial) }
@@ -231,21 +231,21 @@ func (s *Service) Resync(ctx context.Context, t Token, otp1, otp2 string) error 
 // resync is Resync through st, so a caller can write its activity in the
 // same transaction; it returns the token as stored.
 func (s *Service) resync(ctx context.Context, st Store, t Token, otp1, otp2 string) (Token, error) {
-	bad := Invalid(map[string]string{"otp2": "These two codes do not follow each other on this token. Enter two codes shown one after the other."})
+	bad := FieldsInvalid(map[string]Msg{"otp2": M("token.resync_not_following")})
 	if !t.Type.Shows() {
-		return t, Errorf(CodeInvalid, "Only TOTP and HOTP tokens can be synchronised.")
+		return t, Fail(CodeInvalid, M("token.resync_type"))
 	}
 	otp1, otp2 = strings.TrimSpace(otp1), strings.TrimSpace(otp2)
 	p := t.Params()
-	f := map[string]string{}
+	f := map[string]Msg{}
 	if !otp.WellFormed(otp1, p) {
-		f["otp1"] = fmt.Sprintf("Enter the %d-digit code the token shows.", p.Digits)
+		f["otp1"] = M("token.resync_code", "Digits", p.Digits)
 	}
 	if !otp.WellFormed(otp2, p) {
-		f["otp2"] = fmt.Sprintf("Enter the next %d-digit code the token shows.", p.Digits)
+		f["otp2"] = M("token.resync_next_code", "Digits", p.Digits)
 	}
 	if len(f) > 0 {
-		return t, Invalid(f)
+		return t, FieldsInvalid(f)
 	}
 	secret, err := s.openSecret(t)
 	if err != nil {

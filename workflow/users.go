@@ -20,7 +20,7 @@ var Languages = []string{"en", "de", "nl"}
 const MaxLoginLength = 128
 
 // loginRule says what a user's login may be.
-var loginRule = "Use 1 to " + strconv.Itoa(MaxLoginLength) + " letters, digits and . _ @ + - (starting with a letter or digit)."
+var loginRule = M("account.login_rule", "Max", MaxLoginLength)
 
 var (
 	userLoginPattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._@+\-]{0,` + strconv.Itoa(MaxLoginLength-1) + `}$`)
@@ -71,8 +71,8 @@ func NormalizePhone(s string) (string, bool) {
 }
 
 // validate checks the input and returns it cleaned, with field errors.
-func (in UserInput) validate() (UserInput, map[string]string) {
-	f := map[string]string{}
+func (in UserInput) validate() (UserInput, map[string]Msg) {
+	f := map[string]Msg{}
 	in.Login = strings.TrimSpace(in.Login)
 	in.FirstName = strings.TrimSpace(in.FirstName)
 	in.LastName = strings.TrimSpace(in.LastName)
@@ -81,30 +81,30 @@ func (in UserInput) validate() (UserInput, map[string]string) {
 		f["login"] = loginRule
 	}
 	if utf8.RuneCountInString(in.FirstName) > 100 || strings.ContainsAny(in.FirstName, "\r\n\t") {
-		f["first_name"] = "Use at most 100 characters, on one line."
+		f["first_name"] = M("account.name_long")
 	}
 	if utf8.RuneCountInString(in.LastName) > 100 || strings.ContainsAny(in.LastName, "\r\n\t") {
-		f["last_name"] = "Use at most 100 characters, on one line."
+		f["last_name"] = M("account.name_long")
 	}
 	if in.Email != "" && !validEmail(in.Email) {
-		f["email"] = "Enter a valid email address, like name@example.com."
+		f["email"] = M("email.invalid")
 	}
 	if p, ok := NormalizePhone(in.Phone); ok {
 		in.Phone = p
 	} else {
-		f["phone"] = "Enter the number in international format, like +31 6 12345678."
+		f["phone"] = M("phone.invalid")
 	}
 	if in.Language != "" && !slices.Contains(Languages, in.Language) {
-		f["language"] = "Choose English, German or Dutch."
+		f["language"] = M("account.language")
 	}
 	if in.ValidUntil != "" {
 		if _, err := time.Parse("2006-01-02", in.ValidUntil); err != nil {
-			f["valid_until"] = "Enter a date as YYYY-MM-DD."
+			f["valid_until"] = M("account.date")
 		}
 	}
 	if in.TemporaryUntil != "" {
 		if _, err := parseLocalTime(in.TemporaryUntil); err != nil {
-			f["temporary_until"] = "Enter a date and time as YYYY-MM-DD HH:MM."
+			f["temporary_until"] = M("account.date_time")
 		}
 	}
 	return in, f
@@ -159,7 +159,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput, by Actor, m Meta
 		}
 	}
 	if len(f) > 0 {
-		return User{}, Invalid(f)
+		return User{}, FieldsInvalid(f)
 	}
 	var u User
 	if err := s.applyUserInput(&u, in); err != nil {
@@ -188,7 +188,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, by Act
 	}
 	maps.Copy(f, directoryManaged(u, in))
 	if len(f) > 0 {
-		return User{}, Invalid(f)
+		return User{}, FieldsInvalid(f)
 	}
 	before := u
 	if err := s.applyUserInput(&u, in); err != nil {
@@ -209,12 +209,12 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, by Act
 // directoryManaged names the fields in would change that u's directory
 // keeps (SPEC §12): they are changed in the directory, and the next sync
 // brings them.
-func directoryManaged(u User, in UserInput) map[string]string {
-	f := map[string]string{}
+func directoryManaged(u User, in UserInput) map[string]Msg {
+	f := map[string]Msg{}
 	if !u.FromDirectory() {
 		return f
 	}
-	msg := "Managed by " + u.DirectoryName + "; change it there."
+	msg := M("account.directory_managed", "Directory", u.DirectoryName)
 	for name, changed := range map[string]bool{
 		"login": in.Login != u.Login, "email": in.Email != u.Email, "phone": in.Phone != u.Phone,
 		"first_name": in.FirstName != u.FirstName, "last_name": in.LastName != u.LastName,
@@ -295,8 +295,13 @@ func sameTime(a, b *time.Time) bool {
 	return (a == nil && b == nil) || (a != nil && b != nil && a.Equal(*b))
 }
 
-func policyMessage(p PasswordProblem) string {
-	return strings.TrimSpace(p.Message + " " + strings.Join(p.Hints, " "))
+// policyMessage is why a password is refused, with the advice on a better
+// one.
+func policyMessage(p PasswordProblem) Msg {
+	if len(p.Hints) == 0 {
+		return p.Message
+	}
+	return M("password.problem_hints", "Problem", p.Message, "Hints", strings.Join(p.Hints, " "))
 }
 
 // DeleteUser removes a user; their tokens go back to stock, disabled.
@@ -435,8 +440,8 @@ func (s *Service) UpdateUserAs(ctx context.Context, role Role, id int64, in User
 	}
 	if f := beyondContact(u.Input(), in); len(f) > 0 {
 		s.RecordAccessDenied(ctx, by, "change of a user's "+strings.Join(slices.Sorted(maps.Keys(f)), ", "), m)
-		return User{}, &Error{Code: CodeForbidden, Fields: f,
-			Message: SafeText("The role " + string(role) + " may only change " + strings.Join(ContactFields, ", ") + ".")}
+		return User{}, &Error{Code: CodeForbidden, FieldMsgs: f,
+			Msg: M("account.role_contact_only", "Role", string(role), "Fields", strings.Join(ContactFields, ", "))}
 	}
 	return s.UpdateUserContact(ctx, id, ContactInput{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email,
 		Phone: in.Phone, Language: in.Language}, by, m)
@@ -444,9 +449,9 @@ func (s *Service) UpdateUserAs(ctx context.Context, role Role, id int64, in User
 
 // beyondContact names the fields other than ContactFields in which in
 // differs from was.
-func beyondContact(was, in UserInput) map[string]string {
-	f := map[string]string{}
-	const msg = "Your role may not change this field."
+func beyondContact(was, in UserInput) map[string]Msg {
+	f := map[string]Msg{}
+	msg := M("account.role_field")
 	for name, changed := range map[string]bool{
 		"login": in.Login != was.Login, "password": in.Password != "", "remove_password": in.ClearPassword,
 		"password_never_expires": in.PasswordNeverExpires != was.PasswordNeverExpires, "valid_until": in.ValidUntil != was.ValidUntil,

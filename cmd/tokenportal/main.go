@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"tokenportal/cmd/tokenportal/app"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -304,12 +305,13 @@ func describe(err error) error {
 	if workflow.IsFault(err) {
 		return err
 	}
-	fields := workflow.ErrorFields(err)
+	fields := i18n.Fields(i18n.Source, workflow.ErrorFieldMsgs(err))
+	message := i18n.English(workflow.ErrorMsg(err))
 	if len(fields) == 0 {
-		return errors.New(workflow.ErrorMessage(err))
+		return errors.New(message)
 	}
 	var b strings.Builder
-	b.WriteString(workflow.ErrorMessage(err))
+	b.WriteString(message)
 	for k, v := range fields {
 		fmt.Fprintf(&b, "\n  %s: %s", k, v)
 	}

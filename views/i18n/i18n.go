@@ -109,7 +109,8 @@ func Lang(ctx context.Context) string {
 // also picks the plural form.
 func T(ctx context.Context, id string, args ...any) string { return In(Lang(ctx), id, args...) }
 
-// In translates message id into lang.
+// In translates message id into lang. An argument that is a workflow.Msg
+// is translated too.
 func In(lang, id string, args ...any) string {
 	loadOnce.Do(load)
 	loc := localizers[lang]
@@ -122,6 +123,9 @@ func In(lang, id string, args ...any) string {
 		for i := 0; i+1 < len(args); i += 2 {
 			k, _ := args[i].(string)
 			data[k] = args[i+1]
+			if m, ok := args[i+1].(workflow.Msg); ok {
+				data[k] = MsgIn(lang, m) // a message inside a message
+			}
 			if k == "Count" {
 				cfg.PluralCount = args[i+1]
 			}
@@ -146,12 +150,6 @@ func Msg(ctx context.Context, m workflow.Msg) string { return MsgIn(Lang(ctx), m
 // MsgIn translates a message of the core into lang.
 func MsgIn(lang string, m workflow.Msg) string {
 	if m.ID == "" {
-		// Text from before the catalogs (workflow.Msg's Raw), shown as is.
-		if len(m.Args) == 1 {
-			if s, ok := m.Args[0].(string); ok {
-				return s
-			}
-		}
 		return ""
 	}
 	return In(lang, m.ID, m.Args...)

@@ -19,11 +19,11 @@ var attributeName = regexp.MustCompile(`^(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-
 // Check checks the settings without a connection and returns field errors
 // keyed by the API's field names; an empty map: all fine. The bind password
 // is not checked here: it is refused when empty at connect time.
-func (c *Client) Check(d workflow.Directory) map[string]string {
-	errs := map[string]string{}
+func (c *Client) Check(d workflow.Directory) map[string]workflow.Msg {
+	errs := map[string]workflow.Msg{}
 	checkURL(d, errs)
 	if d.CAPEM != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(d.CAPEM)) {
-		errs["ca_pem"] = "holds no certificate: paste the CA in PEM (-----BEGIN CERTIFICATE-----)"
+		errs["ca_pem"] = workflow.M("directory.check.ca_pem")
 	}
 	checkDN(errs, "bind_dn", d.BindDN, true)
 	checkDN(errs, "base_dn", d.BaseDN, true)
@@ -43,9 +43,9 @@ func (c *Client) Check(d workflow.Directory) map[string]string {
 	} {
 		switch {
 		case f.name == "" && f.required:
-			errs[f.key] = "is required"
+			errs[f.key] = workflow.M("directory.check.required")
 		case f.name != "" && !attributeName.MatchString(f.name):
-			errs[f.key] = "is not an attribute name (letters, digits and '-', starting with a letter)"
+			errs[f.key] = workflow.M("directory.check.attribute")
 		}
 	}
 	for i, g := range d.Groups {
@@ -54,26 +54,25 @@ func (c *Client) Check(d workflow.Directory) map[string]string {
 	return errs
 }
 
-func checkURL(d workflow.Directory, errs map[string]string) {
-	const form = " (ldap://host:389 or ldaps://host:636)"
+func checkURL(d workflow.Directory, errs map[string]workflow.Msg) {
 	if d.URL == "" {
-		errs["url"] = "is required" + form
+		errs["url"] = workflow.M("directory.check.url_required")
 		return
 	}
 	u, err := url.Parse(d.URL)
 	switch {
 	case err != nil || u.Opaque != "":
-		errs["url"] = "is not a URL" + form
+		errs["url"] = workflow.M("directory.check.url_invalid")
 	case u.Scheme != "ldap" && u.Scheme != "ldaps":
-		errs["url"] = "must start with ldap:// or ldaps://"
+		errs["url"] = workflow.M("directory.check.url_scheme")
 	case u.Hostname() == "":
-		errs["url"] = "needs a host" + form
+		errs["url"] = workflow.M("directory.check.url_host")
 	case u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
-		errs["url"] = "must be only the scheme, host and port" + form
+		errs["url"] = workflow.M("directory.check.url_only")
 	case u.Port() != "" && !validPort(u.Port()):
-		errs["url"] = "has an invalid port"
+		errs["url"] = workflow.M("directory.check.url_port")
 	case d.StartTLS && u.Scheme == "ldaps":
-		errs["start_tls"] = "is only for ldap:// (ldaps:// is TLS from the start)"
+		errs["start_tls"] = workflow.M("directory.check.start_tls")
 	}
 }
 
@@ -82,26 +81,26 @@ func validPort(s string) bool {
 	return err == nil && n > 0 && n < 65536
 }
 
-func checkDN(errs map[string]string, key, dn string, required bool) {
+func checkDN(errs map[string]workflow.Msg, key, dn string, required bool) {
 	if dn == "" {
 		if required {
-			errs[key] = "is required"
+			errs[key] = workflow.M("directory.check.required")
 		}
 		return
 	}
 	if _, err := goldap.ParseDN(dn); err != nil {
-		errs[key] = "is not a DN (like cn=name,dc=example,dc=org): " + err.Error()
+		errs[key] = workflow.M("directory.check.dn", "Reason", err.Error())
 	}
 }
 
-func checkFilter(errs map[string]string, key, filter string, required bool) {
+func checkFilter(errs map[string]workflow.Msg, key, filter string, required bool) {
 	if filter == "" {
 		if required {
-			errs[key] = "is required"
+			errs[key] = workflow.M("directory.check.required")
 		}
 		return
 	}
 	if _, err := goldap.CompileFilter(filter); err != nil {
-		errs[key] = "is not an LDAP filter (like (objectClass=inetOrgPerson)): " + err.Error()
+		errs[key] = workflow.M("directory.check.filter", "Reason", err.Error())
 	}
 }

@@ -98,7 +98,7 @@ func TestCheck(t *testing.T) {
 				t.Errorf("fields %v, want %v: %v", got, tt.fields, errs)
 			}
 			for k, msg := range errs {
-				if msg == "" {
+				if msg.ID == "" {
 					t.Errorf("%s: empty message", k)
 				}
 			}

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
@@ -70,21 +69,13 @@ func (c *Client) maxEntries() int {
 // errBindRefused is a service bind answered with invalid credentials.
 var errBindRefused = errors.New("the directory refused the bind DN or password")
 
-// settingsError turns Check's field errors into one error, or nil.
-func settingsError(fields map[string]string) error {
+// settingsError turns Check's field errors into one error, or nil: the
+// core's invalid-input error, which the views put in words.
+func settingsError(fields map[string]workflow.Msg) error {
 	if len(fields) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	msgs := make([]string, len(keys))
-	for i, k := range keys {
-		msgs[i] = k + ": " + fields[k]
-	}
-	return fmt.Errorf("invalid directory settings: %s", strings.Join(msgs, "; "))
+	return workflow.FieldsInvalid(fields)
 }
 
 // conn is a connection that closes when its context ends.

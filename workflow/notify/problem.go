@@ -20,7 +20,7 @@ const maxProblem = 400
 // passwords of the settings in force masked and its length bounded. Only
 // the failure to read the settings (ErrSettings) is told without its cause,
 // which is internal.
-func (n *Notifier) SendProblem(ctx context.Context, err error) workflow.SafeText {
+func (n *Notifier) SendProblem(ctx context.Context, err error) string {
 	if errors.Is(err, ErrSettings) {
 		return "Sending failed: the mail settings could not be read. Please try again."
 	}
@@ -40,7 +40,7 @@ func (n *Notifier) SendProblem(ctx context.Context, err error) workflow.SafeText
 	if utf8.RuneCountInString(msg) > maxProblem {
 		msg = string([]rune(msg)[:maxProblem]) + "…"
 	}
-	return workflow.SafeText("Sending failed: " + msg)
+	return "Sending failed: " + msg
 }
 
 // SettingsProblem is the text of an error of CheckSMTPURL, CheckSettings or
@@ -48,4 +48,4 @@ func (n *Notifier) SendProblem(ctx context.Context, err error) workflow.SafeText
 // setting or a text the admin gave, to show next to it. Those errors never
 // repeat a URL's password (a URL that does not parse is not quoted), so
 // their text may be shown; other errors are not for this function.
-func SettingsProblem(err error) workflow.SafeText { return workflow.SafeText(err.Error()) }
+func SettingsProblem(err error) string { return err.Error() }

@@ -81,7 +81,7 @@ func (db *DB) ListAdmins(ctx context.Context) ([]workflow.Admin, error) {
 func (db *DB) UpdateAdmin(ctx context.Context, a *workflow.Admin) error {
 	tag, err := db.q.Exec(ctx, `UPDATE admins SET email = $2, role = $3 WHERE id = $1`, a.ID, a.Email, string(a.Role))
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The admin was not found.")
+		return notFound("The admin")
 	}
 	return mapErr(err, "The admin")
 }
@@ -119,7 +119,7 @@ func (db *DB) LockSuperadmins(ctx context.Context) ([]int64, error) {
 func (db *DB) ResetAdminTOTP(ctx context.Context, id int64) error {
 	tag, err := db.q.Exec(ctx, `UPDATE admins SET totp_secret = NULL, totp_key_id = NULL, totp_last_step = 0 WHERE id = $1`, id)
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The admin was not found.")
+		return notFound("The admin")
 	}
 	return err
 }
@@ -128,7 +128,7 @@ func (db *DB) ResetAdminTOTP(ctx context.Context, id int64) error {
 func (db *DB) SetAdminPassword(ctx context.Context, id int64, hash string) error {
 	tag, err := db.q.Exec(ctx, `UPDATE admins SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1`, id, hash)
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The admin was not found.")
+		return notFound("The admin")
 	}
 	return err
 }

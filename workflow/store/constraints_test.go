@@ -21,7 +21,7 @@ func TestUserLoginUniqueIgnoringCase(t *testing.T) {
 	}
 	dup := workflow.User{Login: "jane.UNIQUE"}
 	err := db.CreateUser(ctx, &dup)
-	if workflow.ErrorCode(err) != workflow.CodeConflict || workflow.ErrorFields(err)["login"] == "" {
+	if workflow.ErrorCode(err) != workflow.CodeConflict || workflow.ErrorFieldMsgs(err)["login"].ID == "" {
 		t.Fatalf("duplicate login in another case: %v", err)
 	}
 	got, err := db.UserByLogin(ctx, "JANE.unique")

@@ -79,7 +79,7 @@ func (db *DB) DeleteDirectory(ctx context.Context, id int64) (int, error) {
 	}
 	del, err := db.q.Exec(ctx, `DELETE FROM directories WHERE id = $1`, id)
 	if err == nil && del.RowsAffected() == 0 {
-		return 0, workflow.Errorf(workflow.CodeNotFound, "The directory was not found.")
+		return 0, notFound("The directory")
 	}
 	return int(tag.RowsAffected()), err
 }

@@ -25,7 +25,7 @@ func scanRadiusClient(row pgx.CollectableRow) (workflow.RadiusClient, error) {
 func (db *DB) CreateRadiusClient(ctx context.Context, c *workflow.RadiusClient) error {
 	addr, ok := workflow.ParseNetwork(c.Address)
 	if !ok {
-		return workflow.Invalid(map[string]string{"address": "Use an IP address or a network in CIDR notation."})
+		return workflow.FieldsInvalid(map[string]workflow.Msg{"address": workflow.M("radius.address_invalid")})
 	}
 	err := db.q.QueryRow(ctx, `INSERT INTO radius_clients (resource_id, name, address, secret, key_id, require_message_authenticator)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, created_at`,
@@ -66,7 +66,7 @@ func (db *DB) OverlappingRadiusClients(ctx context.Context, address netip.Prefix
 func (db *DB) DeleteRadiusClient(ctx context.Context, id int64) error {
 	tag, err := db.q.Exec(ctx, `DELETE FROM radius_clients WHERE id = $1`, id)
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The RADIUS client was not found.")
+		return notFound("The RADIUS client")
 	}
 	return err
 }

@@ -20,7 +20,7 @@ func (db *DB) CreateResource(ctx context.Context, r *workflow.Resource) error {
 func (db *DB) UpdateResource(ctx context.Context, r *workflow.Resource) error {
 	tag, err := db.q.Exec(ctx, `UPDATE resources SET name = $2, description = $3 WHERE id = $1`, r.ID, r.Name, r.Description)
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The resource was not found.")
+		return notFound("The resource")
 	}
 	return mapErr(err, "The resource")
 }
@@ -30,7 +30,7 @@ func (db *DB) UpdateResource(ctx context.Context, r *workflow.Resource) error {
 func (db *DB) DeleteResource(ctx context.Context, id int64) error {
 	tag, err := db.q.Exec(ctx, `DELETE FROM resources WHERE id = $1`, id)
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The resource was not found.")
+		return notFound("The resource")
 	}
 	return mapErr(err, "The resource")
 }
@@ -105,7 +105,7 @@ func (db *DB) UnassignUser(ctx context.Context, resourceID, userID int64) error 
 	}
 	tag, err := db.q.Exec(ctx, `DELETE FROM resource_users WHERE resource_id = $1 AND user_id = $2`, resourceID, userID)
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The user is not assigned to this resource.")
+		return workflow.Fail(workflow.CodeNotFound, workflow.M("resource.user_not_assigned"))
 	}
 	return err
 }
@@ -177,7 +177,7 @@ func (db *DB) SavePortal(ctx context.Context, p *workflow.Portal) error {
 	for _, n := range p.TrustedNetworks {
 		pfx, err := netip.ParsePrefix(n)
 		if err != nil {
-			return workflow.Invalid(map[string]string{"trusted_networks": n + " is not a network in CIDR notation, like 10.0.0.0/8."})
+			return workflow.FieldsInvalid(map[string]workflow.Msg{"trusted_networks": workflow.M("settings.portal.network_cidr", "Network", n)})
 		}
 		nets = append(nets, pfx.Masked())
 	}

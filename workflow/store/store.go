@@ -11,7 +11,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -69,16 +68,16 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // constraintMessages turns violations of named constraints into messages a
-// person understands; the field says which input was wrong.
+// person understands (message ids); the field says which input was wrong.
 var constraintMessages = map[string][2]string{
-	"admins_login_key":            {"login", "An admin with this login already exists."},
-	"users_login_key":             {"login", "A user with this login already exists (logins are compared without regard to case)."},
-	"resources_name_key":          {"name", "A resource with this name already exists."},
-	"tokens_serial_key":           {"serial", "A token with this serial already exists."},
-	"portals_alias_key":           {"alias", "This alias is already used by another portal."},
-	"api_keys_prefix_key":         {"name", "Key collision; please try again."},
-	"radius_clients_address_key":  {"address", "A RADIUS client with this address already exists."},
-	"radius_clients_one_resource": {"address", "This address overlaps a RADIUS client of another resource; an address belongs to one resource only."},
+	"admins_login_key":            {"login", "admin.login_exists"},
+	"users_login_key":             {"login", "account.login_exists"},
+	"resources_name_key":          {"name", "resource.name_exists"},
+	"tokens_serial_key":           {"serial", "token.serial_exists"},
+	"portals_alias_key":           {"alias", "settings.portal.alias_used"},
+	"api_keys_prefix_key":         {"name", "apikey.collision"},
+	"radius_clients_address_key":  {"address", "radius.address_exists"},
+	"radius_clients_one_resource": {"address", "radius.address_overlap"},
 }
 
 // mapErr turns driver errors into workflow errors: no rows becomes NotFound
@@ -88,18 +87,18 @@ func mapErr(err error, what string) error {
 		return nil
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return workflow.Errorf(workflow.CodeNotFound, "%s was not found.", what)
+		return notFound(what)
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
 		case "23505", "23P01": // unique_violation, exclusion_violation
 			if m, ok := constraintMessages[pgErr.ConstraintName]; ok {
-				return &workflow.Error{Code: workflow.CodeConflict, Message: workflow.SafeText(m[1]), Fields: map[string]string{m[0]: m[1]}, Err: err}
+				return &workflow.Error{Code: workflow.CodeConflict, Msg: workflow.M(m[1]), FieldMsgs: map[string]workflow.Msg{m[0]: workflow.M(m[1])}, Err: err}
 			}
-			return &workflow.Error{Code: workflow.CodeConflict, Message: workflow.SafeText(fmt.Sprintf("%s already exists.", what)), Err: err}
+			return &workflow.Error{Code: workflow.CodeConflict, Msg: workflow.M("error.exists", "What", workflow.Subject(what)), Err: err}
 		case "23503": // foreign_key_violation
-			return &workflow.Error{Code: workflow.CodeConflict, Message: workflow.SafeText(fmt.Sprintf("%s refers to something that does not exist or is still in use.", what)), Err: err}
+			return &workflow.Error{Code: workflow.CodeConflict, Msg: workflow.M("error.in_use", "What", workflow.Subject(what)), Err: err}
 		}
 	}
 	return err
@@ -233,3 +232,6 @@ func page[K comparable](ctx context.Context, db *DB, q *filter, from, key string
 	}
 	return total, q.where() + " ORDER BY " + key + order + " LIMIT " + q.arg(limit(n)), nil
 }
+
+// notFound is the NotFound answer for what ("The user").
+func notFound(what string) error { return workflow.NotFound(what) }

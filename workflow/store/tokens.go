@@ -143,7 +143,7 @@ func (db *DB) ValidationTokens(ctx context.Context, resourceID int64, login stri
 		return user, nil, err
 	}
 	if !found {
-		return user, nil, workflow.Errorf(workflow.CodeNotFound, "The user is not assigned to this resource.")
+		return user, nil, workflow.Fail(workflow.CodeNotFound, workflow.M("resource.user_not_assigned"))
 	}
 	return user, tokens, nil
 }
@@ -173,7 +173,7 @@ func (db *DB) ResetTokenFailcount(ctx context.Context, id int64) error {
 func (db *DB) DeleteToken(ctx context.Context, id int64) error {
 	tag, err := db.q.Exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The token was not found.")
+		return notFound("The token")
 	}
 	return err
 }

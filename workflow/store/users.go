@@ -56,7 +56,7 @@ func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 	}
 	tag, err := db.q.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The user was not found.")
+		return notFound("The user")
 	}
 	return mapErr(err, "The user")
 }
@@ -126,7 +126,7 @@ func (db *DB) ListUsers(ctx context.Context, f workflow.UserFilter) ([]workflow.
 func (db *DB) UnlockUser(ctx context.Context, id int64) error {
 	tag, err := db.q.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1`, id)
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The user was not found.")
+		return notFound("The user")
 	}
 	return err
 }
@@ -167,7 +167,7 @@ func (db *DB) ResetUser2FA(ctx context.Context, userID int64) (serials, disabled
 func (db *DB) setUser(ctx context.Context, sql string, args ...any) error {
 	tag, err := db.q.Exec(ctx, sql, args...)
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The user was not found.")
+		return notFound("The user")
 	}
 	return mapErr(err, "The user")
 }
@@ -208,7 +208,7 @@ func (db *DB) SetUserPassword(ctx context.Context, id int64, hash string, now ti
 	tag, err := db.q.Exec(ctx, `UPDATE users SET password_hash = $2, password_changed_at = $3, temporary_until = NULL, updated_at = now()
 		WHERE id = $1`, id, nullString(hash), changed)
 	if err == nil && tag.RowsAffected() == 0 {
-		return workflow.Errorf(workflow.CodeNotFound, "The user was not found.")
+		return notFound("The user")
 	}
 	return err
 }

@@ -84,7 +84,7 @@ func adminBodyLimit() gin.HandlerFunc {
 
 // tooLarge answers 413 in the format of the route.
 func tooLarge(c *gin.Context, limit int64) {
-	views.Fail(c.Writer, c.Request, nil, workflow.Errorf(workflow.CodeTooLarge, "The request is too large: at most %d KiB are accepted here.", limit>>10))
+	views.Fail(c.Writer, c.Request, nil, workflow.Fail(workflow.CodeTooLarge, workflow.M("error.too_large", "KiB", limit>>10)))
 	c.Abort()
 }
 
@@ -93,9 +93,10 @@ func tooLarge(c *gin.Context, limit int64) {
 func crossOrigin(cop *http.CrossOriginProtection, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := cop.Check(c.Request); err != nil {
-			log.WarnContext(c.Request.Context(), "cross-origin request refused", "path", c.Request.URL.Path, "origin", c.GetHeader("Origin"), "err", err)
-			_ = views.Render(c.Writer, c.Request, http.StatusForbidden, views.ErrorPage(http.StatusForbidden, "Request refused",
-				"This form was sent from another site, so it was refused. Please go back, reload the page and try again."))
+			ctx := c.Request.Context()
+			log.WarnContext(ctx, "cross-origin request refused", "path", c.Request.URL.Path, "origin", c.GetHeader("Origin"), "err", err)
+			_ = views.Render(c.Writer, c.Request, http.StatusForbidden, views.ErrorPage(http.StatusForbidden, i18n.T(ctx, "error.title.refused"),
+				i18n.T(ctx, "error.cross_origin")))
 			c.Abort()
 			return
 		}
@@ -150,7 +151,7 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 				log.ErrorContext(c.Request.Context(), "panic", "path", c.Request.URL.Path, "panic", p)
 				if !c.Writer.Written() {
 					_ = views.Render(c.Writer, c.Request, http.StatusInternalServerError,
-						views.ErrorPage(500, "Something went wrong", workflow.ErrorMessage(workflow.Internal(nil))))
+						views.ErrorPage(500, i18n.T(c.Request.Context(), "error.title.went_wrong"), i18n.ErrorMessage(c.Request.Context(), workflow.Internal(nil))))
 				}
 				c.Abort()
 			}
@@ -200,8 +201,8 @@ func sessions(sm *scs.SessionManager, log *slog.Logger) gin.HandlerFunc {
 		ctx, err := sm.Load(c.Request.Context(), token)
 		if err != nil {
 			log.ErrorContext(c.Request.Context(), "session not loaded", "err", err)
-			_ = views.Render(c.Writer, c.Request, http.StatusServiceUnavailable, views.ErrorPage(503, "Temporarily unavailable",
-				"The service cannot reach its database right now. Please try again in a moment."))
+			_ = views.Render(c.Writer, c.Request, http.StatusServiceUnavailable, views.ErrorPage(503, i18n.T(c.Request.Context(), "error.title.temporarily_unavailable"),
+				i18n.T(c.Request.Context(), "error.database")))
 			c.Abort()
 			return
 		}
@@ -263,11 +264,11 @@ func health(st workflow.Store) (healthz, readyz gin.HandlerFunc) {
 // notFound answers unknown routes: JSON under /api/, an HTML page elsewhere.
 func notFound(c *gin.Context) {
 	if views.APIRoute(c.Request) {
-		views.Fail(c.Writer, c.Request, nil, workflow.Errorf(workflow.CodeNotFound, "No such endpoint."))
+		views.Fail(c.Writer, c.Request, nil, workflow.Fail(workflow.CodeNotFound, workflow.M("error.no_endpoint")))
 		return
 	}
-	_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.ErrorPage(404, "Page not found",
-		"There is nothing at this address. Check the link, or ask whoever gave it to you."))
+	_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.ErrorPage(404, i18n.T(c.Request.Context(), "error.title.page_not_found"),
+		i18n.T(c.Request.Context(), "error.nothing_here")))
 }
 
 func serveAssets() gin.HandlerFunc {

@@ -58,8 +58,7 @@ func storableText(forms bool) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		views.Fail(c.Writer, req, nil, &workflow.Error{Code: workflow.CodeBadRequest,
-			Message: "The request contains characters that cannot be used (a NUL character or text that is not UTF-8)."})
+		views.Fail(c.Writer, req, nil, workflow.Fail(workflow.CodeBadRequest, workflow.M("error.bad_characters")))
 		c.Abort()
 	}
 }
