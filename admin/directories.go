@@ -260,9 +260,9 @@ func (h *Handler) testDirectory(c *gin.Context) {
 	case err != nil:
 		h.doneFailed(c, "/admin/directories", i18n.T(ctx, "console.directories.outcome", "Name", d.Name, "Message", i18n.ErrorMessage(c.Request.Context(), err)))
 	case !res.OK:
-		h.doneFailed(c, "/admin/directories", i18n.T(ctx, "console.directories.test_failed", "Name", d.Name, "Message", res.Message))
+		h.doneFailed(c, "/admin/directories", i18n.T(ctx, "console.directories.outcome", "Name", d.Name, "Message", i18n.Msg(ctx, res.Msg)))
 	default:
-		h.done(c, "/admin/directories", i18n.T(ctx, "console.directories.outcome", "Name", d.Name, "Message", res.Message))
+		h.done(c, "/admin/directories", i18n.T(ctx, "console.directories.outcome", "Name", d.Name, "Message", i18n.Msg(ctx, res.Msg)))
 	}
 }
 
