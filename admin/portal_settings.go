@@ -256,7 +256,7 @@ func (h *Handler) savePortal(c *gin.Context) {
 // order, so moving one of those, or moving an action across that border,
 // changes nothing.
 func moveOutcome(ctx context.Context, saved workflow.Portal, f portalForm) string {
-	label := views.ActionLabel(f.moved)
+	label := views.ActionLabel(ctx, f.moved)
 	at := slices.IndexFunc(saved.Actions, func(a workflow.PortalAction) bool { return a.ID == f.moved })
 	switch {
 	case at == slices.Index(f.order, f.moved) && f.dir == "up":

@@ -163,7 +163,7 @@ func TestPortalSettingsActions(t *testing.T) {
 	p := settingsPage(t, b, r)
 	rows := p.Doc.Find(settingsForm + " li[id^=action-]")
 	if rows.Length() != 14 || !strings.Contains(rows.First().Text(), "Register new token") ||
-		!strings.Contains(rows.Last().Text(), "Manage environment") {
+		!strings.Contains(rows.Last().Text(), "Devices and sign-ins") {
 		t.Fatalf("rows: %d %q", rows.Length(), p.Text(settingsForm+" .action-order"))
 	}
 	if rows.First().Find(`button[value^="up:"]`).Length() != 0 || rows.First().Find(`button[value^="down:"]`).Length() != 1 ||

@@ -94,8 +94,8 @@ func tokensOf(c *gin.Context) []workflow.Token {
 }
 
 func (h *Handler) notFound(c *gin.Context) {
-	_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.PortalMessage(h.chrome(c, "Not available"),
-		"Not available", "This action is not available here."))
+	_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.PortalMessage(h.chrome(c, i18n.T(c.Request.Context(), "portal.not_available.title")),
+		i18n.T(c.Request.Context(), "portal.not_available.title"), i18n.T(c.Request.Context(), "portal.not_available.message")))
 }
 
 // safeNext keeps a redirect target inside this portal.
@@ -120,7 +120,7 @@ func (h *Handler) reauthPage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.ReauthPage(h.chrome(c, "Confirm it is you"), v))
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.ReauthPage(h.chrome(c, i18n.T(ctx, "portal.reauth.title")), v))
 }
 
 func (h *Handler) reauth(c *gin.Context) {
@@ -145,7 +145,7 @@ func (h *Handler) reauth(c *gin.Context) {
 		if byEmail {
 			v.CodeSentTo = workflow.MaskEmail(u.Email)
 		}
-		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.ReauthPage(h.chrome(c, "Confirm it is you"), v))
+		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.ReauthPage(h.chrome(c, i18n.T(ctx, "portal.reauth.title")), v))
 		return
 	}
 	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
@@ -164,19 +164,19 @@ func (h *Handler) stepUpPage(c *gin.Context) {
 		return
 	}
 	v := views.StepUp{Next: c.Query("next"), CodeSentTo: sentTo}
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.StepUpPage(h.chrome(c, "Confirm with your token"), v))
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.StepUpPage(h.chrome(c, i18n.T(c.Request.Context(), "portal.step_up.title")), v))
 }
 
 func (h *Handler) stepUp(c *gin.Context) {
 	ctx := c.Request.Context()
 	next := c.PostForm("next")
 	if err := h.Svc.StepUp(ctx, portalOf(c), userOf(c), c.PostForm("otp"), meta(c)); err != nil {
-		msg := "That code is not right. Enter the current code of your token, or one of your recovery codes."
+		msg := i18n.T(ctx, "portal.step_up.wrong")
 		if workflow.IsFault(err) {
-			msg = i18n.ErrorMessage(c.Request.Context(), err)
+			msg = i18n.ErrorMessage(ctx, err)
 		}
 		v := views.StepUp{Next: next, Form: views.Form{Errors: map[string]string{"otp": msg}}}
-		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.StepUpPage(h.chrome(c, "Confirm with your token"), v))
+		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.StepUpPage(h.chrome(c, i18n.T(ctx, "portal.step_up.title")), v))
 		return
 	}
 	h.Sessions.Put(ctx, keySecondFactor, true)

@@ -83,7 +83,7 @@ func checked(p *apptest.Page, name string) string {
 
 // hasAction reports whether the start page links to action id.
 func (f *fixture) hasAction(p *apptest.Page, id string) bool {
-	return p.Doc.Find(`a[href="`+f.act(id)+`"]`).Length() > 0
+	return p.Doc.Find(`a[href="`+f.act(id)+`"], a[href^="`+f.act(id)+`?"]`).Length() > 0
 }
 
 // eventDetail is a detail of the user's newest activity named event.

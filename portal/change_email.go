@@ -8,6 +8,7 @@ import (
 
 	"tokenportal/views"
 	"tokenportal/views/i18n"
+	"tokenportal/workflow"
 )
 
 // change-email (SPEC §5.10, sensitive): a code goes to the new address; the
@@ -18,7 +19,7 @@ func init() {
 }
 
 func (h *Handler) changeEmailView(c *gin.Context, pending string, f views.Form) templ.Component {
-	return views.ChangeEmailPage(h.chrome(c, "Change email address"), views.EmailPage{Current: userOf(c).Email, Pending: pending, Form: f})
+	return views.ChangeEmailPage(h.chrome(c, views.ActionLabel(c.Request.Context(), "change-email")), views.EmailPage{Current: userOf(c).Email, Pending: pending, Form: f})
 }
 
 func (h *Handler) changeEmailPage(c *gin.Context) {
@@ -30,7 +31,7 @@ func (h *Handler) changeEmailPage(c *gin.Context) {
 			return
 		}
 	}
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, h.changeEmailView(c, pending, views.Form{}))
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, h.changeEmailView(c, pending, h.prefill(c, "change-email", views.Form{})))
 }
 
 func (h *Handler) changeEmail(c *gin.Context) {
@@ -39,12 +40,12 @@ func (h *Handler) changeEmail(c *gin.Context) {
 	if code, ok := c.GetPostForm("email_code"); ok {
 		u, err := h.Svc.ConfirmEmailChange(ctx, p, u, code, m)
 		if err == nil {
-			h.done(c, base(c)+"/home", "Your email address is now "+u.Email+".")
+			h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.email_changed", "Email", u.Email))
 			return
 		}
 		// A wrong code asks again; an expired or used-up one starts over.
 		pending := ""
-		if i18n.ErrorFields(c.Request.Context(), err)["email_code"] != "" {
+		if _, wrong := workflow.ErrorFieldMsgs(err)["email_code"]; wrong {
 			var perr error
 			if pending, _, perr = h.Svc.PendingEmailChange(ctx, u); perr != nil {
 				h.fail(c, perr)
@@ -58,5 +59,5 @@ func (h *Handler) changeEmail(c *gin.Context) {
 		h.accountFailed(c, err, []string{"new_email"}, func(f views.Form) templ.Component { return h.changeEmailView(c, "", f) })
 		return
 	}
-	h.done(c, accountPath(c, "change-email"), "We sent a code to your new address.")
+	h.done(c, accountPath(c, "change-email"), i18n.T(c.Request.Context(), "portal.flash.email_code_sent"))
 }

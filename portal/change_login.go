@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 )
 
 // change-login (SPEC §5.12, sensitive): a new unique login. The session is
@@ -16,7 +17,7 @@ func init() {
 }
 
 func (h *Handler) changeLoginView(c *gin.Context, f views.Form) templ.Component {
-	return views.ChangeLoginPage(h.chrome(c, "Change login"), views.LoginChangePage{Current: userOf(c).Login, Form: f})
+	return views.ChangeLoginPage(h.chrome(c, views.ActionLabel(c.Request.Context(), "change-login")), views.LoginChangePage{Current: userOf(c).Login, Form: f})
 }
 
 func (h *Handler) changeLoginPage(c *gin.Context) {
@@ -29,5 +30,5 @@ func (h *Handler) changeLogin(c *gin.Context) {
 		h.accountFailed(c, err, []string{"new_login"}, func(f views.Form) templ.Component { return h.changeLoginView(c, f) })
 		return
 	}
-	h.done(c, base(c)+"/home", "Your login is now "+u.Login+". Use it the next time you sign in.")
+	h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.login_changed", "Login", u.Login))
 }

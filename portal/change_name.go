@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -16,13 +17,13 @@ func init() {
 }
 
 func (h *Handler) changeNameView(c *gin.Context, f views.Form) templ.Component {
-	return views.ChangeNamePage(h.chrome(c, "Change first and last name"), views.NamePage{Form: f})
+	return views.ChangeNamePage(h.chrome(c, views.ActionLabel(c.Request.Context(), "change-name")), views.NamePage{Form: f})
 }
 
 func (h *Handler) changeNamePage(c *gin.Context) {
 	u := userOf(c)
 	f := views.Form{Values: map[string]string{"first_name": u.FirstName, "last_name": u.LastName}}
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, h.changeNameView(c, f))
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, h.changeNameView(c, h.prefill(c, "change-name", f)))
 }
 
 func (h *Handler) changeName(c *gin.Context) {
@@ -32,8 +33,8 @@ func (h *Handler) changeName(c *gin.Context) {
 	case err != nil:
 		h.accountFailed(c, err, []string{"first_name", "last_name"}, func(f views.Form) templ.Component { return h.changeNameView(c, f) })
 	case !changed:
-		h.done(c, base(c)+"/home", "Nothing changed.")
+		h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.nothing_changed"))
 	default:
-		h.done(c, base(c)+"/home", "Your name was saved.")
+		h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.name_saved"))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -18,7 +19,7 @@ func init() {
 }
 
 func (h *Handler) changePasswordView(c *gin.Context, f views.Form) templ.Component {
-	return views.PasswordFormPage(h.chrome(c, "Change password"), views.PasswordPage{Change: true, Form: f})
+	return views.PasswordFormPage(h.chrome(c, views.ActionLabel(c.Request.Context(), "change-password")), views.PasswordPage{Change: true, Form: f})
 }
 
 func (h *Handler) changePasswordPage(c *gin.Context) {
@@ -32,5 +33,5 @@ func (h *Handler) changePassword(c *gin.Context) {
 		h.accountFailed(c, err, nil, func(f views.Form) templ.Component { return h.changePasswordView(c, f) })
 		return
 	}
-	h.done(c, base(c)+"/home", "Your password was changed.")
+	h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.password_changed"))
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 )
 
 // change-phone (SPEC §5.11): a number in E.164, or none.
@@ -15,12 +16,12 @@ func init() {
 }
 
 func (h *Handler) changePhoneView(c *gin.Context, f views.Form) templ.Component {
-	return views.ChangePhonePage(h.chrome(c, "Change phone number"), views.PhonePage{Current: userOf(c).Phone, Form: f})
+	return views.ChangePhonePage(h.chrome(c, views.ActionLabel(c.Request.Context(), "change-phone")), views.PhonePage{Current: userOf(c).Phone, Form: f})
 }
 
 func (h *Handler) changePhonePage(c *gin.Context) {
 	f := views.Form{Values: map[string]string{"phone": userOf(c).Phone}}
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, h.changePhoneView(c, f))
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, h.changePhoneView(c, h.prefill(c, "change-phone", f)))
 }
 
 func (h *Handler) changePhone(c *gin.Context) {
@@ -29,10 +30,10 @@ func (h *Handler) changePhone(c *gin.Context) {
 	case err != nil:
 		h.accountFailed(c, err, []string{"phone"}, func(f views.Form) templ.Component { return h.changePhoneView(c, f) })
 	case !changed:
-		h.done(c, base(c)+"/home", "Nothing changed: that is your phone number already.")
+		h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.phone_same"))
 	case u.Phone == "":
-		h.done(c, base(c)+"/home", "Your phone number was removed.")
+		h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.phone_removed"))
 	default:
-		h.done(c, base(c)+"/home", "Your phone number is now "+u.Phone+".")
+		h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.phone_changed", "Phone", u.Phone))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 )
 
 // create-password (SPEC §5.8): a user who signs in by emailed code chooses
@@ -16,7 +17,7 @@ func init() {
 }
 
 func (h *Handler) createPasswordView(c *gin.Context, f views.Form) templ.Component {
-	return views.PasswordFormPage(h.chrome(c, "Create password"), views.PasswordPage{Form: f})
+	return views.PasswordFormPage(h.chrome(c, views.ActionLabel(c.Request.Context(), "create-password")), views.PasswordPage{Form: f})
 }
 
 func (h *Handler) createPasswordPage(c *gin.Context) {
@@ -29,5 +30,5 @@ func (h *Handler) createPassword(c *gin.Context) {
 		h.accountFailed(c, err, nil, func(f views.Form) templ.Component { return h.createPasswordView(c, f) })
 		return
 	}
-	h.done(c, base(c)+"/home", "Your password was created. Use it the next time you sign in.")
+	h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.password_created"))
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -38,6 +39,10 @@ const (
 	keyFlow         = "flow"
 	keyRestore      = "restore"
 	keyFlash        = "flash"
+	// keyEnded says that a form was posted after the session had ended;
+	// keyKept holds the non-secret fields it carried (keptForm).
+	keyEnded = "session_ended"
+	keyKept  = "kept"
 )
 
 // reauthAfter is how long a sign-in counts as recent for sensitive actions.
@@ -82,22 +87,64 @@ func userOf(c *gin.Context) workflow.User {
 // base is the path of the portal, /selfservice/<alias>.
 func base(c *gin.Context) string { return "/selfservice/" + portalOf(c).Alias }
 
-// loadPortal answers 404 for unknown and disabled aliases.
+// loadPortal answers 404 for unknown and disabled aliases. Aliases are
+// lower-case: /selfservice/Demo/… is the portal demo, and a GET is sent to
+// its canonical address (the device cookie's path). Error pages of a
+// portal link to its start, not to the console.
 func (h *Handler) loadPortal(c *gin.Context) {
-	p, err := h.Svc.Store.PortalByAlias(c.Request.Context(), c.Param("alias"))
-	if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
-		h.fail(c, err)
+	p, ok := h.portalAt(c, c.Param("alias"))
+	if !ok {
+		c.Abort()
 		return
 	}
-	if err != nil || !p.Enabled {
-		_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.ErrorPage(404, "Portal not found",
-			"There is no self-service portal at this address. Check the link you were given."))
+	if p.Alias != c.Param("alias") && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) {
+		u := *c.Request.URL
+		u.Path = "/selfservice/" + p.Alias + strings.TrimPrefix(u.Path, "/selfservice/"+c.Param("alias"))
+		u.RawPath = ""
+		c.Redirect(http.StatusMovedPermanently, u.RequestURI())
 		c.Abort()
 		return
 	}
 	c.Set("portal", p)
 	c.Request = i18n.SwitchAt(c.Request, "/selfservice/"+p.Alias+"/language")
 	c.Next()
+}
+
+// portalAt loads the enabled portal of alias, matched without regard to
+// case; otherwise it answers (404, or the fault) and reports false. From
+// here on the request's error pages link to the portal's start.
+func (h *Handler) portalAt(c *gin.Context, alias string) (workflow.Portal, bool) {
+	ctx := c.Request.Context()
+	p, err := h.Svc.Store.PortalByAlias(ctx, strings.ToLower(alias))
+	if err == nil && p.Enabled {
+		c.Request = c.Request.WithContext(views.WithStartLink(ctx, "/selfservice/"+p.Alias+"/"))
+		return p, true
+	}
+	// No portal here: no link to the console's sign-in either, and the
+	// language switcher comes back to this page.
+	c.Request = i18n.SwitchAt(c.Request.WithContext(views.WithStartLink(ctx, "")), "/language")
+	if err != nil && workflow.ErrorCode(err) != workflow.CodeNotFound {
+		views.Fail(c.Writer, c.Request, h.Log, err)
+		return p, false
+	}
+	_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.ErrorPage(404, i18n.T(ctx, "portal.not_found.title"),
+		i18n.T(ctx, "portal.not_found.message")))
+	return p, false
+}
+
+// NotFound answers a path under /selfservice that no route serves (the
+// app's NoRoute hands them here): the 404 page of the portal named by the
+// path's first segment, linking to that portal's start.
+func (h *Handler) NotFound(c *gin.Context) {
+	alias, _, _ := strings.Cut(strings.TrimPrefix(c.Request.URL.Path, "/selfservice/"), "/")
+	p, ok := h.portalAt(c, alias)
+	if !ok {
+		return
+	}
+	c.Request = i18n.SwitchAt(c.Request, "/selfservice/"+p.Alias+"/language")
+	ctx := c.Request.Context()
+	_ = views.Render(c.Writer, c.Request, http.StatusNotFound, views.ErrorPage(404, i18n.T(ctx, "portal.page_not_found.title"),
+		i18n.T(ctx, "portal.page_not_found.message")))
 }
 
 // signedIn returns the id of the user signed in to this portal, or 0. A
@@ -116,6 +163,9 @@ func (h *Handler) requireUser(c *gin.Context) {
 	ctx := c.Request.Context()
 	id := h.signedIn(c)
 	if id == 0 {
+		if c.Request.Method == http.MethodPost {
+			h.sessionEnded(c)
+		}
 		c.Redirect(http.StatusSeeOther, base(c)+"/login")
 		c.Abort()
 		return
@@ -165,7 +215,7 @@ func (h *Handler) saveFlow(c *gin.Context, f workflow.LoginFlow) {
 // chrome is what every portal page shows around its content.
 func (h *Handler) chrome(c *gin.Context, title string) views.PortalChrome {
 	p := portalOf(c)
-	ch := views.PortalChrome{Resource: p.ResourceName, Alias: p.Alias, Title: title, Lang: "en",
+	ch := views.PortalChrome{Resource: p.ResourceName, Alias: p.Alias, Title: title,
 		Flash: h.Sessions.PopString(c.Request.Context(), keyFlash)}
 	if v, ok := c.Get("user"); ok {
 		ch.Login = v.(workflow.User).Login

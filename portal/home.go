@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 )
 
 func (h *Handler) home(c *gin.Context) {
@@ -14,6 +15,6 @@ func (h *Handler) home(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.PortalHome(h.chrome(c, "Start"),
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.PortalHome(h.chrome(c, i18n.T(c.Request.Context(), "portal.home.title")),
 		views.Home{User: home.User, Tokens: home.Tokens, Actions: home.Actions}))
 }

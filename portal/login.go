@@ -30,7 +30,9 @@ func (h *Handler) loginPage(c *gin.Context) {
 		h.Sessions.Remove(c.Request.Context(), keyFlow)
 		f = workflow.LoginFlow{Step: workflow.StepLogin}
 	}
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.LoginPage(h.chrome(c, "Sign in"), h.loginView(c, f, views.Form{})))
+	v := h.loginView(c, f, views.Form{})
+	v.Notice = h.endedNotice(c)
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.LoginPage(h.chrome(c, i18n.T(c.Request.Context(), "portal.sign_in.title")), v))
 }
 
 // login advances the sign-in by one step; each step is a POST of its form
@@ -71,9 +73,10 @@ func (h *Handler) login(c *gin.Context) {
 	}
 	if err != nil {
 		if workflow.ErrorCode(err) == workflow.CodeInvalid {
-			// A new password that breaks the policy: same step, with hints.
+			// A new password that breaks the policy, or a right code that
+			// was used already: same step, with hints.
 			_ = views.Render(c.Writer, c.Request, http.StatusUnprocessableEntity,
-				views.LoginPage(h.chrome(c, "Sign in"), h.loginView(c, f, views.Form{Errors: i18n.ErrorFields(c.Request.Context(), err)})))
+				views.LoginPage(h.chrome(c, i18n.T(c.Request.Context(), "portal.sign_in.title")), h.loginView(c, f, views.Form{Errors: i18n.ErrorFields(c.Request.Context(), err)})))
 			return
 		}
 		h.loginFailed(c, workflow.LoginFlow{Step: workflow.StepLogin}, views.Form{}, err)
@@ -96,10 +99,10 @@ func (h *Handler) loginFailed(c *gin.Context, f workflow.LoginFlow, form views.F
 		h.Log.ErrorContext(c.Request.Context(), "portal sign-in failed", "err", err)
 	}
 	form.Message = i18n.ErrorMessage(c.Request.Context(), err)
-	if workflow.ErrorCode(err) == workflow.CodeInvalid && len(i18n.ErrorFields(c.Request.Context(), err)) > 0 {
+	if workflow.ErrorCode(err) == workflow.CodeInvalid && len(workflow.ErrorFieldMsgs(err)) > 0 {
 		form.Errors, form.Message = i18n.ErrorFields(c.Request.Context(), err), ""
 	}
-	_ = views.Render(c.Writer, c.Request, status, views.LoginPage(h.chrome(c, "Sign in"), h.loginView(c, f, form)))
+	_ = views.Render(c.Writer, c.Request, status, views.LoginPage(h.chrome(c, i18n.T(c.Request.Context(), "portal.sign_in.title")), h.loginView(c, f, form)))
 }
 
 // complete turns a finished flow into a session: a new session token (no
@@ -133,6 +136,11 @@ func (h *Handler) complete(c *gin.Context, f workflow.LoginFlow) {
 	tokens, err := h.Svc.Store.UserTokens(ctx, u.ID, p.ResourceID)
 	if err == nil && workflow.NeedsToken(p, tokens) && h.implemented("register-token") {
 		c.Redirect(http.StatusSeeOther, base(c)+"/actions/register-token")
+		return
+	}
+	if k, ok := h.keptAction(c); ok {
+		// A form posted after the session ended: back to it, with its input.
+		c.Redirect(http.StatusSeeOther, safeNext(c, "/actions/"+k.Action))
 		return
 	}
 	c.Redirect(http.StatusSeeOther, base(c)+"/home")

@@ -98,17 +98,35 @@ func TestLoginWithOTPAndReplay(t *testing.T) {
 	f.giveToken(t, "totp", nil)
 	code := f.totp(0)
 	f.signIn(t, code)
-	// The same code cannot sign in again.
-	b := f.env.Browser()
-	loginWith(t, f, b, f.user.Login, f.password)
-	failedLogin(t, b.Post(f.path("/login"), apptest.Form("otp", code)))
+	// The same code cannot sign in again: it is refused as used, and the
+	// person stays on the code step to wait for the next one (issue 15).
+	replay := f.env.Browser()
+	loginWith(t, f, replay, f.user.Login, f.password)
+	wantReplayed(t, replay.Post(f.path("/login"), apptest.Form("otp", code)))
+	wantReplayed(t, replay.Post(f.path("/login"), apptest.Form("otp", code)))
 	// A wrong code fails; so does a right code after a wrong password.
-	b = f.env.Browser()
+	b := f.env.Browser()
 	loginWith(t, f, b, f.user.Login, f.password)
 	failedLogin(t, b.Post(f.path("/login"), apptest.Form("otp", "000000")))
 	failedLogin(t, loginWith(t, f, f.env.Browser(), f.user.Login, "not-the-password"))
 	f.env.Clock.Advance(30 * time.Second)
-	f.signIn(t, f.totp(0))
+	// The next code, on the step the replay left open, signs in.
+	if p := replay.Post(f.path("/login"), apptest.Form("otp", f.totp(0))); p.Status != http.StatusOK || !strings.HasSuffix(p.URL.Path, "/home") {
+		t.Fatalf("the next code after a replay: %d %s", p.Status, p.URL.Path)
+	}
+	if ev := f.events(t); ev["UserLogin"] != 2 {
+		t.Fatalf("events %v", ev)
+	}
+}
+
+// wantReplayed: a right code used already is refused with a field error on
+// the code step, which stays open.
+func wantReplayed(t *testing.T, p *apptest.Page) {
+	t.Helper()
+	if p.Status != http.StatusUnprocessableEntity || p.Doc.Find(`input[name="otp"][aria-invalid="true"]`).Length() != 1 ||
+		!strings.Contains(p.Text("#otp-error"), "already used") || p.Doc.Find(`input[name="login"]`).Length() != 0 {
+		t.Fatalf("want the code step with the replay refused, got %d %s: %q", p.Status, p.URL.Path, p.Text("main"))
+	}
 }
 
 func TestLoginPINBeforeOTP(t *testing.T) {

@@ -1,13 +1,13 @@
 package portal
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -24,7 +24,7 @@ func (h *Handler) environmentPage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.ManageEnvironmentPage(h.chrome(c, "Manage environment"),
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.ManageEnvironmentPage(h.chrome(c, views.ActionLabel(c.Request.Context(), "manage-environment")),
 		views.NewEnvironmentPage(p, env)))
 }
 
@@ -34,7 +34,7 @@ func (h *Handler) revokeDevices(c *gin.Context) {
 	if v := c.PostForm("device"); v != "all" {
 		var err error
 		if id, err = strconv.ParseInt(v, 10, 64); err != nil || id <= 0 {
-			h.fail(c, workflow.Fail(workflow.CodeNotFound, workflow.M("environment.device_not_remembered")))
+			h.fail(c, workflow.Fail(workflow.CodeNotFound, workflow.M("portal.devices.unknown")))
 			return
 		}
 	}
@@ -43,13 +43,13 @@ func (h *Handler) revokeDevices(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	msg := "The device was revoked: it will be asked for the one-time password at its next sign-in."
+	msg := i18n.T(c.Request.Context(), "portal.flash.device_revoked")
 	switch {
 	case id != 0:
 	case n == 0:
-		msg = "No device is remembered."
+		msg = i18n.T(c.Request.Context(), "portal.devices.none")
 	case n > 1:
-		msg = fmt.Sprintf("%d devices were revoked: they will be asked for the one-time password at their next sign-in.", n)
+		msg = i18n.T(c.Request.Context(), "portal.flash.devices_revoked", "Count", n)
 	}
 	h.done(c, accountPath(c, "manage-environment"), msg)
 }

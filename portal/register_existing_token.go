@@ -16,7 +16,7 @@ func init() {
 }
 
 func (h *Handler) claimTokenPage(c *gin.Context) {
-	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.ClaimTokenPage(h.chrome(c, views.ActionLabel("register-existing-token")), views.Form{}))
+	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.ClaimTokenPage(h.chrome(c, views.ActionLabel(c.Request.Context(), "register-existing-token")), views.Form{}))
 }
 
 func (h *Handler) claimToken(c *gin.Context) {
@@ -26,9 +26,9 @@ func (h *Handler) claimToken(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		f := views.FailedForm(c.Request.Context(), err, nil)
+		f := failedForm(c, err, nil)
 		f.Values = formValues(c, "serial")
-		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.ClaimTokenPage(h.chrome(c, views.ActionLabel("register-existing-token")), f))
+		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.ClaimTokenPage(h.chrome(c, views.ActionLabel(c.Request.Context(), "register-existing-token")), f))
 		return
 	}
 	h.registered(c, reg)

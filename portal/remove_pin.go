@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 )
 
 // remove-pin (SPEC §5.7): confirmed with PIN and code together.
@@ -14,7 +15,7 @@ func init() {
 }
 
 func (h *Handler) removePINPage(c *gin.Context) {
-	h.tokenPage(c, "remove-pin", http.StatusOK, views.Form{}, "", views.RemovePINPage)
+	h.tokenPage(c, "remove-pin", http.StatusOK, queryForm(c), "", views.RemovePINPage)
 }
 
 func (h *Handler) removePIN(c *gin.Context) {
@@ -27,5 +28,5 @@ func (h *Handler) removePIN(c *gin.Context) {
 		h.tokenFailed(c, "remove-pin", err, views.RemovePINPage, "serial")
 		return
 	}
-	h.done(c, base(c)+"/home", "Token "+t.Serial+" has no PIN any more.")
+	h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.pin_removed", "Serial", t.Serial))
 }

@@ -35,7 +35,7 @@ func restoreView(f workflow.RestoreFlow, form views.Form) views.Restore {
 }
 
 func (h *Handler) renderRestore(c *gin.Context, status int, f workflow.RestoreFlow, form views.Form) {
-	_ = views.Render(c.Writer, c.Request, status, views.RestorePage(h.chrome(c, "Restore access"), restoreView(f, form)))
+	_ = views.Render(c.Writer, c.Request, status, views.RestorePage(h.chrome(c, i18n.T(c.Request.Context(), "portal.restore.title")), restoreView(f, form)))
 }
 
 func (h *Handler) restorePage(c *gin.Context) {

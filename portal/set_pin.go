@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -17,7 +18,7 @@ func init() {
 }
 
 func (h *Handler) setPINPage(c *gin.Context) {
-	h.tokenPage(c, "set-pin", http.StatusOK, views.Form{}, "", views.SetPINPage)
+	h.tokenPage(c, "set-pin", http.StatusOK, queryForm(c), "", views.SetPINPage)
 }
 
 func (h *Handler) setPIN(c *gin.Context) {
@@ -26,10 +27,20 @@ func (h *Handler) setPIN(c *gin.Context) {
 		return
 	}
 	in := workflow.PINInput{Serial: c.PostForm("serial"), PIN: c.PostForm("pin"), Position: c.PostForm("pin_position"), OTP: c.PostForm("otp")}
+	if in.PIN != c.PostForm("pin_confirm") {
+		// Typed twice to catch a slip: nothing changes until both agree.
+		h.tokenFailed(c, "set-pin", workflow.FieldsInvalid(map[string]workflow.Msg{"pin_confirm": workflow.M("portal.pin.mismatch")}),
+			views.SetPINPage, "serial", "pin_position")
+		return
+	}
 	t, err := h.Svc.SetPIN(c.Request.Context(), portalOf(c), userOf(c), in, meta(c))
 	if err != nil {
 		h.tokenFailed(c, "set-pin", err, views.SetPINPage, "serial", "pin_position")
 		return
 	}
-	h.done(c, base(c)+"/home", "Token "+t.Serial+" has a PIN now: type it "+in.Position+" the code when you sign in.")
+	msg := i18n.T(c.Request.Context(), "portal.flash.pin_set_after", "Serial", t.Serial)
+	if in.Position == "before" {
+		msg = i18n.T(c.Request.Context(), "portal.flash.pin_set_before", "Serial", t.Serial)
+	}
+	h.done(c, base(c)+"/home", msg)
 }

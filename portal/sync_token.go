@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -15,7 +16,7 @@ func init() {
 }
 
 func (h *Handler) syncTokenPage(c *gin.Context) {
-	h.tokenPage(c, "sync-token", http.StatusOK, views.Form{}, "", views.SyncTokenPage)
+	h.tokenPage(c, "sync-token", http.StatusOK, queryForm(c), "", views.SyncTokenPage)
 }
 
 func (h *Handler) syncToken(c *gin.Context) {
@@ -25,5 +26,5 @@ func (h *Handler) syncToken(c *gin.Context) {
 		h.tokenFailed(c, "sync-token", err, views.SyncTokenPage, "serial")
 		return
 	}
-	h.done(c, base(c)+"/home", "Token "+t.Serial+" is synchronised.")
+	h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.synced", "Serial", t.Serial))
 }

@@ -67,7 +67,16 @@ func (h *Handler) enrolPage(c *gin.Context, id string, reassign bool) {
 		h.renderConfirm(c, id, e, http.StatusOK, views.Form{})
 		return
 	}
-	h.renderEnrolStart(c, id, reassign, http.StatusOK, views.Form{})
+	h.renderEnrolStart(c, id, reassign, http.StatusOK, queryForm(c))
+}
+
+// queryForm chooses the token named by the query's serial, as the links
+// on the rows of the start page do.
+func queryForm(c *gin.Context) views.Form {
+	if s := c.Query("serial"); s != "" {
+		return views.Form{Values: map[string]string{"serial": s}}
+	}
+	return views.Form{}
 }
 
 // enrol handles both posts: with otp it confirms the enrolment in progress,
@@ -78,15 +87,15 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 	if _, confirming := c.GetPostForm("otp"); confirming {
 		e, ok := h.enrolment(c, reassign)
 		if !ok {
-			h.renderEnrolStart(c, id, reassign, http.StatusUnprocessableEntity, views.FailedForm(c.Request.Context(), workflow.ErrEnrolExpired, nil))
+			h.renderEnrolStart(c, id, reassign, http.StatusUnprocessableEntity, failedForm(c, workflow.ErrEnrolExpired, nil))
 			return
 		}
 		reg, err := h.Svc.ConfirmEnrolment(ctx, p, u, e, c.PostForm("otp"), meta(c))
 		switch {
 		case err == nil:
-		case workflow.ErrorCode(err) == workflow.CodeInvalid && len(i18n.ErrorFields(c.Request.Context(), err)) > 0:
+		case workflow.ErrorCode(err) == workflow.CodeInvalid && len(workflow.ErrorFieldMsgs(err)) > 0:
 			// A wrong code: the same secret again, nothing stored.
-			h.renderConfirm(c, id, e, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, nil))
+			h.renderConfirm(c, id, e, views.ErrorStatus(err), failedForm(c, err, nil))
 			return
 		case workflow.IsFault(err):
 			h.fail(c, err)
@@ -94,7 +103,7 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 		default:
 			// Too late, or the tokens changed meanwhile: start again.
 			h.dropEnrolment(c)
-			h.renderEnrolStart(c, id, reassign, views.ErrorStatus(err), views.FailedForm(c.Request.Context(), err, nil))
+			h.renderEnrolStart(c, id, reassign, views.ErrorStatus(err), failedForm(c, err, nil))
 			return
 		}
 		h.dropEnrolment(c)
@@ -117,8 +126,7 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 		return
 	}
 	if err != nil {
-		f := views.FailedForm(c.Request.Context(), err, nil)
-		f.Values = map[string]string{"type": typ, "serial": serial}
+		f := failedForm(c, err, map[string]string{"type": typ, "serial": serial})
 		h.renderEnrolStart(c, id, reassign, views.ErrorStatus(err), f)
 		return
 	}
@@ -134,13 +142,13 @@ func (h *Handler) registered(c *gin.Context, reg workflow.Registered) {
 	h.Sessions.Put(c.Request.Context(), keySecondFactor, true)
 	if len(reg.RecoveryCodes) > 0 {
 		c.Header("Cache-Control", "no-store")
-		_ = views.Render(c.Writer, c.Request, http.StatusOK, views.TokenRegisteredPage(h.chrome(c, "Token registered"),
+		_ = views.Render(c.Writer, c.Request, http.StatusOK, views.TokenRegisteredPage(h.chrome(c, i18n.T(c.Request.Context(), "portal.registered.title")),
 			views.TokenRegistered{Serial: reg.Token.Serial, Type: reg.Token.Type, Replaced: reg.Replaced, RecoveryCodes: reg.RecoveryCodes}))
 		return
 	}
-	msg := "Your token " + reg.Token.Serial + " is registered and ready to use."
+	msg := i18n.T(c.Request.Context(), "portal.flash.registered", "Serial", reg.Token.Serial)
 	if reg.Replaced != "" {
-		msg = "Your new token " + reg.Token.Serial + " replaces " + reg.Replaced + ", which no longer works."
+		msg = i18n.T(c.Request.Context(), "portal.flash.replaced", "Serial", reg.Token.Serial, "Replaced", reg.Replaced)
 	}
 	h.done(c, base(c)+"/home", msg)
 }
@@ -150,7 +158,7 @@ func (h *Handler) renderEnrolStart(c *gin.Context, id string, reassign bool, sta
 	if reassign {
 		v.Tokens = views.TokenOptions(workflow.ActionTokens(id, tokensOf(c)))
 	}
-	_ = views.Render(c.Writer, c.Request, status, views.EnrolStartPage(h.chrome(c, views.ActionLabel(id)), v))
+	_ = views.Render(c.Writer, c.Request, status, views.EnrolStartPage(h.chrome(c, views.ActionLabel(c.Request.Context(), id)), v))
 }
 
 func (h *Handler) renderConfirm(c *gin.Context, id string, e workflow.Enrolment, status int, f views.Form) {
@@ -166,7 +174,7 @@ func (h *Handler) renderConfirm(c *gin.Context, id string, e workflow.Enrolment,
 		// The page carries the secret: no cache may keep it.
 		c.Header("Cache-Control", "no-store")
 	}
-	_ = views.Render(c.Writer, c.Request, status, views.EnrolConfirmPage(h.chrome(c, views.ActionLabel(id)), v))
+	_ = views.Render(c.Writer, c.Request, status, views.EnrolConfirmPage(h.chrome(c, views.ActionLabel(c.Request.Context(), id)), v))
 }
 
 // formValues keeps what was typed into the named fields.
@@ -184,7 +192,7 @@ func (h *Handler) tokenPage(c *gin.Context, id string, status int, f views.Form,
 	page func(views.PortalChrome, views.TokenAction) templ.Component) {
 	v := views.TokenAction{Tokens: views.TokenOptions(workflow.ActionTokens(id, tokensOf(c))),
 		PINLength: portalOf(c).PINLength, CodeSentTo: sentTo, Form: f}
-	_ = views.Render(c.Writer, c.Request, status, page(h.chrome(c, views.ActionLabel(id)), v))
+	_ = views.Render(c.Writer, c.Request, status, page(h.chrome(c, views.ActionLabel(c.Request.Context(), id)), v))
 }
 
 // tokenFailed shows the page of a token action again after err, with what
@@ -194,8 +202,7 @@ func (h *Handler) tokenFailed(c *gin.Context, id string, err error, page func(vi
 		h.fail(c, err)
 		return
 	}
-	f := views.FailedForm(c.Request.Context(), err, nil)
-	f.Values = formValues(c, fields...)
+	f := failedForm(c, err, formValues(c, fields...))
 	h.tokenPage(c, id, views.ErrorStatus(err), f, "", page)
 }
 

@@ -94,16 +94,16 @@ func TestSetAndRemovePIN(t *testing.T) {
 			}
 			f.env.Clock.Advance(30 * time.Second)
 			for _, bad := range []string{"1234", "12345a", "1234567"} {
-				p = b.Post(f.act("set-pin"), apptest.Form("serial", tok.Serial, "pin", bad, "pin_position", position, "otp", f.totp(0)))
+				p = b.Post(f.act("set-pin"), apptest.Form("serial", tok.Serial, "pin", bad, "pin_confirm", bad, "pin_position", position, "otp", f.totp(0)))
 				if p.Status != http.StatusUnprocessableEntity || p.Text("#pin-error") == "" || checked(p, "pin_position") != position {
 					t.Fatalf("PIN %q: %d %s", bad, p.Status, p.Text("main"))
 				}
 			}
-			p = b.Post(f.act("set-pin"), apptest.Form("serial", tok.Serial, "pin", "135790", "pin_position", position, "otp", "000000"))
+			p = b.Post(f.act("set-pin"), apptest.Form("serial", tok.Serial, "pin", "135790", "pin_confirm", "135790", "pin_position", position, "otp", "000000"))
 			if p.Status != http.StatusUnprocessableEntity || p.Text("#otp-error") == "" || f.reload(t, tok).HasPIN() {
 				t.Fatalf("wrong code: %d", p.Status)
 			}
-			p = b.Post(f.act("set-pin"), apptest.Form("serial", tok.Serial, "pin", "135790", "pin_position", position, "otp", f.totp(0)))
+			p = b.Post(f.act("set-pin"), apptest.Form("serial", tok.Serial, "pin", "135790", "pin_confirm", "135790", "pin_position", position, "otp", f.totp(0)))
 			wantHome(t, p, "has a PIN")
 			got := f.reload(t, tok)
 			if !got.HasPIN() || got.PINPosition != position || strings.Contains(got.PINHash, "135790") {
@@ -159,7 +159,7 @@ func TestPINOfEmailToken(t *testing.T) {
 	if p.Status != http.StatusOK || !strings.Contains(p.Text("main"), "We sent a code") || checked(p, "serial") != tok.Serial {
 		t.Fatalf("send: %d %s", p.Status, p.Text("main"))
 	}
-	p = b.Post(f.act("set-pin"), apptest.Form("serial", tok.Serial, "pin", "2468", "pin_position", "before", "otp", queuedCode(t, f, f.user.Email)))
+	p = b.Post(f.act("set-pin"), apptest.Form("serial", tok.Serial, "pin", "2468", "pin_confirm", "2468", "pin_position", "before", "otp", queuedCode(t, f, f.user.Email)))
 	wantHome(t, p, "has a PIN")
 
 	f.env.Clock.Advance(workflow.CodeResendAfter)
@@ -195,7 +195,7 @@ func TestSensitiveActionAsksForReauthentication(t *testing.T) {
 	// Not sensitive: no question.
 	wantPage(t, b.Get(f.act("sync-token")), http.StatusOK, "/actions/sync-token")
 
-	next, _ := p.Doc.Find(`input[name="next"]`).Attr("value")
+	next, _ := p.Doc.Find(`main input[name="next"]`).Attr("value")
 	p = b.Post(f.path("/reauth"), apptest.Form("password", f.password, "next", next))
 	wantPage(t, p, http.StatusOK, "/actions/unassign-token")
 	p = b.Post(f.act("unassign-token"), apptest.Form("serial", tok.Serial))

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 )
 
 // unassign-token (SPEC §5.4): a token leaves this resource and stays the
@@ -15,7 +16,7 @@ func init() {
 }
 
 func (h *Handler) unassignTokenPage(c *gin.Context) {
-	h.tokenPage(c, "unassign-token", http.StatusOK, views.Form{}, "", views.UnassignTokenPage)
+	h.tokenPage(c, "unassign-token", http.StatusOK, queryForm(c), "", views.UnassignTokenPage)
 }
 
 func (h *Handler) unassignToken(c *gin.Context) {
@@ -24,5 +25,5 @@ func (h *Handler) unassignToken(c *gin.Context) {
 		h.tokenFailed(c, "unassign-token", err, views.UnassignTokenPage, "serial")
 		return
 	}
-	h.done(c, base(c)+"/home", "Token "+t.Serial+" no longer works for "+portalOf(c).ResourceName+". It is still yours.")
+	h.done(c, base(c)+"/home", i18n.T(c.Request.Context(), "portal.flash.unassigned", "Serial", t.Serial, "Resource", portalOf(c).ResourceName))
 }

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -294,7 +295,7 @@ type PortalActionRow struct {
 }
 
 // Label is the action's human name.
-func (a PortalActionRow) Label() string { return ActionLabel(a.ID) }
+func (a PortalActionRow) Label(ctx context.Context) string { return ActionLabel(ctx, a.ID) }
 
 // PortalChoice is one ticked or unticked value of a group of checkboxes.
 type PortalChoice struct {

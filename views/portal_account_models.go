@@ -1,6 +1,10 @@
 package views
 
-import "tokenportal/workflow"
+import (
+	"time"
+
+	"tokenportal/workflow"
+)
 
 // PasswordPage is create-password (no current password asked) and
 // change-password. The values of password fields are never kept.
@@ -46,14 +50,16 @@ type DeviceRow struct {
 	ID       int64
 	Browser  string
 	IP       string
-	Created  string
-	LastUsed string
-	Expires  string
+	Created  time.Time
+	LastUsed *time.Time // nil: never used since
+	Expires  time.Time
 }
 
 // SignInRow is a recent sign-in as the page shows it.
 type SignInRow struct {
-	At       string
+	At   string    // in UTC, for the console
+	Time time.Time // shown in the viewer's language by the portal
+
 	IP       string
 	Browser  string
 	Resource string
@@ -64,7 +70,7 @@ func NewEnvironmentPage(p workflow.Portal, env workflow.Environment) Environment
 	v := EnvironmentPage{Remembering: p.RememberDeviceDays > 0}
 	for _, d := range env.Devices {
 		v.Devices = append(v.Devices, DeviceRow{ID: d.ID, Browser: workflow.BrowserLabel(d.UserAgent), IP: orDash(d.IP),
-			Created: TimeUTC(d.CreatedAt), LastUsed: TimeUTCOr(d.LastUsedAt, "never"), Expires: TimeUTC(d.ExpiresAt)})
+			Created: d.CreatedAt, LastUsed: d.LastUsedAt, Expires: d.ExpiresAt})
 	}
 	v.SignIns = SignInRows(env.SignIns)
 	return v
@@ -75,7 +81,7 @@ func NewEnvironmentPage(p workflow.Portal, env workflow.Environment) Environment
 func SignInRows(list []workflow.SignIn) []SignInRow {
 	var rows []SignInRow
 	for _, s := range list {
-		rows = append(rows, SignInRow{At: TimeUTC(s.At), IP: orDash(s.IP), Browser: workflow.BrowserLabel(s.UserAgent),
+		rows = append(rows, SignInRow{At: TimeUTC(s.At), Time: s.At, IP: orDash(s.IP), Browser: workflow.BrowserLabel(s.UserAgent),
 			Resource: orDash(s.Resource)})
 	}
 	return rows

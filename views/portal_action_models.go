@@ -1,6 +1,11 @@
 package views
 
-import "tokenportal/workflow"
+import (
+	"context"
+
+	"tokenportal/views/i18n"
+	"tokenportal/workflow"
+)
 
 // The view models of the portal's token actions (SPEC §5.1–7).
 
@@ -101,14 +106,14 @@ func typeChecked(f Form, types []string, t string) bool {
 
 // tokenNote adds what matters about a token in a choice: that it is
 // disabled, or where its PIN goes.
-func tokenNote(t TokenOption) string {
+func tokenNote(ctx context.Context, t TokenOption) string {
 	switch {
 	case !t.Enabled:
-		return " · disabled"
+		return " · " + i18n.T(ctx, "portal.token.disabled")
 	case t.HasPIN && t.PINPosition == "before":
-		return " · PIN before the code"
+		return " · " + i18n.T(ctx, "portal.token.pin_before")
 	case t.HasPIN:
-		return " · PIN after the code"
+		return " · " + i18n.T(ctx, "portal.token.pin_after")
 	}
 	return ""
 }

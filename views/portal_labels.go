@@ -1,31 +1,34 @@
 package views
 
 import (
+	"context"
 	"strconv"
 
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
+// tokenTypeLabels are the message ids naming the token types.
 var tokenTypeLabels = map[string]string{
-	"totp":  "Authenticator app (time-based, TOTP)",
-	"hotp":  "Hardware or app token (counter-based, HOTP)",
-	"email": "Code by email",
-	"sms":   "Code by SMS",
+	"totp":  "portal.token_type.totp",
+	"hotp":  "portal.token_type.hotp",
+	"email": "portal.token_type.email",
+	"sms":   "portal.token_type.sms",
 }
 
-// TokenTypeLabel names a token type for people.
-func TokenTypeLabel[T ~string](t T) string {
-	if l, ok := tokenTypeLabels[string(t)]; ok {
-		return l
+// TokenTypeLabel names a token type for people, in the language of ctx.
+func TokenTypeLabel[T ~string](ctx context.Context, t T) string {
+	if id, ok := tokenTypeLabels[string(t)]; ok {
+		return i18n.T(ctx, id)
 	}
 	return string(t)
 }
 
-func yesNo(b bool) string {
+func yesNo(ctx context.Context, b bool) string {
 	if b {
-		return "Yes"
+		return i18n.T(ctx, "common.yes")
 	}
-	return "No"
+	return i18n.T(ctx, "common.no")
 }
 
 func orDash(s string) string {
@@ -44,13 +47,13 @@ func displayName(u workflow.User) string {
 	return u.Login
 }
 
-func disabledReason(r string) string {
+func disabledReason(ctx context.Context, r string) string {
 	switch r {
 	case workflow.DisabledLost:
-		return "reported lost"
+		return i18n.T(ctx, "portal.token.disabled_lost")
 	case workflow.DisabledReassigned:
-		return "replaced"
+		return i18n.T(ctx, "portal.token.disabled_replaced")
 	default:
-		return "disabled by the helpdesk"
+		return i18n.T(ctx, "portal.token.disabled_helpdesk")
 	}
 }

@@ -1,13 +1,17 @@
 package views
 
-import "tokenportal/workflow"
+import (
+	"net/url"
+	"slices"
+
+	"tokenportal/workflow"
+)
 
 // PortalChrome is what every portal page shows around its content.
 type PortalChrome struct {
 	Resource string
 	Alias    string
 	Title    string
-	Lang     string
 	Login    string // the signed-in user, empty before sign-in
 	Flash    string
 }
@@ -22,14 +26,72 @@ type Login struct {
 	CodeSentTo   string
 	Remember     bool // offer "remember this device"
 	RememberDays int
-	Form         Form
+	// Notice is news before the form: the session ended, for one.
+	Notice string
+	Form   Form
 }
 
 // Home is the start page of a signed-in user.
 type Home struct {
 	User    workflow.User
 	Tokens  []workflow.Token
-	Actions []string
+	Actions []string // enabled and applicable, in the portal's order
+}
+
+// tokenRowActions are the actions on one token, offered on its row.
+var tokenRowActions = []string{"sync-token", "set-pin", "remove-pin", "reassign-token", "unassign-token"}
+
+// tokenWideActions add a token; accountActions are about the account.
+var (
+	tokenWideActions = []string{"register-token", "register-existing-token"}
+	accountActions   = []string{"create-password", "change-password", "change-email", "change-phone",
+		"change-login", "change-name", "manage-environment"}
+)
+
+// only keeps the ids of v.Actions in group, in the portal's order.
+func (v Home) only(group []string) []string {
+	var ids []string
+	for _, id := range v.Actions {
+		if slices.Contains(group, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// TokenActions are the actions offered on the row of token t.
+func (v Home) TokenActions(t workflow.Token) []string {
+	var ids []string
+	for _, id := range v.only(tokenRowActions) {
+		if len(workflow.ActionTokens(id, []workflow.Token{t})) > 0 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// AnyTokenActions reports whether some token row offers an action.
+func (v Home) AnyTokenActions() bool {
+	return slices.ContainsFunc(v.Tokens, func(t workflow.Token) bool { return len(v.TokenActions(t)) > 0 })
+}
+
+// TokenWideActions add a token.
+func (v Home) TokenWideActions() []string { return v.only(tokenWideActions) }
+
+// AccountActions are password, email, phone, name, login and devices.
+func (v Home) AccountActions() []string { return v.only(accountActions) }
+
+// LostTokenLead reports whether home leads to registering a new token
+// first: the user's tokens were disabled as lost (an approved
+// restore-access request), none is usable, and a new one can be registered.
+func (v Home) LostTokenLead() bool {
+	return slices.Contains(v.Actions, "register-token") && !workflow.HasUsableToken(v.Tokens) &&
+		slices.ContainsFunc(v.Tokens, func(t workflow.Token) bool { return t.DisabledReason == workflow.DisabledLost })
+}
+
+// tokenActionPath is the page of action id with the token serial chosen.
+func tokenActionPath(id, serial string) string {
+	return "/actions/" + id + "?serial=" + url.QueryEscape(serial)
 }
 
 // StepUp is the page that asks for a second factor before a token action.

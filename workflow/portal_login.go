@@ -389,6 +389,11 @@ func (s *Service) LoginSecondFactor(ctx context.Context, p Portal, f LoginFlow, 
 	if err != nil {
 		return f, err
 	}
+	if outcome == OutcomeReplayed {
+		// Counted and logged as any refused code; the flow stays at the step.
+		_ = s.loginFailed(ctx, p, f, "otp: "+string(outcome), m)
+		return f, ErrCodeReplayed
+	}
 	if outcome != OutcomeAccepted {
 		return f, s.loginFailed(ctx, p, f, "otp: "+string(outcome), m)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -165,6 +166,14 @@ func (a *App) router() (http.Handler, error) {
 	pg := r.Group("/selfservice")
 	html(pg, a.Portal, bodyLimit(maxFormBody))
 	prt.Routes(pg)
+	// A portal's unknown pages get its own 404, linking to its start.
+	r.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/selfservice/") {
+			prt.NotFound(c)
+			return
+		}
+		notFound(c)
+	})
 	a.Routes = r.Routes()
 	return r, nil
 }

@@ -120,10 +120,11 @@ func TestBrowserStory(t *testing.T) {
 	token1, recovery1 := user.registerTOTP(resource, login)
 
 	// 4. A PIN, and a sign-in with PIN and OTP.
-	user.click(`.action-list a[href$="/actions/set-pin"]`)
+	user.click(`table.tokens a[href*="/actions/set-pin?"]`)
 	user.expect("Set PIN")
 	user.arrived("set-pin")
 	user.fill("#pin", pin)
+	user.fill("#pin_confirm", pin)
 	user.do("choose the PIN position", chromedp.Click(chromedp.CSS(`input[name=pin_position][value=after]`)))
 	user.fill("#otp", token1.code())
 	user.click(`main form button[type=submit]`)
@@ -446,7 +447,9 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	if n := p.count(".recovery-codes li"); n != 8 {
 		t.Fatalf("%d recovery codes, want 8", n)
 	}
-	p.tabTo(false, skip, english, deutsch, dutch, signOut, focusWant{"a", "", "Continue to the start page"})
+	// recovery-codes.js shows Copy, Download and Print.
+	p.tabTo(false, skip, english, deutsch, dutch, signOut, focusWant{"button", "", "Copy"}, focusWant{"button", "", "Download"},
+		focusWant{"button", "", "Print"}, focusWant{"a", "", "Continue to the start page"})
 	p.press(kb.Enter)
 	p.expect("Welcome, " + s.FirstName)
 }
