@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,16 +47,16 @@ func (h *Handler) directories(c *gin.Context) {
 	rows := make([]views.DirectoryRow, 0, len(list))
 	for _, d := range list {
 		rows = append(rows, views.DirectoryRow{ID: d.ID, Name: d.Name, URL: d.URL, Users: users[d.ID],
-			Unencrypted: !d.Encrypted(), Interval: syncInterval(d.SyncInterval), LastSync: lastSync(d.LastSync)})
+			Unencrypted: !d.Encrypted(), Interval: syncInterval(ctx, d.SyncInterval), LastSync: lastSync(ctx, d.LastSync)})
 	}
 	h.page(c, http.StatusOK, views.DirectoriesPage(h.chrome(c, "directories"), rows))
 }
 
-func syncInterval(d time.Duration) string {
+func syncInterval(ctx context.Context, d time.Duration) string {
 	if d == 0 {
-		return "only by hand"
+		return i18n.T(ctx, "console.directories.by_hand")
 	}
-	return "every " + shortDuration(d)
+	return i18n.T(ctx, "console.directories.every", "Interval", shortDuration(d))
 }
 
 // shortDuration writes d as people would type it: 15m, 1h30m, 2h.
@@ -76,11 +75,11 @@ func shortDuration(d time.Duration) string {
 }
 
 // lastSync shapes the outcome of a directory's last sync for the list.
-func lastSync(run *workflow.DirectorySyncRun) *views.DirectorySync {
+func lastSync(ctx context.Context, run *workflow.DirectorySyncRun) *views.DirectorySync {
 	if run == nil {
 		return nil
 	}
-	s := &views.DirectorySync{At: views.TimeUTC(run.At), OK: run.OK, Error: run.Error, Counts: syncCounts(run.Counts),
+	s := &views.DirectorySync{At: i18n.DateTime(ctx, run.At), OK: run.OK, Error: run.Error, Counts: syncCounts(ctx, run.Counts),
 		Problems: run.Problems}
 	if len(s.Problems) > syncProblemsShown {
 		s.More = len(s.Problems) - syncProblemsShown
@@ -90,16 +89,9 @@ func lastSync(run *workflow.DirectorySyncRun) *views.DirectorySync {
 }
 
 // syncCounts words the changes of a sync.
-func syncCounts(n workflow.DirectorySyncCounts) string {
-	parts := make([]string, 0, 7)
-	for _, p := range []struct {
-		n    int
-		word string
-	}{{n.Created, "created"}, {n.Updated, "updated"}, {n.Disabled, "disabled"}, {n.Enabled, "enabled"},
-		{n.Assigned, "assigned"}, {n.Unassigned, "unassigned"}, {n.Skipped, "skipped"}} {
-		parts = append(parts, strconv.Itoa(p.n)+" "+p.word)
-	}
-	return strings.Join(parts, ", ")
+func syncCounts(ctx context.Context, n workflow.DirectorySyncCounts) string {
+	return i18n.T(ctx, "console.directories.counts", "Created", n.Created, "Updated", n.Updated, "Disabled", n.Disabled,
+		"Enabled", n.Enabled, "Assigned", n.Assigned, "Unassigned", n.Unassigned, "Skipped", n.Skipped)
 }
 
 // directoryForm reads the directory form: the input for the service and
@@ -204,7 +196,7 @@ func (h *Handler) createDirectory(c *gin.Context) {
 		h.renderDirectoryForm(c, views.ErrorStatus(err), workflow.Directory{}, failedDirectoryForm(c.Request.Context(), err, values))
 		return
 	}
-	h.done(c, "/admin/directories", "Directory "+d.Name+" was added. Its bind password is stored sealed and will not be shown again.")
+	h.done(c, "/admin/directories", i18n.T(c.Request.Context(), "console.directories.added", "Name", d.Name))
 }
 
 // directory loads the directory of :id, without its password.
@@ -244,7 +236,7 @@ func (h *Handler) updateDirectory(c *gin.Context) {
 		h.renderDirectoryForm(c, views.ErrorStatus(err), d, failedDirectoryForm(c.Request.Context(), err, values))
 		return
 	}
-	h.done(c, "/admin/directories", "The changes to directory "+updated.Name+" were saved.")
+	h.done(c, "/admin/directories", i18n.T(c.Request.Context(), "console.directories.saved", "Name", updated.Name))
 }
 
 // outcome reports whether err is how a test or sync turned out (the
@@ -260,16 +252,17 @@ func (h *Handler) testDirectory(c *gin.Context) {
 	if !ok {
 		return
 	}
-	res, err := h.Svc.TestDirectory(c.Request.Context(), d.ID)
+	ctx := c.Request.Context()
+	res, err := h.Svc.TestDirectory(ctx, d.ID)
 	switch {
 	case err != nil && !outcome(err):
 		h.fail(c, err)
 	case err != nil:
-		h.doneFailed(c, "/admin/directories", d.Name+": "+i18n.ErrorMessage(c.Request.Context(), err))
+		h.doneFailed(c, "/admin/directories", i18n.T(ctx, "console.directories.outcome", "Name", d.Name, "Message", i18n.ErrorMessage(c.Request.Context(), err)))
 	case !res.OK:
-		h.doneFailed(c, "/admin/directories", d.Name+": the connection test failed: "+res.Message)
+		h.doneFailed(c, "/admin/directories", i18n.T(ctx, "console.directories.outcome", "Name", d.Name, "Message", i18n.Msg(ctx, res.Msg)))
 	default:
-		h.done(c, "/admin/directories", d.Name+": "+res.Message)
+		h.done(c, "/admin/directories", i18n.T(ctx, "console.directories.outcome", "Name", d.Name, "Message", i18n.Msg(ctx, res.Msg)))
 	}
 }
 
@@ -278,14 +271,15 @@ func (h *Handler) syncDirectory(c *gin.Context) {
 	if !ok {
 		return
 	}
-	run, err := h.Svc.SyncDirectory(c.Request.Context(), d.ID, current(c).Actor(), meta(c))
+	ctx := c.Request.Context()
+	run, err := h.Svc.SyncDirectory(ctx, d.ID, current(c).Actor(), meta(c))
 	switch {
 	case err != nil && !outcome(err):
 		h.fail(c, err)
 	case err != nil:
-		h.doneFailed(c, "/admin/directories", d.Name+": "+i18n.ErrorMessage(c.Request.Context(), err))
+		h.doneFailed(c, "/admin/directories", i18n.T(ctx, "console.directories.outcome", "Name", d.Name, "Message", i18n.ErrorMessage(c.Request.Context(), err)))
 	default:
-		h.done(c, "/admin/directories", d.Name+" was synced: "+syncCounts(run.Counts)+".")
+		h.done(c, "/admin/directories", i18n.T(ctx, "console.directories.synced", "Name", d.Name, "Counts", syncCounts(ctx, run.Counts)))
 	}
 }
 
@@ -299,16 +293,15 @@ func (h *Handler) deleteDirectoryPage(c *gin.Context) {
 		h.fail(c, workflow.Internal(err))
 		return
 	}
-	n := users[d.ID]
+	n, ctx := users[d.ID], c.Request.Context()
 	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "directories"), views.Confirm{
-		Title: "Delete directory " + d.Name + "?", Lead: "This cannot be undone:",
+		Title: i18n.T(ctx, "console.directories.delete_title", "Name", d.Name), Lead: i18n.T(ctx, "console.tokens.cannot_undo"),
 		Effects: []string{
-			"The " + plural(n, "user", "users") + " of " + d.Name + " stay in tokenportal, with their tokens, requests and history, " +
-				"but are detached from the directory and disabled: without it they have no password. Decide about each on their page.",
-			"The resource assignments its groups made become ordinary ones, changed by hand from then on.",
-			"Its settings and sealed bind password are deleted; the activity log keeps its entries about it.",
+			i18n.T(ctx, "console.directories.delete_effect_users", "Count", n, "Name", d.Name),
+			i18n.T(ctx, "console.directories.delete_effect_groups"),
+			i18n.T(ctx, "console.directories.delete_effect_settings"),
 		},
-		Action: views.DirectoryHref(d.ID) + "/delete", Button: "Delete " + d.Name, Cancel: "/admin/directories",
+		Action: views.DirectoryHref(d.ID) + "/delete", Button: i18n.T(ctx, "console.resources.delete_button", "Name", d.Name), Cancel: "/admin/directories",
 	}))
 }
 
@@ -322,5 +315,5 @@ func (h *Handler) deleteDirectory(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, "/admin/directories", "Directory "+d.Name+" was deleted; "+plural(n, "user was", "users were")+" detached and disabled.")
+	h.done(c, "/admin/directories", i18n.T(c.Request.Context(), "console.directories.deleted", "Name", d.Name, "Count", n))
 }

@@ -12,6 +12,7 @@ import (
 
 	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -373,7 +374,7 @@ func TestDirectoriesLastSync(t *testing.T) {
 	}
 	p := signIn(t, env, workflow.RoleSuperadmin).Get("/admin/directories")
 	row := rowNamed(p, ok.Name)
-	for _, want := range []string{views.TimeUTC(run.At), "OK", "3 created, 2 updated, 1 disabled, 0 enabled, 4 assigned, 0 unassigned, 25 skipped",
+	for _, want := range []string{i18n.DateTimeIn("en", run.At), "OK", "3 created, 2 updated, 1 disabled, 0 enabled, 4 assigned, 0 unassigned, 25 skipped",
 		"25 problems", "problem-19", "And 5 more"} {
 		if !strings.Contains(row, want) {
 			t.Errorf("the row lacks %q: %s", want, row)

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -143,11 +144,12 @@ func actionOrder(posted []string) []string {
 // portalView is the tab for resource id showing form f; stored is the
 // portal as it is in the database (nil when the resource has none).
 func portalView(c *gin.Context, id int64, stored *workflow.Portal, f portalForm) views.ResourcePortal {
+	ctx := c.Request.Context()
 	v := views.ResourcePortal{ResourceID: id, CanEdit: mayEditPortal(c, id), Form: views.Form{Values: f.values}}
 	if stored == nil {
 		return v
 	}
-	v.Exists, v.Alias, v.Enabled, v.Updated = true, stored.Alias, stored.Enabled, views.TimeUTC(stored.UpdatedAt)
+	v.Exists, v.Alias, v.Enabled, v.Updated = true, stored.Alias, stored.Enabled, i18n.DateTime(ctx, stored.UpdatedAt)
 	for _, a := range f.order {
 		v.Actions = append(v.Actions, views.PortalActionRow{ID: a, On: slices.Contains(f.in.Actions, a)})
 	}
@@ -218,11 +220,11 @@ func (h *Handler) savePortal(c *gin.Context) {
 			return
 		}
 		v := portalView(c, r.ID, stored, f)
-		v.Form = views.FailedForm(c.Request.Context(), err, f.values)
-		v.Form.Message = "Nothing was saved. " + v.Form.Message
+		v.Form = views.FailedForm(ctx, err, f.values)
+		v.Form.Message = i18n.T(ctx, "console.portal.nothing_saved") + " " + v.Form.Message
 		// A taken alias is a field error like any other here.
 		h.page(c, http.StatusUnprocessableEntity, views.ResourcePage(h.chrome(c, "resources"), views.ResourceDetail{
-			ID: r.ID, Name: r.Name, Description: r.Description, Created: views.TimeUTC(r.CreatedAt),
+			ID: r.ID, Name: r.Name, Description: r.Description, Created: i18n.DateTime(ctx, r.CreatedAt),
 			Tab: "selfservice", CanEdit: may(c, superadmin), Portal: v,
 		}))
 		return
@@ -230,23 +232,22 @@ func (h *Handler) savePortal(c *gin.Context) {
 
 	to := tabHref(r.ID, "selfservice")
 	if stored == nil {
-		h.done(c, to, "The self-service portal of "+r.Name+" is enabled at /selfservice/"+saved.Alias+
-			". Every action is off: choose the actions users may use.")
+		h.done(c, to, i18n.T(ctx, "console.portal.enabled_at", "Name", r.Name, "Alias", saved.Alias))
 		return
 	}
-	msg := []string{"The portal settings of " + r.Name + " were saved."}
+	msg := []string{i18n.T(ctx, "console.portal.saved", "Name", r.Name)}
 	if saved.Alias != stored.Alias {
-		msg = append(msg, "Its address is now /selfservice/"+saved.Alias+"; /selfservice/"+stored.Alias+" no longer works.")
+		msg = append(msg, i18n.T(ctx, "console.portal.moved_address", "Alias", saved.Alias, "Old", stored.Alias))
 	}
 	if saved.Enabled != stored.Enabled {
 		if saved.Enabled {
-			msg = append(msg, "The portal is enabled.")
+			msg = append(msg, i18n.T(ctx, "console.portal.now_enabled"))
 		} else {
-			msg = append(msg, "The portal is disabled: its address answers \"not found\".")
+			msg = append(msg, i18n.T(ctx, "console.portal.now_disabled"))
 		}
 	}
 	if f.moved != "" {
-		msg = append(msg, moveOutcome(c.Request.Context(), saved, f))
+		msg = append(msg, moveOutcome(ctx, saved, f))
 		to += "#action-" + f.moved
 	}
 	h.done(c, to, strings.Join(msg, " "))
@@ -257,15 +258,17 @@ func (h *Handler) savePortal(c *gin.Context) {
 // order, so moving one of those, or moving an action across that border,
 // changes nothing.
 func moveOutcome(ctx context.Context, saved workflow.Portal, f portalForm) string {
-	label := "\u201c" + views.ActionLabel(ctx, f.moved) + "\u201d"
+	label := views.ActionLabel(ctx, f.moved)
 	at := slices.IndexFunc(saved.Actions, func(a workflow.PortalAction) bool { return a.ID == f.moved })
 	switch {
+	case at == slices.Index(f.order, f.moved) && f.dir == "up":
+		return i18n.T(ctx, "console.portal.moved_up", "Action", label, "Place", at+1)
 	case at == slices.Index(f.order, f.moved):
-		return label + " moved " + f.dir + " to place " + strconv.Itoa(at+1) + "."
+		return i18n.T(ctx, "console.portal.moved_down", "Action", label, "Place", at+1)
 	case !slices.Contains(f.in.Actions, f.moved):
-		return label + " is switched off, and switched-off actions follow the others in their default order: tick it to place it."
+		return i18n.T(ctx, "console.portal.move_off", "Action", label)
 	default:
-		return label + " stays where it is: switched-on actions come before switched-off ones."
+		return i18n.T(ctx, "console.portal.move_stays", "Action", label)
 	}
 }
 
@@ -273,6 +276,7 @@ func moveOutcome(ctx context.Context, saved workflow.Portal, f portalForm) strin
 // of a resource they do not own.
 func (h *Handler) refusePortal(c *gin.Context) {
 	h.denied(c, current(c).Actor())
-	h.page(c, http.StatusForbidden, views.ErrorPage(http.StatusForbidden, "Not allowed",
-		"You may change the self-service settings of the resources you own only. Ask a superadmin if you need it."))
+	ctx := c.Request.Context()
+	h.page(c, http.StatusForbidden, views.ErrorPage(http.StatusForbidden, i18n.T(ctx, "console.portal.not_allowed"),
+		i18n.T(ctx, "console.portal.own_only")))
 }

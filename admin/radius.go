@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -30,7 +31,7 @@ func (h *Handler) radiusTab(c *gin.Context, id int64, f views.Form) (views.Resou
 	v := views.ResourceRadius{ResourceID: id, Form: f, FirstFactor: workflow.RadiusPassword}
 	for _, rc := range list {
 		v.Clients = append(v.Clients, views.RadiusClientRow{ID: rc.ID, Name: rc.Name, Address: rc.Address,
-			RequireMessageAuthenticator: rc.RequireMessageAuthenticator, Added: views.TimeUTC(rc.CreatedAt)})
+			RequireMessageAuthenticator: rc.RequireMessageAuthenticator, Added: i18n.DateTime(ctx, rc.CreatedAt)})
 	}
 	switch p, err := h.Svc.Store.PortalByResource(ctx, id); {
 	case err == nil:
@@ -64,8 +65,9 @@ func (h *Handler) radiusEditor(c *gin.Context) (workflow.Resource, bool) {
 // refuseRadius answers 403 to a role that may not see RADIUS clients.
 func (h *Handler) refuseRadius(c *gin.Context) {
 	h.denied(c, current(c).Actor())
-	h.page(c, http.StatusForbidden, views.ErrorPage(http.StatusForbidden, "Not allowed",
-		"Only a superadmin or an owner of this resource can see and change its RADIUS clients."))
+	ctx := c.Request.Context()
+	h.page(c, http.StatusForbidden, views.ErrorPage(http.StatusForbidden, i18n.T(ctx, "console.portal.not_allowed"),
+		i18n.T(ctx, "console.radius.not_allowed")))
 	c.Abort()
 }
 
@@ -86,12 +88,11 @@ func (h *Handler) addRadiusClient(c *gin.Context) {
 			return
 		}
 		f := views.FailedForm(c.Request.Context(), err, values)
-		f.Message = "The client was not added. " + f.Message
+		f.Message = i18n.T(c.Request.Context(), "console.radius.not_added") + " " + f.Message
 		h.renderRadius(c, r, http.StatusUnprocessableEntity, f)
 		return
 	}
-	h.done(c, tabHref(r.ID, "radius"), "RADIUS client "+rc.Name+" ("+rc.Address+") was added to "+r.Name+
-		". Its shared secret is stored sealed and will not be shown again.")
+	h.done(c, tabHref(r.ID, "radius"), i18n.T(c.Request.Context(), "console.radius.added", "Client", rc.Name, "Address", rc.Address, "Name", r.Name))
 }
 
 // renderRadius shows the resource's page with the RADIUS tab open.
@@ -102,7 +103,7 @@ func (h *Handler) renderRadius(c *gin.Context, r workflow.Resource, status int, 
 		return
 	}
 	h.page(c, status, views.ResourcePage(h.chrome(c, "resources"), views.ResourceDetail{
-		ID: r.ID, Name: r.Name, Description: r.Description, Created: views.TimeUTC(r.CreatedAt),
+		ID: r.ID, Name: r.Name, Description: r.Description, Created: i18n.DateTime(c.Request.Context(), r.CreatedAt),
 		Tab: "radius", CanEdit: may(c, superadmin), ShowRadius: true, Radius: v,
 	}))
 }
@@ -135,14 +136,15 @@ func (h *Handler) deleteRadiusClientPage(c *gin.Context) {
 	if !ok {
 		return
 	}
+	ctx := c.Request.Context()
 	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "resources"), views.Confirm{
-		Title: "Delete RADIUS client " + rc.Name + "?", Lead: "This cannot be undone:",
+		Title: i18n.T(ctx, "console.radius.delete_title", "Client", rc.Name), Lead: i18n.T(ctx, "console.tokens.cannot_undo"),
 		Effects: []string{
-			"Requests from " + rc.Address + " are no longer answered for " + r.Name + ": the VPN, gateway or firewall there cannot sign anyone in through tokenportal.",
-			"Open challenges of this client end; its shared secret is deleted.",
-			"The activity log keeps its entries about the client.",
+			i18n.T(ctx, "console.radius.delete_effect", "Address", rc.Address, "Name", r.Name),
+			i18n.T(ctx, "console.radius.delete_effect_secret"),
+			i18n.T(ctx, "console.radius.delete_effect_log"),
 		},
-		Action: views.ResourceHref(r.ID) + "/radius-clients/" + idString(rc.ID) + "/delete", Button: "Delete " + rc.Name,
+		Action: views.ResourceHref(r.ID) + "/radius-clients/" + idString(rc.ID) + "/delete", Button: i18n.T(ctx, "console.radius.delete_button", "Client", rc.Name),
 		Cancel: tabHref(r.ID, "radius"),
 	}))
 }
@@ -156,5 +158,5 @@ func (h *Handler) deleteRadiusClient(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, tabHref(r.ID, "radius"), "RADIUS client "+rc.Name+" was deleted from "+r.Name+".")
+	h.done(c, tabHref(r.ID, "radius"), i18n.T(c.Request.Context(), "console.radius.deleted", "Client", rc.Name, "Name", r.Name))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -70,7 +71,7 @@ func (h *Handler) createResource(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, views.ResourceHref(r.ID), "Resource "+r.Name+" was created.")
+	h.done(c, views.ResourceHref(r.ID), i18n.T(c.Request.Context(), "console.resources.created", "Name", r.Name))
 }
 
 // resource loads the resource of the :id parameter as far as the signed-in
@@ -108,7 +109,7 @@ func tabHref(id int64, tab string) string { return views.ResourceHref(id) + "?ta
 func (h *Handler) renderResource(c *gin.Context, r workflow.Resource, tab string, status int, f, assign views.Form) {
 	ctx := c.Request.Context()
 	d := views.ResourceDetail{
-		ID: r.ID, Name: r.Name, Description: r.Description, Created: views.TimeUTC(r.CreatedAt),
+		ID: r.ID, Name: r.Name, Description: r.Description, Created: i18n.DateTime(ctx, r.CreatedAt),
 		Tab: tab, Form: f, AssignForm: assign, CanEdit: may(c, superadmin), ShowRadius: mayEditPortal(c, r.ID),
 	}
 	after := afterKey(c)
@@ -130,7 +131,7 @@ func (h *Handler) renderResource(c *gin.Context, r workflow.Resource, tab string
 			return
 		}
 		rows, next := workflow.NextPage(rows, pageSize, workflow.Token.Cursor)
-		d.Tokens = tokenRows(rows)
+		d.Tokens = tokenRows(c.Request.Context(), rows)
 		d.Pager = pager(base, params, total, "tokens", "after", after, next)
 	case "selfservice":
 		var err error
@@ -169,7 +170,7 @@ func (h *Handler) updateResource(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, tabHref(r.ID, "details"), "Resource "+updated.Name+" was saved.")
+	h.done(c, tabHref(r.ID, "details"), i18n.T(c.Request.Context(), "console.resources.saved", "Name", updated.Name))
 }
 
 func (h *Handler) deleteResourcePage(c *gin.Context) {
@@ -188,21 +189,21 @@ func (h *Handler) deleteResourcePage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	effects := []string{"The resource " + r.Name + " is deleted for good."}
+	effects := []string{i18n.T(ctx, "console.resources.delete_effect", "Name", r.Name)}
 	if p, err := h.Svc.Store.PortalByResource(ctx, r.ID); err == nil {
-		effects = append(effects, "Its self-service portal /selfservice/"+p.Alias+" and its settings are deleted; the address stops working.")
+		effects = append(effects, i18n.T(ctx, "console.resources.delete_effect_portal", "Alias", p.Alias))
 	} else if workflow.ErrorCode(err) != workflow.CodeNotFound {
 		h.fail(c, err)
 		return
 	}
 	effects = append(effects,
-		plural(users, "user is", "users are")+" no longer assigned to it; the accounts themselves stay.",
-		plural(tokens, "token on it leaves", "tokens on it leave")+" it; they keep their owners and their state.",
-		"Open user issues about "+r.Name+" and API keys bound to it are deleted.",
-		"The activity log keeps its entries about "+r.Name+".")
+		i18n.T(ctx, "console.resources.delete_effect_users", "Count", users),
+		i18n.T(ctx, "console.resources.delete_effect_tokens", "Count", tokens),
+		i18n.T(ctx, "console.resources.delete_effect_issues", "Name", r.Name),
+		i18n.T(ctx, "console.resources.delete_effect_log", "Name", r.Name))
 	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "resources"), views.Confirm{
-		Title: "Delete resource " + r.Name + "?", Lead: "This cannot be undone:", Effects: effects,
-		Action: views.ResourceHref(r.ID) + "/delete", Button: "Delete " + r.Name, Cancel: tabHref(r.ID, "details"),
+		Title: i18n.T(ctx, "console.resources.delete_title", "Name", r.Name), Lead: i18n.T(ctx, "console.tokens.cannot_undo"), Effects: effects,
+		Action: views.ResourceHref(r.ID) + "/delete", Button: i18n.T(ctx, "console.resources.delete_button", "Name", r.Name), Cancel: tabHref(r.ID, "details"),
 	}))
 }
 
@@ -215,7 +216,7 @@ func (h *Handler) deleteResource(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, "/admin/resources", "Resource "+r.Name+" was deleted.")
+	h.done(c, "/admin/resources", i18n.T(c.Request.Context(), "console.resources.deleted", "Name", r.Name))
 }
 
 func (h *Handler) assignResourceUser(c *gin.Context) {
@@ -243,7 +244,7 @@ func (h *Handler) assignResourceUser(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, tabHref(r.ID, "users"), u.Login+" is now assigned to "+r.Name+".")
+	h.done(c, tabHref(r.ID, "users"), i18n.T(ctx, "console.resources.assigned", "Login", u.Login, "Name", r.Name))
 }
 
 // resourceUser loads the resource of :id and its assigned user of :uid;
@@ -282,5 +283,5 @@ func (h *Handler) removeResourceUser(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, tabHref(r.ID, "users"), u.Login+" was removed from "+r.Name+".")
+	h.done(c, tabHref(r.ID, "users"), i18n.T(c.Request.Context(), "console.resources.removed", "Login", u.Login, "Name", r.Name))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 	"tokenportal/workflow/notify"
 )
@@ -50,7 +51,7 @@ type settingsForms struct {
 func (h *Handler) settingsPage(c *gin.Context) { h.renderSettings(c, http.StatusOK, settingsForms{}) }
 
 func (h *Handler) renderSettings(c *gin.Context, status int, forms settingsForms) {
-	a := current(c)
+	a, ctx := current(c), c.Request.Context()
 	stored, problem, err := h.messaging(c)
 	if err != nil {
 		h.fail(c, err)
@@ -67,9 +68,9 @@ func (h *Handler) renderSettings(c *gin.Context, status int, forms settingsForms
 	}
 	switch err := h.Notifier.CheckSettings(stored); {
 	case err != nil:
-		p.Mail.Problem = "The settings in use cannot send: " + string(notify.SettingsProblem(err))
+		p.Mail.Problem = i18n.T(ctx, "console.settings.cannot_send", "Problem", string(notify.SettingsProblem(err)))
 	case smtpURL.Value == "" && !p.Capture:
-		p.Mail.Problem = "No SMTP server is set, so no mail can be sent. Enter one below or set SMTP_URL."
+		p.Mail.Problem = i18n.T(ctx, "console.settings.no_smtp")
 	}
 	if forms.mail != nil {
 		p.Mail.Form = *forms.mail
@@ -90,10 +91,10 @@ func (h *Handler) renderSettings(c *gin.Context, status int, forms settingsForms
 		return
 	}
 	for _, name := range notify.Templates() {
-		row := views.TemplateRow{Name: name, Label: views.TemplateLabel(name)}
+		row := views.TemplateRow{Name: name, Label: views.TemplateLabelIn(ctx, name)}
 		for _, l := range notify.Languages {
 			_, over := stored.Templates[workflow.TemplateID{Name: name, Lang: l}]
-			row.Langs = append(row.Langs, views.TemplateLang{Lang: l, Label: views.LanguageLabel(l), Overridden: over, Href: views.TemplateHref(name, l)})
+			row.Langs = append(row.Langs, views.TemplateLang{Lang: l, Label: views.LanguageLabelIn(ctx, l), Overridden: over, Href: views.TemplateHref(name, l)})
 		}
 		p.Templates = append(p.Templates, row)
 	}
@@ -107,7 +108,7 @@ func (h *Handler) messaging(c *gin.Context) (workflow.MessagingSettings, string,
 	s, err := h.Svc.MessagingSettings(c.Request.Context())
 	if errors.Is(err, workflow.ErrUnseal) {
 		h.Log.ErrorContext(c.Request.Context(), "a stored settings password does not decrypt", "err", err)
-		return s, "A stored password cannot be decrypted with the current SECRET_KEY, so mail or SMS cannot be sent: enter the setting again with its password, or clear it.", nil
+		return s, i18n.T(c.Request.Context(), "console.settings.unseal"), nil
 	}
 	return s, "", err
 }
@@ -128,16 +129,16 @@ func (h *Handler) sendTest(c *gin.Context, name, lang, action string) (views.Tes
 	to := strings.TrimSpace(c.PostForm("to"))
 	t := views.TestSend{Action: action, Form: views.Form{Values: map[string]string{"to": to}}}
 	if to == "" || len(to) > 254 || !validAddress(to) {
-		t.Form.Errors = map[string]string{"to": "Enter the address to send the test to, like name@example.com."}
+		t.Form.Errors = map[string]string{"to": i18n.T(ctx, "console.settings.test_to_invalid")}
 		return t, http.StatusUnprocessableEntity
 	}
 	err := h.Notifier.Deliver(ctx, workflow.Message{Channel: workflow.ChannelEmail, To: to, Template: name, Lang: lang, Data: notify.SampleData(name)})
 	h.Svc.RecordTestMessage(ctx, name, lang, to, err == nil, current(c), meta(c))
 	switch {
 	case err == nil && h.Notifier.Capture():
-		t.Result = &views.TestResult{OK: true, Message: "Captured, not sent (development mode): the message to " + to + " is on the developer mail page."}
+		t.Result = &views.TestResult{OK: true, Message: i18n.T(ctx, "console.settings.test_captured", "To", to)}
 	case err == nil:
-		t.Result = &views.TestResult{OK: true, Message: "Sent to " + to + ". The server accepted the message."}
+		t.Result = &views.TestResult{OK: true, Message: i18n.T(ctx, "console.settings.test_sent", "To", to)}
 	default:
 		if errors.Is(err, notify.ErrSettings) {
 			h.Log.ErrorContext(ctx, "test message: settings unreadable", "err", err)

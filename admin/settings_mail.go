@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 	"tokenportal/workflow/notify"
 )
@@ -72,9 +73,9 @@ func (h *Handler) saveMail(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	msg := "The mail settings were saved; the next mail uses them."
+	msg := i18n.T(ctx, "console.settings.mail_saved")
 	if f == (mailForm{}) {
-		msg = "The mail settings were cleared; SMTP_URL and MAIL_FROM from the environment apply."
+		msg = i18n.T(ctx, "console.settings.mail_cleared")
 	}
 	h.done(c, "/admin/settings#mail", msg)
 }
@@ -85,7 +86,7 @@ func (h *Handler) clearMail(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	h.done(c, "/admin/settings#mail", "The mail settings were cleared; SMTP_URL and MAIL_FROM from the environment apply.")
+	h.done(c, "/admin/settings#mail", i18n.T(c.Request.Context(), "console.settings.mail_cleared"))
 }
 
 func (h *Handler) saveSMS(c *gin.Context) {
@@ -110,9 +111,9 @@ func (h *Handler) saveSMS(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	msg := "The SMS gateway was saved; the next SMS uses it."
+	msg := i18n.T(ctx, "console.settings.sms_saved")
 	if raw == "" {
-		msg = "The SMS gateway setting was cleared; SMS_GATEWAY_URL from the environment applies."
+		msg = i18n.T(ctx, "console.settings.sms_cleared")
 	}
 	h.done(c, "/admin/settings#sms", msg)
 }
@@ -123,7 +124,7 @@ func (h *Handler) clearSMS(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	h.done(c, "/admin/settings#sms", "The SMS gateway setting was cleared; SMS_GATEWAY_URL from the environment applies.")
+	h.done(c, "/admin/settings#sms", i18n.T(c.Request.Context(), "console.settings.sms_cleared"))
 }
 
 func (h *Handler) testMail(c *gin.Context) {

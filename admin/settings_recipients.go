@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -50,9 +51,9 @@ func (h *Handler) recipientRows(c *gin.Context) ([]views.RecipientRow, error) {
 		if row.Receives != views.ReceivesNone {
 			switch {
 			case a.Disabled:
-				row.Note = "account disabled: nothing is sent"
+				row.Note = i18n.T(ctx, "console.settings.note_disabled")
 			case a.Email == "":
-				row.Note = "no email address: nothing is sent"
+				row.Note = i18n.T(ctx, "console.settings.note_no_email")
 			}
 		}
 		out = append(out, row)
@@ -122,5 +123,5 @@ func (h *Handler) saveRecipient(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, "/admin/settings#recipients", "The notifications of "+a.Login+" were saved.")
+	h.done(c, "/admin/settings#recipients", i18n.T(c.Request.Context(), "console.settings.recipient_saved", "Login", a.Login))
 }

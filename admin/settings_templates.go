@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views"
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 	"tokenportal/workflow/notify"
 )
@@ -38,7 +39,7 @@ func (h *Handler) templatePageData(c *gin.Context, id workflow.TemplateID) (view
 	subject, body, _ := notify.TemplateSource(id.Name, id.Lang)
 	href := views.TemplateHref(id.Name, id.Lang)
 	return views.TemplateEdit{
-		Name: id.Name, Label: views.TemplateLabel(id.Name), Lang: id.Lang, LangLabel: views.LanguageLabel(id.Lang),
+		Name: id.Name, Label: views.TemplateLabelIn(c.Request.Context(), id.Name), Lang: id.Lang, LangLabel: views.LanguageLabelIn(c.Request.Context(), id.Lang),
 		Overridden: over != (workflow.TemplateText{}),
 		Form:       views.Form{Values: map[string]string{"subject": cmp.Or(over.Subject, subject), "body": cmp.Or(over.Body, body)}},
 		Fields:     notify.TemplateFields(id.Name), Funcs: notify.TemplateFuncs(),
@@ -153,9 +154,9 @@ func (h *Handler) saveTemplate(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	msg := "The template was saved; the next mail uses it."
+	msg := i18n.T(c.Request.Context(), "console.settings.template_saved")
 	if f.override() == (workflow.TemplateText{}) {
-		msg = "The texts are the built-in ones, so no override is stored."
+		msg = i18n.T(c.Request.Context(), "console.settings.template_builtin")
 	}
 	h.done(c, views.TemplateHref(id.Name, id.Lang), msg)
 }
@@ -186,7 +187,7 @@ func (h *Handler) resetTemplate(c *gin.Context) {
 		return
 	}
 	h.Notifier.Invalidate()
-	h.done(c, views.TemplateHref(id.Name, id.Lang), "The built-in text applies again.")
+	h.done(c, views.TemplateHref(id.Name, id.Lang), i18n.T(c.Request.Context(), "console.settings.template_reset"))
 }
 
 func (h *Handler) testTemplate(c *gin.Context) {

@@ -1,13 +1,14 @@
 package admin
 
 import (
+	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -66,24 +67,24 @@ func (h *Handler) renderTokens(c *gin.Context, status int, f views.Form) {
 	}
 	h.page(c, status, views.TokensPage(h.chrome(c, "tokens"), views.TokenList{
 		Filter: views.Form{Values: filter}, Filtered: q != "" || resourceID != 0 || withUser,
-		Resources: resources, Rows: tokenRows(rows), Pager: pager("/admin/tokens", params, total, "tokens", "after", after, next),
+		Resources: resources, Rows: tokenRows(c.Request.Context(), rows), Pager: pager("/admin/tokens", params, total, "tokens", "after", after, next),
 		CanImport: may(c, superadmin), Import: f,
 	}))
 }
 
-func tokenRows(ts []workflow.Token) []views.TokenRow {
+func tokenRows(ctx context.Context, ts []workflow.Token) []views.TokenRow {
 	out := make([]views.TokenRow, len(ts))
 	for i, t := range ts {
-		out[i] = tokenRow(t)
+		out[i] = tokenRow(ctx, t)
 	}
 	return out
 }
 
-func tokenRow(t workflow.Token) views.TokenRow {
+func tokenRow(ctx context.Context, t workflow.Token) views.TokenRow {
 	r := views.TokenRow{
 		Serial: t.Serial, Type: string(t.Type), Owner: t.UserLogin, Resource: t.ResourceName, Enabled: t.Enabled,
-		Disabled: disabledReason(t.DisabledReason), Failcount: t.Failcount, Locked: t.Locked(), PIN: t.HasPIN(),
-		LastUsed: views.TimeUTCOr(t.LastUsedAt, "never"),
+		Disabled: disabledReason(ctx, t.DisabledReason), Failcount: t.Failcount, Locked: t.Locked(), PIN: t.HasPIN(),
+		LastUsed: dateTimeOr(ctx, t.LastUsedAt, i18n.T(ctx, "console.tokens.never")),
 	}
 	if t.UserID != nil {
 		r.OwnerID = *t.UserID
@@ -94,16 +95,16 @@ func tokenRow(t workflow.Token) views.TokenRow {
 	return r
 }
 
-func disabledReason(reason string) string {
+func disabledReason(ctx context.Context, reason string) string {
 	switch reason {
 	case workflow.DisabledByAdmin:
-		return "disabled by an administrator"
+		return i18n.T(ctx, "console.tokens.disabled_by_admin")
 	case workflow.DisabledLost:
-		return "reported lost"
+		return i18n.T(ctx, "console.tokens.disabled_lost")
 	case workflow.DisabledReassigned:
-		return "replaced by a new token"
+		return i18n.T(ctx, "console.tokens.disabled_reassigned")
 	case "":
-		return "disabled"
+		return i18n.T(ctx, "console.tokens.disabled")
 	default:
 		return reason
 	}
@@ -142,14 +143,19 @@ func (h *Handler) importTokens(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	msg := "Imported " + plural(len(res.Serials), "token", "tokens")
-	if len(res.Serials) > 0 {
-		msg += ": " + strings.Join(res.Serials[:min(len(res.Serials), 5)], ", ")
-		if len(res.Serials) > 5 {
-			msg += " and " + strconv.Itoa(len(res.Serials)-5) + " more"
-		}
+	ctx := c.Request.Context()
+	n := len(res.Serials)
+	shown := strings.Join(res.Serials[:min(n, 5)], ", ")
+	var msg string
+	switch {
+	case n == 0:
+		msg = i18n.T(ctx, "console.tokens.imported_none")
+	case n > 5:
+		msg = i18n.T(ctx, "console.tokens.imported_more", "Count", n, "Serials", shown, "More", n-5)
+	default:
+		msg = i18n.T(ctx, "console.tokens.imported", "Count", n, "Serials", shown)
 	}
-	h.done(c, "/admin/tokens", msg+".")
+	h.done(c, "/admin/tokens", msg)
 }
 
 // uploadedFile reads the file of a multipart form field; the errors that
@@ -215,7 +221,7 @@ func (h *Handler) token(c *gin.Context) (workflow.Token, bool) {
 
 func (h *Handler) tokenPage(c *gin.Context) {
 	if t, ok := h.token(c); ok {
-		h.renderToken(c, t, http.StatusOK, nil, views.Form{}, views.Form{Values: placement(t)})
+		h.renderToken(c, t, http.StatusOK, h.popCheck(c, t.Serial), views.Form{}, views.Form{Values: placement(t)})
 	}
 }
 
@@ -231,19 +237,22 @@ func placement(t workflow.Token) map[string]string {
 // renderToken shows a token's page: check is the result of Check OTP, if
 // one was just made.
 func (h *Handler) renderToken(c *gin.Context, t workflow.Token, status int, check *views.CheckView, checkForm, assign views.Form) {
+	ctx := c.Request.Context()
 	d := views.TokenDetail{
-		TokenRow: tokenRow(t), Algorithm: t.Algorithm, Digits: t.Digits, PINPosition: t.PINPosition,
-		Created: views.TimeUTC(t.CreatedAt), Check: check, CheckForm: checkForm, AssignForm: assign,
+		TokenRow: tokenRow(ctx, t), Algorithm: t.Algorithm, Digits: t.Digits, PINPosition: t.PINPosition,
+		Created: i18n.DateTime(ctx, t.CreatedAt), Check: check, CheckForm: checkForm, AssignForm: assign,
 		Can: views.TokenPerms{Operate: may(c, helpdesk), Manage: may(c, superadmin)},
 	}
 	switch t.Type {
 	case "totp":
-		d.Moving, d.MovingValue = "Period", strconv.Itoa(t.Period)+" seconds"
+		d.Moving = i18n.T(ctx, "console.tokens.period")
 		if t.Drift != 0 {
-			d.MovingValue += ", clock drift " + strconv.FormatInt(t.Drift, 10) + " steps"
+			d.MovingValue = i18n.T(ctx, "console.tokens.period_drift", "Seconds", t.Period, "Drift", t.Drift)
+		} else {
+			d.MovingValue = i18n.T(ctx, "console.tokens.period_value", "Seconds", t.Period)
 		}
 	case "hotp":
-		d.Moving, d.MovingValue = "Counter", "next expected "+strconv.FormatInt(t.Counter, 10)
+		d.Moving, d.MovingValue = i18n.T(ctx, "console.tokens.counter"), i18n.T(ctx, "console.tokens.counter_value", "Counter", t.Counter)
 	}
 	if d.Can.Manage {
 		resources, err := h.resourceOptions(c)
@@ -264,23 +273,43 @@ func (h *Handler) checkToken(c *gin.Context) {
 	code := strings.TrimSpace(c.PostForm("otp"))
 	if code == "" || len(code) > 64 {
 		h.renderToken(c, t, http.StatusUnprocessableEntity, nil,
-			views.Form{Errors: map[string]string{"otp": "Enter the code the token shows now (with its PIN, if it has one)."}},
+			views.Form{Errors: map[string]string{"otp": i18n.T(c.Request.Context(), "console.tokens.check_enter_code")}},
 			views.Form{Values: placement(t)})
 		return
 	}
-	ctx := c.Request.Context()
-	res, err := h.Svc.CheckOTP(ctx, t.Serial, code, current(c).Actor(), meta(c))
+	res, err := h.Svc.CheckOTP(c.Request.Context(), t.Serial, code, current(c).Actor(), meta(c))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	// Show the token as the check left it (counter, last used).
-	if t, err = h.Svc.Store.TokenByID(ctx, t.ID); err != nil {
-		h.fail(c, err)
-		return
+	// Post/Redirect/Get: the outcome waits in the session for the token's
+	// page, which shows it once; reloading that page checks nothing again.
+	b, _ := json.Marshal(checkOutcome{Serial: t.Serial, Valid: res.Valid, Outcome: string(res.Outcome), Hint: i18n.Msg(c.Request.Context(), res.Hint)})
+	h.Sessions.Put(c.Request.Context(), keyCheck, string(b))
+	c.Redirect(http.StatusSeeOther, views.TokenHref(t.Serial)+"#check-result")
+}
+
+// keyCheck is the session key of the result of Check OTP, shown once.
+const keyCheck = "check_otp"
+
+// checkOutcome is the result of Check OTP on its way through the session to
+// the token's page.
+type checkOutcome struct {
+	Serial  string `json:"serial"`
+	Valid   bool   `json:"valid"`
+	Outcome string `json:"outcome"`
+	Hint    string `json:"hint"`
+}
+
+// popCheck takes the result of Check OTP waiting in the session for token
+// serial; nil when there is none (or it was for another token).
+func (h *Handler) popCheck(c *gin.Context, serial string) *views.CheckView {
+	s := h.Sessions.PopString(c.Request.Context(), keyCheck)
+	var o checkOutcome
+	if s == "" || json.Unmarshal([]byte(s), &o) != nil || o.Serial != serial {
+		return nil
 	}
-	h.renderToken(c, t, http.StatusOK, &views.CheckView{Valid: res.Valid, Outcome: string(res.Outcome), Hint: i18n.Msg(c.Request.Context(), res.Hint)},
-		views.Form{}, views.Form{Values: placement(t)})
+	return &views.CheckView{Valid: o.Valid, Outcome: i18n.Msg(c.Request.Context(), workflow.Outcome(o.Outcome).Msg()), Hint: o.Hint}
 }
 
 func (h *Handler) switchToken(enabled bool) gin.HandlerFunc {
@@ -293,11 +322,11 @@ func (h *Handler) switchToken(enabled bool) gin.HandlerFunc {
 			h.fail(c, err)
 			return
 		}
-		state := "disabled"
+		msg := i18n.T(c.Request.Context(), "console.tokens.now_disabled", "Serial", t.Serial)
 		if enabled {
-			state = "enabled"
+			msg = i18n.T(c.Request.Context(), "console.tokens.now_enabled", "Serial", t.Serial)
 		}
-		h.done(c, views.TokenHref(t.Serial), "Token "+t.Serial+" is now "+state+".")
+		h.done(c, views.TokenHref(t.Serial), msg)
 	}
 }
 
@@ -310,7 +339,7 @@ func (h *Handler) resetToken(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, views.TokenHref(t.Serial), "The failcount of token "+t.Serial+" was reset to 0.")
+	h.done(c, views.TokenHref(t.Serial), i18n.T(c.Request.Context(), "console.tokens.failcount_reset", "Serial", t.Serial))
 }
 
 func (h *Handler) assignToken(c *gin.Context) {
@@ -352,17 +381,16 @@ func (h *Handler) assignToken(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	t, msg := placed, ""
+	t, msgID := placed, "console.tokens.assigned_stock"
 	switch {
 	case t.UserLogin != "" && t.ResourceName != "":
-		msg = "Token " + t.Serial + " is now " + t.UserLogin + "'s on " + t.ResourceName + "."
+		msgID = "console.tokens.assigned_user_resource"
 	case t.UserLogin != "":
-		msg = "Token " + t.Serial + " is now " + t.UserLogin + "'s, on no resource."
+		msgID = "console.tokens.assigned_user"
 	case t.ResourceName != "":
-		msg = "Token " + t.Serial + " now waits on " + t.ResourceName + " to be claimed."
-	default:
-		msg = "Token " + t.Serial + " is back in stock."
+		msgID = "console.tokens.assigned_resource"
 	}
+	msg := i18n.T(ctx, msgID, "Serial", t.Serial, "Login", t.UserLogin, "Resource", t.ResourceName)
 	h.done(c, views.TokenHref(t.Serial), msg)
 }
 
@@ -371,17 +399,18 @@ func (h *Handler) deleteTokenPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	effects := []string{"Token " + t.Serial + " (" + string(t.Type) + ") is deleted for good, with its stored seed and PIN."}
+	ctx := c.Request.Context()
+	effects := []string{i18n.T(ctx, "console.tokens.delete_effect", "Serial", t.Serial, "Type", string(t.Type))}
 	if t.UserLogin != "" {
-		effects = append(effects, t.UserLogin+" can no longer sign in with it.")
+		effects = append(effects, i18n.T(ctx, "console.tokens.delete_effect_user", "Login", t.UserLogin))
 	}
 	if t.ResourceName != "" {
-		effects = append(effects, "It leaves "+t.ResourceName+".")
+		effects = append(effects, i18n.T(ctx, "console.tokens.delete_effect_resource", "Resource", t.ResourceName))
 	}
-	effects = append(effects, "The activity log keeps its entries about "+t.Serial+".")
+	effects = append(effects, i18n.T(ctx, "console.tokens.delete_effect_log", "Serial", t.Serial))
 	h.page(c, http.StatusOK, views.ConfirmPage(h.chrome(c, "tokens"), views.Confirm{
-		Title: "Delete token " + t.Serial + "?", Lead: "This cannot be undone:", Effects: effects,
-		Action: views.TokenHref(t.Serial) + "/delete", Button: "Delete " + t.Serial, Cancel: views.TokenHref(t.Serial),
+		Title: i18n.T(ctx, "console.tokens.delete_title", "Serial", t.Serial), Lead: i18n.T(ctx, "console.tokens.cannot_undo"), Effects: effects,
+		Action: views.TokenHref(t.Serial) + "/delete", Button: i18n.T(ctx, "console.tokens.delete_button", "Serial", t.Serial), Cancel: views.TokenHref(t.Serial),
 	}))
 }
 
@@ -394,5 +423,5 @@ func (h *Handler) deleteToken(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.done(c, "/admin/tokens", "Token "+t.Serial+" was deleted.")
+	h.done(c, "/admin/tokens", i18n.T(c.Request.Context(), "console.tokens.deleted", "Serial", t.Serial))
 }

@@ -1,6 +1,11 @@
 package views
 
-import "strconv"
+import (
+	"context"
+	"strconv"
+
+	"tokenportal/views/i18n"
+)
 
 // The view models of the Directories area (SPEC §12).
 
@@ -48,21 +53,26 @@ func (d DirectoryEdit) Action() string {
 	return DirectoryHref(d.ID)
 }
 
-// Title is the page's heading.
-func (d DirectoryEdit) Title() string {
+// Title is the page's heading in the language of ctx.
+func (d DirectoryEdit) Title(ctx context.Context) string {
 	if d.ID == 0 {
-		return "New directory"
+		return i18n.T(ctx, "console.directories.new")
 	}
-	return "Directory " + d.Name
+	return i18n.T(ctx, "console.directories.directory_title", "Name", d.Name)
 }
 
 // DirectoryKinds are the choices of the form's kind.
-var DirectoryKinds = []Option{{"ldap", "LDAP (OpenLDAP and others)"}, {"ad", "Active Directory"}}
+func DirectoryKinds(ctx context.Context) []Option {
+	return []Option{{"ldap", i18n.T(ctx, "console.directories.kind_ldap")}, {"ad", i18n.T(ctx, "console.directories.kind_ad")}}
+}
 
 // directoryAttributes are the attribute inputs of the form, in order.
-var directoryAttributes = []struct{ Field, Label string }{
-	{"login", "Login attribute"}, {"email", "Email attribute"}, {"phone", "Phone attribute"},
-	{"first_name", "First name attribute"}, {"last_name", "Last name attribute"}, {"id", "Stable id attribute"},
+func directoryAttributes(ctx context.Context) []struct{ Field, Label string } {
+	return []struct{ Field, Label string }{
+		{"login", i18n.T(ctx, "console.directories.attr_login")}, {"email", i18n.T(ctx, "console.directories.attr_email")},
+		{"phone", i18n.T(ctx, "console.directories.attr_phone")}, {"first_name", i18n.T(ctx, "console.directories.attr_first_name")},
+		{"last_name", i18n.T(ctx, "console.directories.attr_last_name")}, {"id", i18n.T(ctx, "console.directories.attr_id")},
+	}
 }
 
 // DirectoryGroupField is the form name of a group row's field:

@@ -1,9 +1,12 @@
 package views
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"tokenportal/views/i18n"
 )
 
 // The view models of the Settings area (SPEC §7, §9): mail server, SMS
@@ -89,21 +92,22 @@ type RecipientRow struct {
 	Self bool
 }
 
-// ReceivesText says in words what the admin receives.
-func (r RecipientRow) ReceivesText() string {
+// ReceivesText says in words, in the language of ctx, what the admin
+// receives.
+func (r RecipientRow) ReceivesText(ctx context.Context) string {
 	switch r.Receives {
 	case ReceivesAll:
 		if r.Role == "owner" {
-			return "All resources they own"
+			return i18n.T(ctx, "console.settings.receives_owned")
 		}
-		return "All resources"
+		return i18n.T(ctx, "console.settings.receives_all")
 	case ReceivesSome:
 		if len(r.Resources) == 0 {
-			return "Chosen resources (none they may receive)"
+			return i18n.T(ctx, "console.settings.receives_chosen_none")
 		}
-		return "Chosen resources: " + strings.Join(r.Resources, ", ")
+		return i18n.T(ctx, "console.settings.receives_chosen", "Resources", strings.Join(r.Resources, ", "))
 	}
-	return "None"
+	return i18n.T(ctx, "common.none")
 }
 
 // EditHref is where the admin's subscription is changed: the Notifications
@@ -173,35 +177,39 @@ type TemplatePreview struct {
 	Body    string
 }
 
-// LanguageLabel names a language code of the templates.
-func LanguageLabel(code string) string {
-	for _, o := range LanguageOptions {
-		if o.Value == code {
-			return o.Label
-		}
+// LanguageLabelIn names a language code of the templates in the language
+// of ctx.
+func LanguageLabelIn(ctx context.Context, code string) string {
+	switch code {
+	case "en":
+		return i18n.T(ctx, "console.settings.lang_en")
+	case "de":
+		return i18n.T(ctx, "console.settings.lang_de")
+	case "nl":
+		return i18n.T(ctx, "console.settings.lang_nl")
 	}
 	return code
 }
 
-// templateLabels name the mail templates for people.
+// templateLabels are the catalog ids of the mail templates' names.
 var templateLabels = map[string]string{
-	"code":             "One-time code",
-	"test":             "Test message",
-	"email_changed":    "Email address changed (to the old address)",
-	"password_changed": "Password changed",
-	"token_registered": "Token registered",
-	"token_removed":    "Token removed",
-	"new_environment":  "Sign-in from a new device or place",
-	"issue_created":    "New restore-access request (to admins)",
-	"issue_outcome":    "Restore-access request handled (to the user)",
-	"issue_filed":      "Restore-access request filed in the user's name (to the user)",
-	"phone_changed":    "Phone number changed (to the email address)",
+	"code":             "console.settings.tpl_code",
+	"test":             "console.settings.tpl_test",
+	"email_changed":    "console.settings.tpl_email_changed",
+	"password_changed": "console.settings.tpl_password_changed",
+	"token_registered": "console.settings.tpl_token_registered",
+	"token_removed":    "console.settings.tpl_token_removed",
+	"new_environment":  "console.settings.tpl_new_environment",
+	"issue_created":    "console.settings.tpl_issue_created",
+	"issue_outcome":    "console.settings.tpl_issue_outcome",
+	"issue_filed":      "console.settings.tpl_issue_filed",
+	"phone_changed":    "console.settings.tpl_phone_changed",
 }
 
-// TemplateLabel names a mail template for people.
-func TemplateLabel(name string) string {
-	if l, ok := templateLabels[name]; ok {
-		return l
+// TemplateLabelIn names a mail template for people, in the language of ctx.
+func TemplateLabelIn(ctx context.Context, name string) string {
+	if id, ok := templateLabels[name]; ok {
+		return i18n.T(ctx, id)
 	}
 	return name
 }
