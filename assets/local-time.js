@@ -7,8 +7,12 @@
     var lang = document.documentElement.lang || "en";
     var full, date;
     try {
-      full = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
-      date = new Intl.DateTimeFormat(lang, { dateStyle: "medium" });
+      // dateStyle/timeStyle cannot name the zone: the parts are spelt out.
+      full = new Intl.DateTimeFormat(lang, {
+        year: "numeric", month: "short", day: "numeric",
+        hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+      });
+      date = new Intl.DateTimeFormat(lang, { year: "numeric", month: "short", day: "numeric" });
     } catch (e) {
       return;
     }

@@ -386,6 +386,7 @@ var LanguageOptions = []Option{{"en", "English"}, {"de", "German"}, {"nl", "Dutc
 // LanguageChoices are LanguageOptions in the language of ctx.
 func LanguageChoices(ctx context.Context) []Option {
 	return []Option{
+		{"", i18n.T(ctx, "console.users.lang_unset")},
 		{"en", i18n.T(ctx, "console.users.lang_en")},
 		{"de", i18n.T(ctx, "console.users.lang_de")},
 		{"nl", i18n.T(ctx, "console.users.lang_nl")},
