@@ -6,23 +6,19 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"tokenportal/views/i18n"
-	"tokenportal/workflow"
 )
 
 // chooseLanguage is the console's language switcher: the choice is kept in
 // the cookie and, for a signed-in admin, stored as their own language.
 func (h *Handler) chooseLanguage(c *gin.Context) {
-	ch, ok := i18n.ReadChoice(c.Request)
-	if !ok {
-		h.fail(c, workflow.Fail(workflow.CodeBadRequest, workflow.M("lang.unknown")))
+	var store func(string) error
+	if id := h.Sessions.GetInt64(c.Request.Context(), keyAdminID); id != 0 {
+		store = func(lang string) error { return h.Svc.SetAdminLanguage(c.Request.Context(), id, lang) }
+	}
+	next, err := i18n.Switch(c.Writer, c.Request, h.Sessions.Cookie.Secure, "/admin/", store)
+	if err != nil {
+		h.fail(c, err)
 		return
 	}
-	i18n.Remember(c.Writer, ch.Lang, h.Sessions.Cookie.Secure)
-	if id := h.Sessions.GetInt64(c.Request.Context(), keyAdminID); id != 0 {
-		if err := h.Svc.SetAdminLanguage(c.Request.Context(), id, ch.Lang); err != nil {
-			h.fail(c, err)
-			return
-		}
-	}
-	c.Redirect(http.StatusSeeOther, i18n.LocalPath(ch.Next, "/admin/"))
+	c.Redirect(http.StatusSeeOther, next)
 }

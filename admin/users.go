@@ -539,11 +539,3 @@ func (h *Handler) deleteUser(c *gin.Context) {
 	}
 	h.done(c, "/admin/users", i18n.T(c.Request.Context(), "console.users.deleted_flash", "Login", u.Login))
 }
-
-// plural counts things in words: "1 token", "3 tokens".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}

@@ -13,19 +13,16 @@ import (
 // the cookie and, for a signed-in user, stored as their language, which
 // their mails use too (SPEC §13).
 func (h *Handler) chooseLanguage(c *gin.Context) {
-	ch, ok := i18n.ReadChoice(c.Request)
-	if !ok {
-		h.fail(c, workflow.Fail(workflow.CodeBadRequest, workflow.M("lang.unknown")))
+	var store func(string) error
+	if id := h.signedIn(c); id != 0 {
+		store = func(lang string) error { return h.Svc.SetUserLanguage(c.Request.Context(), id, lang) }
+	}
+	next, err := i18n.Switch(c.Writer, c.Request, h.Sessions.Cookie.Secure, base(c)+"/", store)
+	if err != nil {
+		h.fail(c, err)
 		return
 	}
-	i18n.Remember(c.Writer, ch.Lang, h.Sessions.Cookie.Secure)
-	if id := h.signedIn(c); id != 0 {
-		if err := h.Svc.SetUserLanguage(c.Request.Context(), id, ch.Lang); err != nil {
-			h.fail(c, err)
-			return
-		}
-	}
-	c.Redirect(http.StatusSeeOther, i18n.LocalPath(ch.Next, base(c)+"/"))
+	c.Redirect(http.StatusSeeOther, next)
 }
 
 // userLanguage renders the signed-in user's pages in their language. A user

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"tokenportal/workflow"
 )
 
 // CookieName is the cookie that keeps the language picked in the switcher.
@@ -21,20 +23,6 @@ func FromRequest(r *http.Request) (lang string, explicit bool) {
 		return l, l != Source || strings.Contains(strings.ToLower(h), "en")
 	}
 	return Source, false
-}
-
-// Choice is what the switcher posted: the language and the page to return
-// to.
-type Choice struct {
-	Lang string
-	Next string
-}
-
-// ReadChoice reads the switcher's form. ok is false for a language the
-// product does not speak. Next is always a path on this site.
-func ReadChoice(r *http.Request) (Choice, bool) {
-	l := r.PostFormValue("lang")
-	return Choice{Lang: l, Next: LocalPath(r.PostFormValue("return_to"), "/")}, Supported(l)
 }
 
 // Remember sets the switcher's cookie for a year.
@@ -72,4 +60,22 @@ func Use(r *http.Request, lang string) *http.Request {
 // SwitchAt returns r whose language switcher posts to action.
 func SwitchAt(r *http.Request, action string) *http.Request {
 	return r.WithContext(WithSwitcher(r.Context(), Switcher{Action: action, Next: r.URL.RequestURI()}))
+}
+
+// Switch answers the switcher's POST: the choice is kept in the cookie and,
+// through store (nil when nobody is signed in), on the signed-in person;
+// then back to the page, or to fallback when the page named is not on this
+// site. An unknown language changes nothing and is the error returned.
+func Switch(w http.ResponseWriter, r *http.Request, secure bool, fallback string, store func(lang string) error) (next string, err error) {
+	lang := r.PostFormValue("lang")
+	if !Supported(lang) {
+		return "", workflow.Fail(workflow.CodeBadRequest, workflow.M("lang.unknown"))
+	}
+	if store != nil {
+		if err := store(lang); err != nil {
+			return "", err
+		}
+	}
+	Remember(w, lang, secure)
+	return LocalPath(r.PostFormValue("return_to"), fallback), nil
 }

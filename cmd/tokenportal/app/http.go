@@ -318,12 +318,11 @@ func localize(c *gin.Context) {
 // to the page.
 func chooseLanguage(secure bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ch, ok := i18n.ReadChoice(c.Request)
-		if !ok {
-			views.Fail(c.Writer, c.Request, nil, workflow.Fail(workflow.CodeBadRequest, workflow.M("lang.unknown")))
+		next, err := i18n.Switch(c.Writer, c.Request, secure, "/", nil)
+		if err != nil {
+			views.Fail(c.Writer, c.Request, nil, err)
 			return
 		}
-		i18n.Remember(c.Writer, ch.Lang, secure)
-		c.Redirect(http.StatusSeeOther, ch.Next)
+		c.Redirect(http.StatusSeeOther, next)
 	}
 }
