@@ -226,7 +226,7 @@ func issueReview(ctx context.Context, is workflow.Issue, r workflow.IssueReview)
 		v.Earlier = append(v.Earlier, row)
 	}
 	for _, s := range r.SignIns {
-		v.SignIns = append(v.SignIns, views.SignInRow{At: i18n.DateTime(ctx, s.At), IP: dashIfEmpty(s.IP),
+		v.SignIns = append(v.SignIns, views.SignInRow{Time: s.At, IP: dashIfEmpty(s.IP),
 			Browser: dashIfEmpty(views.AgentLabel(ctx, s.UserAgent)), Resource: dashIfEmpty(s.Resource)})
 	}
 	return v

@@ -25,7 +25,7 @@ func (h *Handler) environmentPage(c *gin.Context) {
 		return
 	}
 	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.ManageEnvironmentPage(h.chrome(c, views.ActionLabel(c.Request.Context(), "manage-environment")),
-		views.NewEnvironmentPage(p, env)))
+		views.NewEnvironmentPage(c.Request.Context(), p, env)))
 }
 
 // revokeDevices revokes the device posted as `device` (an id, or "all").

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"tokenportal/views/i18n"
 )
@@ -63,17 +62,6 @@ type Confirm struct {
 	Hidden  []Hidden
 	Button  string
 	Cancel  string // where Cancel leads
-}
-
-// TimeUTC formats a time for the console, always in UTC: "2026-11-23 14:05 UTC".
-func TimeUTC(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" }
-
-// TimeUTCOr formats t like TimeUTC, or returns none when there is no time.
-func TimeUTCOr(t *time.Time, none string) string {
-	if t == nil || t.IsZero() {
-		return none
-	}
-	return TimeUTC(*t)
 }
 
 // YesNo spells a flag for a table cell, in English; Flag says it in the

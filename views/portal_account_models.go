@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"time"
 
 	"tokenportal/workflow"
@@ -57,8 +58,7 @@ type DeviceRow struct {
 
 // SignInRow is a recent sign-in as the page shows it.
 type SignInRow struct {
-	At   string    // in UTC, for the console
-	Time time.Time // shown in the viewer's language by the portal
+	Time time.Time // shown in the viewer's language and zone
 
 	IP       string
 	Browser  string
@@ -66,22 +66,22 @@ type SignInRow struct {
 }
 
 // NewEnvironmentPage shapes the environment for the page.
-func NewEnvironmentPage(p workflow.Portal, env workflow.Environment) EnvironmentPage {
+func NewEnvironmentPage(ctx context.Context, p workflow.Portal, env workflow.Environment) EnvironmentPage {
 	v := EnvironmentPage{Remembering: p.RememberDeviceDays > 0}
 	for _, d := range env.Devices {
-		v.Devices = append(v.Devices, DeviceRow{ID: d.ID, Browser: workflow.BrowserLabel(d.UserAgent), IP: orDash(d.IP),
+		v.Devices = append(v.Devices, DeviceRow{ID: d.ID, Browser: AgentLabel(ctx, d.UserAgent), IP: orDash(d.IP),
 			Created: d.CreatedAt, LastUsed: d.LastUsedAt, Expires: d.ExpiresAt})
 	}
-	v.SignIns = SignInRows(env.SignIns)
+	v.SignIns = signInRows(ctx, env.SignIns)
 	return v
 }
 
-// SignInRows shapes sign-ins for a page (the portal's environment page, the
-// admin's issue page).
-func SignInRows(list []workflow.SignIn) []SignInRow {
+// signInRows shapes sign-ins for the portal's page of devices and sign-ins,
+// in the language of ctx.
+func signInRows(ctx context.Context, list []workflow.SignIn) []SignInRow {
 	var rows []SignInRow
 	for _, s := range list {
-		rows = append(rows, SignInRow{At: TimeUTC(s.At), Time: s.At, IP: orDash(s.IP), Browser: workflow.BrowserLabel(s.UserAgent),
+		rows = append(rows, SignInRow{Time: s.At, IP: orDash(s.IP), Browser: AgentLabel(ctx, s.UserAgent),
 			Resource: orDash(s.Resource)})
 	}
 	return rows

@@ -92,20 +92,6 @@ func BrowserLabel(ua string) string {
 	return b
 }
 
-// BrowserLabelMsg is BrowserLabel as a message, for pages in any language.
-func BrowserLabelMsg(ua string) Msg {
-	b, os := ParseUserAgent(ua)
-	switch {
-	case b == "" && os == "":
-		return M("environment.unknown_browser")
-	case b == "":
-		return M("environment.unknown_browser_on_os", "OS", os)
-	case os == "":
-		return M("environment.browser", "Browser", b)
-	}
-	return M("environment.browser_on_os", "Browser", b, "OS", os)
-}
-
 // environmentOf is the environment of a sign-in: the address's network
 // (/24 for IPv4, /48 for IPv6) and the browser family. ok is false without
 // a usable address.

@@ -35,7 +35,4 @@ func TestBuiltMessageIDs(t *testing.T) {
 	if got := i18n.MsgIn("de", workflow.ErrorMsg(workflow.NotFound("The token"))); got != "Das Token wurde nicht gefunden." {
 		t.Errorf("not found in German: %q", got)
 	}
-	if got := i18n.English(workflow.BrowserLabelMsg("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0")); got != "Firefox on Windows" {
-		t.Errorf("browser label: %q", got)
-	}
 }

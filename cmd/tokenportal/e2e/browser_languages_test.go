@@ -17,7 +17,9 @@ import (
 // the User Issues row's actions stay within the 1280 px window (issue 15
 // item 1, with the longer German and Dutch labels).
 func TestBrowserLanguages(t *testing.T) {
-	env := baseEnv("")
+	// A database of its own: its open requests must not show in the other
+	// browser tests' User Issues.
+	env := baseEnv(freshDatabase(t))
 	inst := start(t, env)
 	key := apiKey(t, env, "superadmin")
 	s := &browserPortal{Resource: "VPN Utrecht", Alias: "vpn-utrecht", Login: "lang.user", Password: "Talen-Sprachen-Languages-3", FirstName: "Noor"}
