@@ -18,6 +18,9 @@ import (
 // keptFields are the fields of a stale form kept across a new sign-in.
 var keptFields = []string{"first_name", "last_name", "new_email", "phone"}
 
+// maxKept is the longest value kept (an email address is at most 254).
+const maxKept = 320
+
 // keptFor is how long kept input waits for the sign-in.
 const keptFor = 10 * time.Minute
 
@@ -35,7 +38,8 @@ func (h *Handler) sessionEnded(c *gin.Context) {
 	h.Sessions.Put(ctx, keyEnded, true)
 	k := keptForm{Action: c.Param("action"), Values: map[string]string{}, At: h.Svc.Now()}
 	for _, name := range keptFields {
-		if v, ok := c.GetPostForm(name); ok {
+		// Only what such a field can hold: a stranger's post stores no bulk.
+		if v, ok := c.GetPostForm(name); ok && len(v) <= maxKept {
 			k.Values[name] = v
 		}
 	}
