@@ -31,8 +31,8 @@ func TestManageEnvironmentRevokesDevices(t *testing.T) {
 
 	p := firefox.Get(f.accountPath("manage-environment"))
 	rows := p.Doc.Find("table.devices tbody tr")
-	if rows.Length() != 3 || !strings.Contains(p.Text("table.devices"), "Chrome on Windows") ||
-		!strings.Contains(p.Text("table.devices"), "Safari on iOS") || !strings.Contains(p.Text("table.devices"), f.env.ClientIP) {
+	if rows.Length() != 3 || !strings.Contains(p.Text("table.devices"), "Chrome 126 on Windows") ||
+		!strings.Contains(p.Text("table.devices"), "Safari 17 on iOS") || !strings.Contains(p.Text("table.devices"), f.env.ClientIP) {
 		t.Fatalf("devices: %s", p.Text("table.devices"))
 	}
 	if n := p.Doc.Find("table.sign-ins tbody tr").Length(); n != 3 || !strings.Contains(p.Text("table.sign-ins"), f.resource.Name) {
