@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"tokenportal/views/i18n"
 	"tokenportal/workflow"
 )
 
@@ -69,7 +70,7 @@ type SignInRow struct {
 func NewEnvironmentPage(ctx context.Context, p workflow.Portal, env workflow.Environment) EnvironmentPage {
 	v := EnvironmentPage{Remembering: p.RememberDeviceDays > 0}
 	for _, d := range env.Devices {
-		v.Devices = append(v.Devices, DeviceRow{ID: d.ID, Browser: AgentLabel(ctx, d.UserAgent), IP: orDash(d.IP),
+		v.Devices = append(v.Devices, DeviceRow{ID: d.ID, Browser: browserOf(ctx, d.UserAgent), IP: orDash(d.IP),
 			Created: d.CreatedAt, LastUsed: d.LastUsedAt, Expires: d.ExpiresAt})
 	}
 	v.SignIns = signInRows(ctx, env.SignIns)
@@ -81,8 +82,17 @@ func NewEnvironmentPage(ctx context.Context, p workflow.Portal, env workflow.Env
 func signInRows(ctx context.Context, list []workflow.SignIn) []SignInRow {
 	var rows []SignInRow
 	for _, s := range list {
-		rows = append(rows, SignInRow{Time: s.At, IP: orDash(s.IP), Browser: AgentLabel(ctx, s.UserAgent),
+		rows = append(rows, SignInRow{Time: s.At, IP: orDash(s.IP), Browser: browserOf(ctx, s.UserAgent),
 			Resource: orDash(s.Resource)})
 	}
 	return rows
+}
+
+// browserOf names the browser of a user agent for the portal's list of
+// devices and sign-ins: "Firefox 133 on Windows", or an unknown browser.
+func browserOf(ctx context.Context, ua string) string {
+	if l := AgentLabel(ctx, ua); l != "" {
+		return l
+	}
+	return i18n.T(ctx, "console.activities.agent_unknown")
 }
