@@ -87,6 +87,5 @@ func (h *Handler) prefill(c *gin.Context, id string, f views.Form) views.Form {
 // failedForm is a form shown again after err, in the request's language:
 // its field errors and message, with the input kept in values.
 func failedForm(c *gin.Context, err error, values map[string]string) views.Form {
-	ctx := c.Request.Context()
-	return views.Form{Values: values, Errors: i18n.ErrorFields(ctx, err), Message: i18n.ErrorMessage(ctx, err)}
+	return views.FailedForm(c.Request.Context(), err, values)
 }
