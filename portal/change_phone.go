@@ -16,7 +16,7 @@ func init() {
 }
 
 func (h *Handler) changePhoneView(c *gin.Context, f views.Form) templ.Component {
-	return views.ChangePhonePage(h.chrome(c, views.ActionLabel(c.Request.Context(), "change-phone")), views.PhonePage{Current: userOf(c).Phone, Form: f})
+	return views.ChangePhonePage(h.chrome(c, views.ActionLabel(c.Request.Context(), "change-phone")), views.PhonePage{Current: userOf(c).Phone, Form: f, Country: portalOf(c).DefaultCountry})
 }
 
 func (h *Handler) changePhonePage(c *gin.Context) {

@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"strings"
 	"testing"
 
 	"tokenportal/cmd/tokenportal/app/apptest"
@@ -16,6 +17,10 @@ func TestChangePhoneNationalFormat(t *testing.T) {
 		t.Fatalf("default country %q", f.portal.DefaultCountry)
 	}
 	b := f.signIn(t, "")
+	// The hint shows the country's own way first.
+	if hint := b.Get(f.accountPath("change-phone")).Text("#phone-hint"); !strings.Contains(hint, "06 12345678") || !strings.Contains(hint, "+31 6 12345678") {
+		t.Errorf("the phone hint of an NL portal: %q", hint)
+	}
 	wantDone(t, b.Post(f.accountPath("change-phone"), apptest.Form("phone", "06 87654321")), "/home", "+31687654321")
 	if got := f.reloadUser(t).Phone; got != "+31687654321" {
 		t.Fatalf("phone %q", got)
@@ -40,5 +45,8 @@ func TestChangePhoneNoCountry(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
 	b := f.signIn(t, "")
+	if hint := b.Get(f.accountPath("change-phone")).Text("#phone-hint"); !strings.Contains(hint, "nternational") {
+		t.Errorf("the phone hint without a country: %q", hint)
+	}
 	wantFieldError(t, b.Post(f.accountPath("change-phone"), apptest.Form("phone", "06 12345678")), "phone", "international format")
 }

@@ -27,6 +27,9 @@ type EmailPage struct {
 type PhonePage struct {
 	Current string
 	Form    Form
+	// Country is the portal's default country: numbers may be typed in
+	// its national format ("" for international only).
+	Country string
 }
 
 // LoginChangePage is change-login.
@@ -95,4 +98,13 @@ func browserOf(ctx context.Context, ua string) string {
 		return l
 	}
 	return i18n.T(ctx, "console.activities.agent_unknown")
+}
+
+// Hint is the phone field's hint: the national and the international way
+// of the portal's country, or the international format alone.
+func (v PhonePage) Hint(ctx context.Context) string {
+	if national, international := workflow.PhoneExample(v.Country); v.Country != "" && national != "" {
+		return i18n.T(ctx, "phone.hint_national", "Example", national, "International", international)
+	}
+	return i18n.T(ctx, "portal.phone.hint")
 }

@@ -491,7 +491,7 @@ func ChangePhonePage(c PortalChrome, v PhonePage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = field(v.Form, "phone", i18n.T(ctx, "portal.phone.label"), "tel", "tel", i18n.T(ctx, "portal.phone.hint")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(v.Form, "phone", i18n.T(ctx, "portal.phone.label"), "tel", "tel", v.Hint(ctx)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
