@@ -346,8 +346,8 @@ func TestPortalPagesTranslated(t *testing.T) {
 	}
 	en := pages("en")
 	want := map[string]map[string]string{
-		"de": {"login": "Anmeldename", "password": "Passwort", "otp": "Einmalpasswort", "home": "Ihre Token", "restore": "Zugang wiederherstellen", "restore-prove": "Weisen Sie nach"},
-		"nl": {"login": "Gebruikersnaam", "password": "Wachtwoord", "otp": "Eenmalig wachtwoord", "home": "Je tokens", "restore": "Toegang herstellen", "restore-prove": "Laat zien wat je nog hebt"},
+		"de": {"login": "Anmeldename", "password": "Passwort", "otp": "Einmalpasswort", "home": "Ihre Token", "restore": "Zugang wiederherstellen", "restore-prove": "was Sie noch haben"},
+		"nl": {"login": "Gebruikersnaam", "password": "Wachtwoord", "otp": "Eenmalig wachtwoord", "home": "Je tokens", "restore": "Toegang herstellen", "restore-prove": "zien wat je nog hebt"},
 	}
 	for _, lang := range []string{"de", "nl"} {
 		tr := pages(lang)
