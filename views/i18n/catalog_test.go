@@ -155,6 +155,11 @@ func TestMatchAndFormat(t *testing.T) {
 			t.Errorf("Match(%q) = %s, want %s", header, got, want)
 		}
 	}
+	for header, want := range map[string]bool{"": false, "fr": false, "ken": false, "en-US": true, "fr, en;q=0.5": true, "nl-BE": true} {
+		if _, explicit := match(header); explicit != want {
+			t.Errorf("match(%q) names one of ours: %v, want %v", header, explicit, want)
+		}
+	}
 	if got := NumberIn("de", 1234567); got != "1.234.567" {
 		t.Errorf("NumberIn(de) = %s", got)
 	}

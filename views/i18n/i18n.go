@@ -73,15 +73,22 @@ func Supported(lang string) bool {
 // Match picks the language of an Accept-Language header; English when the
 // header names none of ours.
 func Match(acceptLanguage string) string {
+	l, _ := match(acceptLanguage)
+	return l
+}
+
+// match is Match, and whether the header named one of the product's
+// languages (English included) rather than falling back to English.
+func match(acceptLanguage string) (string, bool) {
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(tags) == 0 {
-		return Source
+		return Source, false
 	}
 	_, i, conf := matcher.Match(tags...)
 	if conf == language.No {
-		return Source
+		return Source, false
 	}
-	return Langs[i]
+	return Langs[i], true
 }
 
 type langKey struct{}

@@ -18,11 +18,7 @@ func FromRequest(r *http.Request) (lang string, explicit bool) {
 	if c, err := r.Cookie(CookieName); err == nil && Supported(c.Value) {
 		return c.Value, true
 	}
-	if h := r.Header.Get("Accept-Language"); h != "" {
-		l := Match(h)
-		return l, l != Source || strings.Contains(strings.ToLower(h), "en")
-	}
-	return Source, false
+	return match(r.Header.Get("Accept-Language"))
 }
 
 // Remember sets the switcher's cookie for a year.
