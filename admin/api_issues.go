@@ -129,7 +129,7 @@ func (h *Handler) apiHandleIssue(verify bool) gin.HandlerFunc {
 		if verify {
 			handle = h.Svc.VerifyIssue
 		}
-		is, err := handle(c.Request.Context(), id, currentKey(c).Actor(), meta(c))
+		is, err := handle(c.Request.Context(), id, currentKey(c).Actor(), "", meta(c))
 		if err != nil {
 			h.fail(c, err)
 			return

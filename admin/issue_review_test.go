@@ -50,11 +50,11 @@ func TestIssuePageShowsFraudSignals(t *testing.T) {
 	// verified. Then the request under review, from elsewhere.
 	replaced := fileIssue(t, env, w.u, w.r, []string{"token"}, "lost", "verified", "verified", now.Add(-5*day))
 	deleted := fileIssue(t, env, w.u, w.r, []string{"token"}, "lost", "failed", "failed", now.Add(-4*day))
-	if _, err := env.Svc.DeleteIssue(ctx, deleted.ID, workflow.SystemActor, workflow.Meta{}); err != nil {
+	if _, err := env.Svc.DeleteIssue(ctx, deleted.ID, workflow.SystemActor, "", workflow.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	verified := fileIssue(t, env, w.u, w.r, []string{"token"}, "lost", "verified", "absent", now.Add(-3*day))
-	if _, err := env.Svc.VerifyIssue(ctx, verified.ID, workflow.SystemActor, workflow.Meta{}); err != nil {
+	if _, err := env.Svc.VerifyIssue(ctx, verified.ID, workflow.SystemActor, "", workflow.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	suspect := workflow.Issue{UserID: w.u.ID, ResourceID: w.r.ID, Lost: []string{"token", "email"}, Token: "lost", Password: "failed", Email: "lost",

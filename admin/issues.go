@@ -248,7 +248,7 @@ func (h *Handler) verifyIssue(c *gin.Context) {
 	if !ok {
 		return
 	}
-	is, err := h.Svc.VerifyIssue(c.Request.Context(), id, current(c).Actor(), meta(c))
+	is, err := h.Svc.VerifyIssue(c.Request.Context(), id, current(c).Actor(), c.PostForm("note"), meta(c))
 	if err != nil {
 		h.issueFailed(c, id, err)
 		return
@@ -262,7 +262,7 @@ func (h *Handler) deleteIssue(c *gin.Context) {
 	if !ok {
 		return
 	}
-	is, err := h.Svc.DeleteIssue(c.Request.Context(), id, current(c).Actor(), meta(c))
+	is, err := h.Svc.DeleteIssue(c.Request.Context(), id, current(c).Actor(), c.PostForm("note"), meta(c))
 	if err != nil {
 		h.issueFailed(c, id, err)
 		return

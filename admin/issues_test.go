@@ -175,7 +175,7 @@ func TestIssueList(t *testing.T) {
 	mid := fileIssue(t, env, u2, w.r, []string{workflow.LostPassword, workflow.LostEmail}, workflow.EvidenceAbsent, workflow.EvidenceLost, workflow.EvidenceLost, now.Add(-3*time.Hour))
 	recent := fileIssue(t, env, u3, w.r, []string{workflow.LostToken, workflow.LostPassword}, workflow.EvidenceLost, workflow.EvidenceLost, workflow.EvidenceFailed, now.Add(-3*time.Minute))
 	done := fileIssue(t, env, w.by, w.r, []string{workflow.LostToken}, workflow.EvidenceLost, workflow.EvidenceVerified, workflow.EvidenceVerified, now.Add(-time.Hour))
-	if _, err := env.Svc.DeleteIssue(ctx, done.ID, workflow.SystemActor, workflow.Meta{}); err != nil {
+	if _, err := env.Svc.DeleteIssue(ctx, done.ID, workflow.SystemActor, "", workflow.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -151,6 +151,7 @@ func (h *Handler) reauth(c *gin.Context) {
 	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
 	if u.PasswordHash == "" && !byEmail {
 		h.Sessions.Put(ctx, keySecondFactor, true) // confirmed with a token's code
+		h.addFactor(c, workflow.FactorStepUp)
 	}
 	c.Redirect(http.StatusSeeOther, safeNext(c, next))
 }
@@ -181,5 +182,6 @@ func (h *Handler) stepUp(c *gin.Context) {
 	}
 	h.Sessions.Put(ctx, keySecondFactor, true)
 	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
+	h.addFactor(c, workflow.FactorStepUp)
 	c.Redirect(http.StatusSeeOther, safeNext(c, next))
 }

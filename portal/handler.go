@@ -36,9 +36,13 @@ const (
 	// keySecondFactor is set when the session proved a second factor (at
 	// sign-in or by a step-up).
 	keySecondFactor = "second_factor"
-	keyFlow         = "flow"
-	keyRestore      = "restore"
-	keyFlash        = "flash"
+	// keyFactors is how the session signed in (workflow.Factor…, comma
+	// separated), with "step_up" added by a step-up: an enrolment issue
+	// shows it to the helpdesk (SPEC §15).
+	keyFactors = "factors"
+	keyFlow    = "flow"
+	keyRestore = "restore"
+	keyFlash   = "flash"
 	// keyEnded says that a form was posted after the session had ended;
 	// keyKept holds the non-secret fields it carried (keptForm).
 	keyEnded = "session_ended"
@@ -71,7 +75,21 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 }
 
 func meta(c *gin.Context) workflow.Meta {
-	return workflow.Meta{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
+	m := workflow.Meta{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
+	if f, ok := c.Get("factors"); ok {
+		m.SignIn = f.([]string)
+	}
+	return m
+}
+
+// addFactor records one more way the session proved itself.
+func (h *Handler) addFactor(c *gin.Context, factor string) {
+	ctx := c.Request.Context()
+	have := h.Sessions.GetString(ctx, keyFactors)
+	if have != "" {
+		have += ","
+	}
+	h.Sessions.Put(ctx, keyFactors, have+factor)
 }
 
 func portalOf(c *gin.Context) workflow.Portal {
@@ -187,6 +205,9 @@ func (h *Handler) requireUser(c *gin.Context) {
 	}
 	c.Request = h.userLanguage(c, u)
 	c.Set("user", u)
+	if f := h.Sessions.GetString(ctx, keyFactors); f != "" {
+		c.Set("factors", strings.Split(f, ","))
+	}
 	c.Next()
 }
 

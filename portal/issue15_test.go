@@ -186,7 +186,7 @@ func TestHomeLeadsToNewTokenAfterLoss(t *testing.T) {
 	f.giveToken(t, "totp", nil)
 	done(t, restoreAs(t, f, f.env.Browser(), f.user.Login, []string{"lost_token"}, map[string]string{"password": userPassword}, nil))
 	issue := openIssues(t, f, f.user.ID)[0]
-	if _, err := f.env.Svc.VerifyIssue(context.Background(), issue.ID, workflow.SystemActor, workflow.Meta{}); err != nil {
+	if _, err := f.env.Svc.VerifyIssue(context.Background(), issue.ID, workflow.SystemActor, "", workflow.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	b := f.signIn(t, "")

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -124,6 +125,7 @@ func (h *Handler) complete(c *gin.Context, f workflow.LoginFlow) {
 	h.Sessions.Put(ctx, keyUserID, u.ID)
 	h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
 	h.Sessions.Put(ctx, keySecondFactor, f.SecondFactor)
+	h.Sessions.Put(ctx, keyFactors, strings.Join(f.Factors, ","))
 	if c.PostForm("remember") == "1" && f.SecondFactor && p.RememberDeviceDays > 0 {
 		token, expires, err := h.Svc.RememberDevice(ctx, p, u, m)
 		if err != nil {

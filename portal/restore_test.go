@@ -284,7 +284,7 @@ func TestLostTokenEndToEnd(t *testing.T) {
 		t.Fatal("signed in without OTP before the request was approved")
 	}
 	issue := openIssues(t, f, f.user.ID)[0]
-	if _, err := f.env.Svc.VerifyIssue(ctx, issue.ID, workflow.SystemActor, workflow.Meta{}); err != nil {
+	if _, err := f.env.Svc.VerifyIssue(ctx, issue.ID, workflow.SystemActor, "", workflow.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.reload(t, old); got.Enabled || got.DisabledReason != workflow.DisabledLost || got.ResourceID == nil {

@@ -138,6 +138,16 @@ func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 // shown in this response only, so they never wait in the session; otherwise
 // the user goes home with a message.
 func (h *Handler) registered(c *gin.Context, reg workflow.Registered) {
+	if reg.Pending {
+		// Not a second factor until the helpdesk approves it (SPEC §15):
+		// the session stays as it signed in.
+		msg := i18n.T(c.Request.Context(), "portal.flash.pending", "Serial", reg.Token.Serial)
+		if reg.Replaced != "" {
+			msg = i18n.T(c.Request.Context(), "portal.flash.pending_replace", "Serial", reg.Token.Serial, "Replaced", reg.Replaced)
+		}
+		h.done(c, base(c)+"/home", msg)
+		return
+	}
 	// The user just proved a code of the new token in this session.
 	h.Sessions.Put(c.Request.Context(), keySecondFactor, true)
 	if len(reg.RecoveryCodes) > 0 {

@@ -193,17 +193,19 @@ func LanguageLabelIn(ctx context.Context, code string) string {
 
 // templateLabels are the catalog ids of the mail templates' names.
 var templateLabels = map[string]string{
-	"code":             "console.settings.tpl_code",
-	"test":             "console.settings.tpl_test",
-	"email_changed":    "console.settings.tpl_email_changed",
-	"password_changed": "console.settings.tpl_password_changed",
-	"token_registered": "console.settings.tpl_token_registered",
-	"token_removed":    "console.settings.tpl_token_removed",
-	"new_environment":  "console.settings.tpl_new_environment",
-	"issue_created":    "console.settings.tpl_issue_created",
-	"issue_outcome":    "console.settings.tpl_issue_outcome",
-	"issue_filed":      "console.settings.tpl_issue_filed",
-	"phone_changed":    "console.settings.tpl_phone_changed",
+	"code":              "console.settings.tpl_code",
+	"test":              "console.settings.tpl_test",
+	"email_changed":     "console.settings.tpl_email_changed",
+	"password_changed":  "console.settings.tpl_password_changed",
+	"token_registered":  "console.settings.tpl_token_registered",
+	"token_removed":     "console.settings.tpl_token_removed",
+	"new_environment":   "console.settings.tpl_new_environment",
+	"issue_created":     "console.settings.tpl_issue_created",
+	"issue_outcome":     "console.settings.tpl_issue_outcome",
+	"issue_filed":       "console.settings.tpl_issue_filed",
+	"phone_changed":     "console.settings.tpl_phone_changed",
+	"enrolment_created": "console.settings.tpl_enrolment_created",
+	"enrolment_outcome": "console.settings.tpl_enrolment_outcome",
 }
 
 // TemplateLabelIn names a mail template for people, in the language of ctx.

@@ -416,27 +416,27 @@ func TestActivityEvents(t *testing.T) {
 		{name: "issue verified", event: workflow.EventIssueVerified, actor: byAdmin, user: true, resource: true, detail: "effects",
 			setup: func(t *testing.T, w *eventWorld) { w.issue(t) },
 			do: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.VerifyIssue(bg, w.openIssue(t), w.admin, w.m)
+				_, err := w.svc.VerifyIssue(bg, w.openIssue(t), w.admin, "", w.m)
 				must(t, err)
 			},
 			fail: func(t *testing.T, w *eventWorld) {
 				id := w.openIssue(t)
-				_, err := w.svc.DeleteIssue(bg, id, w.admin, w.m)
+				_, err := w.svc.DeleteIssue(bg, id, w.admin, "", w.m)
 				must(t, err)
-				_, err = w.svc.VerifyIssue(bg, id, w.admin, w.m)
+				_, err = w.svc.VerifyIssue(bg, id, w.admin, "", w.m)
 				mustFail(t, err)
 			}},
 		{name: "issue deleted", event: workflow.EventIssueDeleted, actor: byAdmin, user: true, resource: true, detail: "issue",
 			setup: func(t *testing.T, w *eventWorld) { w.issue(t) },
 			do: func(t *testing.T, w *eventWorld) {
-				_, err := w.svc.DeleteIssue(bg, w.openIssue(t), w.admin, w.m)
+				_, err := w.svc.DeleteIssue(bg, w.openIssue(t), w.admin, "", w.m)
 				must(t, err)
 			},
 			fail: func(t *testing.T, w *eventWorld) {
 				id := w.openIssue(t)
-				_, err := w.svc.VerifyIssue(bg, id, w.admin, w.m)
+				_, err := w.svc.VerifyIssue(bg, id, w.admin, "", w.m)
 				must(t, err)
-				_, err = w.svc.DeleteIssue(bg, id, w.admin, w.m)
+				_, err = w.svc.DeleteIssue(bg, id, w.admin, "", w.m)
 				mustFail(t, err)
 			}},
 		{name: "issue withdrawn by a sign-in", event: workflow.EventIssueWithdrawn, actor: byUser, user: true, resource: true, detail: "issue",

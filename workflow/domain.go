@@ -43,4 +43,7 @@ var SystemActor = Actor{Type: ActorSystem, Name: "system"}
 type Meta struct {
 	IP        string // empty when there is no request (command line, jobs)
 	UserAgent string
+	// SignIn is how a portal session signed in (Factor… values); the
+	// portal sets it, an enrolment issue records it (SPEC §15).
+	SignIn []string
 }

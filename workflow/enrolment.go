@@ -69,7 +69,7 @@ func (s *Service) StartEnrolment(ctx context.Context, p Portal, u User, typ stri
 	if err != nil {
 		return Enrolment{}, Internal(err)
 	}
-	if len(enabledTokens(tokens)) >= p.MaxTokensPerUser {
+	if heldTokens(tokens) >= p.MaxTokensPerUser {
 		return Enrolment{}, ErrTooManyTokens
 	}
 	return s.startEnrolment(ctx, p, u, typ, nil)
@@ -140,6 +140,9 @@ type Registered struct {
 	Replaced string // serial of the token it replaced, if any
 	// RecoveryCodes come with the user's first token; they are shown once.
 	RecoveryCodes []string
+	// Pending is set when the token waits for the helpdesk's approval
+	// (SPEC §15): it is no second factor until then.
+	Pending bool
 }
 
 // ConfirmEnrolment checks the first code of the new token and, when it is
@@ -152,6 +155,9 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 	}
 	code = strings.TrimSpace(code)
 	t := Token{Serial: newSerial(e.Type), Type: e.Type, Enabled: true, UserID: &u.ID, ResourceID: &p.ResourceID}
+	if p.ApproveNewTokens {
+		t.Enabled, t.DisabledReason = false, DisabledPending
+	}
 	if e.Software() {
 		if !otp.WellFormed(code, otp.Default) {
 			return Registered{}, FieldsInvalid(map[string]Msg{"otp": M("token.enter_app_code", "Digits", otp.Default.Digits)})
@@ -194,10 +200,19 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 				return ErrTokenChanged
 			}
 			// Only while it is still u's enabled token on this resource.
-			if ok, err := st.RetireToken(ctx, old.ID, u.ID, p.ResourceID); err != nil {
-				return Internal(err)
-			} else if !ok {
-				return ErrTokenChanged
+			switch {
+			case t.Pending():
+				// It keeps working until the helpdesk approves the new one.
+				if !old.Enabled || !sameID(old.UserID, u.ID) || !sameID(old.ResourceID, p.ResourceID) {
+					return ErrTokenChanged
+				}
+				t.Replaces = &old.ID
+			default:
+				if ok, err := st.RetireToken(ctx, old.ID, u.ID, p.ResourceID); err != nil {
+					return Internal(err)
+				} else if !ok {
+					return ErrTokenChanged
+				}
 			}
 			onResource--
 			event, reg.Replaced = EventTokenReassigned, old.Serial
@@ -209,8 +224,19 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 		if err := s.StoreToken(ctx, st, &t, e.Secret); err != nil {
 			return err
 		}
+		if t.Pending() {
+			details["pending"] = true
+		}
 		if err := st.AddActivity(ctx, s.portalActivity(p, u, m, event, t.Serial, details)); err != nil {
 			return Internal(err)
+		}
+		if t.Pending() {
+			how := EnrolRegistered
+			if e.Replace != "" {
+				how = EnrolReassigned
+			}
+			reg.Pending = true
+			return s.tokenWaits(ctx, st, p, u, t, how, reg.Replaced, m)
 		}
 		if e.Replace != "" {
 			if err := s.tokenMail(ctx, st, p, u, "token_removed", reg.Replaced, ""); err != nil {
@@ -252,6 +278,25 @@ var serialPrefixes = map[TokenType]string{TokenTOTP: "TOTP", TokenHOTP: "HOTP", 
 func newSerial(typ TokenType) string {
 	return serialPrefixes[typ] + "-" + RandomString(8, unambiguous)
 }
+
+// tokenWaits ends a registration, claim or exchange whose token waits for
+// approval, in its transaction: the enrolment issue filed, the user mailed
+// that it waits. No recovery codes: they would be a second factor before
+// the approval (they come with the approval, see settleEnrolment).
+func (s *Service) tokenWaits(ctx context.Context, st Store, p Portal, u User, t Token, how, replaces string, m Meta) error {
+	if err := s.holdForApproval(ctx, st, p, u, t, how, replaces, m); err != nil {
+		return err
+	}
+	if u.Email == "" {
+		return nil
+	}
+	return s.enqueue(ctx, st, Message{Channel: ChannelEmail, To: u.Email, Template: "token_registered", Lang: u.Language,
+		Data: map[string]string{"login": u.Login, "serial": t.Serial, "type": string(t.Type), "resource": p.ResourceName,
+			"pending": "yes", "replaces": replaces}})
+}
+
+// sameID reports whether id is set to want.
+func sameID(id *int64, want int64) bool { return id != nil && *id == want }
 
 // tokenAdded ends a registration or claim in its transaction: the user is
 // mailed, and a first token comes with recovery codes (see firstTokenCodes).

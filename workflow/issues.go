@@ -96,46 +96,72 @@ func errIssueHandled(is Issue) error {
 	return Fail(CodeConflict, M("issue.handled", "Status", IssueStatusMsg(is.Status)))
 }
 
-// VerifyIssue approves a request and applies it, in one transaction: lost
-// token → the user's enabled tokens on the resource disabled (still
-// assigned); forgotten password → the requested one; lost email → the
-// requested address. The person on record is told the outcome (mail to the
-// address on record and, on an email change, to the new one; SMS to the
-// phone on record). Of two concurrent handlings exactly one succeeds.
-func (s *Service) VerifyIssue(ctx context.Context, id int64, by Actor, m Meta) (Issue, error) {
-	return s.handleIssue(ctx, id, IssueVerified, by, m)
+// VerifyIssue approves a user issue and applies it, in one transaction. A
+// restore-access request: lost token → the user's enabled tokens on the
+// resource disabled (still assigned); forgotten password → the requested
+// one; lost email → the requested address. An enrolment issue: the pending
+// token enabled, the token it replaces retired (SPEC §15). The person on
+// record is told the outcome (mail to the address on record and, on an
+// email change, to the new one; SMS to the phone on record). note is the
+// helpdesk's note, kept with the issue. Of two concurrent handlings exactly
+// one succeeds.
+func (s *Service) VerifyIssue(ctx context.Context, id int64, by Actor, note string, m Meta) (Issue, error) {
+	return s.handleIssue(ctx, id, IssueVerified, by, note, m)
 }
 
-// DeleteIssue marks a request deleted and tells the person on record, as
-// VerifyIssue does; nothing else changes.
-func (s *Service) DeleteIssue(ctx context.Context, id int64, by Actor, m Meta) (Issue, error) {
-	return s.handleIssue(ctx, id, IssueDeleted, by, m)
+// DeleteIssue declines a user issue and tells the person on record, as
+// VerifyIssue does: nothing else changes, but for an enrolment issue whose
+// pending token is discarded.
+func (s *Service) DeleteIssue(ctx context.Context, id int64, by Actor, note string, m Meta) (Issue, error) {
+	return s.handleIssue(ctx, id, IssueDeleted, by, note, m)
 }
 
-func (s *Service) handleIssue(ctx context.Context, id int64, status string, by Actor, m Meta) (Issue, error) {
+func (s *Service) handleIssue(ctx context.Context, id int64, status string, by Actor, note string, m Meta) (Issue, error) {
+	note, err := checkIssueNote(note)
+	if err != nil {
+		return Issue{}, err
+	}
 	var adminID *int64
 	if by.Type == ActorAdmin {
 		adminID = &by.ID
 	}
 	var is Issue
-	err := s.Store.Tx(ctx, func(st Store) error {
+	err = s.Store.Tx(ctx, func(st Store) error {
 		now := s.Now()
 		var ok bool
 		var err error
-		is, ok, err = st.HandleIssue(ctx, id, status, adminID, now)
+		is, ok, err = st.HandleIssue(ctx, id, status, adminID, note, now)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return errIssueHandled(is)
 		}
-		details := map[string]any{"issue": is.ID, "lost": is.Lost}
+		details := map[string]any{"issue": is.ID, "kind": is.Kind}
+		if is.Kind == IssueRestore {
+			details["lost"] = is.Lost
+		} else {
+			details["serial"] = is.TokenSerial
+		}
+		if note != "" {
+			details["note"] = note
+		}
 		event := EventIssueDeleted
 		if status == IssueVerified {
 			event = EventIssueVerified
-			if details["effects"], err = s.applyIssue(ctx, st, is, by, m, now); err != nil {
-				return err
-			}
+		}
+		var effects map[string]any
+		switch {
+		case is.Kind == IssueEnrolment:
+			effects, err = s.settleEnrolment(ctx, st, is, status == IssueVerified, by, m, now)
+		case status == IssueVerified:
+			effects, err = s.applyIssue(ctx, st, is, by, m, now)
+		}
+		if err != nil {
+			return err
+		}
+		if len(effects) > 0 {
+			details["effects"] = effects
 		}
 		if err := st.AddActivity(ctx, Activity{At: now, Actor: by, UserID: &is.UserID, ResourceID: &is.ResourceID, Event: event,
 			IP: m.IP, UserAgent: m.UserAgent, Details: details}); err != nil {
@@ -144,6 +170,15 @@ func (s *Service) handleIssue(ctx context.Context, id int64, status string, by A
 		u, err := st.UserByID(ctx, is.UserID)
 		if err != nil {
 			return err
+		}
+		if is.Kind == IssueEnrolment {
+			if r, ok := effects["replaced"].(string); ok {
+				p := Portal{ResourceID: is.ResourceID, ResourceName: is.ResourceName}
+				if err := s.tokenMail(ctx, st, p, u, "token_removed", r, ""); err != nil {
+					return err
+				}
+			}
+			return s.tellEnrolmentOutcome(ctx, st, is, u, effects)
 		}
 		return s.tellIssueOutcome(ctx, st, is, u)
 	})
@@ -248,10 +283,25 @@ type Issue struct {
 	Login, FirstName, LastName, UserEmail, UserPhone, ResourceName, HandledByLogin string
 	// UserDirectory names the directory that keeps the user's password ("": none).
 	UserDirectory string
+
+	// Kind is restore (a restore-access request, SPEC §6) or enrolment (a
+	// new token waiting for approval, SPEC §15).
+	Kind string
+	// The pending token of an enrolment issue: TokenID while it exists,
+	// its serial and type for the record.
+	TokenID     *int64
+	TokenSerial string
+	TokenType   string
+	Enrolment   *EnrolmentEvidence
+	// Note is the helpdesk's note on verifying or deleting.
+	Note string
 }
 
-// Issue statuses and evidence values.
+// Issue kinds, statuses and evidence values.
 const (
+	IssueRestore   = "restore"
+	IssueEnrolment = "enrolment"
+
 	IssueOpen      = "open"
 	IssueVerified  = "verified"
 	IssueDeleted   = "deleted"

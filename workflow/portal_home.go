@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"slices"
 )
 
 // PortalHome is what a signed-in user's start page shows.
@@ -26,36 +25,15 @@ func (p Portal) ActionEnabled(id string) bool {
 // (SPEC §5: remove-pin only with a PIN set, create-password only without a
 // password, …).
 func ActionApplies(id string, p Portal, u User, tokens []Token) bool {
-	enabled, software, withPIN, withoutPIN := 0, 0, 0, 0
-	for _, t := range tokens {
-		if !t.Enabled {
-			continue
-		}
-		enabled++
-		if t.Type.Shows() {
-			software++
-		}
-		if t.HasPIN() {
-			withPIN++
-		} else {
-			withoutPIN++
-		}
-	}
 	switch id {
 	case "register-token":
-		return len(p.TokenTypes) > 0 && enabled < p.MaxTokensPerUser
+		return len(p.TokenTypes) > 0 && heldTokens(tokens) < p.MaxTokensPerUser
 	case "register-existing-token":
-		return enabled < p.MaxTokensPerUser
+		return heldTokens(tokens) < p.MaxTokensPerUser
 	case "reassign-token":
-		return enabled > 0 && len(p.TokenTypes) > 0
-	case "unassign-token":
-		return len(tokens) > 0
-	case "sync-token":
-		return software > 0
-	case "set-pin":
-		return withoutPIN > 0
-	case "remove-pin":
-		return withPIN > 0
+		return len(p.TokenTypes) > 0 && len(ActionTokens(id, tokens)) > 0
+	case "unassign-token", "sync-token", "set-pin", "remove-pin":
+		return len(ActionTokens(id, tokens)) > 0
 	case "create-password":
 		return !u.HasPassword()
 	case "change-password":
@@ -93,5 +71,5 @@ func (s *Service) Home(ctx context.Context, p Portal, u User, implemented func(s
 // NeedsToken reports whether require_token sends this user to register a
 // token right after sign-in.
 func NeedsToken(p Portal, tokens []Token) bool {
-	return p.RequireToken && p.ActionEnabled("register-token") && !slices.ContainsFunc(tokens, func(t Token) bool { return t.Enabled })
+	return p.RequireToken && p.ActionEnabled("register-token") && heldTokens(tokens) == 0
 }

@@ -41,6 +41,9 @@ type LoginFlow struct {
 	// SecondFactor is set when an OTP or recovery code was checked, so the
 	// browser may be remembered.
 	SecondFactor bool `json:"f,omitempty"`
+	// Factors is how the sign-in went (Factor… values): what an enrolment
+	// issue shows the helpdesk (SPEC §15).
+	Factors []string `json:"fa,omitempty"`
 	// NewPasswordHash is the password chosen at StepNewPassword; it
 	// replaces the expired one only when the sign-in completes.
 	NewPasswordHash string `json:"np,omitempty"`
@@ -172,6 +175,10 @@ func (s *Service) LoginFirstFactor(ctx context.Context, p Portal, f LoginFlow, s
 	if f.Step == StepPassword && u.TemporaryExpired(now) {
 		return f, ErrTemporaryExpiry
 	}
+	f.Factors = []string{FactorPassword}
+	if f.Step == StepEmailCode {
+		f.Factors = []string{FactorEmailCode}
+	}
 	if f.Step == StepPassword && u.PasswordTooOld(now) {
 		f.Step = StepNewPassword
 		return f, nil
@@ -231,11 +238,11 @@ func (s *Service) secondFactorStep(ctx context.Context, p Portal, f LoginFlow, u
 		if p.DenyWithoutTokenOutsideTrusted && !trusted {
 			return f, s.loginFailed(ctx, p, f, "no token outside trusted networks", m)
 		}
-		f.Step = StepDone
+		f.Step, f.Factors = StepDone, append(f.Factors, FactorNoToken)
 		return f, nil
 	}
 	if trusted && p.OTPOutsideTrusted {
-		f.Step = StepDone
+		f.Step, f.Factors = StepDone, append(f.Factors, FactorTrusted)
 		return f, nil
 	}
 	if device != "" && p.RememberDeviceDays > 0 {
@@ -244,7 +251,7 @@ func (s *Service) secondFactorStep(ctx context.Context, p Portal, f LoginFlow, u
 			return f, Internal(err)
 		}
 		if ok {
-			f.Step = StepDone
+			f.Step, f.Factors = StepDone, append(f.Factors, FactorDevice)
 			return f, nil
 		}
 	}
@@ -302,10 +309,11 @@ func (s *Service) StepUp(ctx context.Context, p Portal, u User, pass string, m M
 
 // heldBack reports whether one of tokens was disabled other than by an
 // approved lost-token request (by an admin, mostly): that never waives the
-// second factor. Only a recovery code gets such a user in.
+// second factor. Only a recovery code gets such a user in. A token that
+// waits for approval counts as no token at all (SPEC §15).
 func heldBack(tokens []Token) bool {
 	for _, t := range tokens {
-		if !t.Enabled && t.DisabledReason != DisabledLost {
+		if !t.Enabled && t.DisabledReason != DisabledLost && !t.Pending() {
 			return true
 		}
 	}
@@ -369,7 +377,7 @@ func (s *Service) LoginSecondFactor(ctx context.Context, p Portal, f LoginFlow, 
 		if !used {
 			return f, s.loginFailed(ctx, p, f, "recovery code", m)
 		}
-		f.Step, f.SecondFactor = StepDone, true
+		f.Step, f.SecondFactor, f.Factors = StepDone, true, append(f.Factors, FactorRecoveryCode)
 		return f, nil
 	}
 	tokens, err := s.Store.UserTokens(ctx, u.ID, p.ResourceID)
@@ -397,7 +405,7 @@ func (s *Service) LoginSecondFactor(ctx context.Context, p Portal, f LoginFlow, 
 	if outcome != OutcomeAccepted {
 		return f, s.loginFailed(ctx, p, f, "otp: "+string(outcome), m)
 	}
-	f.Step, f.SecondFactor = StepDone, true
+	f.Step, f.SecondFactor, f.Factors = StepDone, true, append(f.Factors, FactorOTP)
 	return f, nil
 }
 
@@ -435,7 +443,7 @@ func (s *Service) LoginComplete(ctx context.Context, p Portal, f LoginFlow, m Me
 			}
 		}
 		err = st.AddActivity(ctx, Activity{At: now, Actor: u.Actor(), UserID: &u.ID, ResourceID: &p.ResourceID,
-			Event: EventUserLogin, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"second_factor": f.SecondFactor}})
+			Event: EventUserLogin, IP: m.IP, UserAgent: m.UserAgent, Details: map[string]any{"second_factor": f.SecondFactor, "factors": f.Factors}})
 		if err != nil {
 			s.Log.ErrorContext(ctx, "user login not recorded: refused", "user", u.ID, "err", err)
 			return ErrLoginNotRecorded

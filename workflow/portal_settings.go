@@ -36,6 +36,9 @@ type PortalInput struct {
 	// DefaultCountry (ISO 3166 alpha-2, like NL) lets users type phone
 	// numbers in its national format; empty: international format only.
 	DefaultCountry string
+	// ApproveNewTokens holds tokens registered, claimed or re-assigned in
+	// the portal until the helpdesk approves them (SPEC §15).
+	ApproveNewTokens bool
 }
 
 // DefaultPortalInput is the input of a portal nobody has configured yet:
@@ -52,7 +55,7 @@ func (p Portal) Input() PortalInput {
 		RequireToken: p.RequireToken, RememberDeviceDays: p.RememberDeviceDays, MaxTokensPerUser: p.MaxTokensPerUser,
 		PINLength: p.PINLength, Actions: p.EnabledActions(),
 		RadiusFirstFactor: p.RadiusFirstFactor, RadiusAllowWithoutToken: p.RadiusAllowWithoutToken,
-		DefaultCountry: p.DefaultCountry,
+		DefaultCountry: p.DefaultCountry, ApproveNewTokens: p.ApproveNewTokens,
 	}
 	return in
 }
@@ -218,7 +221,7 @@ func (s *Service) SavePortal(ctx context.Context, resourceID int64, in PortalInp
 		DenyWithoutTokenOutsideTrusted: in.DenyWithoutTokenOutsideTrusted, RequireToken: in.RequireToken,
 		RememberDeviceDays: in.RememberDeviceDays, MaxTokensPerUser: in.MaxTokensPerUser, PINLength: in.PINLength,
 		RadiusFirstFactor: in.RadiusFirstFactor, RadiusAllowWithoutToken: in.RadiusAllowWithoutToken,
-		DefaultCountry: in.DefaultCountry,
+		DefaultCountry: in.DefaultCountry, ApproveNewTokens: in.ApproveNewTokens,
 	}
 	var saved Portal
 	err := s.Store.Tx(ctx, func(st Store) error {
@@ -271,6 +274,7 @@ func portalChanges(a, b Portal) []string {
 	add("radius_first_factor", a.RadiusFirstFactor != b.RadiusFirstFactor)
 	add("radius_allow_without_token", a.RadiusAllowWithoutToken != b.RadiusAllowWithoutToken)
 	add("default_country", a.DefaultCountry != b.DefaultCountry)
+	add("approve_new_tokens", a.ApproveNewTokens != b.ApproveNewTokens)
 	return c
 }
 
@@ -305,6 +309,7 @@ type Portal struct {
 	RadiusFirstFactor              string // RadiusPassword or RadiusOTP
 	RadiusAllowWithoutToken        bool
 	DefaultCountry                 string // ISO 3166 alpha-2; empty: none
+	ApproveNewTokens               bool   // new tokens wait for the helpdesk (SPEC §15)
 	UpdatedAt                      time.Time
 }
 

@@ -31,14 +31,37 @@ var (
 
 // ActionTokens are the tokens among tokens that portal action id works on:
 // the choices its page offers.
+// A token that waits for approval is offered to none; nor, while it waits,
+// is the token it is to replace offered for another exchange or removal.
 func ActionTokens(id string, tokens []Token) []Token {
+	replaced := map[int64]bool{}
+	for _, t := range tokens {
+		if t.Pending() && t.Replaces != nil {
+			replaced[*t.Replaces] = true
+		}
+	}
 	var list []Token
 	for _, t := range tokens {
+		if t.Pending() || (replaced[t.ID] && (id == "reassign-token" || id == "unassign-token")) {
+			continue
+		}
 		if actionTakes(id, t) {
 			list = append(list, t)
 		}
 	}
 	return list
+}
+
+// heldTokens counts what counts against max_tokens_per_user: the enabled
+// tokens and those waiting for approval.
+func heldTokens(tokens []Token) int {
+	n := 0
+	for _, t := range tokens {
+		if t.Enabled || t.Pending() {
+			n++
+		}
+	}
+	return n
 }
 
 func actionTakes(id string, t Token) bool {
@@ -159,13 +182,23 @@ func (s *Service) ClaimToken(ctx context.Context, p Portal, u User, in TokenCode
 		if onResource >= p.MaxTokensPerUser {
 			return ErrTooManyTokens
 		}
-		if ok, err := st.ClaimToken(ctx, t.ID, u.ID, p.ResourceID); err != nil {
+		pending := p.ApproveNewTokens
+		if ok, err := st.ClaimToken(ctx, t.ID, u.ID, p.ResourceID, pending); err != nil {
 			return Internal(err)
 		} else if !ok {
 			return ErrClaimNotRight
 		}
-		if err := st.AddActivity(ctx, s.portalActivity(p, u, m, EventTokenClaimed, t.Serial, map[string]any{"type": t.Type})); err != nil {
+		details := map[string]any{"type": t.Type}
+		if pending {
+			details["pending"] = true
+			t.Enabled, t.DisabledReason = false, DisabledPending
+		}
+		if err := st.AddActivity(ctx, s.portalActivity(p, u, m, EventTokenClaimed, t.Serial, details)); err != nil {
 			return Internal(err)
+		}
+		if pending {
+			reg.Pending = true
+			return s.tokenWaits(ctx, st, p, u, t, EnrolClaimed, "", m)
 		}
 		reg.RecoveryCodes, err = s.tokenAdded(ctx, st, p, u, t, anywhere, m)
 		return err

@@ -75,3 +75,19 @@ func (s *Service) NewRecoveryCodes(ctx context.Context, u User, m Meta) ([]strin
 	})
 	return codes, err
 }
+
+// DueRecoveryCodes gives a user the recovery codes of a first token the
+// helpdesk approved (SPEC §15), once: nil when none are due. The portal
+// asks only in a session that proved a second factor.
+func (s *Service) DueRecoveryCodes(ctx context.Context, p Portal, u User, m Meta) ([]string, error) {
+	var codes []string
+	err := s.Store.Tx(ctx, func(st Store) error {
+		due, err := st.TakeRecoveryCodesDue(ctx, u.ID)
+		if err != nil || !due {
+			return wrapInternal(err)
+		}
+		codes, err = s.firstTokenCodes(ctx, st, p, u, 0, m)
+		return err
+	})
+	return codes, err
+}

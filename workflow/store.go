@@ -276,8 +276,16 @@ type TokenStore interface {
 	// LockUserTokens locks the user until the transaction ends and counts
 	// their enabled tokens on the resource and anywhere.
 	LockUserTokens(ctx context.Context, userID, resourceID int64) (onResource, anywhere int, err error)
-	// ClaimToken gives a stock token on the resource to the user.
-	ClaimToken(ctx context.Context, tokenID, userID, resourceID int64) (bool, error)
+	// ClaimToken gives a stock token on the resource to the user, pending
+	// the helpdesk's approval when pending is set.
+	ClaimToken(ctx context.Context, tokenID, userID, resourceID int64, pending bool) (bool, error)
+	// ApprovePendingToken enables a pending token still the user's on the
+	// resource and returns the token it replaces (0: none); false when it
+	// no longer waits there.
+	ApprovePendingToken(ctx context.Context, tokenID, userID, resourceID int64) (replaces int64, ok bool, err error)
+	// DiscardPendingToken drops a pending token: deleted, or (claimed) back
+	// to stock disabled. It returns its serial, "" when nothing waited.
+	DiscardPendingToken(ctx context.Context, tokenID, userID, resourceID int64, claimed bool) (string, error)
 	// RetireToken disables a replaced token (reason reassigned) and takes it
 	// off the resource; it stays the user's.
 	RetireToken(ctx context.Context, tokenID, userID, resourceID int64) (bool, error)
@@ -300,7 +308,7 @@ type IssueStore interface {
 	ListIssues(ctx context.Context, f IssueFilter) ([]Issue, int, error)
 	// HandleIssue moves an open issue to status (verified or deleted) in one
 	// conditional statement: false when it was handled already.
-	HandleIssue(ctx context.Context, id int64, status string, adminID *int64, now time.Time) (Issue, bool, error)
+	HandleIssue(ctx context.Context, id int64, status string, adminID *int64, note string, now time.Time) (Issue, bool, error)
 	// WithdrawIssues withdraws the user's open issues on the resource and
 	// returns their ids.
 	WithdrawIssues(ctx context.Context, userID, resourceID int64, now time.Time) ([]int64, error)
@@ -321,6 +329,12 @@ type CodeStore interface {
 	// or not; NotFound when there is none.
 	PendingCode(ctx context.Context, userID int64, purpose string) (PendingCode, error)
 
+	// SetRecoveryCodesDue marks (or clears) that the user is to be given
+	// recovery codes at their next visit with a second factor.
+	SetRecoveryCodesDue(ctx context.Context, userID int64, due bool) error
+	// TakeRecoveryCodesDue clears the mark and reports whether it was set;
+	// of two concurrent calls one sees true.
+	TakeRecoveryCodesDue(ctx context.Context, userID int64) (bool, error)
 	// ReplaceRecoveryCodes deletes the user's recovery codes and stores new hashes.
 	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error
 	// UseRecoveryCode marks an unused code used; false when there is none.
@@ -463,6 +477,7 @@ type TokenFilter struct {
 // of the last row of the previous page.
 type IssueFilter struct {
 	Status     string  // open, verified, deleted, withdrawn; "" = all
+	Kind       string  // restore, enrolment; "" = both
 	ResourceID int64   // 0 = all
 	UserID     int64   // 0 = all
 	Resources  []int64 // when not nil: only these resources (owners)

@@ -20,6 +20,9 @@ func (s *Service) SetTokenEnabled(ctx context.Context, serial string, enabled bo
 	if err != nil {
 		return Token{}, err
 	}
+	if t.Pending() {
+		return Token{}, ErrTokenPending
+	}
 	event := EventTokenDisabled
 	if enabled {
 		event = EventTokenEnabled
@@ -76,6 +79,9 @@ func (s *Service) AssignToken(ctx context.Context, serial string, resourceID, us
 	t, err := s.Store.TokenBySerial(ctx, serial)
 	if err != nil {
 		return Token{}, err
+	}
+	if t.Pending() {
+		return Token{}, ErrTokenPending
 	}
 	if resourceID != nil {
 		if _, err := s.Store.ResourceByID(ctx, *resourceID); err != nil {
@@ -329,13 +335,16 @@ type Token struct {
 	PINHash        string
 	PINPosition    string // before, after
 	Enabled        bool
-	DisabledReason string // admin, lost, reassigned
+	DisabledReason string // admin, lost, reassigned, pending
 	Failcount      int
 	UserID         *int64
 	ResourceID     *int64
 	Description    string
 	CreatedAt      time.Time
 	LastUsedAt     *time.Time
+	// Replaces is the token a pending re-assignment exchanges for this one
+	// once the helpdesk approves (SPEC §15).
+	Replaces *int64
 
 	// Joined for display.
 	UserLogin    string
@@ -344,6 +353,10 @@ type Token struct {
 
 // HasPIN reports whether the token asks for a PIN with the OTP.
 func (t Token) HasPIN() bool { return t.PINHash != "" }
+
+// Pending reports whether the token waits for the helpdesk's approval
+// (SPEC §15): it is stored disabled, so it is no second factor anywhere.
+func (t Token) Pending() bool { return !t.Enabled && t.DisabledReason == DisabledPending }
 
 // Locked reports whether too many wrong codes locked the token.
 func (t Token) Locked() bool { return t.Failcount >= MaxFailcount }
@@ -356,4 +369,5 @@ const (
 	DisabledByAdmin    = "admin"
 	DisabledLost       = "lost"
 	DisabledReassigned = "reassigned"
+	DisabledPending    = "pending"
 )

@@ -3,6 +3,8 @@ package notify
 import (
 	"maps"
 	"slices"
+
+	"tokenportal/workflow"
 )
 
 // samples are example Data of each template, for previews and test
@@ -14,7 +16,7 @@ var samples = map[string]map[string]string{
 		"login": "jdoe", "new_email": "jane.doe@example.org", "resource": "Demo VPN",
 	},
 	TemplatePasswordChanged: {"login": "jdoe", "resource": "Demo VPN"},
-	TemplateTokenRegistered: {"login": "jdoe", "serial": "TOTP0001A2B3", "type": "totp", "resource": "Demo VPN"},
+	TemplateTokenRegistered: {"login": "jdoe", "serial": "TOTP0001A2B3", "type": "totp", "resource": "Demo VPN", "pending": "", "replaces": ""},
 	TemplateTokenRemoved:    {"login": "jdoe", "serial": "TOTP0001A2B3", "resource": "Demo VPN"},
 	TemplateNewEnvironment: {
 		"login": "jdoe", "resource": "Demo VPN", "ip": "203.0.113.7", "browser": "Firefox on Linux",
@@ -34,6 +36,14 @@ var samples = map[string]map[string]string{
 		"time": "2026-03-01 09:15 UTC", "url": "https://portal.example.com/selfservice/demo/login",
 	},
 	TemplatePhoneChanged: {"login": "jdoe", "phone": "••••5678", "resource": "Demo VPN"},
+	TemplateEnrolmentCreated: {
+		"login": "jdoe", "name": "Jane Doe", "resource": "Demo VPN", "serial": "TOTP-7KQ2M9XH", "type": "totp",
+		"how": workflow.EnrolReassigned, "replaces": "TOTP-3JD8W2PA", "url": "https://portal.example.com/admin/issues/43",
+	},
+	TemplateEnrolmentOutcome: {
+		"login": "jdoe", "resource": "Demo VPN", "serial": "TOTP-7KQ2M9XH", "type": "totp", "outcome": OutcomeVerified,
+		"how": workflow.EnrolReassigned, "replaced": "TOTP-3JD8W2PA",
+	},
 }
 
 // SampleData returns example Data for a template (a copy; empty for an

@@ -22,8 +22,11 @@ const (
 	// TemplateEmailChanged goes to the old address [login, new_email, resource].
 	TemplateEmailChanged    = "email_changed"
 	TemplatePasswordChanged = "password_changed" // [login, resource]
-	TemplateTokenRegistered = "token_registered" // [login, serial, type, resource]
-	TemplateTokenRemoved    = "token_removed"    // [login, serial, resource]
+	// TemplateTokenRegistered [login, serial, type, resource, pending,
+	// replaces]: pending is set when the token waits for approval (SPEC §15),
+	// replaces names the token that keeps working meanwhile.
+	TemplateTokenRegistered = "token_registered"
+	TemplateTokenRemoved    = "token_removed" // [login, serial, resource]
 	// TemplateNewEnvironment: a sign-in from an unseen device or place
 	// [login, resource, ip, browser, time].
 	TemplateNewEnvironment = "new_environment"
@@ -42,6 +45,14 @@ const (
 	// TemplatePhoneChanged tells the address on record that the phone
 	// number changed [login, phone (masked; empty when removed), resource].
 	TemplatePhoneChanged = "phone_changed"
+	// TemplateEnrolmentCreated tells admins of a new token waiting for
+	// approval (SPEC §15) [login, name, resource, serial, type, how,
+	// replaces, url]; how is one of workflow.Enrol….
+	TemplateEnrolmentCreated = "enrolment_created"
+	// TemplateEnrolmentOutcome tells the user whether the helpdesk approved
+	// their new token [login, resource, serial, type, outcome, how,
+	// replaced]; outcome as for TemplateIssueOutcome. Mail and SMS.
+	TemplateEnrolmentOutcome = "enrolment_outcome"
 )
 
 // Purposes of a one-time code (Data["purpose"] of TemplateCode). They are

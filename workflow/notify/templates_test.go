@@ -20,21 +20,24 @@ var sampleData = map[string]string{
 	"ip": "203.0.113.7", "browser": "Firefox 140 on Linux", "time": "2026-03-01 09:15 UTC",
 	"lost": "token,password,email", "url": "https://portal.example.com/admin/issues/42",
 	"outcome": notify.OutcomeVerified, "phone": "••••5678",
+	"how": workflow.EnrolReassigned, "replaces": "TOTP-3JD8W2PA", "replaced": "TOTP-3JD8W2PA", "pending": "yes",
 }
 
 // uses lists which Data keys each template must show.
 var uses = map[string][]string{
-	notify.TemplateCode:            {"code", "minutes"},
-	notify.TemplateTest:            {},
-	notify.TemplateEmailChanged:    {"login", "new_email", "resource"},
-	notify.TemplatePasswordChanged: {"login", "resource"},
-	notify.TemplateTokenRegistered: {"login", "serial", "resource"},
-	notify.TemplateTokenRemoved:    {"login", "serial", "resource"},
-	notify.TemplateNewEnvironment:  {"login", "resource", "ip", "browser", "time"},
-	notify.TemplateIssueCreated:    {"login", "name", "resource", "url"},
-	notify.TemplateIssueOutcome:    {"login", "resource", "new_email"},
-	notify.TemplateIssueFiled:      {"login", "resource", "new_email", "ip", "browser", "time", "url"},
-	notify.TemplatePhoneChanged:    {"login", "resource", "phone"},
+	notify.TemplateCode:             {"code", "minutes"},
+	notify.TemplateTest:             {},
+	notify.TemplateEmailChanged:     {"login", "new_email", "resource"},
+	notify.TemplatePasswordChanged:  {"login", "resource"},
+	notify.TemplateTokenRegistered:  {"login", "serial", "resource"},
+	notify.TemplateTokenRemoved:     {"login", "serial", "resource"},
+	notify.TemplateNewEnvironment:   {"login", "resource", "ip", "browser", "time"},
+	notify.TemplateIssueCreated:     {"login", "name", "resource", "url"},
+	notify.TemplateIssueOutcome:     {"login", "resource", "new_email"},
+	notify.TemplateIssueFiled:       {"login", "resource", "new_email", "ip", "browser", "time", "url"},
+	notify.TemplatePhoneChanged:     {"login", "resource", "phone"},
+	notify.TemplateEnrolmentCreated: {"login", "name", "resource", "serial", "replaces", "url"},
+	notify.TemplateEnrolmentOutcome: {"login", "resource", "serial", "replaced"},
 }
 
 func TestTemplatesRender(t *testing.T) {

@@ -69,6 +69,18 @@ func (db *DB) PendingCode(ctx context.Context, userID int64, purpose string) (wo
 	return pc, mapErr(err, "The code")
 }
 
+// SetRecoveryCodesDue marks or clears the recovery codes due to a user.
+func (db *DB) SetRecoveryCodesDue(ctx context.Context, userID int64, due bool) error {
+	_, err := db.q.Exec(ctx, `UPDATE users SET recovery_codes_due = $2 WHERE id = $1`, userID, due)
+	return err
+}
+
+// TakeRecoveryCodesDue clears the mark in one conditional statement.
+func (db *DB) TakeRecoveryCodesDue(ctx context.Context, userID int64) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE users SET recovery_codes_due = false WHERE id = $1 AND recovery_codes_due`, userID)
+	return err == nil && tag.RowsAffected() == 1, err
+}
+
 // ReplaceRecoveryCodes stores a fresh set of recovery codes.
 func (db *DB) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error {
 	if _, err := db.q.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {

@@ -14,7 +14,8 @@ const issueColumns = `i.id, i.user_id, i.resource_id, i.lost, i.evidence_token, 
 	coalesce(host(i.ip), ''), i.user_agent, i.created_at, coalesce(i.replaces, 0),
 	coalesce((SELECT n.id FROM user_issues n WHERE n.replaces = i.id ORDER BY n.id LIMIT 1), 0),
 	u.login, u.first_name, u.last_name, u.email, u.phone, r.name, coalesce(a.login, ''),
-	coalesce((SELECT d.name FROM directories d WHERE d.id = u.directory_id), '')`
+	coalesce((SELECT d.name FROM directories d WHERE d.id = u.directory_id), ''),
+	i.kind, i.token_id, coalesce(i.token_serial, ''), coalesce(i.token_type, ''), i.enrolment, coalesce(i.note, '')`
 
 const issueJoins = ` FROM user_issues i JOIN users u ON u.id = i.user_id JOIN resources r ON r.id = i.resource_id
 	LEFT JOIN admins a ON a.id = i.handled_by`
@@ -24,28 +25,40 @@ func scanIssue(row pgx.CollectableRow) (workflow.Issue, error) {
 	err := row.Scan(&i.ID, &i.UserID, &i.ResourceID, &i.Lost, &i.Token, &i.Password, &i.Email, &i.NewPasswordHash, &i.NewEmail,
 		&i.Status, &i.HandledBy, &i.HandledAt, &i.IP, &i.UserAgent, &i.CreatedAt, &i.Replaces, &i.ReplacedBy,
 		&i.Login, &i.FirstName, &i.LastName, &i.UserEmail, &i.UserPhone, &i.ResourceName, &i.HandledByLogin,
-		&i.UserDirectory)
+		&i.UserDirectory, &i.Kind, &i.TokenID, &i.TokenSerial, &i.TokenType, &i.Enrolment, &i.Note)
 	return i, err
 }
 
-// CreateIssue stores a restore-access request, replacing an open one; the
-// new request remembers which one it replaced.
+// CreateIssue stores a user issue. A restore-access request replaces the
+// user's open one on the resource and remembers which one it replaced; an
+// enrolment issue stands beside the others (one per pending token).
 func (db *DB) CreateIssue(ctx context.Context, is *workflow.Issue, now time.Time) (int64, error) {
 	var replaced int64
-	err := db.q.QueryRow(ctx, `UPDATE user_issues SET status = 'withdrawn', handled_at = $3
-		WHERE user_id = $1 AND resource_id = $2 AND status = 'open' RETURNING id`, is.UserID, is.ResourceID, now).Scan(&replaced)
-	if err != nil && err != pgx.ErrNoRows {
-		return 0, err
+	if is.Kind == "" {
+		is.Kind = workflow.IssueRestore
+	}
+	if is.Kind == workflow.IssueRestore {
+		err := db.q.QueryRow(ctx, `UPDATE user_issues SET status = 'withdrawn', handled_at = $3
+			WHERE user_id = $1 AND resource_id = $2 AND status = 'open' AND kind = 'restore' RETURNING id`,
+			is.UserID, is.ResourceID, now).Scan(&replaced)
+		if err != nil && err != pgx.ErrNoRows {
+			return 0, err
+		}
 	}
 	var ip *string
 	if is.IP != "" {
 		ip = &is.IP
 	}
-	err = db.q.QueryRow(ctx, `INSERT INTO user_issues (user_id, resource_id, lost, evidence_token, evidence_password, evidence_email,
-			new_password_hash, new_email, ip, user_agent, created_at, replaces)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::inet, $10, $11, nullif($12, 0)) RETURNING id`,
-		is.UserID, is.ResourceID, is.Lost, is.Token, is.Password, is.Email, nullString(is.NewPasswordHash), nullString(is.NewEmail),
-		ip, truncateUA(is.UserAgent), now, replaced).Scan(&is.ID)
+	lost := is.Lost
+	if lost == nil {
+		lost = []string{}
+	}
+	err := db.q.QueryRow(ctx, `INSERT INTO user_issues (user_id, resource_id, lost, evidence_token, evidence_password, evidence_email,
+			new_password_hash, new_email, ip, user_agent, created_at, replaces, kind, token_id, token_serial, token_type, enrolment)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::inet, $10, $11, nullif($12, 0), $13, $14, nullif($15, ''), nullif($16, ''), $17)
+		RETURNING id`,
+		is.UserID, is.ResourceID, lost, is.Token, is.Password, is.Email, nullString(is.NewPasswordHash), nullString(is.NewEmail),
+		ip, truncateUA(is.UserAgent), now, replaced, is.Kind, is.TokenID, is.TokenSerial, is.TokenType, is.Enrolment).Scan(&is.ID)
 	is.Status, is.CreatedAt, is.Replaces = workflow.IssueOpen, now, replaced
 	return replaced, mapErr(err, "The request")
 }
@@ -65,6 +78,9 @@ func (db *DB) ListIssues(ctx context.Context, f workflow.IssueFilter) ([]workflo
 	}
 	if f.ResourceID != 0 {
 		q.and("i.resource_id = " + q.arg(f.ResourceID))
+	}
+	if f.Kind != "" {
+		q.and("i.kind = " + q.arg(f.Kind))
 	}
 	if f.UserID != 0 {
 		q.and("i.user_id = " + q.arg(f.UserID))
@@ -87,9 +103,9 @@ func (db *DB) ListIssues(ctx context.Context, f workflow.IssueFilter) ([]workflo
 
 // HandleIssue verifies or deletes an open issue; of two concurrent calls,
 // exactly one finds it open.
-func (db *DB) HandleIssue(ctx context.Context, id int64, status string, adminID *int64, now time.Time) (workflow.Issue, bool, error) {
-	tag, err := db.q.Exec(ctx, `UPDATE user_issues SET status = $2, handled_by = $3, handled_at = $4 WHERE id = $1 AND status = 'open'`,
-		id, status, adminID, now)
+func (db *DB) HandleIssue(ctx context.Context, id int64, status string, adminID *int64, note string, now time.Time) (workflow.Issue, bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE user_issues SET status = $2, handled_by = $3, handled_at = $4, note = nullif($5, '')
+		WHERE id = $1 AND status = 'open'`, id, status, adminID, now, note)
 	if err != nil {
 		return workflow.Issue{}, false, err
 	}
@@ -97,10 +113,11 @@ func (db *DB) HandleIssue(ctx context.Context, id int64, status string, adminID 
 	return is, tag.RowsAffected() == 1, err
 }
 
-// WithdrawIssues withdraws open restore-access requests.
+// WithdrawIssues withdraws open restore-access requests; enrolment issues
+// stay (a sign-in proves nothing about a new token).
 func (db *DB) WithdrawIssues(ctx context.Context, userID, resourceID int64, now time.Time) ([]int64, error) {
 	rows, err := db.q.Query(ctx, `UPDATE user_issues SET status = 'withdrawn', handled_at = $3
-		WHERE user_id = $1 AND resource_id = $2 AND status = 'open' RETURNING id`, userID, resourceID, now)
+		WHERE user_id = $1 AND resource_id = $2 AND status = 'open' AND kind = 'restore' RETURNING id`, userID, resourceID, now)
 	if err != nil {
 		return nil, err
 	}

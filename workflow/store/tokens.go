@@ -11,14 +11,14 @@ import (
 
 const tokenColumns = `t.id, t.serial, t.type, t.secret, coalesce(t.key_id, ''), t.algorithm, t.digits, t.period, t.counter,
 	t.last_step, t.drift, coalesce(t.pin_hash, ''), t.pin_position, t.enabled, coalesce(t.disabled_reason, ''), t.failcount,
-	t.user_id, t.resource_id, t.description, t.created_at, t.last_used_at`
+	t.user_id, t.resource_id, t.description, t.created_at, t.last_used_at, t.replaces`
 
 const tokenJoins = ` LEFT JOIN users u ON u.id = t.user_id LEFT JOIN resources r ON r.id = t.resource_id`
 
 func tokenDest(t *workflow.Token) []any {
 	return []any{&t.ID, &t.Serial, &t.Type, &t.Secret, &t.KeyID, &t.Algorithm, &t.Digits, &t.Period, &t.Counter,
 		&t.LastStep, &t.Drift, &t.PINHash, &t.PINPosition, &t.Enabled, &t.DisabledReason, &t.Failcount,
-		&t.UserID, &t.ResourceID, &t.Description, &t.CreatedAt, &t.LastUsedAt}
+		&t.UserID, &t.ResourceID, &t.Description, &t.CreatedAt, &t.LastUsedAt, &t.Replaces}
 }
 
 func scanTokenRow(row pgx.CollectableRow) (workflow.Token, error) {
@@ -44,10 +44,10 @@ func (db *DB) CreateToken(ctx context.Context, t *workflow.Token) error {
 		reason = &r
 	}
 	err := db.q.QueryRow(ctx, `INSERT INTO tokens (serial, type, secret, key_id, algorithm, digits, period, counter, last_step,
-			drift, pin_hash, pin_position, enabled, disabled_reason, user_id, resource_id, description)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id, created_at`,
+			drift, pin_hash, pin_position, enabled, disabled_reason, user_id, resource_id, description, replaces)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id, created_at`,
 		t.Serial, t.Type, t.Secret, keyID, t.Algorithm, t.Digits, t.Period, t.Counter, t.LastStep, t.Drift,
-		nullString(t.PINHash), t.PINPosition, t.Enabled, reason, t.UserID, t.ResourceID, t.Description).Scan(&t.ID, &t.CreatedAt)
+		nullString(t.PINHash), t.PINPosition, t.Enabled, reason, t.UserID, t.ResourceID, t.Description, t.Replaces).Scan(&t.ID, &t.CreatedAt)
 	return mapErr(err, "The token")
 }
 
@@ -125,7 +125,7 @@ func (db *DB) ValidationTokens(ctx context.Context, resourceID int64, login stri
 			created                                      *time.Time
 		)
 		dest := append(userDest(&user), &id, &serial, &typ, &secret, &keyID, &alg, &digits, &period, &counter, &lastStep,
-			&drift, &pin, &pinPos, &enabled, &reason, &failcount, &t.UserID, &t.ResourceID, &desc, &created, &t.LastUsedAt)
+			&drift, &pin, &pinPos, &enabled, &reason, &failcount, &t.UserID, &t.ResourceID, &desc, &created, &t.LastUsedAt, &t.Replaces)
 		if err := rows.Scan(dest...); err != nil {
 			return user, nil, err
 		}
@@ -153,7 +153,9 @@ func (db *DB) SetTokenEnabled(ctx context.Context, id int64, enabled bool, reaso
 	var tag interface{ RowsAffected() int64 }
 	var err error
 	if enabled {
-		tag, err = db.q.Exec(ctx, `UPDATE tokens SET enabled = true, disabled_reason = NULL WHERE id = $1 AND NOT enabled`, id)
+		// A pending token is enabled only by approving its issue (ApprovePendingToken).
+		tag, err = db.q.Exec(ctx, `UPDATE tokens SET enabled = true, disabled_reason = NULL
+			WHERE id = $1 AND NOT enabled AND disabled_reason <> 'pending'`, id)
 	} else {
 		tag, err = db.q.Exec(ctx, `UPDATE tokens SET enabled = false, disabled_reason = $2 WHERE id = $1 AND enabled`, id, reason)
 	}
@@ -251,21 +253,60 @@ func (db *DB) DisableLostTokens(ctx context.Context, userID, resourceID int64) (
 
 // LockUserTokens locks the user's row until the transaction ends (so
 // registrations of one user queue up) and counts their enabled tokens on the
-// resource and anywhere.
+// resource (pending ones too: they count against the limit while they wait)
+// and anywhere (enabled only).
 func (db *DB) LockUserTokens(ctx context.Context, userID, resourceID int64) (onResource, anywhere int, err error) {
 	if _, err := db.q.Exec(ctx, `SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE`, userID); err != nil {
 		return 0, 0, err
 	}
-	err = db.q.QueryRow(ctx, `SELECT count(*) FILTER (WHERE resource_id = $2), count(*)
-		FROM tokens WHERE user_id = $1 AND enabled`, userID, resourceID).Scan(&onResource, &anywhere)
+	err = db.q.QueryRow(ctx, `SELECT count(*) FILTER (WHERE resource_id = $2 AND (enabled OR disabled_reason = 'pending')),
+			count(*) FILTER (WHERE enabled)
+		FROM tokens WHERE user_id = $1`, userID, resourceID).Scan(&onResource, &anywhere)
 	return onResource, anywhere, err
 }
 
-// ClaimToken gives a stock token on the resource to the user.
-func (db *DB) ClaimToken(ctx context.Context, tokenID, userID, resourceID int64) (bool, error) {
-	tag, err := db.q.Exec(ctx, `UPDATE tokens SET user_id = $2
-		WHERE id = $1 AND user_id IS NULL AND resource_id = $3 AND enabled`, tokenID, userID, resourceID)
+// ClaimToken gives a stock token on the resource to the user, pending the
+// helpdesk's approval when pending is set.
+func (db *DB) ClaimToken(ctx context.Context, tokenID, userID, resourceID int64, pending bool) (bool, error) {
+	tag, err := db.q.Exec(ctx, `UPDATE tokens SET user_id = $2, enabled = NOT $4, disabled_reason = CASE WHEN $4 THEN 'pending' END
+		WHERE id = $1 AND user_id IS NULL AND resource_id = $3 AND enabled`, tokenID, userID, resourceID, pending)
 	return err == nil && tag.RowsAffected() == 1, err
+}
+
+// ApprovePendingToken enables a pending token that is still the user's on
+// the resource; it returns the token it replaces (0 for none) and false
+// when the token no longer waits there.
+func (db *DB) ApprovePendingToken(ctx context.Context, tokenID, userID, resourceID int64) (int64, bool, error) {
+	var replaces *int64
+	err := db.q.QueryRow(ctx, `UPDATE tokens t SET enabled = true, disabled_reason = NULL, replaces = NULL
+		FROM (SELECT id, replaces FROM tokens WHERE id = $1 FOR UPDATE) was
+		WHERE t.id = was.id AND t.disabled_reason = 'pending' AND t.user_id = $2 AND t.resource_id = $3
+		RETURNING was.replaces`, tokenID, userID, resourceID).Scan(&replaces)
+	if err == pgx.ErrNoRows {
+		return 0, false, nil
+	}
+	if err != nil || replaces == nil {
+		return 0, err == nil, err
+	}
+	return *replaces, true, nil
+}
+
+// DiscardPendingToken drops a pending token of the user on the resource: a
+// token made in the portal is deleted, a claimed stock token goes back to
+// the resource's stock disabled (by an administrator, who enables it once
+// it is in safe hands). It returns the serial, "" when nothing waited.
+func (db *DB) DiscardPendingToken(ctx context.Context, tokenID, userID, resourceID int64, claimed bool) (string, error) {
+	var serial string
+	q := `DELETE FROM tokens WHERE id = $1 AND disabled_reason = 'pending' AND user_id = $2 AND resource_id = $3 RETURNING serial`
+	if claimed {
+		q = `UPDATE tokens SET user_id = NULL, disabled_reason = 'admin', replaces = NULL
+			WHERE id = $1 AND disabled_reason = 'pending' AND user_id = $2 AND resource_id = $3 RETURNING serial`
+	}
+	err := db.q.QueryRow(ctx, q, tokenID, userID, resourceID).Scan(&serial)
+	if err == pgx.ErrNoRows {
+		return "", nil
+	}
+	return serial, err
 }
 
 // RetireToken disables a token that was exchanged for another one and takes

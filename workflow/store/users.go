@@ -48,10 +48,14 @@ func (db *DB) UpdateUser(ctx context.Context, u *workflow.User) error {
 	return mapErr(err, "The user")
 }
 
+// stockReason is why a token taken from its user is disabled: the reason it
+// had, or an administrator's (a pending token waits for nobody now).
+const stockReason = `CASE WHEN disabled_reason IS NULL OR disabled_reason = 'pending' THEN 'admin' ELSE disabled_reason END`
+
 // DeleteUser removes a user; their tokens return to stock, disabled.
 func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 	if _, err := db.q.Exec(ctx, `UPDATE tokens SET user_id = NULL, resource_id = NULL, enabled = false,
-		disabled_reason = coalesce(disabled_reason, 'admin') WHERE user_id = $1`, id); err != nil {
+		disabled_reason = `+stockReason+`, replaces = NULL WHERE user_id = $1`, id); err != nil {
 		return err
 	}
 	tag, err := db.q.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
@@ -134,7 +138,7 @@ func (db *DB) UnlockUser(ctx context.Context, id int64) error {
 // ResetUser2FA takes every second factor away from a user, so they enrol again.
 func (db *DB) ResetUser2FA(ctx context.Context, userID int64) (serials, disabled []string, err error) {
 	rows, err := db.q.Query(ctx, `UPDATE tokens t SET user_id = NULL, resource_id = NULL, enabled = false,
-		disabled_reason = coalesce(t.disabled_reason, 'admin'), pin_hash = NULL
+		disabled_reason = `+stockReason+`, replaces = NULL, pin_hash = NULL
 		FROM (SELECT id, enabled FROM tokens WHERE user_id = $1 FOR UPDATE) was
 		WHERE t.id = was.id RETURNING t.serial, was.enabled`, userID)
 	if err != nil {
