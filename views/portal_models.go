@@ -63,7 +63,9 @@ func (v Home) only(group []string) []string {
 func (v Home) TokenActions(t workflow.Token) []string {
 	var ids []string
 	for _, id := range v.only(tokenRowActions) {
-		if len(workflow.ActionTokens(id, []workflow.Token{t})) > 0 {
+		// Among all the user's tokens: one that a pending token is to
+		// replace is not offered for another exchange (ActionTokens).
+		if slices.ContainsFunc(workflow.ActionTokens(id, v.Tokens), func(x workflow.Token) bool { return x.ID == t.ID }) {
 			ids = append(ids, id)
 		}
 	}
@@ -85,8 +87,19 @@ func (v Home) AccountActions() []string { return v.only(accountActions) }
 // first: the user's tokens were disabled as lost (an approved
 // restore-access request), none is usable, and a new one can be registered.
 func (v Home) LostTokenLead() bool {
-	return slices.Contains(v.Actions, "register-token") && !workflow.HasUsableToken(v.Tokens) &&
+	return slices.Contains(v.Actions, "register-token") && !workflow.HasUsableToken(v.Tokens) && len(v.Pending()) == 0 &&
 		slices.ContainsFunc(v.Tokens, func(t workflow.Token) bool { return t.DisabledReason == workflow.DisabledLost })
+}
+
+// Pending are the tokens that wait for the helpdesk's approval (SPEC §15).
+func (v Home) Pending() []workflow.Token {
+	var list []workflow.Token
+	for _, t := range v.Tokens {
+		if t.Pending() {
+			list = append(list, t)
+		}
+	}
+	return list
 }
 
 // tokenActionPath is the page of action id with the token serial chosen.
