@@ -315,6 +315,9 @@ type IssueStore interface {
 	// OpenIssueCount counts the open user issues (the navigation's badge):
 	// all when resources is nil, else those on resources (an owner's).
 	OpenIssueCount(ctx context.Context, resources []int64) (int, error)
+	// OpenIssuesByKind counts the open user issues of each kind (restore,
+	// enrolment; a kind with none is absent).
+	OpenIssuesByKind(ctx context.Context) (map[string]int, error)
 }
 
 // CodeStore keeps the one-time codes sent by email or SMS and the

@@ -124,6 +124,25 @@ func (db *DB) WithdrawIssues(ctx context.Context, userID, resourceID int64, now 
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
+// OpenIssuesByKind counts the open user issues by kind.
+func (db *DB) OpenIssuesByKind(ctx context.Context) (map[string]int, error) {
+	rows, err := db.q.Query(ctx, `SELECT kind, count(*) FROM user_issues WHERE status = 'open' GROUP BY kind`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var kind string
+		var n int
+		if err := rows.Scan(&kind, &n); err != nil {
+			return nil, err
+		}
+		out[kind] = n
+	}
+	return out, rows.Err()
+}
+
 // OpenIssueCount counts the open user issues, on resources when not nil.
 func (db *DB) OpenIssueCount(ctx context.Context, resources []int64) (int, error) {
 	var n int

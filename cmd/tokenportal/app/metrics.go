@@ -244,7 +244,8 @@ type stateCollector struct{ st workflow.Store }
 
 var (
 	openIssuesDesc = prometheus.NewDesc("tokenportal_open_issues",
-		"User issues waiting for the helpdesk, by kind (today every issue is a restore-access request).", []string{"kind"}, nil)
+		"User issues waiting for the helpdesk, by kind: restore (restore-access requests), enrolment (new tokens waiting for approval).",
+		[]string{"kind"}, nil)
 	queuedDesc = prometheus.NewDesc("tokenportal_messages_queued",
 		"Mails and SMS in the queue not yet delivered nor given up (waiting, being sent, or due for a retry), by channel.",
 		[]string{"channel"}, nil)
@@ -258,10 +259,12 @@ func (s *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), stateTimeout)
 	defer cancel()
-	if n, err := s.st.OpenIssueCount(ctx, nil); err != nil {
+	if byKind, err := s.st.OpenIssuesByKind(ctx); err != nil {
 		ch <- prometheus.NewInvalidMetric(openIssuesDesc, err)
 	} else {
-		ch <- prometheus.MustNewConstMetric(openIssuesDesc, prometheus.GaugeValue, float64(n), "restore")
+		for _, kind := range []string{workflow.IssueRestore, workflow.IssueEnrolment} {
+			ch <- prometheus.MustNewConstMetric(openIssuesDesc, prometheus.GaugeValue, float64(byKind[kind]), kind)
+		}
 	}
 	queued, err := s.st.QueuedMessages(ctx)
 	if err != nil {

@@ -196,6 +196,7 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 	atLeast("tokenportal_open_issues", map[string]string{"kind": "restore"}, 0)
+	atLeast("tokenportal_open_issues", map[string]string{"kind": "enrolment"}, 0)
 	atLeast("tokenportal_messages_delivered_total", map[string]string{"channel": "email"}, 1)
 	for _, ch := range []string{"email", "sms"} {
 		atLeast("tokenportal_messages_queued", map[string]string{"channel": ch}, 0)
