@@ -132,3 +132,39 @@ func TestApprovalRestoreDeclinedMail(t *testing.T) {
 		t.Fatalf("declined mail in Dutch:\n%s %s", m.Subject, m.Body)
 	}
 }
+
+// TestApprovalReassignInThePortal: exchanging a token under approval keeps
+// the old one usable and offered for nothing else until the helpdesk
+// decides; the page says both.
+func TestApprovalReassignInThePortal(t *testing.T) {
+	f := newFixtureWith(t, nil, approving)
+	old := f.giveToken(t, "hotp", nil)
+	b := f.signIn(t, hotpCode(0))
+	p := b.Post(f.act("reassign-token"), apptest.Form("serial", old.Serial, "type", "totp"))
+	secret := pageSecret(t, p)
+	p = b.Post(f.act("reassign-token"), apptest.Form("otp", otp.TOTPCode(secret, f.env.Clock.Now(), otp.Default)))
+	wantPage(t, p, 200, "/home")
+	if got := p.Text(".notice"); !strings.Contains(got, old.Serial) || !strings.Contains(got, "keeps working") {
+		t.Fatalf("the flash does not say %s keeps working: %q", old.Serial, got)
+	}
+	if !f.reload(t, old).Enabled {
+		t.Fatal("the old token was retired before the approval")
+	}
+	// The old token's row offers neither another exchange nor removal.
+	for _, id := range []string{"reassign-token", "unassign-token"} {
+		if n := p.Doc.Find(`a[href*="/actions/` + id + `?serial=` + old.Serial + `"]`).Length(); n != 0 {
+			t.Errorf("%s offered for %s while its replacement waits", id, old.Serial)
+		}
+	}
+	// A post for it anyway is refused and changes nothing.
+	p = b.Post(f.act("unassign-token"), apptest.Form("serial", old.Serial))
+	if p.Status == 200 && strings.HasSuffix(p.URL.Path, "/home") {
+		t.Fatal("unassigned the token a pending exchange replaces")
+	}
+	if got := f.reload(t, old); !got.Enabled || got.ResourceID == nil {
+		t.Fatalf("old token changed: %+v", got)
+	}
+	if len(f.userTokens(t)) != 2 {
+		t.Fatal("want the old token and the pending one")
+	}
+}
