@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,6 +188,13 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 			return Registered{}, FieldsInvalid(map[string]Msg{"otp": M("code.wrong")})
 		}
 	}
+	return s.finishEnrolment(ctx, p, u, e, t, e.Secret, nil, m)
+}
+
+// finishEnrolment stores the confirmed token t of enrolment e (with its
+// seed, or the credential of a security key) in one transaction: a replaced
+// token retired, or the new one held for approval.
+func (s *Service) finishEnrolment(ctx context.Context, p Portal, u User, e Enrolment, t Token, secret []byte, key *KeyCredential, m Meta) (Registered, error) {
 	var reg Registered
 	err := s.Store.Tx(ctx, func(st Store) error {
 		onResource, anywhere, err := st.LockUserTokens(ctx, u.ID, p.ResourceID)
@@ -221,8 +229,16 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enro
 		if onResource >= p.MaxTokensPerUser {
 			return ErrTooManyTokens
 		}
-		if err := s.StoreToken(ctx, st, &t, e.Secret); err != nil {
+		if err := s.StoreToken(ctx, st, &t, secret); err != nil {
 			return err
+		}
+		if key != nil {
+			key.TokenID = t.ID
+			if err := st.CreateKeyCredential(ctx, *key); errors.Is(err, ErrKeyRegistered) {
+				return ErrKeyRegistered
+			} else if err != nil {
+				return Internal(err)
+			}
 		}
 		if t.Pending() {
 			details["pending"] = true
@@ -272,7 +288,7 @@ func (s *Service) firstTokenCodes(ctx context.Context, st Store, p Portal, u Use
 }
 
 // serialPrefixes start the serials of tokens registered in the portal.
-var serialPrefixes = map[TokenType]string{TokenTOTP: "TOTP", TokenHOTP: "HOTP", TokenEmail: "MAIL", TokenSMS: "SMS"}
+var serialPrefixes = map[TokenType]string{TokenTOTP: "TOTP", TokenHOTP: "HOTP", TokenEmail: "MAIL", TokenSMS: "SMS", TokenWebAuthn: "KEY"}
 
 // newSerial names a token registered in the portal: TOTP-7KQ2M9XH.
 func newSerial(typ TokenType) string {

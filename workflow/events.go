@@ -57,6 +57,9 @@ const (
 	EventSecondFactorStepUp        = "SecondFactorStepUp"
 	EventDeviceRemembered          = "DeviceRemembered"
 	EventDeviceRevoked             = "DeviceRevoked"
+	// EventTokenCloneSuspected: a security key's signature counter went
+	// backwards (or stood still): a copy of the key may exist (SPEC §14).
+	EventTokenCloneSuspected = "TokenCloneSuspected"
 
 	// Admin accounts and API keys.
 	EventAdminUpdated         = "AdminUpdated"
@@ -108,4 +111,5 @@ var ActivityEvents = []string{
 	EventAPIKeyRevoked, EventSettingsChanged, EventTestMessageSent, EventRestoreProofFailed, EventSecondFactorStepUp,
 	EventRadiusAccept, EventRadiusReject, EventRadiusChallenge, EventRadiusClientCreated, EventRadiusClientDeleted,
 	EventDirectoryCreated, EventDirectoryUpdated, EventDirectoryDeleted, EventDirectorySynced, EventDirectorySyncFailed,
+	EventTokenCloneSuspected,
 }

@@ -44,6 +44,10 @@ type RestoreProofs struct {
 	Password  string
 	EmailCode string
 	OTP       string
+	// Key is the browser's answer to Ceremony, the "Use your security key"
+	// proof of the token (SPEC §14).
+	Key      []byte
+	Ceremony *Ceremony
 }
 
 // RestoreChoice is what a restore-access request asks for: `new_password`

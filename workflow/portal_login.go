@@ -44,6 +44,9 @@ type LoginFlow struct {
 	// Factors is how the sign-in went (Factor… values): what an enrolment
 	// issue shows the helpdesk (SPEC §15).
 	Factors []string `json:"fa,omitempty"`
+	// Keys is set at StepOTP when the user has an enabled security key on
+	// the resource: the page offers "Use your security key".
+	Keys bool `json:"k,omitempty"`
 	// NewPasswordHash is the password chosen at StepNewPassword; it
 	// replaces the expired one only when the sign-in completes.
 	NewPasswordHash string `json:"np,omitempty"`
@@ -255,8 +258,8 @@ func (s *Service) secondFactorStep(ctx context.Context, p Portal, f LoginFlow, u
 			return f, nil
 		}
 	}
-	f.Step = StepOTP
-	f.CodeSentTo, err = s.sendSecondFactorCode(ctx, u, live)
+	f.Step, f.Keys = StepOTP, len(live) > len(otpTokens(live))
+	f.CodeSentTo, err = s.sendSecondFactorCode(ctx, u, otpTokens(live))
 	return f, err
 }
 
@@ -291,7 +294,7 @@ func (s *Service) StepUpStart(ctx context.Context, p Portal, u User) (string, er
 	if err != nil {
 		return "", Internal(err)
 	}
-	return s.sendSecondFactorCode(ctx, u, enabledTokens(tokens))
+	return s.sendSecondFactorCode(ctx, u, otpTokens(enabledTokens(tokens)))
 }
 
 // StepUp proves a second factor in a session that signed in without one:

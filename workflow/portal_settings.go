@@ -39,6 +39,8 @@ type PortalInput struct {
 	// ApproveNewTokens holds tokens registered, claimed or re-assigned in
 	// the portal until the helpdesk approves them (SPEC §15).
 	ApproveNewTokens bool
+	// PasskeyLogin lets a user sign in with a passkey alone (SPEC §14).
+	PasskeyLogin bool
 }
 
 // DefaultPortalInput is the input of a portal nobody has configured yet:
@@ -55,7 +57,7 @@ func (p Portal) Input() PortalInput {
 		RequireToken: p.RequireToken, RememberDeviceDays: p.RememberDeviceDays, MaxTokensPerUser: p.MaxTokensPerUser,
 		PINLength: p.PINLength, Actions: p.EnabledActions(),
 		RadiusFirstFactor: p.RadiusFirstFactor, RadiusAllowWithoutToken: p.RadiusAllowWithoutToken,
-		DefaultCountry: p.DefaultCountry, ApproveNewTokens: p.ApproveNewTokens,
+		DefaultCountry: p.DefaultCountry, ApproveNewTokens: p.ApproveNewTokens, PasskeyLogin: p.PasskeyLogin,
 	}
 	return in
 }
@@ -221,7 +223,11 @@ func (s *Service) SavePortal(ctx context.Context, resourceID int64, in PortalInp
 		DenyWithoutTokenOutsideTrusted: in.DenyWithoutTokenOutsideTrusted, RequireToken: in.RequireToken,
 		RememberDeviceDays: in.RememberDeviceDays, MaxTokensPerUser: in.MaxTokensPerUser, PINLength: in.PINLength,
 		RadiusFirstFactor: in.RadiusFirstFactor, RadiusAllowWithoutToken: in.RadiusAllowWithoutToken,
-		DefaultCountry: in.DefaultCountry, ApproveNewTokens: in.ApproveNewTokens,
+		DefaultCountry: in.DefaultCountry, ApproveNewTokens: in.ApproveNewTokens, PasskeyLogin: in.PasskeyLogin,
+	}
+	if (slices.Contains(p.TokenTypes, string(TokenWebAuthn)) || p.PasskeyLogin) && s.BaseURL == "" {
+		// Keys are bound to the host of BASE_URL: without it none can be made.
+		return Portal{}, FieldsInvalid(map[string]Msg{"token_types": M("webauthn.no_base_url")})
 	}
 	var saved Portal
 	err := s.Store.Tx(ctx, func(st Store) error {
@@ -275,6 +281,7 @@ func portalChanges(a, b Portal) []string {
 	add("radius_allow_without_token", a.RadiusAllowWithoutToken != b.RadiusAllowWithoutToken)
 	add("default_country", a.DefaultCountry != b.DefaultCountry)
 	add("approve_new_tokens", a.ApproveNewTokens != b.ApproveNewTokens)
+	add("passkey_login", a.PasskeyLogin != b.PasskeyLogin)
 	return c
 }
 
@@ -310,6 +317,7 @@ type Portal struct {
 	RadiusAllowWithoutToken        bool
 	DefaultCountry                 string // ISO 3166 alpha-2; empty: none
 	ApproveNewTokens               bool   // new tokens wait for the helpdesk (SPEC §15)
+	PasskeyLogin                   bool   // a passkey alone signs in (SPEC §14)
 	UpdatedAt                      time.Time
 }
 

@@ -73,9 +73,9 @@ func actionTakes(id string, t Token) bool {
 	case "sync-token":
 		return t.Enabled && (t.Type.Shows())
 	case "set-pin":
-		return t.Enabled && !t.HasPIN()
+		return t.Enabled && !t.HasPIN() && !t.Type.Key()
 	case "remove-pin":
-		return t.Enabled && t.HasPIN()
+		return t.Enabled && t.HasPIN() && !t.Type.Key()
 	}
 	return false
 }

@@ -352,6 +352,9 @@ func (s *Service) radiusPassword(ctx context.Context, c *radiusCall, tokens []To
 		return s.radiusWithoutToken(ctx, c, tokens)
 	}
 	live := usableTokens(tokens)
+	if onlyKeys(enabledTokens(tokens)) {
+		return s.radiusReject(ctx, c, "only security keys")
+	}
 	if len(live) == 0 {
 		return s.radiusReject(ctx, c, "every token locked")
 	}
@@ -394,6 +397,9 @@ func (s *Service) radiusSecondFactor(ctx context.Context, c *radiusCall, tokens 
 		return s.radiusWithoutToken(ctx, c, tokens)
 	}
 	live := usableTokens(tokens)
+	if onlyKeys(enabledTokens(tokens)) {
+		return s.radiusReject(ctx, c, "only security keys")
+	}
 	if len(live) == 0 {
 		return s.radiusReject(ctx, c, "every token locked")
 	}
@@ -442,10 +448,11 @@ func radiusAccountProblem(u User, now time.Time, password bool) string {
 	return ""
 }
 
-// usableTokens are the enabled tokens not locked by wrong codes.
+// usableTokens are the enabled tokens not locked by wrong codes, security
+// keys left out (RADIUS has no browser to sign with).
 func usableTokens(tokens []Token) []Token {
 	var live []Token
-	for _, t := range enabledTokens(tokens) {
+	for _, t := range otpTokens(enabledTokens(tokens)) {
 		if !t.Locked() {
 			live = append(live, t)
 		}

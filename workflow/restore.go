@@ -172,6 +172,11 @@ func (s *Service) RestoreProve(ctx context.Context, p Portal, rf RestoreFlow, in
 		if err != nil {
 			return rf, err
 		}
+		if !ok && len(in.Key) > 0 {
+			if ok, err = s.proveKey(ctx, p, u, in.Ceremony, in.Key); err != nil {
+				return rf, err
+			}
+		}
 		rf.Token = evidence(len(live) > 0, ok)
 	}
 	if u.ID != 0 {
@@ -194,7 +199,7 @@ func (s *Service) proveToken(ctx context.Context, live []Token, pass string) (bo
 		return false, nil
 	}
 	now := s.Now()
-	for _, t := range live {
+	for _, t := range otpTokens(live) {
 		if t.Type.Sent() {
 			continue
 		}

@@ -253,7 +253,8 @@ func withDetail(d map[string]any, k string, v any) map[string]any {
 // Each token's PIN is checked once.
 func (s *Service) verifyAny(ctx context.Context, u User, live []Token, pass string, act *Activity) (Outcome, error) {
 	// The code belongs to at most one software token: find it without side
-	// effects, then commit on that one.
+	// effects, then commit on that one. Security keys give no codes.
+	live = otpTokens(live)
 	now := s.Now()
 	var sent *Token
 	for _, t := range live {

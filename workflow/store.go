@@ -37,6 +37,28 @@ type Store interface {
 	QueueStore
 	RadiusStore
 	DirectoryStore
+	KeyStore
+}
+
+// KeyStore keeps the credentials of security keys and passkeys (SPEC §14),
+// one per token of type webauthn.
+type KeyStore interface {
+	// CreateKeyCredential stores the credential of token k.TokenID;
+	// ErrKeyRegistered when the credential id is known already.
+	CreateKeyCredential(ctx context.Context, k KeyCredential) error
+	// UserKeyCredentials lists the credentials of every token of the user,
+	// on any resource.
+	UserKeyCredentials(ctx context.Context, userID int64) ([]KeyCredential, error)
+	// KeyCredentialByID finds a credential by the id its authenticator chose.
+	KeyCredentialByID(ctx context.Context, credentialID []byte) (KeyCredential, error)
+	// KeyCredentials returns the credentials of the tokens ids.
+	KeyCredentials(ctx context.Context, ids []int64) ([]KeyCredential, error)
+	// UseKeyCredential records a verified assertion of an enabled key: the
+	// signature counter only moves forward (count above the stored one, or
+	// both zero for keys without a counter), so of two assertions with the
+	// same count one passes; last use stamped, failcount reset. False when
+	// the counter did not move forward or the token is no longer enabled.
+	UseKeyCredential(ctx context.Context, tokenID int64, count uint32, now time.Time) (bool, error)
 }
 
 // DirectoryStore keeps the directories (SPEC §12) and applies their syncs.

@@ -124,6 +124,10 @@ type CheckResult struct {
 	Hint Msg
 }
 
+// ErrCheckKey answers Check OTP on a security key: it has no code; only a
+// browser can ask it to sign.
+var ErrCheckKey = Fail(CodeInvalid, M("token.check.key"))
+
 // CheckOTP verifies a code of a token for an administrator, with the rules
 // of a sign-in: an accepted code is used up (it cannot be replayed), but a
 // wrong one does not count towards the token's lock, so testing a token
@@ -132,6 +136,9 @@ func (s *Service) CheckOTP(ctx context.Context, serial, pass string, by Actor, m
 	t, err := s.Store.TokenBySerial(ctx, serial)
 	if err != nil {
 		return CheckResult{}, err
+	}
+	if t.Type.Key() {
+		return CheckResult{}, ErrCheckKey
 	}
 	act := tokenActivity(by, m, t, EventTokenChecked, nil)
 	outcome, err := s.VerifyTokenCode(ctx, t, pass, false, &act)
@@ -298,10 +305,18 @@ const (
 	TokenHOTP  TokenType = "hotp"  // an app or key fob showing counter-based codes
 	TokenEmail TokenType = "email" // a code sent by email
 	TokenSMS   TokenType = "sms"   // a code sent by SMS
+	// TokenWebAuthn is a security key or passkey (SPEC §14): no code at
+	// all, a signature in the browser; its credential is a KeyCredential.
+	TokenWebAuthn TokenType = "webauthn"
 )
 
 // TokenTypes are the names of the kinds of token, for settings and forms.
-var TokenTypes = []string{string(TokenTOTP), string(TokenHOTP), string(TokenEmail), string(TokenSMS)}
+var TokenTypes = []string{string(TokenTOTP), string(TokenHOTP), string(TokenEmail), string(TokenSMS), string(TokenWebAuthn)}
+
+// Key reports whether tokens of type t are security keys or passkeys: they
+// sign in a browser and never give a code (validate and RADIUS cannot use
+// them).
+func (t TokenType) Key() bool { return t == TokenWebAuthn }
 
 // Sent reports whether tokens of type t get their codes sent (email, SMS)
 // rather than showing them (TOTP, HOTP).

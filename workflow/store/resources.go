@@ -183,8 +183,8 @@ func (db *DB) SavePortal(ctx context.Context, p *workflow.Portal) error {
 	}
 	err := db.q.QueryRow(ctx, `INSERT INTO portals (resource_id, alias, enabled, token_types, trusted_networks,
 			otp_outside_trusted, deny_without_token_outside_trusted, require_token, remember_device_days,
-			max_tokens_per_user, pin_length, radius_first_factor, radius_allow_without_token, default_country, approve_new_tokens, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now())
+			max_tokens_per_user, pin_length, radius_first_factor, radius_allow_without_token, default_country, approve_new_tokens, passkey_login, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())
 		ON CONFLICT (resource_id) DO UPDATE SET alias = EXCLUDED.alias, enabled = EXCLUDED.enabled,
 			token_types = EXCLUDED.token_types, trusted_networks = EXCLUDED.trusted_networks,
 			otp_outside_trusted = EXCLUDED.otp_outside_trusted,
@@ -192,11 +192,12 @@ func (db *DB) SavePortal(ctx context.Context, p *workflow.Portal) error {
 			require_token = EXCLUDED.require_token, remember_device_days = EXCLUDED.remember_device_days,
 			max_tokens_per_user = EXCLUDED.max_tokens_per_user, pin_length = EXCLUDED.pin_length,
 			radius_first_factor = EXCLUDED.radius_first_factor, radius_allow_without_token = EXCLUDED.radius_allow_without_token,
-			default_country = EXCLUDED.default_country, approve_new_tokens = EXCLUDED.approve_new_tokens, updated_at = now()
+			default_country = EXCLUDED.default_country, approve_new_tokens = EXCLUDED.approve_new_tokens,
+			passkey_login = EXCLUDED.passkey_login, updated_at = now()
 		RETURNING updated_at`,
 		p.ResourceID, p.Alias, p.Enabled, p.TokenTypes, nets, p.OTPOutsideTrusted, p.DenyWithoutTokenOutsideTrusted,
 		p.RequireToken, p.RememberDeviceDays, p.MaxTokensPerUser, p.PINLength, p.RadiusFirstFactor, p.RadiusAllowWithoutToken, p.DefaultCountry,
-		p.ApproveNewTokens).Scan(&p.UpdatedAt)
+		p.ApproveNewTokens, p.PasskeyLogin).Scan(&p.UpdatedAt)
 	if err != nil {
 		return mapErr(err, "The portal")
 	}
@@ -231,7 +232,7 @@ func (db *DB) portal(ctx context.Context, cond string, arg any) (workflow.Portal
 	// come along as arrays in their order.
 	err := db.q.QueryRow(ctx, `SELECT p.resource_id, r.name, p.alias, p.enabled, p.token_types, p.trusted_networks,
 			p.otp_outside_trusted, p.deny_without_token_outside_trusted, p.require_token, p.remember_device_days,
-			p.max_tokens_per_user, p.pin_length, p.radius_first_factor, p.radius_allow_without_token, p.default_country, p.approve_new_tokens, p.updated_at,
+			p.max_tokens_per_user, p.pin_length, p.radius_first_factor, p.radius_allow_without_token, p.default_country, p.approve_new_tokens, p.passkey_login, p.updated_at,
 			coalesce(a.actions, '{}'), coalesce(a.enabled, '{}')
 		FROM portals p JOIN resources r ON r.id = p.resource_id
 		LEFT JOIN LATERAL (SELECT array_agg(pa.action ORDER BY pa.position) AS actions, array_agg(pa.enabled ORDER BY pa.position) AS enabled
@@ -239,7 +240,7 @@ func (db *DB) portal(ctx context.Context, cond string, arg any) (workflow.Portal
 		WHERE `+cond, arg).Scan(
 		&p.ResourceID, &p.ResourceName, &p.Alias, &p.Enabled, &p.TokenTypes, &nets, &p.OTPOutsideTrusted,
 		&p.DenyWithoutTokenOutsideTrusted, &p.RequireToken, &p.RememberDeviceDays, &p.MaxTokensPerUser, &p.PINLength,
-		&p.RadiusFirstFactor, &p.RadiusAllowWithoutToken, &p.DefaultCountry, &p.ApproveNewTokens, &p.UpdatedAt,
+		&p.RadiusFirstFactor, &p.RadiusAllowWithoutToken, &p.DefaultCountry, &p.ApproveNewTokens, &p.PasskeyLogin, &p.UpdatedAt,
 		&actions, &enabled)
 	if err != nil {
 		return p, mapErr(err, "The portal")
