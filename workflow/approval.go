@@ -31,8 +31,8 @@ const (
 	FactorEmailCode    = "email_code"
 	FactorOTP          = "otp"
 	FactorRecoveryCode = "recovery_code"
-	FactorSecurityKey  = "security_key" // a security key or passkey as second factor (SPEC §14)
-	FactorPasskey      = "passkey"      // passkey_login: a passkey with user verification, both factors
+	FactorSecurityKey  = "security_key"      // a security key or passkey as second factor (SPEC §14)
+	FactorPasskey      = "passkey"           // passkey_login: a passkey with user verification, both factors
 	FactorStepUp       = "step_up"           // a token's code given later in the session
 	FactorDevice       = "remembered_device" // no second factor: a remembered browser
 	FactorTrusted      = "trusted_network"   // no second factor: a trusted network

@@ -108,9 +108,11 @@ type keyUser struct {
 	creds []webauthn.Credential
 }
 
-func (k keyUser) WebAuthnID() []byte                         { return userHandle(k.u.ID) }
-func (k keyUser) WebAuthnName() string                       { return k.u.Login }
-func (k keyUser) WebAuthnDisplayName() string                { return strings.TrimSpace(k.u.FirstName + " " + k.u.LastName) }
+func (k keyUser) WebAuthnID() []byte   { return userHandle(k.u.ID) }
+func (k keyUser) WebAuthnName() string { return k.u.Login }
+func (k keyUser) WebAuthnDisplayName() string {
+	return strings.TrimSpace(k.u.FirstName + " " + k.u.LastName)
+}
 func (k keyUser) WebAuthnCredentials() []webauthn.Credential { return k.creds }
 
 // userHandle is the user's id as the authenticator keeps it: a passkey
