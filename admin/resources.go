@@ -131,7 +131,7 @@ func (h *Handler) renderResource(c *gin.Context, r workflow.Resource, tab string
 			return
 		}
 		rows, next := workflow.NextPage(rows, pageSize, workflow.Token.Cursor)
-		d.Tokens = tokenRows(c.Request.Context(), rows)
+		d.Tokens = h.tokenRows(c.Request.Context(), rows)
 		d.Pager = pager(base, params, total, "tokens", "after", after, next)
 	case "selfservice":
 		var err error

@@ -67,17 +67,44 @@ func (h *Handler) renderTokens(c *gin.Context, status int, f views.Form) {
 	}
 	h.page(c, status, views.TokensPage(h.chrome(c, "tokens"), views.TokenList{
 		Filter: views.Form{Values: filter}, Filtered: q != "" || resourceID != 0 || withUser,
-		Resources: resources, Rows: tokenRows(c.Request.Context(), rows), Pager: pager("/admin/tokens", params, total, "tokens", "after", after, next),
+		Resources: resources, Rows: h.tokenRows(c.Request.Context(), rows), Pager: pager("/admin/tokens", params, total, "tokens", "after", after, next),
 		CanImport: may(c, superadmin), Import: f,
 	}))
 }
 
-func tokenRows(ctx context.Context, ts []workflow.Token) []views.TokenRow {
+func (h *Handler) tokenRows(ctx context.Context, ts []workflow.Token) []views.TokenRow {
 	out := make([]views.TokenRow, len(ts))
+	var keys []int64
 	for i, t := range ts {
 		out[i] = tokenRow(ctx, t)
+		if t.Type.Key() {
+			keys = append(keys, t.ID)
+		}
+	}
+	if len(keys) == 0 {
+		return out
+	}
+	// Security keys: the name the user gave and the authenticator's make.
+	creds, err := h.Svc.Store.KeyCredentials(ctx, keys)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "security keys not shown", "err", err)
+		return out
+	}
+	for _, k := range creds {
+		for i, t := range ts {
+			if t.ID == k.TokenID {
+				out[i].Key = keyInfo(k)
+			}
+		}
 	}
 	return out
+}
+
+// keyInfo describes a security key: its name and, when known, the make
+// of its authenticator.
+func keyInfo(k workflow.KeyCredential) views.KeyInfo {
+	return views.KeyInfo{Name: k.Name, AAGUID: workflow.AAGUIDString(k.AAGUID), Authenticator: workflow.AuthenticatorName(k.AAGUID),
+		SignCount: k.SignCount, Transports: strings.Join(k.Transports, ", ")}
 }
 
 func tokenRow(ctx context.Context, t workflow.Token) views.TokenRow {
@@ -242,6 +269,11 @@ func (h *Handler) renderToken(c *gin.Context, t workflow.Token, status int, chec
 		TokenRow: tokenRow(ctx, t), Algorithm: t.Algorithm, Digits: t.Digits, PINPosition: t.PINPosition,
 		Created: i18n.DateTime(ctx, t.CreatedAt), Check: check, CheckForm: checkForm, AssignForm: assign,
 		Can: views.TokenPerms{Operate: may(c, helpdesk), Manage: may(c, superadmin)},
+	}
+	if t.Type.Key() {
+		if ks, err := h.Svc.Store.KeyCredentials(ctx, []int64{t.ID}); err == nil && len(ks) == 1 {
+			d.Key = keyInfo(ks[0])
+		}
 	}
 	switch t.Type {
 	case "totp":

@@ -244,7 +244,7 @@ func (h *Handler) renderUser(c *gin.Context, u workflow.User, status int, f, ass
 		PasswordChanged: dateTimeOr(ctx, u.PasswordChangedAt, i18n.T(ctx, "console.users.unknown")),
 		ValidUntil:      i18n.T(ctx, "console.users.no_limit"), TemporaryUntil: i18n.T(ctx, "console.users.not_temporary"),
 		Disabled: u.Disabled, Created: i18n.DateTime(ctx, u.CreatedAt), Updated: i18n.DateTime(ctx, u.UpdatedAt),
-		AssignForm: assign, Tokens: tokenRows(ctx, tokens), TokensTotal: total,
+		AssignForm: assign, Tokens: h.tokenRows(ctx, tokens), TokensTotal: total,
 		Can: views.UserPerms{
 			EditAccount: may(c, superadmin), EditContact: may(c, helpdesk), Assign: may(c, superadmin),
 			Unlock: may(c, helpdesk), Reset2FA: may(c, helpdesk), Delete: may(c, superadmin),

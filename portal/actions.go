@@ -164,19 +164,24 @@ func (h *Handler) stepUpPage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	v := views.StepUp{Next: c.Query("next"), CodeSentTo: sentTo}
+	v := views.StepUp{Next: c.Query("next"), CodeSentTo: sentTo, Keys: h.hasKey(c)}
 	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.StepUpPage(h.chrome(c, i18n.T(c.Request.Context(), "portal.step_up.title")), v))
 }
 
 func (h *Handler) stepUp(c *gin.Context) {
 	ctx := c.Request.Context()
 	next := c.PostForm("next")
-	if err := h.Svc.StepUp(ctx, portalOf(c), userOf(c), c.PostForm("otp"), meta(c)); err != nil {
+	prove := func() error { return h.Svc.StepUp(ctx, portalOf(c), userOf(c), c.PostForm("otp"), meta(c)) }
+	if answer, ok := keyAnswer(c); ok {
+		cer := h.takeCeremony(c)
+		prove = func() error { return h.Svc.StepUpKey(ctx, portalOf(c), userOf(c), cer, answer, meta(c)) }
+	}
+	if err := prove(); err != nil {
 		msg := i18n.T(ctx, "portal.step_up.wrong")
 		if workflow.IsFault(err) {
 			msg = i18n.ErrorMessage(ctx, err)
 		}
-		v := views.StepUp{Next: next, Form: views.Form{Errors: map[string]string{"otp": msg}}}
+		v := views.StepUp{Next: next, Keys: h.hasKey(c), Form: views.Form{Errors: map[string]string{"otp": msg}}}
 		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.StepUpPage(h.chrome(c, i18n.T(ctx, "portal.step_up.title")), v))
 		return
 	}

@@ -18,7 +18,7 @@ const deviceCookie = "tp_device"
 func (h *Handler) loginView(c *gin.Context, f workflow.LoginFlow, form views.Form) views.Login {
 	p := portalOf(c)
 	return views.Login{Step: string(f.Step), Login: f.Login, CodeSentTo: f.CodeSentTo, Form: form,
-		Remember: p.RememberDeviceDays > 0, RememberDays: p.RememberDeviceDays}
+		Remember: p.RememberDeviceDays > 0, RememberDays: p.RememberDeviceDays, Keys: f.Keys, Passkey: p.PasskeyLogin}
 }
 
 func (h *Handler) loginPage(c *gin.Context) {
@@ -43,6 +43,16 @@ func (h *Handler) login(c *gin.Context) {
 	p, m := portalOf(c), meta(c)
 	f, ok := h.flow(c)
 	var err error
+	if c.PostForm("passkey") != "" {
+		// "Sign in with a passkey": the key names the user.
+		answer, _ := keyAnswer(c)
+		if f, err = h.Svc.LoginPasskey(ctx, p, h.takeCeremony(c), answer, m); err != nil {
+			h.loginFailed(c, workflow.LoginFlow{Step: workflow.StepLogin}, views.Form{}, err)
+			return
+		}
+		h.complete(c, f)
+		return
+	}
 	if !ok || c.PostForm("login") != "" {
 		login := c.PostForm("login")
 		if f, err = h.Svc.LoginStart(ctx, p, login, m); err != nil {
@@ -67,6 +77,9 @@ func (h *Handler) login(c *gin.Context) {
 		f, err = h.Svc.LoginFirstFactor(ctx, p, f, c.PostForm("email_code"), device, m)
 	case f.Step == workflow.StepNewPassword:
 		f, err = h.Svc.LoginNewPassword(ctx, p, f, c.PostForm("new_password"), device, m)
+	case f.Step == workflow.StepOTP && c.PostForm("credential") != "":
+		answer, _ := keyAnswer(c)
+		f, err = h.Svc.LoginSecurityKey(ctx, p, f, h.takeCeremony(c), answer, m)
 	case f.Step == workflow.StepOTP:
 		f, err = h.Svc.LoginSecondFactor(ctx, p, f, c.PostForm("otp"), m)
 	default:

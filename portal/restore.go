@@ -67,7 +67,12 @@ func (h *Handler) restore(c *gin.Context) {
 			return
 		}
 	case f.Step == workflow.RestoreStepProve:
-		f, err = h.Svc.RestoreProve(ctx, p, f, workflow.RestoreProofs{Password: c.PostForm("password"), EmailCode: c.PostForm("email_code"), OTP: c.PostForm("otp")}, m)
+		in := workflow.RestoreProofs{Password: c.PostForm("password"), EmailCode: c.PostForm("email_code"), OTP: c.PostForm("otp")}
+		if answer, ok := keyAnswer(c); ok {
+			cer := h.takeCeremony(c)
+			in.Key, in.Ceremony = answer, &cer
+		}
+		f, err = h.Svc.RestoreProve(ctx, p, f, in, m)
 	case f.Step == workflow.RestoreStepNew:
 		f, err = h.Svc.RestoreFinish(ctx, p, f, workflow.RestoreChoice{Password: c.PostForm("new_password"), Email: c.PostForm("new_email")}, m)
 	default:

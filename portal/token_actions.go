@@ -6,6 +6,7 @@ package portal
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -84,6 +85,10 @@ func queryForm(c *gin.Context) views.Form {
 func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 	ctx := c.Request.Context()
 	p, u := portalOf(c), userOf(c)
+	if _, keyed := c.GetPostForm("credential"); keyed {
+		h.confirmKey(c, id, reassign)
+		return
+	}
 	if _, confirming := c.GetPostForm("otp"); confirming {
 		e, ok := h.enrolment(c, reassign)
 		if !ok {
@@ -231,4 +236,35 @@ func (h *Handler) sendActionCode(c *gin.Context, id string, page func(views.Port
 // and remove-pin.
 func tokenCodeForm(c *gin.Context) workflow.TokenCodeInput {
 	return workflow.TokenCodeInput{Serial: c.PostForm("serial"), OTP: c.PostForm("otp")}
+}
+
+// confirmKey finishes the registration of a security key: the browser's
+// answer (field credential) and the name the user gave it (field name).
+func (h *Handler) confirmKey(c *gin.Context, id string, reassign bool) {
+	ctx := c.Request.Context()
+	e, ok := h.enrolment(c, reassign)
+	cer := h.takeCeremony(c)
+	if !ok {
+		h.renderEnrolStart(c, id, reassign, http.StatusUnprocessableEntity, failedForm(c, workflow.ErrEnrolExpired, nil))
+		return
+	}
+	answer, _ := keyAnswer(c)
+	reg, err := h.Svc.ConfirmKeyEnrolment(ctx, portalOf(c), userOf(c), e, cer, answer, c.PostForm("name"), meta(c))
+	switch {
+	case err == nil:
+	case workflow.IsFault(err):
+		h.fail(c, err)
+		return
+	case workflow.ErrorCode(err) == workflow.CodeInvalid && len(workflow.ErrorFieldMsgs(err)) > 0,
+		errors.Is(err, workflow.ErrKeyRegistered):
+		// Try again: a name, another key.
+		h.renderConfirm(c, id, e, views.ErrorStatus(err), failedForm(c, err, formValues(c, "name")))
+		return
+	default:
+		h.dropEnrolment(c)
+		h.renderEnrolStart(c, id, reassign, views.ErrorStatus(err), failedForm(c, err, nil))
+		return
+	}
+	h.dropEnrolment(c)
+	h.registered(c, reg)
 }

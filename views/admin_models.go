@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"tokenportal/views/i18n"
+	"tokenportal/workflow"
 )
 
 // The view models of the console's Users, Resources and Tokens areas: data
@@ -191,6 +192,7 @@ type UserNew struct {
 type TokenRow struct {
 	Serial     string
 	Type       string
+	Key        KeyInfo // a security key's (SPEC §14)
 	OwnerID    int64 // 0: in stock
 	Owner      string
 	ResourceID int64 // 0: on no resource
@@ -379,4 +381,29 @@ func LanguageChoices(ctx context.Context) []Option {
 		{"de", i18n.T(ctx, "console.users.lang_de")},
 		{"nl", i18n.T(ctx, "console.users.lang_nl")},
 	}
+}
+
+// KeyInfo describes a security key or passkey in the console.
+type KeyInfo struct {
+	Name          string // given by the user
+	AAGUID        string
+	Authenticator string // the make, when the AAGUID is a known one
+	SignCount     int64
+	Transports    string
+}
+
+// TypeText names a token's type in a list: a security key by its name and
+// make.
+func TypeText(ctx context.Context, t TokenRow) string {
+	if t.Type != string(workflow.TokenWebAuthn) {
+		return t.Type
+	}
+	s := i18n.T(ctx, "console.tokens.type_webauthn")
+	if t.Key.Name != "" {
+		s += ": " + t.Key.Name
+	}
+	if t.Key.Authenticator != "" {
+		s += " (" + t.Key.Authenticator + ")"
+	}
+	return s
 }

@@ -10,10 +10,11 @@ import (
 
 // tokenTypeLabels are the message ids naming the token types.
 var tokenTypeLabels = map[string]string{
-	"totp":  "portal.token_type.totp",
-	"hotp":  "portal.token_type.hotp",
-	"email": "portal.token_type.email",
-	"sms":   "portal.token_type.sms",
+	"totp":     "portal.token_type.totp",
+	"hotp":     "portal.token_type.hotp",
+	"email":    "portal.token_type.email",
+	"sms":      "portal.token_type.sms",
+	"webauthn": "portal.token_type.webauthn",
 }
 
 // TokenTypeLabel names a token type for people, in the language of ctx.

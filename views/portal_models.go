@@ -26,6 +26,10 @@ type Login struct {
 	CodeSentTo   string
 	Remember     bool // offer "remember this device"
 	RememberDays int
+	// Keys offers "Use your security key" at the second step; Passkey
+	// offers "Sign in with a passkey" at the first (SPEC §14).
+	Keys    bool
+	Passkey bool
 	// Notice is news before the form: the session ended, for one.
 	Notice string
 	Form   Form
@@ -111,6 +115,7 @@ func tokenActionPath(id, serial string) string {
 type StepUp struct {
 	Next       string
 	CodeSentTo string // masked, when the user's token sends its codes
+	Keys       bool   // the user has a security key: offer it
 	Form       Form
 }
 

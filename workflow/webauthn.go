@@ -532,3 +532,8 @@ func otpTokens(tokens []Token) []Token {
 // onlyKeys reports whether every one of tokens (at least one) is a
 // security key.
 func onlyKeys(tokens []Token) bool { return len(tokens) > 0 && len(otpTokens(tokens)) == 0 }
+
+// HasKey reports whether tokens hold an enabled security key.
+func HasKey(tokens []Token) bool {
+	return slices.ContainsFunc(tokens, func(t Token) bool { return t.Enabled && t.Type.Key() })
+}
