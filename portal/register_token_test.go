@@ -27,8 +27,8 @@ func TestRegisterTOTPFromQRCode(t *testing.T) {
 
 	p := b.Get(f.act("register-token"))
 	wantPage(t, p, http.StatusOK, "/actions/register-token")
-	if n := p.Doc.Find(`fieldset input[type="radio"][name="type"]`).Length(); n != 4 || p.Doc.Find("fieldset legend").Length() == 0 {
-		t.Fatalf("%d type choices in a fieldset, want 4", n)
+	if n := p.Doc.Find(`fieldset input[type="radio"][name="type"]`).Length(); n != len(workflow.TokenTypes) || p.Doc.Find("fieldset legend").Length() == 0 {
+		t.Fatalf("%d type choices in a fieldset, want 5 (every type)", n)
 	}
 	p = b.Post(f.act("register-token"), apptest.Form("type", "totp"))
 	wantPage(t, p, http.StatusOK, "/actions/register-token")

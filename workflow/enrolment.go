@@ -111,6 +111,10 @@ func (s *Service) startEnrolment(ctx context.Context, p Portal, u User, typ stri
 		e.Secret = otp.NewSecret(otp.SHA1)
 		return e, nil
 	}
+	if tt.Key() {
+		// The browser makes the key: KeyRegistrationOptions, ConfirmKeyEnrolment.
+		return e, nil
+	}
 	target := u.Email
 	e.SentTo = maskEmail(u.Email)
 	if tt == TokenSMS {
@@ -153,6 +157,10 @@ type Registered struct {
 func (s *Service) ConfirmEnrolment(ctx context.Context, p Portal, u User, e Enrolment, code string, m Meta) (Registered, error) {
 	if e.Expired(s.Now()) {
 		return Registered{}, ErrEnrolExpired
+	}
+	if e.Type.Key() {
+		// A key is confirmed by its signature (ConfirmKeyEnrolment), not a code.
+		return Registered{}, FieldsInvalid(map[string]Msg{"credential": M("webauthn.failed")})
 	}
 	code = strings.TrimSpace(code)
 	t := Token{Serial: newSerial(e.Type), Type: e.Type, Enabled: true, UserID: &u.ID, ResourceID: &p.ResourceID}
