@@ -1,6 +1,6 @@
 // Security keys and passkeys (SPEC §14): the button of each .webauthn
-// block asks the portal for the ceremony's options (a same-origin POST, as
-// every form of the portal is), hands them to the browser's WebAuthn API,
+// block hands the options of the ceremony the portal began for the page
+// (data-options; the CSP allows no fetch) to the browser's WebAuthn API,
 // and puts the answer into the block's hidden field "credential"; with
 // data-submit the form is then posted. The words come from the page's
 // data attributes, translated by the server. Without script, or without
@@ -81,15 +81,17 @@
       }
       button.disabled = true;
       say("waiting");
-      fetch(block.getAttribute("data-options"), {
-        method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" }
-      }).then(function (resp) {
-        return resp.json().then(function (body) {
-          if (!resp.ok) throw { portal: body.error };
-          return create ? navigator.credentials.create(creationOptions(body))
-            : navigator.credentials.get(requestOptions(body));
-        });
-      }).then(function (cred) {
+      var options;
+      try {
+        options = JSON.parse(block.getAttribute("data-options"));
+      } catch (e) {
+        button.disabled = false;
+        say("failed");
+        return;
+      }
+      (create ? navigator.credentials.create(creationOptions(options))
+        : navigator.credentials.get(requestOptions(options))
+      ).then(function (cred) {
         field.value = answer(cred);
         say("ready");
         if (block.hasAttribute("data-submit")) {
@@ -97,10 +99,7 @@
         }
       }).catch(function (err) {
         button.disabled = false;
-        if (err && err.portal) {
-          status.textContent = err.portal;
-          status.className = "webauthn-status error";
-        } else if (err && err.name === "InvalidStateError") {
+        if (err && err.name === "InvalidStateError") {
           say("exists"); // the key is registered already (excludeCredentials)
         } else if (err && (err.name === "NotAllowedError" || err.name === "AbortError")) {
           say("cancelled");

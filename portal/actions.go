@@ -164,7 +164,7 @@ func (h *Handler) stepUpPage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	v := views.StepUp{Next: c.Query("next"), CodeSentTo: sentTo, Keys: h.hasKey(c)}
+	v := views.StepUp{Next: c.Query("next"), CodeSentTo: sentTo, KeyOptions: h.stepUpKey(c)}
 	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.StepUpPage(h.chrome(c, i18n.T(c.Request.Context(), "portal.step_up.title")), v))
 }
 
@@ -181,7 +181,7 @@ func (h *Handler) stepUp(c *gin.Context) {
 		if workflow.IsFault(err) {
 			msg = i18n.ErrorMessage(ctx, err)
 		}
-		v := views.StepUp{Next: next, Keys: h.hasKey(c), Form: views.Form{Errors: map[string]string{"otp": msg}}}
+		v := views.StepUp{Next: next, KeyOptions: h.stepUpKey(c), Form: views.Form{Errors: map[string]string{"otp": msg}}}
 		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.StepUpPage(h.chrome(c, i18n.T(ctx, "portal.step_up.title")), v))
 		return
 	}

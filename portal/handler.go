@@ -63,9 +63,6 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 	p.POST("/language", h.chooseLanguage)
 	p.GET("/restore", h.restorePage)
 	p.POST("/restore", h.restore)
-	p.POST("/webauthn/sign-in", h.signInKeyOptions)
-	p.POST("/webauthn/passkey", h.passkeyOptions)
-	p.POST("/webauthn/restore", h.restoreKeyOptions)
 
 	in := p.Group("", h.requireUser)
 	in.GET("/home", h.home)
@@ -73,8 +70,6 @@ func (h *Handler) Routes(g *gin.RouterGroup) {
 	in.POST("/reauth", h.reauth)
 	in.GET("/step-up", h.stepUpPage)
 	in.POST("/step-up", h.stepUp)
-	in.POST("/webauthn/register", h.registerKeyOptions)
-	in.POST("/webauthn/step-up", h.stepUpKeyOptions)
 	in.GET("/actions/:action", h.action)
 	in.POST("/actions/:action", h.action)
 }

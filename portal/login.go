@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -17,8 +18,19 @@ const deviceCookie = "tp_device"
 
 func (h *Handler) loginView(c *gin.Context, f workflow.LoginFlow, form views.Form) views.Login {
 	p := portalOf(c)
-	return views.Login{Step: string(f.Step), Login: f.Login, CodeSentTo: f.CodeSentTo, Form: form,
-		Remember: p.RememberDeviceDays > 0, RememberDays: p.RememberDeviceDays, Keys: f.Keys, Passkey: p.PasskeyLogin}
+	v := views.Login{Step: string(f.Step), Login: f.Login, CodeSentTo: f.CodeSentTo, Form: form,
+		Remember: p.RememberDeviceDays > 0, RememberDays: p.RememberDeviceDays}
+	switch {
+	case f.Step == workflow.StepOTP && f.Keys:
+		v.KeyOptions = h.beginKey(c, func(ctx context.Context) ([]byte, workflow.Ceremony, error) {
+			return h.Svc.KeySignInOptions(ctx, p, f)
+		})
+	case f.Step == workflow.StepLogin && p.PasskeyLogin:
+		v.PasskeyOptions = h.beginKey(c, func(ctx context.Context) ([]byte, workflow.Ceremony, error) {
+			return h.Svc.PasskeyOptions(ctx, p)
+		})
+	}
+	return v
 }
 
 func (h *Handler) loginPage(c *gin.Context) {

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -35,7 +36,14 @@ func restoreView(f workflow.RestoreFlow, form views.Form) views.Restore {
 }
 
 func (h *Handler) renderRestore(c *gin.Context, status int, f workflow.RestoreFlow, form views.Form) {
-	_ = views.Render(c.Writer, c.Request, status, views.RestorePage(h.chrome(c, i18n.T(c.Request.Context(), "portal.restore.title")), restoreView(f, form)))
+	v := restoreView(f, form)
+	if f.Step == workflow.RestoreStepProve && !f.LostItem(workflow.LostToken) {
+		// Offered to every login alike: the options say nothing of the account.
+		v.KeyOptions = h.beginKey(c, func(ctx context.Context) ([]byte, workflow.Ceremony, error) {
+			return h.Svc.RestoreKeyOptions(ctx, portalOf(c), f)
+		})
+	}
+	_ = views.Render(c.Writer, c.Request, status, views.RestorePage(h.chrome(c, i18n.T(c.Request.Context(), "portal.restore.title")), v))
 }
 
 func (h *Handler) restorePage(c *gin.Context) {

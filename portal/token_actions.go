@@ -5,6 +5,7 @@ package portal
 // one of the user's tokens.
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -178,6 +179,11 @@ func (h *Handler) renderEnrolStart(c *gin.Context, id string, reassign bool, sta
 
 func (h *Handler) renderConfirm(c *gin.Context, id string, e workflow.Enrolment, status int, f views.Form) {
 	v := views.EnrolConfirm{Action: id, Type: e.Type, Replace: e.Replace, SentTo: e.SentTo, Form: f}
+	if e.Type.Key() {
+		v.KeyOptions = h.beginKey(c, func(ctx context.Context) ([]byte, workflow.Ceremony, error) {
+			return h.Svc.KeyRegistrationOptions(ctx, portalOf(c), userOf(c), e)
+		})
+	}
 	if e.Software() {
 		en, err := h.Svc.Enrolment(portalOf(c), userOf(c), e)
 		if err != nil {

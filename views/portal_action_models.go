@@ -51,7 +51,9 @@ type EnrolConfirm struct {
 	Secret  string // base32
 	URI     string // otpauth://
 	SentTo  string // masked address or phone of an email/SMS token
-	Form    Form
+	// KeyOptions are the options of a security key's registration.
+	KeyOptions string
+	Form       Form
 }
 
 // Software reports whether the new token is an app or device with a seed.
@@ -60,13 +62,6 @@ func (e EnrolConfirm) Software() bool { return e.Type.Shows() }
 // Key reports whether the new token is a security key or passkey.
 func (e EnrolConfirm) Key() bool { return e.Type.Key() }
 
-// OptionsPath is where the page's script asks for the key's options.
-func (e EnrolConfirm) OptionsPath() string {
-	if e.Replace != "" {
-		return "/webauthn/register?reassign=1"
-	}
-	return "/webauthn/register"
-}
 
 // TokenRegistered is the page after a token was registered or claimed; it
 // shows the recovery codes that come with a first token, once.

@@ -833,7 +833,7 @@ func EnrolConfirmPage(c PortalChrome, v EnrolConfirm) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = keyCeremony(c.Href(v.OptionsPath()), "create", i18n.T(ctx, "webauthn.register"), true).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = keyCeremony(v.KeyOptions, "create", i18n.T(ctx, "webauthn.register"), true).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -26,10 +26,11 @@ type Login struct {
 	CodeSentTo   string
 	Remember     bool // offer "remember this device"
 	RememberDays int
-	// Keys offers "Use your security key" at the second step; Passkey
-	// offers "Sign in with a passkey" at the first (SPEC §14).
-	Keys    bool
-	Passkey bool
+	// KeyOptions offers "Use your security key" at the second step,
+	// PasskeyOptions "Sign in with a passkey" at the first: the options of
+	// the ceremony begun for the page (SPEC §14); "" offers nothing.
+	KeyOptions     string
+	PasskeyOptions string
 	// Notice is news before the form: the session ended, for one.
 	Notice string
 	Form   Form
@@ -115,7 +116,7 @@ func tokenActionPath(id, serial string) string {
 type StepUp struct {
 	Next       string
 	CodeSentTo string // masked, when the user's token sends its codes
-	Keys       bool   // the user has a security key: offer it
+	KeyOptions string // the user has a security key: its ceremony's options
 	Form       Form
 }
 
@@ -135,6 +136,8 @@ type Restore struct {
 	Login string
 	Lost  []string
 	Form  Form
+	// KeyOptions offers a security key as the token's proof (SPEC §14).
+	KeyOptions string
 }
 
 // LostItem reports whether item was declared lost.

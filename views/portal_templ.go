@@ -677,8 +677,8 @@ func LoginPage(c PortalChrome, v Login) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if v.Keys {
-					templ_7745c5c3_Err = keySignIn(c.Href("/login"), c.Href("/webauthn/sign-in"), "").Render(ctx, templ_7745c5c3_Buffer)
+				if v.KeyOptions != "" {
+					templ_7745c5c3_Err = keySignIn(c.Href("/login"), v.KeyOptions, "").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -722,8 +722,8 @@ func LoginPage(c PortalChrome, v Login) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if v.Passkey {
-					templ_7745c5c3_Err = passkeySignIn(c).Render(ctx, templ_7745c5c3_Buffer)
+				if v.PasskeyOptions != "" {
+					templ_7745c5c3_Err = passkeySignIn(c, v.PasskeyOptions).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1723,8 +1723,8 @@ func StepUpPage(c PortalChrome, v StepUp) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if v.Keys {
-				templ_7745c5c3_Err = keySignIn(c.Href("/step-up"), c.Href("/webauthn/step-up"), v.Next).Render(ctx, templ_7745c5c3_Buffer)
+			if v.KeyOptions != "" {
+				templ_7745c5c3_Err = keySignIn(c.Href("/step-up"), v.KeyOptions, v.Next).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -14,12 +14,12 @@ import (
 )
 
 // keyCeremony is a security key's part of a form (SPEC §14): a button that
-// assets/webauthn.js shows, which asks the portal for the options at
-// optionsURL, lets the browser talk to the key (mode create or get), puts
-// the answer into the hidden field credential and posts the form when
-// submit is set. Its messages come translated in data attributes; without
-// script nothing of it shows.
-func keyCeremony(optionsURL, mode, label string, submit bool) templ.Component {
+// assets/webauthn.js shows, which gives the browser the options of the
+// ceremony begun for this page, lets it talk to the key (mode create or
+// get), puts the answer into the hidden field credential and posts the form
+// when submit is set. Its messages come translated in data attributes;
+// without script nothing of it shows.
+func keyCeremony(options, mode, label string, submit bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -58,9 +58,9 @@ func keyCeremony(optionsURL, mode, label string, submit bool) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var3 string
-		templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(optionsURL)
+		templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(options)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/webauthn.templ`, Line: 18, Col: 27}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/webauthn.templ`, Line: 18, Col: 24}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 		if templ_7745c5c3_Err != nil {
@@ -203,7 +203,7 @@ func keyCeremony(optionsURL, mode, label string, submit bool) templ.Component {
 
 // keySignIn is "Use your security key" at the sign-in's second step and the
 // step-up: a form of its own, posted with the key's answer.
-func keySignIn(action, optionsURL, next string) templ.Component {
+func keySignIn(action, options, next string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -277,7 +277,7 @@ func keySignIn(action, optionsURL, next string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = keyCeremony(optionsURL, "get", i18n.T(ctx, "webauthn.use_key"), true).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = keyCeremony(options, "get", i18n.T(ctx, "webauthn.use_key"), true).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -291,7 +291,7 @@ func keySignIn(action, optionsURL, next string) templ.Component {
 
 // passkeySignIn is "Sign in with a passkey" on the first page of the
 // sign-in, when the portal allows it.
-func passkeySignIn(c PortalChrome) templ.Component {
+func passkeySignIn(c PortalChrome, options string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -329,7 +329,7 @@ func passkeySignIn(c PortalChrome) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = keyCeremony(c.Href("/webauthn/passkey"), "get", i18n.T(ctx, "webauthn.use_passkey"), true).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = keyCeremony(options, "get", i18n.T(ctx, "webauthn.use_passkey"), true).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
