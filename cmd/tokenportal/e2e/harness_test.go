@@ -133,7 +133,13 @@ type Instance struct {
 // /healthz answers; the process is killed when the test ends.
 func start(t testing.TB, env Env) *Instance {
 	t.Helper()
-	port := freePort(t)
+	return startOn(t, env, freePort(t))
+}
+
+// startOn is start on port (reserved with freePort), for a test that must
+// know the address before the instance runs (a BASE_URL of its own).
+func startOn(t testing.TB, env Env, port int) *Instance {
+	t.Helper()
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	env = env.with("LISTEN_ADDR", fmt.Sprintf("127.0.0.1:%d", port))
 	if _, ok := env["BASE_URL"]; !ok {
