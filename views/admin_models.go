@@ -193,7 +193,7 @@ type TokenRow struct {
 	Serial     string
 	Type       string
 	Key        KeyInfo // a security key's (SPEC §14)
-	OwnerID    int64 // 0: in stock
+	OwnerID    int64   // 0: in stock
 	Owner      string
 	ResourceID int64 // 0: on no resource
 	Resource   string

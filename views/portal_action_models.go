@@ -62,7 +62,6 @@ func (e EnrolConfirm) Software() bool { return e.Type.Shows() }
 // Key reports whether the new token is a security key or passkey.
 func (e EnrolConfirm) Key() bool { return e.Type.Key() }
 
-
 // TokenRegistered is the page after a token was registered or claimed; it
 // shows the recovery codes that come with a first token, once.
 type TokenRegistered struct {

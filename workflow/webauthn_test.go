@@ -241,7 +241,7 @@ func TestWebAuthnPasskeyLogin(t *testing.T) {
 	must(t, err)
 	var o struct {
 		PublicKey struct {
-			AllowCredentials []any `json:"allowCredentials"`
+			AllowCredentials []any  `json:"allowCredentials"`
 			UserVerification string `json:"userVerification"`
 		} `json:"publicKey"`
 	}
