@@ -83,6 +83,11 @@ func (s *Service) AssignToken(ctx context.Context, serial string, resourceID, us
 	if t.Pending() {
 		return Token{}, ErrTokenPending
 	}
+	if t.Type.Key() && (userID == nil || t.UserID == nil || *userID != *t.UserID) {
+		// A key's credential is bound to its owner (the user handle): it
+		// moves between resources, never to somebody else or to stock.
+		return Token{}, FieldsInvalid(map[string]Msg{"user_id": M("webauthn.owner_only")})
+	}
 	if resourceID != nil {
 		if _, err := s.Store.ResourceByID(ctx, *resourceID); err != nil {
 			return Token{}, FieldsInvalid(map[string]Msg{"resource_id": M("resource.unknown")})

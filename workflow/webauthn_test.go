@@ -381,3 +381,20 @@ func details(t *testing.T, a workflow.ActivityRow) map[string]any {
 	must(t, json.Unmarshal(a.RawDetails, &d))
 	return d
 }
+
+// A key stays its owner's: the console moves it between resources, never
+// to another user or to stock.
+func TestWebAuthnKeyStaysWithItsOwner(t *testing.T) {
+	w := newKeyWorld(t, nil)
+	reg, err := w.register(t, passkeytest.New(keyOrigin), "key")
+	must(t, err)
+	other, err := w.svc.CreateUser(bg, workflow.UserInput{Login: unique("other")}, workflow.SystemActor, workflow.Meta{})
+	must(t, err)
+	for name, to := range map[string]*int64{"another user": &other.ID, "stock": nil} {
+		if _, err := w.svc.AssignToken(bg, reg.Token.Serial, &w.resource.ID, to, workflow.SystemActor, workflow.Meta{}); workflow.ErrorFieldMsgs(err)["user_id"].ID != "webauthn.owner_only" {
+			t.Errorf("key to %s: %v", name, err)
+		}
+	}
+	_, err = w.svc.AssignToken(bg, reg.Token.Serial, nil, &w.user.ID, workflow.SystemActor, workflow.Meta{})
+	must(t, err)
+}
