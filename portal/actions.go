@@ -120,6 +120,9 @@ func (h *Handler) reauthPage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	if !v.Password && !byEmail {
+		v.KeyOptions = h.stepUpKey(c)
+	}
 	_ = views.Render(c.Writer, c.Request, http.StatusOK, views.ReauthPage(h.chrome(c, i18n.T(ctx, "portal.reauth.title")), v))
 }
 
@@ -127,6 +130,20 @@ func (h *Handler) reauth(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := userOf(c)
 	next := c.PostForm("next")
+	if answer, ok := keyAnswer(c); ok && u.PasswordHash == "" {
+		// No password: a security key confirms, as a token's code does.
+		cer := h.takeCeremony(c)
+		if err := h.Svc.StepUpKey(ctx, portalOf(c), u, cer, answer, meta(c)); err != nil {
+			v := views.Reauth{Next: next, KeyOptions: h.stepUpKey(c), Form: views.Form{Message: i18n.ErrorMessage(ctx, err)}}
+			_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.ReauthPage(h.chrome(c, i18n.T(ctx, "portal.reauth.title")), v))
+			return
+		}
+		h.Sessions.Put(ctx, keyAuthAt, h.Svc.Now().Unix())
+		h.Sessions.Put(ctx, keySecondFactor, true)
+		h.addFactor(c, workflow.FactorStepUp)
+		c.Redirect(http.StatusSeeOther, safeNext(c, next))
+		return
+	}
 	secret := c.PostForm("password")
 	byEmail := false
 	if u.PasswordHash == "" {
@@ -144,6 +161,8 @@ func (h *Handler) reauth(c *gin.Context) {
 		v := views.Reauth{Next: next, Password: u.PasswordHash != "", Form: views.Form{Message: i18n.ErrorMessage(c.Request.Context(), err)}}
 		if byEmail {
 			v.CodeSentTo = workflow.MaskEmail(u.Email)
+		} else if !v.Password {
+			v.KeyOptions = h.stepUpKey(c)
 		}
 		_ = views.Render(c.Writer, c.Request, views.ErrorStatus(err), views.ReauthPage(h.chrome(c, i18n.T(ctx, "portal.reauth.title")), v))
 		return

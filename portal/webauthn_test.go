@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"tokenportal/cmd/tokenportal/app/apptest"
 	"tokenportal/workflow"
@@ -154,5 +155,51 @@ func TestWebAuthnHandlersPasskeyAndRestore(t *testing.T) {
 	issues, _, err := f.env.Svc.Store.ListIssues(t.Context(), workflow.IssueFilter{UserID: f.user.ID, Status: workflow.IssueOpen, Limit: 5})
 	if err != nil || len(issues) != 1 || issues[0].Token != workflow.EvidenceVerified {
 		t.Fatalf("restore request %+v %v: want the token proven by the key", issues, err)
+	}
+}
+
+// A TOTP token exchanged for a key (reassign-token), the key unassigned;
+// a user without a password confirms the sensitive action with the key.
+func TestWebAuthnHandlersReassignReauthUnassign(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	old := f.giveToken(t, "totp", nil)
+	b := f.signIn(t, f.totp(0))
+	key := passkeytest.New(keyOrigin)
+
+	p := b.Post(f.act("reassign-token"), apptest.Form("serial", old.Serial, "type", "webauthn"))
+	wantPage(t, p, http.StatusOK, "/actions/reassign-token")
+	block := p.Doc.Find(`.webauthn[data-webauthn="create"]`)
+	answer, err := key.Create([]byte(block.AttrOr("data-options", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = b.Post(f.act("reassign-token"), apptest.Form("credential", string(answer), "name", "Yellow key"))
+	wantHome(t, p, old.Serial)
+	if got := f.reload(t, old); got.Enabled || got.ResourceID != nil {
+		t.Fatalf("the replaced token %+v is still in use", got)
+	}
+
+	// Without a password the re-authentication asks for the key.
+	f.dropPassword(t)
+	f.env.Clock.Advance(11 * time.Minute)
+	p = b.Get(f.act("unassign-token"))
+	wantPage(t, p, http.StatusOK, "/reauth")
+	block = p.Doc.Find(`.key-sign-in .webauthn[data-webauthn="get"]`)
+	if block.Length() != 1 {
+		t.Fatalf("the reauth page offers no key: %s", p.Text("main"))
+	}
+	answer, err = key.Get([]byte(block.AttrOr("data-options", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = b.Post(f.path("/reauth"), apptest.Form("credential", string(answer), "next", "/actions/unassign-token"))
+	wantPage(t, p, http.StatusOK, "/actions/unassign-token")
+	serial := p.Doc.Find(`input[name="serial"]`).AttrOr("value", "")
+	p = b.Post(f.act("unassign-token"), apptest.Form("serial", serial))
+	wantHome(t, p, "no longer works")
+	tokens, err := f.env.Svc.Store.UserTokens(t.Context(), f.user.ID, f.resource.ID)
+	if err != nil || len(tokens) != 0 {
+		t.Fatalf("tokens on the resource after unassigning the key: %+v %v", tokens, err)
 	}
 }

@@ -122,8 +122,10 @@ type StepUp struct {
 
 // Reauth asks a signed-in user to confirm who they are again.
 type Reauth struct {
-	Next     string
-	Password bool // ask for the password (else the OTP)
+	// KeyOptions offers a security key to a user without a password.
+	KeyOptions string
+	Next       string
+	Password   bool // ask for the password (else the OTP)
 	// CodeSentTo, when set, is where the emailed code went: the user has
 	// neither password nor token, so email_code is asked.
 	CodeSentTo string

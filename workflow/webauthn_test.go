@@ -398,3 +398,35 @@ func TestWebAuthnKeyStaysWithItsOwner(t *testing.T) {
 	_, err = w.svc.AssignToken(bg, reg.Token.Serial, nil, &w.user.ID, workflow.SystemActor, workflow.Meta{})
 	must(t, err)
 }
+
+// An approved lost-token request disables the key like any token; the
+// user then signs in without a second factor to register a new one.
+func TestWebAuthnLostKeyDisabledByApproval(t *testing.T) {
+	w := newKeyWorld(t, nil)
+	reg, err := w.register(t, passkeytest.New(keyOrigin), "key")
+	must(t, err)
+	rf, err := w.svc.RestoreStart(bg, w.portal, w.user.Login, []string{workflow.LostToken}, w.m)
+	must(t, err)
+	_, err = w.svc.RestoreProve(bg, w.portal, rf, workflow.RestoreProofs{Password: eventPassword}, w.m)
+	must(t, err)
+	list, _, err := w.svc.Store.ListIssues(bg, workflow.IssueFilter{UserID: w.user.ID, Status: workflow.IssueOpen, Limit: 5})
+	must(t, err)
+	if len(list) != 1 {
+		t.Fatalf("open issues %+v", list)
+	}
+	helpdesk, err := w.svc.CreateAdmin(bg, workflow.NewAdmin{Login: unique("hd"), Role: workflow.RoleHelpdesk, Password: eventPassword},
+		workflow.SystemActor, workflow.Meta{})
+	must(t, err)
+	_, err = w.svc.VerifyIssue(bg, list[0].ID, helpdesk.Actor(), "", workflow.Meta{})
+	must(t, err)
+	if tok := w.reload(t, reg.Token); tok.Enabled || tok.DisabledReason != workflow.DisabledLost {
+		t.Fatalf("the lost key after the approval: %+v", tok)
+	}
+	f, err := w.svc.LoginStart(bg, w.portal, w.user.Login, w.m)
+	must(t, err)
+	f, err = w.svc.LoginFirstFactor(bg, w.portal, f, eventPassword, "", w.m)
+	must(t, err)
+	if f.Step != workflow.StepDone || f.Keys {
+		t.Fatalf("sign-in after the approval: %+v", f)
+	}
+}
