@@ -163,6 +163,17 @@ type apiIssueNote struct {
 // 409 when it was handled already, 403 when the key may not handle it.
 func (h *Handler) apiHandleIssue(verify bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		k := currentKey(c)
+		handling, err := h.Svc.IssueHandlingSettings(ctx)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		if k.Role == workflow.RoleOwner && !handling.OwnersHandleEnrolment {
+			h.apiMayNotHandle(c) // whatever the request: no need to look it up
+			return
+		}
 		is, ok := h.apiIssueFor(c)
 		if !ok {
 			return
@@ -171,20 +182,12 @@ func (h *Handler) apiHandleIssue(verify bool) gin.HandlerFunc {
 		if !h.apiDecodeOptional(c, &body) {
 			return
 		}
-		ctx := c.Request.Context()
-		k := currentKey(c)
-		handling, err := h.Svc.IssueHandlingSettings(ctx)
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
 		var owned []int64
 		if own, bound := apiOwnerResource(k); bound {
 			owned = []int64{own}
 		}
 		if !workflow.MayHandleIssue(k.Role, owned, is, handling) {
-			h.denied(c, k.Actor())
-			h.fail(c, workflow.Fail(workflow.CodeForbidden, workflow.M("api.issue_forbidden")))
+			h.apiMayNotHandle(c)
 			return
 		}
 		handle := h.Svc.DeleteIssue
@@ -198,6 +201,13 @@ func (h *Handler) apiHandleIssue(verify bool) gin.HandlerFunc {
 		}
 		c.JSON(http.StatusOK, apiIssueOut(is))
 	}
+}
+
+// apiMayNotHandle answers a key that may not verify or delete a request:
+// 403, and the attempt recorded.
+func (h *Handler) apiMayNotHandle(c *gin.Context) {
+	h.denied(c, currentKey(c).Actor())
+	h.fail(c, workflow.Fail(workflow.CodeForbidden, workflow.M("api.issue_forbidden")))
 }
 
 // apiDecodeOptional is apiDecode for a body that may be left out: an empty
