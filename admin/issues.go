@@ -393,11 +393,7 @@ func (h *Handler) renderConfirm(c *gin.Context, status int, is workflow.Issue, d
 	for _, e := range workflow.IssueEffects(is, tokens, verify) {
 		conf.Effects = append(conf.Effects, i18n.Msg(ctx, e))
 	}
-	if is.Kind == workflow.IssueEnrolment {
-		conf.NoProof = is.Enrolment == nil || !is.Enrolment.SecondFactorProven()
-	} else {
-		conf.NoProof = !slices.Contains([]string{is.Token, is.Password, is.Email}, workflow.EvidenceVerified)
-	}
+	conf.NoProof = workflow.IssueNoProof(is)
 	h.page(c, status, views.IssueConfirmPage(h.chrome(c, "issues"), conf))
 }
 
@@ -444,9 +440,6 @@ func issueReview(ctx context.Context, is workflow.Issue, r workflow.IssueReview)
 		NetworkSeen: r.PrefixSeen, BrowserSeen: r.BrowserSeen, PairSeen: r.PairSeen,
 		NetworkLast: dateTimeOr(ctx, r.PrefixLastSeen, ""), BrowserLast: dateTimeOr(ctx, r.BrowserLastSeen, ""),
 		NoHistory: r.KnownEnvironments == 0,
-	}
-	if v.Enrolment {
-		v.NoProof = is.Enrolment == nil || !is.Enrolment.SecondFactorProven()
 	}
 	if v.Browser == workflow.UnknownBrowser {
 		v.Browser = i18n.T(ctx, "console.activities.agent_unknown")

@@ -272,6 +272,16 @@ func MayHandleIssue(role Role, owned []int64, is Issue, h IssueHandling) bool {
 	return false
 }
 
+// IssueNoProof reports whether nothing was proved for is: a restore
+// request that verified none of the authenticators the user still has, a
+// new token added without a second factor. The helpdesk is warned.
+func IssueNoProof(is Issue) bool {
+	if is.Kind == IssueEnrolment {
+		return is.Enrolment == nil || !is.Enrolment.SecondFactorProven()
+	}
+	return !slices.Contains([]string{is.Token, is.Password, is.Email}, EvidenceVerified)
+}
+
 // IssueEffects says what verifying (verify) or deleting is changes and who
 // is told, for the confirmation pages; tokens are the user's tokens on the
 // resource.
