@@ -38,11 +38,28 @@ func newApprovalWorld(t *testing.T, env *apptest.Env, tag string) approvalWorld 
 // with signIn; it waits for approval. It returns the enrolment issue.
 func (w approvalWorld) enrol(t *testing.T, env *apptest.Env, signIn ...string) workflow.Issue {
 	t.Helper()
-	ctx := context.Background()
-	e, err := env.Svc.StartEnrolment(ctx, w.portal, w.u, "totp")
+	e, err := env.Svc.StartEnrolment(context.Background(), w.portal, w.u, "totp")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return w.confirm(t, env, e, signIn)
+}
+
+// reassign exchanges the user's token serial for a new TOTP token in the
+// portal; the new one waits for approval. It returns the enrolment issue.
+func (w approvalWorld) reassign(t *testing.T, env *apptest.Env, serial string, signIn ...string) workflow.Issue {
+	t.Helper()
+	e, err := env.Svc.StartReassign(context.Background(), w.portal, w.u, serial, "totp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w.confirm(t, env, e, signIn)
+}
+
+// confirm confirms enrolment e with a right first code and finds its issue.
+func (w approvalWorld) confirm(t *testing.T, env *apptest.Env, e workflow.Enrolment, signIn []string) workflow.Issue {
+	t.Helper()
+	ctx := context.Background()
 	reg, err := env.Svc.ConfirmEnrolment(ctx, w.portal, w.u, e, otp.TOTPCode(e.Secret, env.Clock.Now(), otp.Default),
 		workflow.Meta{IP: "203.0.113.9", UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0", SignIn: signIn})
 	if err != nil {

@@ -161,6 +161,48 @@ func TestEnrolmentIssueConsole(t *testing.T) {
 	}
 }
 
+// TestReassignedTokenConsole: a token exchanged in the portal names the
+// token it replaces, which keeps working until the request is verified.
+func TestReassignedTokenConsole(t *testing.T) {
+	t.Parallel()
+	env := setup(t).env
+	ctx := context.Background()
+	b := signIn(t, env, workflow.RoleHelpdesk)
+	w := newApprovalWorld(t, env, apiTag(t))
+	old := apiTag(t) + "-OLD"
+	importHOTP(t, env, old)
+	giveToken(t, env, old, w.u, w.r)
+	is := w.reassign(t, env, old, workflow.FactorPassword, workflow.FactorOTP)
+
+	p := b.Get("/admin/issues?kind=enrolment&resource_id=" + fmt.Sprint(w.r.ID))
+	if got := p.Text(rowOf(is.ID) + " td:nth-of-type(4)"); got != "New token "+is.TokenSerial+" (TOTP), replaces "+old {
+		t.Errorf("requested %q", got)
+	}
+	p = b.Get(issuePath(is.ID))
+	if !strings.Contains(p.Text(".how"), "Exchanged for the token "+old) || p.Doc.Find(".no-proof").Length() != 0 {
+		t.Errorf("facts\n%s", mainText(p))
+	}
+	p = b.Get(issuePath(is.ID) + "/delete")
+	if !strings.Contains(p.Text("ul.effects"), "The token "+old+" it was to replace keeps working.") {
+		t.Errorf("delete effects %q", p.Text("ul.effects"))
+	}
+	p = b.Get(issuePath(is.ID) + "/verify")
+	if !strings.Contains(p.Text("ul.effects"), "Disable the token "+old+" it replaces and take it off "+w.r.Name) {
+		t.Errorf("verify effects %q", p.Text("ul.effects"))
+	}
+	if tok, _ := env.Svc.Store.TokenBySerial(ctx, old); !tok.Enabled {
+		t.Fatalf("the old token stopped working before the approval: %+v", tok)
+	}
+	p = b.Post(issuePath(is.ID)+"/verify", nil)
+	wantStatus(t, "verify", p, 200, "/admin/issues")
+	if tok, _ := env.Svc.Store.TokenBySerial(ctx, old); tok.Enabled {
+		t.Fatalf("the old token still works: %+v", tok)
+	}
+	if tok, _ := env.Svc.Store.TokenBySerial(ctx, is.TokenSerial); !tok.Enabled {
+		t.Fatalf("the new token does not work: %+v", tok)
+	}
+}
+
 // TestIssueConsoleConcurrentHandling races a verify against a delete of
 // the same request in the console: one wins (303), the other is told it
 // was handled already (409).
