@@ -149,6 +149,7 @@ type apiPortal struct {
 	RadiusFirstFactor              string         `json:"radius_first_factor"`
 	RadiusAllowWithoutToken        bool           `json:"radius_allow_without_token"`
 	DefaultCountry                 string         `json:"default_country"`
+	ApproveNewTokens               bool           `json:"approve_new_tokens"` // new tokens wait for the helpdesk (SPEC §15)
 	UpdatedAt                      time.Time      `json:"updated_at"`
 }
 
@@ -164,7 +165,7 @@ func apiPortalOut(p workflow.Portal) apiPortal {
 		OTPOutsideTrusted: p.OTPOutsideTrusted, DenyWithoutTokenOutsideTrusted: p.DenyWithoutTokenOutsideTrusted,
 		RequireToken: p.RequireToken, RememberDeviceDays: p.RememberDeviceDays, MaxTokensPerUser: p.MaxTokensPerUser,
 		PINLength: p.PINLength, RadiusFirstFactor: p.RadiusFirstFactor, RadiusAllowWithoutToken: p.RadiusAllowWithoutToken,
-		DefaultCountry: p.DefaultCountry, UpdatedAt: p.UpdatedAt.UTC(),
+		DefaultCountry: p.DefaultCountry, ApproveNewTokens: p.ApproveNewTokens, UpdatedAt: p.UpdatedAt.UTC(),
 	}
 	for _, a := range p.Actions {
 		out.AllActions = append(out.AllActions, apiPortalAct{ID: a.ID, Enabled: a.Enabled})
@@ -224,6 +225,7 @@ func (h *Handler) apiPutPortal(c *gin.Context) {
 		RadiusFirstFactor              string   `json:"radius_first_factor"`
 		RadiusAllowWithoutToken        bool     `json:"radius_allow_without_token"`
 		DefaultCountry                 string   `json:"default_country"`
+		ApproveNewTokens               bool     `json:"approve_new_tokens"`
 	}
 	if !h.apiDecode(c, &body) {
 		return
@@ -248,6 +250,7 @@ func (h *Handler) apiPutPortal(c *gin.Context) {
 	}
 	in.RadiusAllowWithoutToken = body.RadiusAllowWithoutToken
 	in.DefaultCountry = body.DefaultCountry
+	in.ApproveNewTokens = body.ApproveNewTokens
 	p, err := h.Svc.SavePortal(c.Request.Context(), id, in, currentKey(c).Actor(), meta(c))
 	if err != nil {
 		h.fail(c, err)

@@ -174,6 +174,9 @@ func TestBrowserStory(t *testing.T) {
 	}
 	admin.click(row + ` td.row-actions a`)
 	admin.expect("Request of " + login)
+	admin.arrived("issue")
+	admin.click(`main a[href$="/verify"]`)
+	admin.expect("Verify the request of " + login)
 	admin.arrived("issue-confirm")
 	admin.click(`form[action$="/verify"] button[type=submit]`)
 	admin.expect("User Issues")
