@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -481,7 +482,8 @@ func (h *Handler) issueFailed(c *gin.Context, id int64, err error) {
 		h.fail(c, err)
 		return
 	}
-	h.page(c, http.StatusConflict, views.IssueHandledPage(h.chrome(c, "issues"), i18n.ErrorMessage(c.Request.Context(), err), views.IssueHref(id)))
+	handled := !errors.Is(err, workflow.ErrApprovalGone)
+	h.page(c, http.StatusConflict, views.IssueHandledPage(h.chrome(c, "issues"), handled, i18n.ErrorMessage(c.Request.Context(), err), views.IssueHref(id)))
 }
 
 // verifiedSummary says what verifying changed, for the flash message.

@@ -67,9 +67,9 @@ var (
 	// ErrTokenPending answers an administrator who tries to enable or move
 	// a token that waits for approval: that is decided in User Issues.
 	ErrTokenPending = Fail(CodeConflict, M("token.pending_admin"))
-	// errApprovalGone answers verifying an enrolment whose token no longer
-	// waits (deleted or moved meanwhile).
-	errApprovalGone = Fail(CodeConflict, M("issue.token_gone"))
+	// ErrApprovalGone answers verifying an enrolment whose token no longer
+	// waits (deleted or moved meanwhile): the issue stays open, to be deleted.
+	ErrApprovalGone = Fail(CodeConflict, M("issue.token_gone"))
 )
 
 // enrolmentEvidence is what the issue of a token added with m records, and
@@ -149,14 +149,14 @@ func (s *Service) settleEnrolment(ctx context.Context, st Store, is Issue, verif
 		return effects, act(EventTokenDeleted, map[string]any{"serial": serial, "declined": true})
 	}
 	if is.TokenID == nil {
-		return nil, errApprovalGone
+		return nil, ErrApprovalGone
 	}
 	replaces, ok, err := st.ApprovePendingToken(ctx, *is.TokenID, is.UserID, is.ResourceID)
 	if err != nil {
 		return nil, Internal(err)
 	}
 	if !ok {
-		return nil, errApprovalGone
+		return nil, ErrApprovalGone
 	}
 	effects["enabled"] = is.TokenSerial
 	if err := act(EventTokenEnabled, map[string]any{"serial": is.TokenSerial}); err != nil {
