@@ -368,26 +368,75 @@ func (w focusWant) String() string {
 // indicator of enough contrast.
 func (p *tab) tabTo(back bool, wants ...focusWant) {
 	p.b.t.Helper()
+	for i, w := range wants {
+		if f := p.pressTab(back); !w.match(f) {
+			p.fatalf("Tab %d: focus is on %s, want %s", i+1, f, w)
+		}
+	}
+}
+
+// pressTab presses Tab (Shift+Tab with back) once and checks that what gets
+// focus is on screen with a visible focus indicator of enough contrast
+// (nothing to check when focus left the page's elements).
+func (p *tab) pressTab(back bool) focused {
+	p.b.t.Helper()
 	p.do("load the audit helpers", chromedp.Evaluate[chromedp.Void](auditLibJS))
 	var opts []chromedp.KeyOption
 	if back {
 		opts = append(opts, chromedp.KeyModifiers(chromedp.ModifierShift))
 	}
-	for i, w := range wants {
-		p.do("press Tab", chromedp.KeyEvent(kb.Tab, opts...))
-		f := tabEval[focused](p, "read the focus", focusJS)
-		if !w.match(f) {
-			p.fatalf("Tab %d: focus is on %s, want %s", i+1, f, w)
-		}
-		if !f.FocusVisible || f.Indicator == "" {
-			p.b.t.Errorf("%s: no visible focus indicator (:focus-visible %v, indicator %q)", f, f.FocusVisible, f.Indicator)
-		} else if f.Contrast < 3 {
-			p.b.t.Errorf("%s: focus indicator %q has contrast %.2f:1 against its background, want 3:1", f, f.Indicator, f.Contrast)
-		}
-		if !f.OnScreen {
-			p.b.t.Errorf("%s has focus but is not on screen", f)
-		}
+	p.do("press Tab", chromedp.KeyEvent(kb.Tab, opts...))
+	f := tabEval[focused](p, "read the focus", focusJS)
+	if f.Tag == "body" {
+		return f
 	}
+	if !f.FocusVisible || f.Indicator == "" {
+		p.b.t.Errorf("%s: no visible focus indicator (:focus-visible %v, indicator %q)", f, f.FocusVisible, f.Indicator)
+	} else if f.Contrast < 3 {
+		p.b.t.Errorf("%s: focus indicator %q has contrast %.2f:1 against its background, want 3:1", f, f.Indicator, f.Contrast)
+	}
+	if !f.OnScreen {
+		p.b.t.Errorf("%s has focus but is not on screen", f)
+	}
+	return f
+}
+
+// maxTabs bounds a walk with Tab: more than any page of ours has stops.
+const maxTabs = 120
+
+// tabUntil presses Tab until want has focus, each stop checked as by
+// pressTab: want is reachable by keyboard.
+func (p *tab) tabUntil(want focusWant) {
+	p.b.t.Helper()
+	var seen []string
+	for range maxTabs {
+		f := p.pressTab(false)
+		if want.match(f) {
+			return
+		}
+		seen = append(seen, f.String())
+	}
+	p.fatalf("%s not reached with %d Tabs; focus went through %s", want, maxTabs, strings.Join(seen, ", "))
+}
+
+// tabAround presses Tab from where focus is until it comes back there: the
+// page has no keyboard trap, and every stop on the way shows its focus.
+func (p *tab) tabAround() {
+	p.b.t.Helper()
+	start := tabEval[focused](p, "read the focus", focusJS)
+	if start.Tag == "body" {
+		start = p.pressTab(false)
+	}
+	p.do("mark the start", chromedp.Evaluate[chromedp.Void](`document.activeElement.setAttribute('data-tab-start', '')`))
+	var seen []string
+	for range maxTabs {
+		f := p.pressTab(false)
+		if tabEval[bool](p, "is focus back", `document.activeElement.hasAttribute('data-tab-start')`) {
+			return
+		}
+		seen = append(seen, f.String())
+	}
+	p.fatalf("a keyboard trap: %d Tabs from %s did not come back to it; focus went through %s", maxTabs, start, strings.Join(seen, ", "))
 }
 
 // typeHere types text into the focused element.
@@ -396,10 +445,13 @@ func (p *tab) typeHere(text string) {
 	p.do("type into the focused element", chromedp.SendKeys(chromedp.JSPath("document.activeElement"), text))
 }
 
-// TestBrowserKeyboardOnly signs in to a portal and registers a TOTP token
-// with the keyboard alone: Tab, Shift+Tab, typing and Enter. Focus must go
-// through the skip link, the fields and the buttons in reading order, and
-// always show.
+// TestBrowserKeyboardOnly does with the keyboard alone (Tab, Shift+Tab,
+// Space, typing and Enter): the language switcher, a portal sign-in and a TOTP
+// registration, two restore requests, and in the console's User Issues the
+// deletion of one and the verification of the other through the request's
+// confirmation page. Focus must go through the skip link, the fields and the
+// buttons in reading order, always show (3:1) and stay on screen; on the
+// pages where Tab goes all the way round it comes back (no keyboard trap).
 func TestBrowserKeyboardOnly(t *testing.T) {
 	env := baseEnv("")
 	inst := start(t, env)
@@ -462,6 +514,51 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 		focusWant{"button", "", "Print"}, focusWant{"a", "", "Continue to the start page"})
 	p.press(kb.Enter)
 	p.expect("Welcome, " + s.FirstName)
+	// No keyboard trap: Tab goes round home and comes back.
+	p.tabAround()
+
+	// The token is lost: restore access by keyboard. An admin handles the
+	// request from User Issues through its confirmation page, by keyboard:
+	// deletes it; then the user asks again and the admin verifies.
+	admin := b.newTab("admin")
+	adminPassword := createAdmin(t, env, "kb-admin", "superadmin")
+	admin.adminSignIn("kb-admin", adminPassword)
+	p.tabUntil(signOut)
+	p.press(kb.Enter)
+	for _, step := range []struct{ button, notice string }{{"Delete request", "deleted"}, {"Verify identity and apply", "verified"}} {
+		p.expect("Sign in to " + s.Resource)
+		p.tabUntil(focusWant{"a", "", "Lost your token"})
+		p.press(kb.Enter)
+		p.expect("Restore access")
+		p.tabUntil(focusWant{"input", "login", ""})
+		p.typeHere(s.Login)
+		p.tabUntil(focusWant{"input", "lost_token", ""})
+		p.do("tick with Space", chromedp.KeyEvent(" "))
+		if !tabEval[bool](p, "read the box", `document.activeElement.checked`) {
+			p.fatalf("Space did not tick %s", "lost_token")
+		}
+		p.tabUntil(focusWant{"button", "", "Continue"})
+		p.press(kb.Enter)
+		p.tabUntil(focusWant{"input", "password", ""})
+		p.typeHere(s.Password)
+		p.tabUntil(focusWant{"button", "", "Continue"})
+		p.press(kb.Enter)
+		p.expectNotice("Your request has been sent")
+		p.tabAround()
+		p.tabUntil(focusWant{"a", "", "Back to sign-in"})
+		p.press(kb.Enter)
+
+		admin.open("/admin/issues")
+		admin.tabUntil(focusWant{"a", "", "Verify identity of " + s.Login})
+		admin.press(kb.Enter)
+		admin.expect("Request of " + s.Login)
+		admin.tabAround()
+		admin.tabUntil(focusWant{"button", "", step.button})
+		admin.press(kb.Enter)
+		admin.expect("User Issues")
+		admin.expectNotice(step.notice)
+	}
+	admin.tabAround()
 }
 
 // TestBrowserAccessibility walks every kind of page of the portal and the
