@@ -566,8 +566,9 @@ const auditLibJS = `window.tpAudit = window.tpAudit || (() => {
 //     effective background, 3:1 when large (24px, or 18.66px bold) — WCAG
 //     1.4.3; disabled controls are exempt;
 //   - icon-contrast: visible icons (svg drawn in currentColor) 3:1 — WCAG
-//     1.4.11;
-//   - overflow: the page is no wider than the window.
+//     1.4.11.
+//
+// pageChecker's overflowAt checks the width (at 390 px, as a phone).
 const auditJS = auditLibJS + `(() => {
 	const A = window.tpAudit, out = [];
 	const squash = s => (s || '').replace(/\s+/g, ' ').trim();
@@ -622,18 +623,6 @@ const auditJS = auditLibJS + `(() => {
 	}
 	for (const el of document.querySelectorAll('a[href], button, [role=button], input[type=submit], input[type=button]')) {
 		if (!name(el)) add('name', el, 'no accessible name');
-	}
-
-	// The page fits the window's width: nothing makes it scroll sideways.
-	const doc = document.documentElement;
-	if (doc.scrollWidth > doc.clientWidth) {
-		// The culprits stick out of the window and out of their parent.
-		const out = Array.from(document.body.querySelectorAll('*')).filter(e => {
-			const r = e.getBoundingClientRect(), p = e.parentElement.getBoundingClientRect();
-			return r.right > doc.clientWidth + 1 && r.right > p.right + 1;
-		});
-		add('overflow', null, 'the page is ' + doc.scrollWidth + 'px wide in a ' + doc.clientWidth + 'px window; sticking out: ' +
-			(out.slice(0, 3).map(e => desc(e).slice(0, 80) + ' (' + Math.round(e.getBoundingClientRect().width) + 'px wide)').join('; ') || 'unknown'));
 	}
 
 	// Contrast of what is on screen.
