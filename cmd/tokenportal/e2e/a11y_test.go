@@ -202,19 +202,35 @@ const overflowJS = `(() => {
 // reports what makes the page scroll sideways, and restores the window.
 func (p *tab) overflowAt(width int64) []string {
 	p.b.t.Helper()
-	narrow := tabEval[int64](p, "read the width", `window.innerWidth`) > width
-	if narrow {
-		p.do(fmt.Sprintf("narrow the window to %d px", width), chromedp.EmulateViewport(width, 844))
+	was := tabEval[int64](p, "read the width", `window.innerWidth`)
+	if was <= width {
+		return tabEval[[]string](p, "look for sideways scroll", overflowJS)
 	}
+	p.do(fmt.Sprintf("narrow the window to %d px", width), chromedp.EmulateViewport(width, 844))
+	p.waitWidth(width)
 	out := tabEval[[]string](p, "look for sideways scroll", overflowJS)
-	if narrow {
-		ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
-		defer cancel()
-		if _, err := chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
-			p.fatalf("restore the window: %v", err)
-		}
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
+		p.fatalf("restore the window: %v", err)
 	}
+	p.waitWidth(was)
 	return out
+}
+
+// waitWidth waits until the page's window is width wide and has drawn a
+// frame at it: a click right after a change of the window's size may land
+// where the button was before.
+func (p *tab) waitWidth(width int64) {
+	p.b.t.Helper()
+	js := fmt.Sprintf(`new Promise(done => {
+		const deadline = Date.now() + 10000;
+		const poll = () => window.innerWidth === %d || Date.now() > deadline ? setTimeout(() => done(window.innerWidth), 50) : setTimeout(poll, 20);
+		poll();
+	})`, width)
+	if got := tabRun(p, "wait for the window's width", chromedp.Evaluate[int64](js, chromedp.EvalAwaitPromise)); got != width {
+		p.fatalf("the window is %d px wide, not %d", got, width)
+	}
 }
 
 // servedDoc remembers the last page (document) a tab received, to read its
