@@ -283,7 +283,7 @@ func TokensPage(c AdminChrome, l TokenList) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = field(Form{Errors: l.Import.Errors}, "psk_hex", i18n.T(ctx, "console.tokens.psk"), "password", "off", i18n.T(ctx, "console.tokens.psk_hint")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = field(Form{Errors: l.Import.Errors}, "psk_hex", i18n.T(ctx, "console.tokens.psk"), "password", "new-password", i18n.T(ctx, "console.tokens.psk_hint")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
