@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 PKGS  := ./...
 
-.PHONY: run test test-quick verify generate build package bench load fuzz db-url clean help
+.PHONY: run test test-quick verify generate build package bench load fuzz db-url clean help a11y-tools
 
 help:
 	@echo "make run         start the portal with a private database and demo data"
@@ -11,6 +11,7 @@ help:
 	@echo "make test-quick  the same without the end-to-end package (go test -short)"
 	@echo "make verify      gofmt, go vet, staticcheck, templ output in sync"
 	@echo "make generate    regenerate templ code"
+	@echo "make a11y-tools  install the accessibility checkers of the browser tests (npm ci)"
 	@echo "make build       build bin/tokenportal"
 	@echo "make package     build the Debian package bin/tokenportal_VERSION_ARCH.deb"
 	@echo "make bench       run the benchmarks"
@@ -25,7 +26,7 @@ run:
 	@exec bin/tokenportal dev
 
 ## test: every test package against real PostgreSQL (TEST_DATABASE_URL, else 127.0.0.1:5432, else a private cluster).
-test:
+test: a11y-tools
 	@bash .ci/postgres
 	@url="$$($(GO) run ./cmd/tokenportal dev --test-database)" && \
 	  echo "testing against $${url%%\?*}" && \
@@ -37,6 +38,15 @@ test-quick:
 	@url="$$($(GO) run ./cmd/tokenportal dev --test-database)" && \
 	  echo "testing against $${url%%\?*}" && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -short -count=1 -timeout 10m $(PKGS)
+
+## a11y-tools: axe-core and html-validate for the browser tests, at the exact versions of
+## cmd/tokenportal/e2e/a11y/package-lock.json, into its node_modules (ignored by git);
+## again only when the lock file changed.
+A11Y := cmd/tokenportal/e2e/a11y
+a11y-tools: $(A11Y)/node_modules/.package-lock.json
+$(A11Y)/node_modules/.package-lock.json: $(A11Y)/package.json $(A11Y)/package-lock.json
+	@cd $(A11Y) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 verify:
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

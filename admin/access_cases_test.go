@@ -68,9 +68,12 @@ func init() {
 		accessCase{method: "POST", path: "/admin/tokens/:serial/delete", allowed: accSuper},
 
 		// User Issues: everybody reads (owners their resources'); the
-		// helpdesk verifies and deletes.
+		// helpdesk verifies and deletes (owners only new-token requests,
+		// when a superadmin allows it: the fixture's is a restore request).
 		accessCase{method: "GET", path: "/admin/issues", allowed: accAnyAdmin},
 		accessCase{method: "GET", path: "/admin/issues/:id", allowed: accAnyAdmin},
+		accessCase{method: "GET", path: "/admin/issues/:id/verify", allowed: accStaff},
+		accessCase{method: "GET", path: "/admin/issues/:id/delete", allowed: accStaff},
 		accessCase{method: "POST", path: "/admin/issues/:id/verify", allowed: accStaff},
 		accessCase{method: "POST", path: "/admin/issues/:id/delete", allowed: accStaff},
 

@@ -13,6 +13,7 @@ func init() {
 		accessCase{method: "POST", path: "/admin/settings/mail/clear", allowed: accSuper},
 		accessCase{method: "POST", path: "/admin/settings/mail/test", allowed: accSuper, body: "to=not-an-address"},
 		accessCase{method: "POST", path: "/admin/settings/sms", allowed: accSuper, body: "sms_gateway_url=ftp%3A%2F%2Fnot-http"},
+		accessCase{method: "POST", path: "/admin/settings/issue-handling", allowed: accSuper}, // leaves owners off, as by default
 		accessCase{method: "POST", path: "/admin/settings/sms/clear", allowed: accSuper},
 		accessCase{method: "GET", path: "/admin/settings/recipients/:admin", allowed: accSuper},
 		accessCase{method: "POST", path: "/admin/settings/recipients/:admin", allowed: accSuper, body: "subscribe=bogus"},

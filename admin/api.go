@@ -61,8 +61,8 @@ func (h *Handler) APIRoutes(g *gin.RouterGroup) {
 
 	g.GET("/issues", h.apiAllow(anyAdmin...), h.apiListIssues)
 	g.GET("/issues/:id", h.apiAllow(anyAdmin...), h.apiGetIssue)
-	g.POST("/issues/:id/verify", h.apiAllow(helpdesk...), h.apiHandleIssue(true))
-	g.DELETE("/issues/:id", h.apiAllow(helpdesk...), h.apiHandleIssue(false))
+	g.POST("/issues/:id/verify", h.apiAllow(anyAdmin...), h.apiHandleIssue(true)) // owners: workflow.MayHandleIssue
+	g.DELETE("/issues/:id", h.apiAllow(anyAdmin...), h.apiHandleIssue(false))
 
 	g.GET("/activities", h.apiAllow(anyAdmin...), h.apiListActivities)
 

@@ -149,6 +149,7 @@ type apiPortal struct {
 	RadiusFirstFactor              string         `json:"radius_first_factor"`
 	RadiusAllowWithoutToken        bool           `json:"radius_allow_without_token"`
 	DefaultCountry                 string         `json:"default_country"`
+	ApproveNewTokens               bool           `json:"approve_new_tokens"` // new tokens wait for the helpdesk (SPEC §15)
 	PasskeyLogin                   bool           `json:"passkey_login"`
 	UpdatedAt                      time.Time      `json:"updated_at"`
 }
@@ -165,7 +166,7 @@ func apiPortalOut(p workflow.Portal) apiPortal {
 		OTPOutsideTrusted: p.OTPOutsideTrusted, DenyWithoutTokenOutsideTrusted: p.DenyWithoutTokenOutsideTrusted,
 		RequireToken: p.RequireToken, RememberDeviceDays: p.RememberDeviceDays, MaxTokensPerUser: p.MaxTokensPerUser,
 		PINLength: p.PINLength, RadiusFirstFactor: p.RadiusFirstFactor, RadiusAllowWithoutToken: p.RadiusAllowWithoutToken,
-		DefaultCountry: p.DefaultCountry, PasskeyLogin: p.PasskeyLogin, UpdatedAt: p.UpdatedAt.UTC(),
+		DefaultCountry: p.DefaultCountry, ApproveNewTokens: p.ApproveNewTokens, PasskeyLogin: p.PasskeyLogin, UpdatedAt: p.UpdatedAt.UTC(),
 	}
 	for _, a := range p.Actions {
 		out.AllActions = append(out.AllActions, apiPortalAct{ID: a.ID, Enabled: a.Enabled})
@@ -225,6 +226,7 @@ func (h *Handler) apiPutPortal(c *gin.Context) {
 		RadiusFirstFactor              string   `json:"radius_first_factor"`
 		RadiusAllowWithoutToken        bool     `json:"radius_allow_without_token"`
 		DefaultCountry                 string   `json:"default_country"`
+		ApproveNewTokens               bool     `json:"approve_new_tokens"`
 		PasskeyLogin                   bool     `json:"passkey_login"`
 	}
 	if !h.apiDecode(c, &body) {
@@ -249,7 +251,9 @@ func (h *Handler) apiPutPortal(c *gin.Context) {
 		in.RadiusFirstFactor = body.RadiusFirstFactor
 	}
 	in.RadiusAllowWithoutToken = body.RadiusAllowWithoutToken
-	in.DefaultCountry, in.PasskeyLogin = body.DefaultCountry, body.PasskeyLogin
+	in.DefaultCountry = body.DefaultCountry
+	in.ApproveNewTokens = body.ApproveNewTokens
+	in.PasskeyLogin = body.PasskeyLogin
 	p, err := h.Svc.SavePortal(c.Request.Context(), id, in, currentKey(c).Actor(), meta(c))
 	if err != nil {
 		h.fail(c, err)

@@ -19,6 +19,7 @@ type apiToken struct {
 	Serial         string     `json:"serial"`
 	Type           string     `json:"type"`
 	Enabled        bool       `json:"enabled"`
+	State          string     `json:"state"` // enabled, disabled or pending (waits for approval, SPEC §15)
 	DisabledReason string     `json:"disabled_reason,omitempty"`
 	UserID         *int64     `json:"user_id"`
 	UserLogin      string     `json:"user_login,omitempty"`
@@ -39,6 +40,14 @@ func apiTokenOut(t workflow.Token) apiToken {
 		Serial: t.Serial, Type: string(t.Type), Enabled: t.Enabled, DisabledReason: t.DisabledReason, UserID: t.UserID,
 		UserLogin: t.UserLogin, ResourceID: t.ResourceID, Failcount: t.Failcount, Locked: t.Locked(), HasPIN: t.HasPIN(),
 		Digits: t.Digits, Description: t.Description, CreatedAt: t.CreatedAt.UTC(), LastUsedAt: apiTime(t.LastUsedAt),
+	}
+	switch {
+	case t.Pending():
+		out.State = "pending"
+	case t.Enabled:
+		out.State = "enabled"
+	default:
+		out.State = "disabled"
 	}
 	if t.Type.Shows() {
 		out.Algorithm = t.Algorithm

@@ -141,7 +141,7 @@ func TestRestoreTakeoverIsToldToThePersonOnRecord(t *testing.T) {
 		t.Error("the attacker's address was told of the filing")
 	}
 
-	p := helpdesk.Get(issuePath(is.ID))
+	p := helpdesk.Get(issuePath(is.ID) + "/verify")
 	effects := p.Text(".effects")
 	if !strings.Contains(effects, "by mail at "+w.u.Email+" and by mail at "+evil+" and by SMS to "+w.u.Phone) {
 		t.Errorf("the confirmation does not say who is told: %q", effects)

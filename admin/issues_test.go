@@ -217,11 +217,11 @@ func TestIssueList(t *testing.T) {
 	if !cells.Eq(1).HasClass("row-actions") || !strings.HasPrefix(text(1), "Verify identity") {
 		t.Errorf("second cell %q is not the actions", text(1))
 	}
-	if text(2) != w.r.Name || text(3) != "lost token" {
-		t.Errorf("resource, requested: %q, %q", text(2), text(3))
+	if text(2) != w.r.Name || !cells.Eq(3).HasClass("kind") || text(3) != "Restore access" || text(4) != "lost token" {
+		t.Errorf("resource, kind, requested: %q, %q, %q", text(2), text(3), text(4))
 	}
-	if text(5) != "2 days ago" || text(6) != "open" || cells.Length() != 7 {
-		t.Errorf("age %q, status %q, %d cells", text(5), text(6), cells.Length())
+	if text(6) != "2 days ago" || text(7) != "open" || cells.Length() != 8 {
+		t.Errorf("age %q, status %q, %d cells", text(6), text(7), cells.Length())
 	}
 	if strings.Contains(row.Text(), "192.0.2.7") || row.Find(`a[href^="mailto:"]`).Length() != 0 {
 		t.Errorf("the row still shows contact data or the address: %q", row.Text())
@@ -246,18 +246,20 @@ func TestIssueList(t *testing.T) {
 	if got := p.Text(rowOf(recent.ID) + " .authenticators"); got != "Token: lost Password: lost Email: failed" {
 		t.Errorf("icons of the recent request say %q", got)
 	}
-	if got := p.Text(rowOf(recent.ID) + " td:nth-of-type(5)"); got != "3 minutes ago" {
+	if got := p.Text(rowOf(recent.ID) + " td:nth-of-type(6)"); got != "3 minutes ago" {
 		t.Errorf("recent age %q", got)
 	}
-	if got := p.Text(rowOf(mid.ID) + " td:nth-of-type(3)"); got != "forgotten password, lost email" {
+	if got := p.Text(rowOf(mid.ID) + " td:nth-of-type(4)"); got != "forgotten password, lost email" {
 		t.Errorf("mid requested %q", got)
 	}
 	if href, _ := row.Find(`a:contains("Verify identity")`).Attr("href"); href != issuePath(old.ID) {
 		t.Errorf("Verify identity → %q", href)
 	}
-	del := row.Find("form[method=post]")
-	if a, _ := del.Attr("action"); a != issuePath(old.ID)+"/delete" || strings.TrimSpace(del.Find("button").Text()) != "Delete request of "+w.u.Login {
-		t.Errorf("delete form %q, button %q", a, del.Find("button").Text())
+	// The trash icon leads to the confirmation: no direct post from the list.
+	del := row.Find("a.icon-button")
+	if a, _ := del.Attr("href"); a != issuePath(old.ID)+"/delete" || strings.TrimSpace(del.Text()) != "Delete request of "+w.u.Login ||
+		row.Find("form").Length() != 0 {
+		t.Errorf("delete link %q, text %q", a, del.Text())
 	}
 
 	// Status filter: the deleted one, and everything.
@@ -265,7 +267,7 @@ func TestIssueList(t *testing.T) {
 	if tableRows(p) != 1 || p.Doc.Find(rowOf(done.ID)).Length() != 1 || !strings.Contains(p.Text(rowOf(done.ID)), "deleted") {
 		t.Fatalf("deleted filter: %d rows\n%s", tableRows(p), mainText(p))
 	}
-	if p.Doc.Find(rowOf(done.ID)+" form").Length() != 0 {
+	if p.Doc.Find(rowOf(done.ID)+` a[href$="/delete"]`).Length() != 0 {
 		t.Error("a handled request offers Delete")
 	}
 	if v, _ := p.Doc.Find("#filter-status option[selected]").Attr("value"); v != "deleted" {
@@ -358,9 +360,16 @@ func TestIssueVerify(t *testing.T) {
 			is := fileIssue(t, env, w.u, w.r, tc.lost, tc.token, tc.password, tc.email, env.Clock.Now().Add(-10*time.Minute))
 			before, bystander := snapshot(t, env, w.u.ID), snapshot(t, env, w.by.ID)
 
-			// The confirmation lists the effects, and only its button posts.
+			// The request's page leads to the confirmation, which lists the
+			// effects, and only its button posts.
 			p := b.Get(issuePath(is.ID))
-			wantStatus(t, "confirmation", p, 200, issuePath(is.ID))
+			wantStatus(t, "request", p, 200, issuePath(is.ID))
+			if p.Doc.Find(`a[href="`+issuePath(is.ID)+`/verify"]`).Length() != 1 || p.Doc.Find(`a[href="`+issuePath(is.ID)+`/delete"]`).Length() != 1 ||
+				p.Doc.Find("main form").Length() != 0 {
+				t.Fatalf("the request's page does not lead to the confirmations\n%s", mainText(p))
+			}
+			p = b.Get(issuePath(is.ID) + "/verify")
+			wantStatus(t, "confirmation", p, 200, issuePath(is.ID)+"/verify")
 			effects := p.Text(".effects")
 			tokenOn := slices.Contains(tc.lost, "token")
 			if strings.Contains(effects, w.onR[0]+", "+w.onR[1]) != tokenOn || strings.Contains(effects, w.onR[2]) || strings.Contains(effects, w.elsewhere) {
@@ -450,8 +459,11 @@ func TestIssueVerify(t *testing.T) {
 			if h := p.Text(".handled"); !strings.Contains(h, "verified by "+me.Login) || !strings.Contains(h, i18n.DateTimeIn("en", env.Clock.Now())) {
 				t.Errorf("handled: %q", h)
 			}
-			if p.Doc.Find("main form").Length() != 0 {
+			if p.Doc.Find("main form").Length() != 0 || p.Doc.Find(`a[href$="/verify"]`).Length() != 0 {
 				t.Error("a handled request still has buttons")
+			}
+			if p := b.Get(issuePath(is.ID) + "/verify"); p.Status != 409 {
+				t.Errorf("confirmation of a handled request: %d", p.Status)
 			}
 			// A second verify or delete changes nothing.
 			for _, action := range []string{"/verify", "/delete"} {
@@ -563,7 +575,7 @@ func TestIssueOwner(t *testing.T) {
 
 	p = owner.Get(issuePath(ownIssue.ID))
 	wantStatus(t, "own request", p, 200, issuePath(ownIssue.ID))
-	if p.Doc.Find("main form").Length() != 0 || p.Text(".effects") == "" {
+	if p.Doc.Find("main form").Length() != 0 || p.Doc.Find(`a[href$="/verify"], a[href$="/delete"]`).Length() != 0 {
 		t.Errorf("owner's view of a request:\n%s", mainText(p))
 	}
 	if p := owner.Get(issuePath(foreign.ID)); p.Status != 404 {
@@ -572,6 +584,9 @@ func TestIssueOwner(t *testing.T) {
 	for _, action := range []string{"/verify", "/delete"} {
 		if p := owner.Post(issuePath(ownIssue.ID)+action, nil); p.Status != 403 {
 			t.Errorf("owner %s: %d", action, p.Status)
+		}
+		if p := owner.Get(issuePath(ownIssue.ID) + action); p.Status != 403 {
+			t.Errorf("owner's confirmation %s: %d", action, p.Status)
 		}
 	}
 	if got, _ := env.Svc.Store.IssueByID(ctx, ownIssue.ID); got.Status != workflow.IssueOpen {

@@ -50,7 +50,7 @@ func storedPortalForm(p workflow.Portal) portalForm {
 		"require_token": checked(in.RequireToken), "passkey_login": checked(in.PasskeyLogin), "remember_device_days": strconv.Itoa(in.RememberDeviceDays),
 		"max_tokens_per_user": strconv.Itoa(in.MaxTokensPerUser), "pin_length": strconv.Itoa(in.PINLength),
 		"radius_first_factor": in.RadiusFirstFactor, "radius_allow_without_token": checked(in.RadiusAllowWithoutToken),
-		"default_country": in.DefaultCountry,
+		"default_country": in.DefaultCountry, "approve_new_tokens": checked(in.ApproveNewTokens),
 	}}
 	for _, a := range p.Actions {
 		f.order = append(f.order, a.ID)
@@ -86,7 +86,7 @@ func readPortalForm(c *gin.Context) portalForm {
 		RequireToken: flag("require_token"), RememberDeviceDays: number("remember_device_days"),
 		MaxTokensPerUser: number("max_tokens_per_user"), PINLength: number("pin_length"),
 		RadiusFirstFactor: text("radius_first_factor"), RadiusAllowWithoutToken: flag("radius_allow_without_token"),
-		DefaultCountry: text("default_country"), PasskeyLogin: flag("passkey_login"),
+		DefaultCountry: text("default_country"), ApproveNewTokens: flag("approve_new_tokens"), PasskeyLogin: flag("passkey_login"),
 	}
 	nets := c.PostForm("trusted_networks")
 	f.values["trusted_networks"] = nets

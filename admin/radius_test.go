@@ -34,8 +34,9 @@ func TestRadiusTabAddAndDelete(t *testing.T) {
 	if !pageHas(p, "main", "no RADIUS client yet") {
 		t.Fatalf("empty tab: %s", mainText(p))
 	}
+	// new-password: a browser fills in no saved password (it ignores "off" on a password field).
 	secret := p.Doc.Find(`input[name="secret"]`)
-	if typ, _ := secret.Attr("type"); typ != "password" || secret.AttrOr("autocomplete", "") != "off" {
+	if typ, _ := secret.Attr("type"); typ != "password" || secret.AttrOr("autocomplete", "") != "new-password" {
 		t.Fatalf("secret input: type %q autocomplete %q", typ, secret.AttrOr("autocomplete", ""))
 	}
 	if p.Doc.Find(`input[name="require_message_authenticator"][checked]`).Length() != 1 {

@@ -31,6 +31,7 @@ func (h *Handler) settingsRoutes(in *gin.RouterGroup) {
 	g.POST("/mail/test", h.testMail)
 	g.POST("/sms", h.saveSMS)
 	g.POST("/sms/clear", h.clearSMS)
+	g.POST("/issue-handling", h.saveIssueHandling)
 	g.GET("/recipients/:admin", h.recipientPage)
 	g.POST("/recipients/:admin", h.saveRecipient)
 	g.GET("/templates/:name/:lang", h.templatePage)
@@ -86,6 +87,12 @@ func (h *Handler) renderSettings(c *gin.Context, status int, forms settingsForms
 	if forms.sms != nil {
 		p.SMS.Form = *forms.sms
 	}
+	handling, err := h.Svc.IssueHandlingSettings(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	p.IssueHandling = views.Form{Values: map[string]string{"owners_handle_enrolment": checked(handling.OwnersHandleEnrolment)}}
 	if p.Recipients, err = h.recipientRows(c); err != nil {
 		h.fail(c, err)
 		return
@@ -152,4 +159,20 @@ func (h *Handler) sendTest(c *gin.Context, name, lang, action string) (views.Tes
 func validAddress(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && strings.Contains(a.Address, "@")
+}
+
+// saveIssueHandling lets owners verify and delete the new-token requests
+// of their resources, or not (SPEC §15; default: the helpdesk only).
+func (h *Handler) saveIssueHandling(c *gin.Context) {
+	on := c.PostForm("owners_handle_enrolment") == "1"
+	ctx := c.Request.Context()
+	if err := h.Svc.SetIssueHandling(ctx, workflow.IssueHandling{OwnersHandleEnrolment: on}, current(c).Actor(), meta(c)); err != nil {
+		h.fail(c, err)
+		return
+	}
+	flash := "console.settings.issue_handling_off"
+	if on {
+		flash = "console.settings.issue_handling_on"
+	}
+	h.done(c, "/admin/settings#issue-handling", i18n.T(ctx, flash))
 }

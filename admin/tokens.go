@@ -110,7 +110,7 @@ func keyInfo(k workflow.KeyCredential) views.KeyInfo {
 func tokenRow(ctx context.Context, t workflow.Token) views.TokenRow {
 	r := views.TokenRow{
 		Serial: t.Serial, Type: string(t.Type), Owner: t.UserLogin, Resource: t.ResourceName, Enabled: t.Enabled,
-		Disabled: disabledReason(ctx, t.DisabledReason), Failcount: t.Failcount, Locked: t.Locked(), PIN: t.HasPIN(),
+		Disabled: disabledReason(ctx, t.DisabledReason), Pending: t.Pending(), Failcount: t.Failcount, Locked: t.Locked(), PIN: t.HasPIN(),
 		LastUsed: dateTimeOr(ctx, t.LastUsedAt, i18n.T(ctx, "console.tokens.never")),
 	}
 	if t.UserID != nil {
@@ -130,6 +130,8 @@ func disabledReason(ctx context.Context, reason string) string {
 		return i18n.T(ctx, "console.tokens.disabled_lost")
 	case workflow.DisabledReassigned:
 		return i18n.T(ctx, "console.tokens.disabled_reassigned")
+	case workflow.DisabledPending:
+		return i18n.T(ctx, "console.tokens.pending")
 	case "":
 		return i18n.T(ctx, "console.tokens.disabled")
 	default:
@@ -286,6 +288,19 @@ func (h *Handler) renderToken(c *gin.Context, t workflow.Token, status int, chec
 	case "hotp":
 		d.Moving, d.MovingValue = i18n.T(ctx, "console.tokens.counter"), i18n.T(ctx, "console.tokens.counter_value", "Counter", t.Counter)
 	}
+	if t.Pending() && t.UserID != nil {
+		open, _, err := h.Svc.Store.ListIssues(ctx, workflow.IssueFilter{UserID: *t.UserID, Kind: workflow.IssueEnrolment,
+			Status: workflow.IssueOpen, Resources: scopeOf(c), Limit: 50})
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		for _, is := range open {
+			if is.TokenID != nil && *is.TokenID == t.ID {
+				d.Issue = is.ID
+			}
+		}
+	}
 	if d.Can.Manage {
 		resources, err := h.resourceOptions(c)
 		if err != nil {
@@ -402,7 +417,7 @@ func (h *Handler) assignToken(c *gin.Context) {
 		placed, err = h.Svc.AssignToken(ctx, t.Serial, resourceID, userID, current(c).Actor(), meta(c))
 	}
 	if err != nil {
-		if formError(err) {
+		if formError(err) && !t.Pending() { // a pending token has no assign form to show it on
 			f := views.FailedForm(c.Request.Context(), err, values)
 			if msg, ok := f.Errors["user_id"]; ok {
 				f.Errors = map[string]string{"login": msg}

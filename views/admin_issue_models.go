@@ -55,10 +55,19 @@ type IssueRow struct {
 	CreatedISO     string // for <time datetime>
 	Status         Status
 	Open           bool
+	Kind           string // restore or enrolment
+	KindLabel      string // in words
+	CanHandle      bool   // the signed-in admin may verify and delete it (while open)
 }
 
 // Href is the address of the request's page.
 func (r IssueRow) Href() string { return IssueHref(r.ID) }
+
+// VerifyHref and DeleteHref are the addresses of the confirmations.
+func (r IssueRow) VerifyHref() string { return IssueHref(r.ID) + "/verify" }
+
+// DeleteHref is the address of the confirmation before deleting.
+func (r IssueRow) DeleteHref() string { return IssueHref(r.ID) + "/delete" }
 
 // IssueList is the User Issues page.
 type IssueList struct {
@@ -69,7 +78,7 @@ type IssueList struct {
 	Caption   string
 	Rows      []IssueRow
 	Pager     Pager
-	CanHandle bool // verify and delete
+	Kinds     []Option
 }
 
 // IssueDetail is a request's page: the confirmation before Verify identity,
@@ -80,12 +89,51 @@ type IssueDetail struct {
 	Browser     string // the user agent shortened: "Firefox 133 on Windows"
 	NewEmail    string // the address asked for, when email access was lost
 	NewPassword bool   // a new password was chosen (only its hash is stored)
-	Effects     []string
-	CanHandle   bool
 	HandledBy   string // who verified, deleted or withdrew it
 	Handled     string // when
 	Replaces    int64  // the request this one replaced; 0 when none
 	Review      IssueReview
+	Enrolment   *EnrolmentFacts // what a new token is judged by; nil for restore
+	History     []HistoryEntry
+}
+
+// EnrolmentFacts is what the helpdesk judges a new token by (SPEC §15), in
+// words.
+type EnrolmentFacts struct {
+	Token     string // "TOTP-7KQ2M9XH (TOTP)"
+	How       string // registered, claimed, exchanged for another token
+	SignIn    string // the factors the session proved, in words
+	Proven    bool   // a second factor was among them
+	Address   string // the address and whether it is in a trusted network
+	FirstCode string // whether the user entered a right first code
+}
+
+// HistoryEntry is one event in the life of a request: filed, replaced,
+// handled, with the helpdesk's note.
+type HistoryEntry struct {
+	Kind     string // filed, replaces, replaced, handled
+	Text     string
+	Href     string // a related request, when there is one
+	LinkText string
+	Note     string
+}
+
+// IssueConfirm is the confirmation before verifying or deleting a request:
+// its key facts, exactly what happens, and an optional note.
+type IssueConfirm struct {
+	IssueDetail
+	Verify  bool
+	Effects []string
+	NoProof bool // no authenticator (restore) or no second factor (enrolment) was proved
+	Form    Form // note
+}
+
+// Action is where the confirmation posts.
+func (c IssueConfirm) Action() string {
+	if c.Verify {
+		return c.VerifyHref()
+	}
+	return c.DeleteHref()
 }
 
 // ReplacesHref is the address of the request this one replaced.
@@ -95,6 +143,7 @@ func (d IssueDetail) ReplacesHref() string { return IssueHref(d.Replaces) }
 // fraudulent one (issue #11).
 type IssueReview struct {
 	NoProof     bool         // none of the authenticators the user still has was proved
+	Enrolment   bool         // a new token: NoProof means no second factor was proved
 	EmailChange *EmailChange // the request changes the email address
 	Network     string       // the network of the request's address (192.0.2.0/24)
 	Browser     string       // its browser family
@@ -132,6 +181,15 @@ func IssueStatuses(ctx context.Context) []Option {
 	var out []Option
 	for _, v := range []string{"open", "verified", "deleted", "withdrawn", "all"} {
 		out = append(out, Option{v, i18n.T(ctx, "console.issues.filter_"+v)})
+	}
+	return out
+}
+
+// IssueKinds are the choices of the kind filter.
+func IssueKinds(ctx context.Context) []Option {
+	var out []Option
+	for _, v := range []string{"all", "restore", "enrolment"} {
+		out = append(out, Option{v, i18n.T(ctx, "console.issues.kind_filter_"+v)})
 	}
 	return out
 }
@@ -174,3 +232,12 @@ func Age(ctx context.Context, now, t time.Time) string {
 }
 
 func idText(id int64) string { return strconv.FormatInt(id, 10) }
+
+// confirmTitle is the heading of a confirmation: "Verify the request of
+// ann?" or "Delete the request of ann?".
+func confirmTitle(ctx context.Context, d IssueConfirm) string {
+	if d.Verify {
+		return i18n.T(ctx, "console.issues.confirm_verify", "Login", d.Login)
+	}
+	return i18n.T(ctx, "console.issues.confirm_delete", "Login", d.Login)
+}

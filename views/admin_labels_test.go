@@ -234,8 +234,9 @@ func TestConsoleStylesheet(t *testing.T) {
 		{".visually-hidden", "overflow: hidden"},
 		{".visually-hidden", "clip-path: inset(50%)"},
 		{".visually-hidden", "height: 1px"},
-		{"table.issues td, table.issues th", "overflow-wrap: anywhere"},
-		{"table.issues td.row-actions", "overflow-wrap: normal"},
+		{"table.issues td, table.issues tbody th", "overflow-wrap: anywhere"},
+		{"table.issues td.row-actions, table.issues thead th, table.issues .tag", "overflow-wrap: normal"},
+		{"table.issues .tag", "white-space: nowrap"},
 		{".row-actions", "white-space: nowrap"},
 	} {
 		if !strings.Contains(rule(c.selector), c.want) {

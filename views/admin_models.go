@@ -199,6 +199,7 @@ type TokenRow struct {
 	Resource   string
 	Enabled    bool
 	Disabled   string // why, when not enabled
+	Pending    bool   // waits for the helpdesk's approval (SPEC §15)
 	Failcount  int
 	Locked     bool
 	PIN        bool
@@ -246,7 +247,11 @@ type TokenDetail struct {
 	AssignForm  Form
 	Resources   []Option
 	Can         TokenPerms
+	Issue       int64 // the open request of a pending token; 0 when none
 }
+
+// IssueHref is the address of the request a pending token waits on.
+func (t TokenDetail) IssueHref() string { return IssueHref(t.Issue) }
 
 // ResourceRow is a resource in the list.
 type ResourceRow struct {

@@ -359,7 +359,7 @@ func ResourceRadiusTab(r ResourceRadius) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = field(Form{Errors: r.Form.Errors}, "secret", i18n.T(ctx, "console.radius.secret"), "password", "off", i18n.T(ctx, "console.radius.secret_hint")).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = field(Form{Errors: r.Form.Errors}, "secret", i18n.T(ctx, "console.radius.secret"), "password", "new-password", i18n.T(ctx, "console.radius.secret_hint")).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

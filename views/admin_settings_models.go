@@ -22,6 +22,9 @@ type SettingsOverview struct {
 	SMS        SMSSettings
 	Recipients []RecipientRow
 	Templates  []TemplateRow
+	// IssueHandling holds owners_handle_enrolment: owners verify and delete
+	// the new-token requests of their resources.
+	IssueHandling Form
 	// SelfID is the signed-in admin, whose own subscription is edited on
 	// the Notifications page.
 	SelfID int64

@@ -69,9 +69,9 @@ var (
 	// ErrTokenPending answers an administrator who tries to enable or move
 	// a token that waits for approval: that is decided in User Issues.
 	ErrTokenPending = Fail(CodeConflict, M("token.pending_admin"))
-	// errApprovalGone answers verifying an enrolment whose token no longer
-	// waits (deleted or moved meanwhile).
-	errApprovalGone = Fail(CodeConflict, M("issue.token_gone"))
+	// ErrApprovalGone answers verifying an enrolment whose token no longer
+	// waits (deleted or moved meanwhile): the issue stays open, to be deleted.
+	ErrApprovalGone = Fail(CodeConflict, M("issue.token_gone"))
 )
 
 // enrolmentEvidence is what the issue of a token added with m records, and
@@ -151,14 +151,14 @@ func (s *Service) settleEnrolment(ctx context.Context, st Store, is Issue, verif
 		return effects, act(EventTokenDeleted, map[string]any{"serial": serial, "declined": true})
 	}
 	if is.TokenID == nil {
-		return nil, errApprovalGone
+		return nil, ErrApprovalGone
 	}
 	replaces, ok, err := st.ApprovePendingToken(ctx, *is.TokenID, is.UserID, is.ResourceID)
 	if err != nil {
 		return nil, Internal(err)
 	}
 	if !ok {
-		return nil, errApprovalGone
+		return nil, ErrApprovalGone
 	}
 	effects["enabled"] = is.TokenSerial
 	if err := act(EventTokenEnabled, map[string]any{"serial": is.TokenSerial}); err != nil {
@@ -272,4 +272,66 @@ func MayHandleIssue(role Role, owned []int64, is Issue, h IssueHandling) bool {
 		return h.OwnersHandleEnrolment && is.Kind == IssueEnrolment && slices.Contains(owned, is.ResourceID)
 	}
 	return false
+}
+
+// IssueNoProof reports whether nothing was proved for is: a restore
+// request that verified none of the authenticators the user still has, a
+// new token added without a second factor. The helpdesk is warned.
+func IssueNoProof(is Issue) bool {
+	if is.Kind == IssueEnrolment {
+		return is.Enrolment == nil || !is.Enrolment.SecondFactorProven()
+	}
+	return !slices.Contains([]string{is.Token, is.Password, is.Email}, EvidenceVerified)
+}
+
+// IssueEffects says what verifying (verify) or deleting is changes and who
+// is told, for the confirmation pages; tokens are the user's tokens on the
+// resource.
+func IssueEffects(is Issue, tokens []Token, verify bool) []Msg {
+	if is.Kind != IssueEnrolment {
+		if verify {
+			return PlanIssue(is, tokens).Describe(is)
+		}
+		return append([]Msg{M("issue.effect.nothing")}, tellMsg(is, "issue.effect.tell_declined"))
+	}
+	var e []Msg
+	typ := strings.ToUpper(is.TokenType)
+	replaces := ""
+	if is.Enrolment != nil && is.Enrolment.How == EnrolReassigned {
+		replaces = is.Enrolment.Replaces
+	}
+	switch {
+	case is.TokenID == nil && verify:
+		return []Msg{M("issue.effect.token_gone", "Serial", is.TokenSerial)}
+	case is.TokenID == nil:
+		e = append(e, M("issue.effect.token_gone_delete", "Serial", is.TokenSerial))
+	case verify:
+		e = append(e, M("issue.effect.enable_token", "Serial", is.TokenSerial, "Type", typ, "Resource", is.ResourceName))
+		if replaces != "" {
+			e = append(e, M("issue.effect.retire_token", "Serial", replaces, "Resource", is.ResourceName))
+		}
+		if len(enabledTokens(tokens)) == 0 {
+			e = append(e, M("issue.effect.recovery_codes"))
+		}
+	case is.Enrolment != nil && is.Enrolment.How == EnrolClaimed:
+		e = append(e, M("issue.effect.return_token", "Serial", is.TokenSerial, "Type", typ, "Resource", is.ResourceName))
+	default:
+		e = append(e, M("issue.effect.discard_token", "Serial", is.TokenSerial, "Type", typ))
+		if replaces != "" {
+			e = append(e, M("issue.effect.replaced_keeps", "Serial", replaces))
+		}
+	}
+	if verify {
+		return append(e, tellMsg(is, "issue.effect.tell_enrolment"))
+	}
+	return append(e, tellMsg(is, "issue.effect.tell_enrolment_declined"))
+}
+
+// tellMsg says who is told the outcome (message id with Contacts), or that
+// nobody is.
+func tellMsg(is Issue, id string) Msg {
+	if to, ok := OutcomeContactsMsg(is); ok {
+		return M(id, "Contacts", to)
+	}
+	return M("issue.effect.nobody")
 }

@@ -33,8 +33,8 @@ type IssueReview struct {
 	Prefix, Browser                     string
 	PrefixSeen, BrowserSeen, PairSeen   bool
 	PrefixLastSeen, BrowserLastSeen     *time.Time
-	KnownEnvironments                   int // how many environments are on record
-	NoProof                             bool
+	KnownEnvironments                   int    // how many environments are on record
+	NoProof                             bool   // IssueNoProof: nothing was proved
 	OldEmailDomain, NewEmailDomain      string // set when the request changes the email address
 	EmailDomainChanged, EmailWasMissing bool
 }
@@ -45,7 +45,7 @@ const reviewShown = 10
 // ReviewIssue gathers what the helpdesk needs to judge is. resources, when
 // not nil, limits the earlier requests to those resources (an owner's view).
 func (s *Service) ReviewIssue(ctx context.Context, is Issue, resources []int64) (IssueReview, error) {
-	r := IssueReview{NoProof: !slices.Contains([]string{is.Token, is.Password, is.Email}, EvidenceVerified)}
+	r := IssueReview{NoProof: IssueNoProof(is)}
 	var err error
 	if r.Earlier, _, err = s.Store.ListIssues(ctx, IssueFilter{UserID: is.UserID, Resources: resources, Before: is.ID, Limit: reviewShown}); err != nil {
 		return r, Internal(err)

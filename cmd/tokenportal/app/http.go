@@ -115,6 +115,9 @@ func deadline(c *gin.Context) {
 		return
 	case strings.HasSuffix(path, "/import"):
 		d = 2 * time.Minute
+		// The server's write timeout (60 s) would cut the answer of an
+		// import that takes longer: it gets its own, past the deadline.
+		_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(d + 10*time.Second))
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), d)
 	defer cancel()

@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -23,7 +27,8 @@ import (
 // registers a TOTP token from the QR code, sets a PIN and signs in with it,
 // loses the token and asks for help; the admin verifies the request; the
 // user gets in without the token and registers a new one. Every page is
-// saved as a screenshot for review (see screenshotDir).
+// saved as a screenshot for review (see screenshotDir) and checked as
+// pageChecker does (axe-core, html-validate, 390 px).
 func TestBrowserStory(t *testing.T) {
 	env := baseEnv("")
 	inst := start(t, env)
@@ -40,7 +45,12 @@ func TestBrowserStory(t *testing.T) {
 	b := newBrowser(t, inst.URL)
 	shots := screenshotDir(t)
 	clearScreenshots(t, shots)
-	b.seen = shooter(t, shots)
+	shoot, check := shooter(t, shots), newPageChecker(t)
+	b.seen = func(p *tab, name string) {
+		t.Helper()
+		shoot(p, name)
+		check.check(p, name)
+	}
 	admin := b.newTab("admin")
 	user := b.newTab("user")
 
@@ -174,6 +184,9 @@ func TestBrowserStory(t *testing.T) {
 	}
 	admin.click(row + ` td.row-actions a`)
 	admin.expect("Request of " + login)
+	admin.arrived("issue")
+	admin.click(`main a[href$="/verify"]`)
+	admin.expect("Verify the request of " + login)
 	admin.arrived("issue-confirm")
 	admin.click(`form[action$="/verify"] button[type=submit]`)
 	admin.expect("User Issues")
@@ -358,26 +371,75 @@ func (w focusWant) String() string {
 // indicator of enough contrast.
 func (p *tab) tabTo(back bool, wants ...focusWant) {
 	p.b.t.Helper()
+	for i, w := range wants {
+		if f := p.pressTab(back); !w.match(f) {
+			p.fatalf("Tab %d: focus is on %s, want %s", i+1, f, w)
+		}
+	}
+}
+
+// pressTab presses Tab (Shift+Tab with back) once and checks that what gets
+// focus is on screen with a visible focus indicator of enough contrast
+// (nothing to check when focus left the page's elements).
+func (p *tab) pressTab(back bool) focused {
+	p.b.t.Helper()
 	p.do("load the audit helpers", chromedp.Evaluate[chromedp.Void](auditLibJS))
 	var opts []chromedp.KeyOption
 	if back {
 		opts = append(opts, chromedp.KeyModifiers(chromedp.ModifierShift))
 	}
-	for i, w := range wants {
-		p.do("press Tab", chromedp.KeyEvent(kb.Tab, opts...))
-		f := tabEval[focused](p, "read the focus", focusJS)
-		if !w.match(f) {
-			p.fatalf("Tab %d: focus is on %s, want %s", i+1, f, w)
-		}
-		if !f.FocusVisible || f.Indicator == "" {
-			p.b.t.Errorf("%s: no visible focus indicator (:focus-visible %v, indicator %q)", f, f.FocusVisible, f.Indicator)
-		} else if f.Contrast < 3 {
-			p.b.t.Errorf("%s: focus indicator %q has contrast %.2f:1 against its background, want 3:1", f, f.Indicator, f.Contrast)
-		}
-		if !f.OnScreen {
-			p.b.t.Errorf("%s has focus but is not on screen", f)
-		}
+	p.do("press Tab", chromedp.KeyEvent(kb.Tab, opts...))
+	f := tabEval[focused](p, "read the focus", focusJS)
+	if f.Tag == "body" {
+		return f
 	}
+	if !f.FocusVisible || f.Indicator == "" {
+		p.b.t.Errorf("%s: no visible focus indicator (:focus-visible %v, indicator %q)", f, f.FocusVisible, f.Indicator)
+	} else if f.Contrast < 3 {
+		p.b.t.Errorf("%s: focus indicator %q has contrast %.2f:1 against its background, want 3:1", f, f.Indicator, f.Contrast)
+	}
+	if !f.OnScreen {
+		p.b.t.Errorf("%s has focus but is not on screen", f)
+	}
+	return f
+}
+
+// maxTabs bounds a walk with Tab: more than any page of ours has stops.
+const maxTabs = 120
+
+// tabUntil presses Tab until want has focus, each stop checked as by
+// pressTab: want is reachable by keyboard.
+func (p *tab) tabUntil(want focusWant) {
+	p.b.t.Helper()
+	var seen []string
+	for range maxTabs {
+		f := p.pressTab(false)
+		if want.match(f) {
+			return
+		}
+		seen = append(seen, f.String())
+	}
+	p.fatalf("%s not reached with %d Tabs; focus went through %s", want, maxTabs, strings.Join(seen, ", "))
+}
+
+// tabAround presses Tab from where focus is until it comes back there: the
+// page has no keyboard trap, and every stop on the way shows its focus.
+func (p *tab) tabAround() {
+	p.b.t.Helper()
+	start := tabEval[focused](p, "read the focus", focusJS)
+	if start.Tag == "body" {
+		start = p.pressTab(false)
+	}
+	p.do("mark the start", chromedp.Evaluate[chromedp.Void](`document.activeElement.setAttribute('data-tab-start', '')`))
+	var seen []string
+	for range maxTabs {
+		f := p.pressTab(false)
+		if tabEval[bool](p, "is focus back", `document.activeElement.hasAttribute('data-tab-start')`) {
+			return
+		}
+		seen = append(seen, f.String())
+	}
+	p.fatalf("a keyboard trap: %d Tabs from %s did not come back to it; focus went through %s", maxTabs, start, strings.Join(seen, ", "))
 }
 
 // typeHere types text into the focused element.
@@ -386,10 +448,13 @@ func (p *tab) typeHere(text string) {
 	p.do("type into the focused element", chromedp.SendKeys(chromedp.JSPath("document.activeElement"), text))
 }
 
-// TestBrowserKeyboardOnly signs in to a portal and registers a TOTP token
-// with the keyboard alone: Tab, Shift+Tab, typing and Enter. Focus must go
-// through the skip link, the fields and the buttons in reading order, and
-// always show.
+// TestBrowserKeyboardOnly does with the keyboard alone (Tab, Shift+Tab,
+// Space, typing and Enter): the language switcher, a portal sign-in and a TOTP
+// registration, two restore requests, and in the console's User Issues the
+// deletion of one and the verification of the other through the request's
+// confirmation page. Focus must go through the skip link, the fields and the
+// buttons in reading order, always show (3:1) and stay on screen; on the
+// pages where Tab goes all the way round it comes back (no keyboard trap).
 func TestBrowserKeyboardOnly(t *testing.T) {
 	env := baseEnv("")
 	inst := start(t, env)
@@ -452,24 +517,78 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 		focusWant{"button", "", "Print"}, focusWant{"a", "", "Continue to the start page"})
 	p.press(kb.Enter)
 	p.expect("Welcome, " + s.FirstName)
+	// No keyboard trap: Tab goes round home and comes back.
+	p.tabAround()
+
+	// The token is lost: restore access by keyboard. An admin handles the
+	// request from User Issues through its confirmation page, by keyboard:
+	// deletes it; then the user asks again and the admin verifies.
+	admin := b.newTab("admin")
+	adminPassword := createAdmin(t, env, "kb-admin", "superadmin")
+	admin.adminSignIn("kb-admin", adminPassword)
+	p.tabUntil(signOut)
+	p.press(kb.Enter)
+	for _, step := range []struct{ button, notice string }{{"Delete request", "deleted"}, {"Verify identity and apply", "verified"}} {
+		p.expect("Sign in to " + s.Resource)
+		p.tabUntil(focusWant{"a", "", "Lost your token"})
+		p.press(kb.Enter)
+		p.expect("Restore access")
+		p.tabUntil(focusWant{"input", "login", ""})
+		p.typeHere(s.Login)
+		p.tabUntil(focusWant{"input", "lost_token", ""})
+		p.do("tick with Space", chromedp.KeyEvent(" "))
+		if !tabEval[bool](p, "read the box", `document.activeElement.checked`) {
+			p.fatalf("Space did not tick %s", "lost_token")
+		}
+		p.tabUntil(focusWant{"button", "", "Continue"})
+		p.press(kb.Enter)
+		p.tabUntil(focusWant{"input", "password", ""})
+		p.typeHere(s.Password)
+		p.tabUntil(focusWant{"button", "", "Continue"})
+		p.press(kb.Enter)
+		p.expectNotice("Your request has been sent")
+		p.tabAround()
+		p.tabUntil(focusWant{"a", "", "Back to sign-in"})
+		p.press(kb.Enter)
+
+		admin.open("/admin/issues")
+		admin.tabUntil(focusWant{"a", "", "Verify identity of " + s.Login})
+		admin.press(kb.Enter)
+		admin.expect("Request of " + s.Login)
+		admin.tabAround()
+		admin.tabUntil(focusWant{"button", "", step.button})
+		admin.press(kb.Enter)
+		admin.expect("User Issues")
+		admin.expectNotice(step.notice)
+	}
+	admin.tabAround()
 }
 
-// TestBrowserAccessibility audits the main pages of the console and the
-// portal in the browser, with their styles applied: language, labels,
-// alternative text, one h1, accessible names, and the contrast of every
-// visible text (WCAG 1.4.3, AA) and icon (1.4.11).
+// TestBrowserAccessibility walks every kind of page of the portal and the
+// console in English, German and Dutch, and checks each in the browser, with
+// its styles applied: axe-core's WCAG 2.0/2.1/2.2 A and AA rules and best
+// practices, html-validate on the HTML as served (when the test ends), no
+// sideways scroll at 390 px, and the project's own audit (auditJS: labels,
+// alternative text, one h1, names, contrast of every text and icon).
 func TestBrowserAccessibility(t *testing.T) {
 	env := baseEnv("")
 	inst := start(t, env)
 	key := apiKey(t, env, "superadmin")
 	s := &browserPortal{Resource: "Audit VPN", Alias: "audit-vpn", Login: "audit.user", Password: "Contrast-Matters-451", FirstName: "Alex"}
 	makeBrowserPortal(t, inst, key, s, map[string]any{
-		"enabled": true, "actions": []string{"register-token", "set-pin", "change-password"}, "token_types": []string{"totp", "hotp"},
+		"enabled": true, "actions": []string{"register-token", "set-pin", "change-password", "manage-environment"}, "token_types": []string{"totp", "hotp"},
 	})
 	adminLogin := "audit-admin"
 	adminPassword := createAdmin(t, env, adminLogin, "superadmin")
+	var dir struct {
+		ID int64 `json:"id"`
+	}
+	newKeyClient(inst, key).must(t, "POST", "/directories", map[string]any{"name": "Audit directory",
+		"url": "ldap://127.0.0.1:1", "bind_dn": "cn=svc,dc=example,dc=org", "bind_password": "audit-bind-secret",
+		"base_dn": "dc=example,dc=org", "groups": []map[string]any{{"group_dn": "cn=vpn,dc=example,dc=org", "resource_id": s.ResourceID}}}, &dir)
 
 	b := newBrowser(t, inst.URL)
+	check := newPageChecker(t)
 	audited := 0
 	b.seen = func(p *tab, name string) {
 		t.Helper()
@@ -477,87 +596,85 @@ func TestBrowserAccessibility(t *testing.T) {
 		for _, problem := range tabEval[[]string](p, "audit "+name, auditJS) {
 			t.Errorf("%s (%s): %s", name, p.path(), problem)
 		}
+		check.check(p, name)
 	}
 	user := b.newTab("user")
 	admin := b.newTab("admin")
-
-	user.portalSignIn(s.Alias, s.Login, s.Password, nil)
-	user.expect("Welcome, " + s.FirstName)
-	user.arrived("portal-home")
-	user.click(`.action-list a[href$="/actions/register-token"]`)
-	user.expect("Register new token")
-	user.arrived("register-token")
-	user.do("choose TOTP", chromedp.Click(chromedp.CSS(`input[name=type][value=totp]`)))
-	user.click(`main form button[type=submit]`)
-	user.expect("Register new token")
-	if user.count("img.qr") != 1 {
-		user.fatalf("no QR code")
-	}
-	user.arrived("register-token-qr")
-	user.open("/selfservice/" + s.Alias + "/actions/register-token?restart=1")
-	user.portalSignOut()
-
-	user.click(`p.restore-link a`)
-	user.expect("Restore access")
-	user.arrived("restore")
-	user.fill("#login", s.Login)
-	user.check(`input[name=forgot_password]`, true)
-	user.click(`main form button[type=submit]`)
-	user.arrived("restore-prove")
-	user.click(`main form button[type=submit]`)
-	user.arrived("restore-new-password")
-	user.fill("#new_password", "Fresh-Password-For-Audit-9")
-	user.click(`main form button[type=submit]`)
-	user.expectNotice("Your request has been sent")
-	user.arrived("restore-sent")
-
 	admin.adminSignIn(adminLogin, adminPassword)
-	admin.open("/admin/users")
-	admin.expect("Users")
-	admin.arrived("users")
-	admin.click(`table a[href^="/admin/users/"]`)
-	admin.expect("User ")
-	admin.arrived("user-detail")
-	admin.open("/admin/issues")
-	admin.expect("User Issues")
-	if admin.count("table.issues tbody tr") == 0 {
-		t.Fatal("User Issues is empty: the audit needs a request")
-	}
-	admin.arrived("user-issues")
-	admin.click(`table.issues td.row-actions a`)
-	admin.expect("Request of " + s.Login)
-	admin.arrived("issue")
-	admin.open(fmt.Sprintf("/admin/resources/%d?tab=selfservice", s.ResourceID))
-	admin.expect("Resource " + s.Resource)
-	admin.arrived("self-service-tab")
-	admin.open("/admin/resources")
-	admin.arrived("resources")
-	admin.open(fmt.Sprintf("/admin/resources/%d?tab=radius", s.ResourceID))
-	admin.expect("Resource " + s.Resource)
-	admin.arrived("radius-tab")
+	portal := "/selfservice/" + s.Alias
 
-	// The Directories area: the form, the list with a directory, its edit page.
-	admin.open("/admin/directories/new")
-	admin.expect("New directory")
-	admin.arrived("directory-new")
-	var dir struct {
-		ID int64 `json:"id"`
+	for _, lang := range []string{"en", "de", "nl"} {
+		user.open(portal + "/login")
+		user.chooseLanguage(lang)
+		user.portalSignIn(s.Alias, s.Login, s.Password, nil)
+		user.chooseLanguage(lang) // the language stored at the first sign-in wins
+		user.expectPath(portal + "/home")
+		user.arrived("portal-home")
+		user.open(portal + "/actions/register-token")
+		user.arrived("register-token")
+		user.do("choose TOTP", chromedp.Click(chromedp.CSS(`input[name=type][value=totp]`)))
+		user.click(`main form button[type=submit]`)
+		if user.count("img.qr") != 1 {
+			user.fatalf("no QR code")
+		}
+		user.arrived("register-token-qr")
+		user.open(portal + "/actions/register-token?restart=1")
+		for _, a := range []string{"set-pin", "change-password", "manage-environment"} {
+			user.open(portal + "/actions/" + a)
+			user.arrived(a)
+		}
+		user.portalSignOut()
+
+		user.click(`p.restore-link a`)
+		user.expectPath(portal + "/restore")
+		user.arrived("restore")
+		user.fill("#login", s.Login)
+		user.check(`input[name=forgot_password]`, true)
+		user.click(`main form button[type=submit]`)
+		user.arrived("restore-prove")
+		user.click(`main form button[type=submit]`)
+		user.arrived("restore-new-password")
+		user.fill("#new_password", "Fresh-Password-For-Audit-9")
+		user.click(`main form button[type=submit]`)
+		if user.count(".notice") == 0 {
+			user.fatalf("no notice that the request was sent")
+		}
+		user.arrived("restore-sent")
+
+		admin.open("/admin/")
+		admin.chooseLanguage(lang)
+		admin.arrived("dashboard")
+		for _, page := range []string{"users", "users/new", "resources", "tokens", "activities", "directories", "directories/new", "settings", "admins", "apikeys", "notifications"} {
+			admin.open("/admin/" + page)
+			admin.arrived(strings.ReplaceAll(page, "/", "-"))
+		}
+		admin.open("/admin/users")
+		admin.click(`table a[href^="/admin/users/"]`)
+		admin.arrived("user-detail")
+		admin.open(fmt.Sprintf("/admin/resources/%d?tab=selfservice", s.ResourceID))
+		admin.arrived("self-service-tab")
+		admin.open(fmt.Sprintf("/admin/resources/%d?tab=radius", s.ResourceID))
+		admin.arrived("radius-tab")
+		admin.open(fmt.Sprintf("/admin/directories/%d", dir.ID))
+		admin.arrived("directory-edit")
+		admin.open("/admin/issues")
+		if admin.count("table.issues tbody tr") == 0 {
+			t.Fatal("User Issues is empty: the audit needs a request")
+		}
+		admin.arrived("user-issues")
+		admin.click(`table.issues td.row-actions a`)
+		admin.expectPath("/admin/issues/")
+		admin.arrived("issue")
+		// Deleted, so the next language's request is the only one.
+		admin.click(`form[action$="/delete"] button[type=submit]`)
+		if admin.count(".notice") == 0 {
+			admin.fatalf("no notice that the request was deleted")
+		}
+		admin.arrived("issue-deleted")
 	}
-	newKeyClient(inst, key).must(t, "POST", "/directories", map[string]any{"name": "Audit directory",
-		"url": "ldap://127.0.0.1:1", "bind_dn": "cn=svc,dc=example,dc=org", "bind_password": "audit-bind-secret",
-		"base_dn": "dc=example,dc=org", "groups": []map[string]any{{"group_dn": "cn=vpn,dc=example,dc=org", "resource_id": s.ResourceID}}}, &dir)
-	admin.open("/admin/directories")
-	admin.expect("Directories")
-	if admin.count(`table a[href="/admin/directories/`+fmt.Sprint(dir.ID)+`"]`) != 1 {
-		t.Fatal("the directory is not listed")
-	}
-	admin.arrived("directories")
-	admin.open(fmt.Sprintf("/admin/directories/%d", dir.ID))
-	admin.expect("Directory Audit directory")
-	admin.arrived("directory-edit")
 
 	// A page of each kind was audited.
-	if audited < 18 {
+	if audited < 3*31 {
 		t.Fatalf("audited %d pages", audited)
 	}
 	// The audit itself finds what it should: a page that breaks every rule.
@@ -574,5 +691,27 @@ func TestBrowserAccessibility(t *testing.T) {
 		if !strings.Contains(got, rule) {
 			t.Errorf("the audit misses %q in a broken page; it found:\n%s", rule, got)
 		}
+	}
+	// The checkers too: a portal sign-in whose field lost its <label> fails
+	// axe in the browser and html-validate as served.
+	user.open(portal + "/login")
+	user.do("remove the label", chromedp.Evaluate[chromedp.Void](`document.querySelector('label[for=login]').remove()`))
+	if got := strings.Join(check.probe().check(user, "sign-in-without-label"), "\n"); !strings.Contains(got, "axe label") {
+		t.Errorf("axe misses the field without a label; it found:\n%s", got)
+	}
+	served, err := user.servedHTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlabelled := regexp.MustCompile(`(?s)<label for="login"[^>]*>.*?</label>`).ReplaceAll(served, nil)
+	if bytes.Equal(unlabelled, served) {
+		t.Fatal("the served sign-in page has no <label for=login>")
+	}
+	file := filepath.Join(t.TempDir(), "sign-in-without-label.html")
+	if err := os.WriteFile(file, unlabelled, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(check.runValidator([]string{file}), "\n"); !strings.Contains(got, "input-missing-label") {
+		t.Errorf("html-validate misses the field without a label; it found:\n%s", got)
 	}
 }
