@@ -72,7 +72,8 @@
       return;
     }
     button.hidden = false;
-    button.addEventListener("click", function () {
+    button.addEventListener("click", function (ev) {
+      ev.preventDefault(); // a submit button: the form goes once the key answered
       var name = form && form.querySelector("input[name=name]");
       if (create && name && !name.value.trim()) {
         say("name");

@@ -44,7 +44,17 @@ func webauthnInstance(t *testing.T) (*Instance, Env, *browser) {
 	port := freePort(t)
 	base := fmt.Sprintf("http://localhost:%d", port)
 	inst := startOn(t, env.with("BASE_URL", base), port)
-	return inst, env, newBrowser(t, base)
+	b := newBrowser(t, base)
+	// The pages of the keys pass the same checks as every other page.
+	check := newPageChecker(t)
+	b.seen = func(p *tab, name string) {
+		t.Helper()
+		for _, problem := range tabEval[[]string](p, "audit "+name, auditJS) {
+			t.Errorf("%s (%s): %s", name, p.path(), problem)
+		}
+		check.check(p, name)
+	}
+	return inst, env, b
 }
 
 // virtualKey gives the tab a virtual authenticator: a USB security key, or
@@ -88,6 +98,7 @@ func (p *tab) registerKey(name string) {
 	p.do("choose a security key", chromedp.Click(chromedp.CSS(`input[name=type][value=webauthn]`)))
 	p.click(`main form button[type=submit]`)
 	p.expect("Register new token")
+	p.arrived("register-key")
 	p.fill("#name", name)
 	// The script asks for the options, the virtual key answers, and the
 	// form is posted.
@@ -105,6 +116,7 @@ func (p *tab) signInToSecondStep(alias string, s browserPortal) {
 	if p.count("#otp") != 1 || p.count(".key-sign-in .webauthn-start") != 1 {
 		p.fatalf("the second step offers no security key beside the otp field")
 	}
+	p.arrived("second-step-key")
 }
 
 // webauthnPortal makes a portal where users register security keys.
@@ -134,7 +146,9 @@ func TestBrowserWebAuthnSecondFactorAndClone(t *testing.T) {
 	if user.count(".recovery-codes") != 1 {
 		user.fatalf("no recovery codes after the first token")
 	}
+	user.arrived("recovery-codes-key")
 	user.open("/selfservice/" + s.Alias + "/home")
+	user.arrived("home-key")
 	if got := user.text("table.tokens"); !strings.Contains(got, "Security key or passkey") || !strings.Contains(got, "Blue key") {
 		user.fatalf("home lists the tokens as %q", got)
 	}
@@ -190,6 +204,7 @@ func TestBrowserWebAuthnPasskeyAndRestore(t *testing.T) {
 
 	// The passkey alone.
 	user.open("/selfservice/" + s.Alias + "/login")
+	user.arrived("sign-in-passkey")
 	user.click(".passkey-sign-in .webauthn-start")
 	user.expect("Welcome, Grace")
 	user.portalSignOut()
@@ -199,6 +214,7 @@ func TestBrowserWebAuthnPasskeyAndRestore(t *testing.T) {
 	user.fill("#login", s.Login)
 	user.check(`input[name=forgot_password]`, true)
 	user.click("main form button[type=submit]")
+	user.arrived("restore-prove-key")
 	user.do("use the key", chromedp.Click(chromedp.CSS(".webauthn .webauthn-start")))
 	tabRun(user, "wait for the key's answer", chromedp.Poll[bool](
 		`document.querySelector('.webauthn input[name=credential]').value !== ''`))
