@@ -86,34 +86,18 @@ func queryForm(c *gin.Context) views.Form {
 func (h *Handler) enrol(c *gin.Context, id string, reassign bool) {
 	ctx := c.Request.Context()
 	p, u := portalOf(c), userOf(c)
-	if _, keyed := c.GetPostForm("credential"); keyed {
-		h.confirmKey(c, id, reassign)
+	if answer, keyed := c.GetPostForm("credential"); keyed {
+		// A security key: the browser's answer and the name given to it.
+		cer := h.takeCeremony(c)
+		h.confirm(c, id, reassign, func(e workflow.Enrolment) (workflow.Registered, error) {
+			return h.Svc.ConfirmKeyEnrolment(ctx, p, u, e, cer, []byte(answer), c.PostForm("name"), meta(c))
+		})
 		return
 	}
 	if _, confirming := c.GetPostForm("otp"); confirming {
-		e, ok := h.enrolment(c, reassign)
-		if !ok {
-			h.renderEnrolStart(c, id, reassign, http.StatusUnprocessableEntity, failedForm(c, workflow.ErrEnrolExpired, nil))
-			return
-		}
-		reg, err := h.Svc.ConfirmEnrolment(ctx, p, u, e, c.PostForm("otp"), meta(c))
-		switch {
-		case err == nil:
-		case workflow.ErrorCode(err) == workflow.CodeInvalid && len(workflow.ErrorFieldMsgs(err)) > 0:
-			// A wrong code: the same secret again, nothing stored.
-			h.renderConfirm(c, id, e, views.ErrorStatus(err), failedForm(c, err, nil))
-			return
-		case workflow.IsFault(err):
-			h.fail(c, err)
-			return
-		default:
-			// Too late, or the tokens changed meanwhile: start again.
-			h.dropEnrolment(c)
-			h.renderEnrolStart(c, id, reassign, views.ErrorStatus(err), failedForm(c, err, nil))
-			return
-		}
-		h.dropEnrolment(c)
-		h.registered(c, reg)
+		h.confirm(c, id, reassign, func(e workflow.Enrolment) (workflow.Registered, error) {
+			return h.Svc.ConfirmEnrolment(ctx, p, u, e, c.PostForm("otp"), meta(c))
+		})
 		return
 	}
 	typ, serial := c.PostForm("type"), c.PostForm("serial")
@@ -244,18 +228,15 @@ func tokenCodeForm(c *gin.Context) workflow.TokenCodeInput {
 	return workflow.TokenCodeInput{Serial: c.PostForm("serial"), OTP: c.PostForm("otp")}
 }
 
-// confirmKey finishes the registration of a security key: the browser's
-// answer (field credential) and the name the user gave it (field name).
-func (h *Handler) confirmKey(c *gin.Context, id string, reassign bool) {
-	ctx := c.Request.Context()
+// confirm finishes the enrolment in progress with confirm (its first code,
+// or a security key's answer).
+func (h *Handler) confirm(c *gin.Context, id string, reassign bool, confirm func(workflow.Enrolment) (workflow.Registered, error)) {
 	e, ok := h.enrolment(c, reassign)
-	cer := h.takeCeremony(c)
 	if !ok {
 		h.renderEnrolStart(c, id, reassign, http.StatusUnprocessableEntity, failedForm(c, workflow.ErrEnrolExpired, nil))
 		return
 	}
-	answer, _ := keyAnswer(c)
-	reg, err := h.Svc.ConfirmKeyEnrolment(ctx, portalOf(c), userOf(c), e, cer, answer, c.PostForm("name"), meta(c))
+	reg, err := confirm(e)
 	switch {
 	case err == nil:
 	case workflow.IsFault(err):
@@ -263,10 +244,12 @@ func (h *Handler) confirmKey(c *gin.Context, id string, reassign bool) {
 		return
 	case workflow.ErrorCode(err) == workflow.CodeInvalid && len(workflow.ErrorFieldMsgs(err)) > 0,
 		errors.Is(err, workflow.ErrKeyRegistered):
-		// Try again: a name, another key.
+		// A wrong code, a key without a name, a key registered already:
+		// the same enrolment again, nothing stored.
 		h.renderConfirm(c, id, e, views.ErrorStatus(err), failedForm(c, err, formValues(c, "name")))
 		return
 	default:
+		// Too late, or the tokens changed meanwhile: start again.
 		h.dropEnrolment(c)
 		h.renderEnrolStart(c, id, reassign, views.ErrorStatus(err), failedForm(c, err, nil))
 		return

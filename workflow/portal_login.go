@@ -343,20 +343,30 @@ func onlySent(tokens []Token) bool {
 	return len(tokens) > 0
 }
 
-// LoginSecondFactor checks the OTP (with PIN) or a recovery code.
-func (s *Service) LoginSecondFactor(ctx context.Context, p Portal, f LoginFlow, pass string, m Meta) (LoginFlow, error) {
+// secondStepUser is the user of a sign-in at its second step, when they
+// may still sign in; otherwise the sign-in fails (at stage).
+func (s *Service) secondStepUser(ctx context.Context, p Portal, f LoginFlow, stage string, m Meta) (User, error) {
 	if f.Step != StepOTP {
-		return f, ErrLoginFailed
+		return User{}, ErrLoginFailed
 	}
 	if err := s.checkIP(ctx, m.IP); err != nil {
-		return f, err
+		return User{}, err
 	}
 	u, err := s.Store.UserByID(ctx, f.UserID)
 	if IsFault(err) {
-		return f, err // the database, not the person, failed: 503
+		return User{}, err // the database, not the person, failed: 503
 	}
 	if err != nil || u.Disabled || u.Locked(s.Now()) {
-		return f, s.loginFailed(ctx, p, f, "otp", m)
+		return User{}, s.loginFailed(ctx, p, f, stage, m)
+	}
+	return u, nil
+}
+
+// LoginSecondFactor checks the OTP (with PIN) or a recovery code.
+func (s *Service) LoginSecondFactor(ctx context.Context, p Portal, f LoginFlow, pass string, m Meta) (LoginFlow, error) {
+	u, err := s.secondStepUser(ctx, p, f, "otp", m)
+	if err != nil {
+		return f, err
 	}
 	pass = strings.TrimSpace(pass)
 	if code, ok := normalizeRecoveryCode(pass); ok {

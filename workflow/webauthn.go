@@ -372,18 +372,12 @@ func (s *Service) useKey(ctx context.Context, p Portal, u User, a keyAnswer, m M
 // security key: an assertion of one of the user's enabled keys on p, whose
 // counter moves forward. Failures count like a wrong code.
 func (s *Service) LoginSecurityKey(ctx context.Context, p Portal, f LoginFlow, c Ceremony, response []byte, m Meta) (LoginFlow, error) {
-	if f.Step != StepOTP {
-		return f, ErrLoginFailed
-	}
-	if err := s.checkIP(ctx, m.IP); err != nil {
+	u, err := s.secondStepUser(ctx, p, f, "security key", m)
+	if err != nil {
 		return f, err
 	}
-	u, err := s.Store.UserByID(ctx, f.UserID)
-	if IsFault(err) {
-		return f, err
-	}
-	if err != nil || u.Disabled || u.Locked(s.Now()) || !s.ceremonyFits(c, CeremonySignIn, p, f.UserID) {
-		return f, s.loginFailed(ctx, p, f, "security key", m)
+	if !s.ceremonyFits(c, CeremonySignIn, p, f.UserID) {
+		return f, s.loginFailed(ctx, p, f, "security key: no ceremony begun", m)
 	}
 	a, ok, err := s.checkAssertion(ctx, p, u, c, response)
 	if err != nil {
