@@ -19,7 +19,8 @@ import (
 // token is refused by RADIUS (FreeRADIUS's radclient) and the validate API;
 // the helpdesk finds the request in User Issues, reads what it knows about
 // it, confirms with a note, and the token works. Screenshots of the queue and
-// the pages at 1280 px go to the screenshot folder as approval-*.png.
+// the pages at 1280 px go to the screenshot folder as approval-*.png; every
+// page is checked as pageChecker does (axe-core, html-validate, 390 px).
 func TestBrowserEnrolmentApproval(t *testing.T) {
 	radclientBin(t)
 	env := baseEnv("")
@@ -45,7 +46,7 @@ func TestBrowserEnrolmentApproval(t *testing.T) {
 	for _, f := range old {
 		_ = os.Remove(f)
 	}
-	n := 0
+	n, check := 0, newPageChecker(t)
 	b.seen = func(p *tab, name string) {
 		t.Helper()
 		n++
@@ -53,6 +54,7 @@ func TestBrowserEnrolmentApproval(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("approval-%02d-%s-%s.png", n, p.who, name)), buf, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		check.check(p, "approval-"+name)
 	}
 	user, admin := b.newTab("user"), b.newTab("helpdesk")
 
@@ -74,6 +76,7 @@ func TestBrowserEnrolmentApproval(t *testing.T) {
 	}
 	serial := strings.Fields(user.text(".pending-approval"))[1]
 	user.arrived("home-waiting")
+	user.inEachLanguage("home-waiting")
 
 	// 2. Until it is approved the token is refused by RADIUS and validate.
 	if a := radclientSend(t, rad, "auth", secret, pap(s.Login, s.Password+codes.code(), withMA)); a.Code != "Access-Reject" {
@@ -97,7 +100,13 @@ func TestBrowserEnrolmentApproval(t *testing.T) {
 	id := strings.TrimPrefix(row, "tr#issue-")
 	admin.open("/admin/issues/" + id)
 	admin.arrived("issue")
+	admin.inEachLanguage("issue")
+	admin.open("/admin/issues/" + id + "/delete")
+	admin.arrived("delete-confirm")
+	admin.inEachLanguage("delete-confirm")
+	admin.open("/admin/issues/" + id)
 	admin.click(`a[href="/admin/issues/` + id + `/verify"]`)
+	admin.inEachLanguage("verify-confirm")
 	if admin.count(`.no-proof`) != 1 {
 		t.Fatal("the confirmation does not say that no second factor was proven (password-only session)")
 	}
@@ -131,4 +140,16 @@ func TestBrowserEnrolmentApproval(t *testing.T) {
 		t.Fatalf("%d recovery codes after the approval, want 8", got)
 	}
 	user.arrived("approved-recovery-codes")
+}
+
+// inEachLanguage shows the page in German and Dutch (the switcher keeps the
+// page), so the checks run on it in every language, and returns to English.
+func (p *tab) inEachLanguage(name string) {
+	p.b.t.Helper()
+	for _, lang := range []string{"de", "nl", "en"} {
+		p.click(`form.lang-switch button[value="` + lang + `"]`)
+		if lang != "en" {
+			p.arrived(name + "-" + lang)
+		}
+	}
 }

@@ -528,7 +528,10 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	admin.adminSignIn("kb-admin", adminPassword)
 	p.tabUntil(signOut)
 	p.press(kb.Enter)
-	for _, step := range []struct{ button, notice string }{{"Delete request", "deleted"}, {"Verify identity and apply", "verified"}} {
+	for _, step := range []struct{ link, confirm, button, notice string }{
+		{"Delete request", "Delete the request of", "Delete request", "deleted"},
+		{"Verify identity", "Verify the request of", "Verify identity and apply", "verified"},
+	} {
 		p.expect("Sign in to " + s.Resource)
 		p.tabUntil(focusWant{"a", "", "Lost your token"})
 		p.press(kb.Enter)
@@ -556,6 +559,14 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 		admin.press(kb.Enter)
 		admin.expect("Request of " + s.Login)
 		admin.tabAround()
+		// The issue page leads to the action's confirmation, which takes a
+		// note and is the only place that applies it.
+		admin.tabUntil(focusWant{"a", "", step.link})
+		admin.press(kb.Enter)
+		admin.expect(step.confirm + " " + s.Login)
+		admin.tabAround()
+		admin.tabUntil(focusWant{"textarea", "note", ""})
+		admin.typeHere("Checked by keyboard")
 		admin.tabUntil(focusWant{"button", "", step.button})
 		admin.press(kb.Enter)
 		admin.expect("User Issues")
@@ -665,7 +676,15 @@ func TestBrowserAccessibility(t *testing.T) {
 		admin.click(`table.issues td.row-actions a`)
 		admin.expectPath("/admin/issues/")
 		admin.arrived("issue")
-		// Deleted, so the next language's request is the only one.
+		// Deleted, so the next language's request is the only one: the
+		// issue page leads to the confirmation, which takes a note.
+		admin.click(`main a[href$="/delete"]`)
+		admin.expectPath("/admin/issues/")
+		if admin.count("textarea#note") != 1 {
+			admin.fatalf("the delete confirmation takes no note")
+		}
+		admin.arrived("issue-delete-confirm")
+		admin.fill("#note", "audit")
 		admin.click(`form[action$="/delete"] button[type=submit]`)
 		if admin.count(".notice") == 0 {
 			admin.fatalf("no notice that the request was deleted")
