@@ -119,7 +119,7 @@ func TestEnrolmentIssueConsole(t *testing.T) {
 		t.Fatalf("token after verify: %+v", tok)
 	}
 	p = b.Get(issuePath(is.ID))
-	if !strings.Contains(p.Text("#history"), "verified by "+me.Login) || !strings.HasSuffix(p.Text("#history .note"), note) {
+	if !strings.Contains(p.Text("#history"), "Verified by "+me.Login) || !strings.HasSuffix(p.Text("#history .note"), note) {
 		t.Fatalf("history after verify: %q", p.Text("#history"))
 	}
 	if p.Doc.Find(`a[href$="/verify"]`).Length() != 0 {
@@ -150,7 +150,7 @@ func TestEnrolmentIssueConsole(t *testing.T) {
 		t.Fatalf("the declined token is still there: %v", err)
 	}
 	p = b.Get(issuePath(other.ID))
-	if !strings.Contains(p.Text("#history"), "deleted by "+me.Login) || !strings.HasSuffix(p.Text("#history .note"), "not the user's phone") {
+	if !strings.Contains(p.Text("#history"), "Deleted by "+me.Login) || !strings.HasSuffix(p.Text("#history .note"), "not the user's phone") {
 		t.Fatalf("history after delete: %q", p.Text("#history"))
 	}
 

@@ -317,9 +317,8 @@ func issueHistory(ctx context.Context, is workflow.Issue) []views.HistoryEntry {
 		h = append(h, views.HistoryEntry{Kind: "replaced", Text: i18n.T(ctx, "console.issues.history_replaced"),
 			Href: views.IssueHref(is.ReplacedBy), LinkText: i18n.T(ctx, "console.issues.history_request", "ID", idString(is.ReplacedBy))})
 	} else if is.Status != workflow.IssueOpen {
-		h = append(h, views.HistoryEntry{Kind: "handled", Note: is.Note, Text: i18n.T(ctx, "console.issues.handled_by",
-			"Status", issueStatus(ctx, is.Status).Label, "By", handledBy(ctx, is),
-			"When", dateTimeOr(ctx, is.HandledAt, i18n.T(ctx, "console.issues.handled_unknown_date")))})
+		h = append(h, views.HistoryEntry{Kind: "handled", Note: is.Note, Text: i18n.T(ctx, "console.issues.history_"+is.Status,
+			"By", handledBy(ctx, is), "When", dateTimeOr(ctx, is.HandledAt, i18n.T(ctx, "console.issues.handled_unknown_date")))})
 	}
 	return h
 }
