@@ -44,6 +44,11 @@ func TestEveryPortalPageInEveryLanguage(t *testing.T) {
 			href, _ := s.Attr("href")
 			got["action "+href[strings.LastIndex(href, "/")+1:]] = b.Get(href)
 		})
+		// A security key's registration page (SPEC §14).
+		got["register key"] = b.Post(f.act("register-token"), apptest.Form("type", "webauthn"))
+		if got["register key"].Doc.Find(".webauthn").Length() != 1 {
+			t.Fatalf("%s: no security key page: %s", lang, got["register key"].Text("main"))
+		}
 		got["reauth"] = b.Get(f.path("/reauth"))
 		got["step-up"] = b.Get(f.path("/step-up"))
 		b.Post(f.path("/logout"), nil)
