@@ -203,3 +203,32 @@ func TestWebAuthnHandlersReassignReauthUnassign(t *testing.T) {
 		t.Fatalf("tokens on the resource after unassigning the key: %+v %v", tokens, err)
 	}
 }
+
+// A session that signed in without a second factor (a trusted network)
+// proves one with the key before it adds a token (the step-up).
+func TestWebAuthnHandlersStepUp(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, func(in *workflow.PortalInput) {
+		in.TrustedNetworks, in.OTPOutsideTrusted = []string{"0.0.0.0/0", "::/0"}, true
+	})
+	key := passkeytest.New(keyOrigin)
+	registerKey(t, f, f.signIn(t, ""), key, "key")
+
+	b := f.signIn(t, "") // trusted: no second step
+	p := b.Get(f.act("register-token"))
+	wantPage(t, p, http.StatusOK, "/step-up")
+	block := p.Doc.Find(`.key-sign-in .webauthn[data-webauthn="get"]`)
+	if block.Length() != 1 {
+		t.Fatalf("the step-up offers no key: %s", p.Text("main"))
+	}
+	answer, err := key.Get([]byte(block.AttrOr("data-options", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := p.Doc.Find(`.key-sign-in input[name="next"]`).AttrOr("value", "")
+	p = b.Post(f.path("/step-up"), apptest.Form("credential", string(answer), "next", next))
+	wantPage(t, p, http.StatusOK, "/actions/register-token")
+	if p.Doc.Find(`input[name="type"]`).Length() == 0 {
+		t.Fatalf("after the step-up: %s", p.Text("main"))
+	}
+}
