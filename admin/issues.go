@@ -294,9 +294,12 @@ func enrolmentFacts(ctx context.Context, is workflow.Issue) *views.EnrolmentFact
 	} else {
 		f.Address = i18n.T(ctx, "console.issues.address_untrusted", "IP", ip)
 	}
-	if ev.FirstCode {
+	switch {
+	case ev.FirstCode && is.TokenType == string(workflow.TokenWebAuthn):
+		f.FirstCode = i18n.T(ctx, "console.issues.first_code_key")
+	case ev.FirstCode:
 		f.FirstCode = i18n.T(ctx, "console.issues.first_code_yes")
-	} else {
+	default:
 		f.FirstCode = i18n.T(ctx, "console.issues.first_code_no")
 	}
 	return f
